@@ -1,0 +1,37 @@
+# make lab   -- create .venv if missing, install, open JupyterLab on notebooks/
+# make test  -- the same environment, then unit tests + every notebook under nbval
+PYTHON ?= python3
+VENV   ?= .venv
+BIN    := $(VENV)/bin
+STAMP  := $(VENV)/.installed
+
+.PHONY: lab test unit notebooks bench clean-notebooks data model
+
+$(STAMP): pyproject.toml
+	test -x $(BIN)/python || $(PYTHON) -m venv $(VENV)
+	$(BIN)/python -m pip install -q --upgrade pip
+	# torch/torchvision pinned to releases that install on CPU-only machines without a GPU wheel hunt
+	$(BIN)/python -m pip install -q "torch==2.14.1" "torchvision==0.29.1"
+	$(BIN)/python -m pip install -q -e ".[dev]"
+	touch $(STAMP)
+
+lab: $(STAMP)
+	$(BIN)/jupyter lab notebooks/
+
+test: $(STAMP)
+	CLIPNB_MODEL=bundled $(BIN)/python -m pytest -q tests notebooks --nbval-lax --nbval-cell-timeout=600
+
+unit: $(STAMP)
+	$(BIN)/python -m pytest -q tests --ignore=tests/test_notebooks.py
+
+bench: $(STAMP)
+	$(BIN)/python bench/cache_reopen.py
+
+clean-notebooks: $(STAMP)
+	$(BIN)/nbstripout notebooks/*.ipynb
+
+data: $(STAMP)
+	$(BIN)/python -m clipnb.clipart build
+
+model: data
+	$(BIN)/python -m clipnb.training

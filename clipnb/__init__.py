@@ -1,0 +1,34 @@
+"""clipnb: a notebook suite that takes you inside CLIP embeddings.
+
+Public API::
+
+    model = clipnb.load_model("bundled")            # or "MobileCLIP-S2:datacompdr", ...
+    text_features = model.encode_text(["a cat"])    # (N, D) float32, L2-normalised
+    corpus = clipnb.sample_corpus(model)            # or ImageCorpus.from_folder(path, model)
+    corpus.show(corpus.search("a cat", k=9))
+"""
+from clipnb.cache import cache_dir
+from clipnb.corpus import ImageCorpus
+from clipnb.errors import (CacheError, ClipnbError, EmptyCorpusError, ImageLoadError, ModelNotAvailableError,
+                           UnknownModelError)
+from clipnb.images import load_image
+from clipnb.models import ClipModel, default_model_spec, load_model
+
+__version__ = "0.1.0"
+
+
+def samples_dir():
+    """The bundled sample images (``data/samples``): public-domain clip-art and photos."""
+    from clipnb.models import DATA_DIR
+
+    return DATA_DIR / "samples"
+
+
+def sample_corpus(model, **kwargs) -> ImageCorpus:
+    """The bundled sample images as a corpus (encoded once, then cached)."""
+    return ImageCorpus.from_folder(samples_dir(), model, **kwargs)
+
+
+__all__ = ["CacheError", "ClipModel", "ClipnbError", "EmptyCorpusError", "ImageCorpus", "ImageLoadError",
+           "ModelNotAvailableError", "UnknownModelError", "cache_dir", "default_model_spec", "load_image",
+           "load_model", "sample_corpus", "samples_dir"]

@@ -1,0 +1,267 @@
+"""An image corpus: a folder of images, its embeddings (cached on disk) and search over them.
+
+The cache uses clip-retrieval's layout, so other tools can read it::
+
+    <cache>/corpora/<folder>-<hash>-<model identity>/
+        img_emb/img_emb_0.npy          float32 (N, D), L2-normalised
+        metadata/metadata_0.parquet    image_path, caption, size, mtime_ns, sha256
+        info.json                      model, embed_dim, count, sha256 of the .npy
+
+It is written atomically (a new folder renamed into place). A cache that is
+truncated, corrupted or made by another model is detected and rebuilt.
+"""
+from __future__ import annotations
+
+import hashlib
+import json
+import os
+import re
+import shutil
+import tempfile
+import warnings
+from pathlib import Path
+
+import numpy as np
+
+from clipnb.cache import cache_dir
+from clipnb.errors import CacheError, EmptyCorpusError
+from clipnb.images import is_image_path
+
+CACHE_FORMAT = 1
+CAPTIONS_FILE = "captions.csv"
+
+
+def _sha256(path: Path) -> str:
+    digest = hashlib.sha256()
+    with open(path, "rb") as f:
+        for block in iter(lambda: f.read(1 << 20), b""):
+            digest.update(block)
+    return digest.hexdigest()
+
+
+def scan_folder(folder: Path):
+    """Image files under folder (recursive, hidden folders skipped), sorted, with size and mtime."""
+    import pandas as pd
+
+    rows = []
+    for dirpath, dirnames, filenames in os.walk(folder):
+        dirnames[:] = sorted(d for d in dirnames if not d.startswith("."))
+        for name in sorted(filenames):
+            path = Path(dirpath) / name
+            if is_image_path(path) and not name.startswith("."):
+                st = path.stat()
+                rows.append({"image_path": path.relative_to(folder).as_posix(), "size": st.st_size,
+                             "mtime_ns": st.st_mtime_ns})
+    return pd.DataFrame(rows, columns=["image_path", "size", "mtime_ns"])
+
+
+def read_captions(folder: Path) -> dict[str, str]:
+    """Optional ``captions.csv`` (columns image_path, caption) beside the images."""
+    import pandas as pd
+
+    path = folder / CAPTIONS_FILE
+    if not path.exists():
+        return {}
+    table = pd.read_csv(path)
+    if not {"image_path", "caption"} <= set(table.columns):
+        raise ValueError(f"{path} needs the columns image_path and caption, it has {list(table.columns)}")
+    return dict(zip(table["image_path"], table["caption"].fillna("")))
+
+
+class ImageCorpus:
+    """Images with their embeddings.
+
+    image_features : ndarray, shape (N, D), float32, L2-normalised; row i belongs to ``table.iloc[i]``.
+    table : DataFrame with at least ``path`` (absolute) and ``caption`` ('' when unknown).
+    """
+
+    def __init__(self, model, image_features, table, name="corpus", cache_path=None):
+        self.model = model
+        self.image_features = np.ascontiguousarray(image_features, dtype=np.float32)
+        self.table = table.reset_index(drop=True)
+        self.name = name
+        self.cache_path = cache_path
+        if len(self.image_features) != len(self.table):
+            raise ValueError(f"{len(self.image_features)} embeddings for {len(self.table)} images")
+
+    def __len__(self):
+        return len(self.table)
+
+    def __repr__(self):
+        return f"ImageCorpus({self.name!r}, {len(self)} images, model={self.model.name!r})"
+
+    @property
+    def paths(self) -> list[str]:
+        return list(self.table["path"])
+
+    # -- building -----------------------------------------------------------------------------
+
+    @classmethod
+    def from_folder(cls, folder, model, cache=None, progress=True) -> "ImageCorpus":
+        """Encode every image under ``folder`` (recursively), reusing the on-disk cache.
+
+        Only added or changed files are encoded; removed files are dropped. Unreadable images
+        are reported by name and left out. ``cache``: the cache root (default
+        ``$CLIPNB_CACHE/corpora``).
+        """
+        folder = Path(folder).expanduser().resolve()
+        if not folder.exists():
+            raise FileNotFoundError(f"image folder not found: {folder}")
+        if not folder.is_dir():
+            raise NotADirectoryError(f"{folder} is a file, not a folder of images")
+        files = scan_folder(folder)
+        if files.empty:
+            raise EmptyCorpusError(f"no images in {folder} (looked for {', '.join(sorted(_suffixes()))}, "
+                                   "recursively): put some images there or pick another folder")
+        root = Path(cache).expanduser() if cache else cache_dir() / "corpora"
+        slug = re.sub(r"[^A-Za-z0-9_.-]+", "_", folder.name)[:40] or "root"
+        key = f"{slug}-{hashlib.sha1(str(folder).encode()).hexdigest()[:8]}-{model.identity}"
+        path = root / key
+        _check_writable(root)
+        cached_features, cached_meta = _read_cache(path, model)
+
+        reuse_index = np.full(len(files), -1)
+        if cached_meta is not None:
+            by_key = {(p, s, m): i for i, (p, s, m) in enumerate(
+                zip(cached_meta["image_path"], cached_meta["size"], cached_meta["mtime_ns"]))}
+            reuse_index = np.array([by_key.get((p, s, m), -1) for p, s, m in
+                                    zip(files["image_path"], files["size"], files["mtime_ns"])])
+        hashes = list(cached_meta["sha256"].iloc[reuse_index].where(reuse_index >= 0, "")) \
+            if cached_meta is not None else [""] * len(files)
+        by_hash = dict(zip(cached_meta["sha256"], range(len(cached_meta)))) if cached_meta is not None else {}
+        for i in np.flatnonzero(reuse_index < 0):  # new or changed: the content decides
+            hashes[i] = _sha256(folder / files["image_path"].iloc[i])
+            reuse_index[i] = by_hash.get(hashes[i], -1)
+        files["sha256"] = hashes
+
+        features = np.zeros((len(files), model.embed_dim), np.float32)
+        keep = np.ones(len(files), bool)
+        if cached_features is not None and (reuse_index >= 0).any():
+            features[reuse_index >= 0] = cached_features[reuse_index[reuse_index >= 0]]
+        todo = np.flatnonzero(reuse_index < 0)
+        if len(todo):
+            encoded, failures = model.encode_image_files([folder / files["image_path"].iloc[i] for i in todo])
+            ok = np.array([j not in failures for j in range(len(todo))], bool)
+            features[todo[ok]] = encoded.numpy()
+            keep[todo[~ok]] = False
+            if failures:
+                names = "\n  ".join(failures.values())
+                warnings.warn(f"{len(failures)} unreadable image(s) left out of the corpus:\n  {names}", stacklevel=2)
+        files = files[keep].reset_index(drop=True)
+        features = features[keep]
+        if not len(files):
+            raise EmptyCorpusError(f"none of the images in {folder} could be read")
+        captions = read_captions(folder)
+        files["caption"] = [captions.get(p, "") for p in files["image_path"]]
+        changed = cached_meta is None or len(todo) > 0 or len(files) != len(cached_meta) \
+            or list(files["image_path"]) != list(cached_meta["image_path"]) \
+            or list(files["caption"]) != list(cached_meta["caption"])
+        if changed:
+            _write_cache(path, model, features, files, folder)
+        table = files.assign(path=[str(folder / p) for p in files["image_path"]])
+        return cls(model, features, table[["path", "caption", "image_path", "size", "mtime_ns", "sha256"]],
+                   name=folder.name, cache_path=path)
+
+    # -- searching ------------------------------------------------------------------------------
+
+    def query_vector(self, query) -> np.ndarray:
+        """The unit vector of a query: text, image path, PIL image, or an embedding (D,)."""
+        from clipnb.query import query_vector
+
+        return query_vector(self.model, query)
+
+    def scores(self, query) -> np.ndarray:
+        """Cosine similarity of every image to the query: shape (N,)."""
+        return self.image_features @ self.query_vector(query)
+
+    def search(self, query, k: int = 9):
+        """The k images closest to the query, best first: DataFrame(rank, path, score, caption)."""
+        import pandas as pd
+
+        if not isinstance(k, (int, np.integer)) or isinstance(k, bool) or k < 1:
+            raise ValueError(f"k must be a positive whole number, not {k!r}")
+        scores = self.scores(query)
+        top = top_k(scores, k)
+        return pd.DataFrame({"rank": np.arange(1, len(top) + 1), "path": self.table["path"].to_numpy()[top],
+                             "score": scores[top], "caption": self.table["caption"].to_numpy()[top]})
+
+    def show(self, results, title: str | None = None, columns: int = 6):
+        """An HTML grid of the results' thumbnails with scores, labelled with the model's name."""
+        from clipnb.display import image_grid
+
+        return image_grid(results, model_name=self.model.name, title=title, columns=columns)
+
+
+def top_k(scores: np.ndarray, k: int) -> np.ndarray:
+    """Indices of the k largest scores, largest first (ties by index)."""
+    k = min(k, len(scores))
+    part = np.argpartition(-scores, k - 1)[:k]
+    return part[np.lexsort((part, -scores[part]))]
+
+
+def _suffixes():
+    from clipnb.images import IMAGE_SUFFIXES
+
+    return IMAGE_SUFFIXES
+
+
+def _check_writable(root: Path):
+    try:
+        root.mkdir(parents=True, exist_ok=True)
+        with tempfile.NamedTemporaryFile(dir=root, prefix=".probe-"):
+            pass
+    except OSError as e:
+        raise CacheError(f"cannot write the embedding cache in {root} ({e.strerror or e}): set CLIPNB_CACHE "
+                         "(or pass cache=...) to a folder you can write to") from e
+
+
+def _read_cache(path: Path, model):
+    """(features, metadata) from a valid cache, else (None, None) with a warning saying why."""
+    import pandas as pd
+
+    info_path = path / "info.json"
+    if not path.exists():
+        return None, None
+    try:
+        info = json.loads(info_path.read_text())
+        if info.get("format") != CACHE_FORMAT:
+            raise ValueError(f"format {info.get('format')} is not {CACHE_FORMAT}")
+        if info.get("model_identity") != model.identity:
+            raise ValueError(f"it was made by another model ({info.get('model_name')}, "
+                             f"{info.get('model_identity')}), not {model.name} ({model.identity})")
+        raw = (path / "img_emb" / "img_emb_0.npy").read_bytes()
+        if hashlib.sha256(raw).hexdigest() != info["emb_sha256"]:
+            raise ValueError("the embedding file does not match its checksum (truncated or corrupted)")
+        features = np.load(path / "img_emb" / "img_emb_0.npy")
+        meta = pd.read_parquet(path / "metadata" / "metadata_0.parquet")
+        if features.shape != (info["count"], model.embed_dim) or len(meta) != info["count"]:
+            raise ValueError(f"shapes disagree: {features.shape} embeddings, {len(meta)} rows, {info['count']} expected")
+        return features.astype(np.float32), meta
+    except Exception as e:  # noqa: BLE001 -- any defect means: rebuild, never use
+        warnings.warn(f"ignoring the embedding cache at {path}: {e}. It will be rebuilt.", stacklevel=3)
+        return None, None
+
+
+def _write_cache(path: Path, model, features, files, folder):
+    """Write into a fresh sibling folder, then swap it in: readers never see half a cache."""
+    tmp = Path(tempfile.mkdtemp(dir=path.parent, prefix=f".{path.name}.tmp-"))
+    try:
+        (tmp / "img_emb").mkdir()
+        (tmp / "metadata").mkdir()
+        np.save(tmp / "img_emb" / "img_emb_0.npy", features.astype(np.float32))
+        files[["image_path", "caption", "size", "mtime_ns", "sha256"]].to_parquet(tmp / "metadata" / "metadata_0.parquet")
+        info = {"format": CACHE_FORMAT, "model_name": model.name, "model_identity": model.identity,
+                "embed_dim": model.embed_dim, "count": len(files), "folder": str(folder),
+                "emb_sha256": hashlib.sha256((tmp / "img_emb" / "img_emb_0.npy").read_bytes()).hexdigest()}
+        (tmp / "info.json").write_text(json.dumps(info, indent=1))
+        old = None
+        if path.exists():
+            old = path.with_name(f".{path.name}.old-{os.getpid()}")
+            os.replace(path, old)
+        os.replace(tmp, path)
+        if old is not None:
+            shutil.rmtree(old, ignore_errors=True)
+    except OSError as e:
+        shutil.rmtree(tmp, ignore_errors=True)
+        raise CacheError(f"could not write the embedding cache {path} ({e}): set CLIPNB_CACHE to a writable folder "
+                         "with free space") from e

@@ -1,0 +1,123 @@
+"""Read images robustly: JPEG, PNG, WebP, GIF (first frame), RGBA, CMYK, 16-bit, EXIF orientation."""
+from __future__ import annotations
+
+import os
+from concurrent.futures import ThreadPoolExecutor
+from pathlib import Path
+
+from clipnb.errors import ImageLoadError
+
+IMAGE_SUFFIXES = {".jpg", ".jpeg", ".png", ".webp", ".gif", ".bmp", ".tif", ".tiff"}
+
+
+def is_image_path(path) -> bool:
+    return Path(path).suffix.lower() in IMAGE_SUFFIXES
+
+
+def load_image(image):
+    """A PIL image in RGB, upright, flattened on white; raises ImageLoadError / FileNotFoundError."""
+    from PIL import Image, ImageOps, UnidentifiedImageError
+
+    if isinstance(image, Image.Image):
+        return to_rgb(image)
+    if not isinstance(image, (str, os.PathLike)):
+        raise TypeError(f"an image must be a file path or a PIL image, not {type(image).__name__}")
+    path = Path(image).expanduser()
+    if not path.exists():
+        raise FileNotFoundError(f"image file not found: {path}")
+    if path.is_dir():
+        raise ImageLoadError(f"{path} is a folder, not an image (for a folder use ImageCorpus.from_folder)")
+    if path.stat().st_size == 0:
+        raise ImageLoadError(f"{path} is empty (0 bytes): re-copy or re-download it")
+    try:
+        with Image.open(path) as im:
+            im.seek(0)  # first frame of a GIF / animated WebP
+            im = ImageOps.exif_transpose(im)
+            return to_rgb(im)
+    except (UnidentifiedImageError, OSError, ValueError, SyntaxError) as e:
+        raise ImageLoadError(f"{path} is not an image that can be read ({type(e).__name__}: {e}); "
+                             "check the file or remove it") from e
+
+
+def to_rgb(im):
+    """Convert any PIL mode to 8-bit RGB; transparency is composited on white."""
+    from PIL import Image
+
+    if im.mode in ("I;16", "I;16B", "I;16L", "I"):
+        import numpy as np
+
+        a = np.asarray(im, dtype=np.float64)
+        hi = a.max() or 1.0
+        im = Image.fromarray((a / hi * 255).clip(0, 255).astype("uint8"))
+    elif im.mode == "F":
+        import numpy as np
+
+        a = np.asarray(im, dtype=np.float64)
+        span = (a.max() - a.min()) or 1.0
+        im = Image.fromarray(((a - a.min()) / span * 255).astype("uint8"))
+    if im.mode == "P" and "transparency" in im.info:
+        im = im.convert("RGBA")
+    if im.mode in ("RGBA", "LA", "PA"):
+        im = im.convert("RGBA")
+        background = Image.new("RGBA", im.size, (255, 255, 255, 255))
+        return Image.alpha_composite(background, im).convert("RGB")
+    return im.convert("RGB")
+
+
+def check_image_inputs(images) -> list:
+    from PIL import Image
+
+    if images is None:
+        raise TypeError("images is None: give a path, a PIL image, or a list of them")
+    if isinstance(images, (str, os.PathLike, Image.Image)):
+        images = [images]
+    if not isinstance(images, (list, tuple)):
+        raise TypeError(f"images must be a path, a PIL image or a list of them, not {type(images).__name__}")
+    if not images:
+        raise ValueError("images is an empty list: give at least one image path or PIL image")
+    for i, im in enumerate(images):
+        if not isinstance(im, (str, os.PathLike, Image.Image)):
+            raise TypeError(f"images[{i}] is {type(im).__name__}, not a path or a PIL image")
+    return list(images)
+
+
+def _load_and_preprocess(item, preprocess):
+    try:
+        return preprocess(load_image(item)), None
+    except (ImageLoadError, FileNotFoundError) as e:
+        return None, e
+
+
+def load_image_batches(images, preprocess, batch_size, skip_unreadable=True, workers=None):
+    """Yield (batch tensor or None, {index: error}) per batch; decoding runs in threads ahead of the model."""
+    import torch
+    from tqdm.auto import tqdm
+
+    from clipnb.models import PROGRESS_MIN
+
+    workers = workers or min(4, os.cpu_count() or 1)
+    bar = tqdm(total=len(images), desc="encode images", unit="img", disable=len(images) < PROGRESS_MIN)
+
+    def submit(start):
+        chunk = images[start:start + batch_size]
+        return start, [pool.submit(_load_and_preprocess, item, preprocess) for item in chunk]
+
+    with ThreadPoolExecutor(workers) as pool, bar:
+        starts = range(0, len(images), batch_size)
+        pending = submit(starts[0]) if len(starts) else None
+        for next_start in list(starts[1:]) + [None]:
+            # decode the next batch while this one runs through the model
+            upcoming = submit(next_start) if next_start is not None else None
+            first, futures = pending
+            tensors, failures = [], {}
+            for offset, future in enumerate(futures):
+                tensor, error = future.result()
+                if error is None:
+                    tensors.append(tensor)
+                elif skip_unreadable:
+                    failures[first + offset] = str(error)
+                else:
+                    raise error
+            yield (torch.stack(tensors) if tensors else None), failures
+            bar.update(len(futures))
+            pending = upcoming

@@ -1,0 +1,344 @@
+"""Load any CLIP model open_clip knows, behind one small interface.
+
+``load_model(spec)`` accepts
+
+* ``"bundled"`` — the project's own offline model in ``data/models/`` (trained on clip-art);
+* ``"NAME:TAG"`` — open_clip's pretrained weights, e.g. ``"MobileCLIP-S2:datacompdr"`` (the talk's
+  model) or ``"ViT-B-32:laion2b_s34b_b79k"``, fetched once into the Hugging Face cache;
+* ``"NAME:/path/weights.safetensors"`` — an open_clip architecture with your own weights;
+* ``"local-dir:DIR"`` — a folder with ``open_clip_config.json`` + ``open_clip_model.safetensors``;
+* ``"hf-hub:org/repo"`` — an open_clip repository on the Hugging Face hub.
+
+``CLIPNB_MODEL`` picks the model for every notebook (see :func:`default_model_spec`).
+"""
+from __future__ import annotations
+
+import difflib
+import hashlib
+import os
+import socket
+import warnings
+from pathlib import Path
+from urllib.parse import urlparse
+
+import numpy as np
+
+from clipnb.errors import ModelNotAvailableError, UnknownModelError
+
+DATA_DIR = Path(__file__).resolve().parent.parent / "data"
+BUNDLED_NAME = "clipnb-clipart-s"
+TALK_MODEL = "MobileCLIP-S2:datacompdr"
+PROGRESS_MIN = 64  # show a progress bar from this many inputs on
+
+
+def bundled_model_dir() -> Path:
+    return DATA_DIR / "models" / BUNDLED_NAME
+
+
+class ClipModel:
+    """A loaded CLIP model: two encoders into one space.
+
+    Attributes: ``name`` (the spec it was loaded from), ``embed_dim`` (D), ``logit_scale``
+    (float, the inverse temperature it was trained with), ``device``, and the open_clip
+    ``model``, ``preprocess`` and ``tokenizer``.
+    """
+
+    def __init__(self, name, model, preprocess, tokenizer, device, batch_size=64):
+        self.name = name
+        self.model = model
+        self.preprocess = preprocess
+        self.tokenizer = tokenizer
+        self.device = device
+        self.batch_size = batch_size
+        self.logit_scale = float(model.logit_scale.exp()) if hasattr(model, "logit_scale") else 100.0
+        self._identity = None
+        self._text_cache: dict[str, np.ndarray] = {}
+        self.embed_dim = int(self.encode_text(["a"]).shape[1])
+
+    def __repr__(self):
+        return f"ClipModel({self.name!r}, embed_dim={self.embed_dim}, device={self.device!r})"
+
+    @property
+    def identity(self) -> str:
+        """A fingerprint of the weights (name + a hash of every tensor's shape and first values).
+
+        Caches are keyed by it, so two models with the same name and other weights never mix.
+        """
+        if self._identity is None:
+            digest = hashlib.sha256(self.name.encode())
+            for key, value in self.model.state_dict().items():
+                flat = value.detach().flatten()[:64].float().cpu().numpy()
+                digest.update(f"{key}{tuple(value.shape)}".encode())
+                digest.update(np.round(flat, 4).tobytes())
+            self._identity = digest.hexdigest()[:16]
+        return self._identity
+
+    def encode_text(self, texts) -> "torch.Tensor":
+        """Encode prompts.
+
+        texts : str or list[str], each non-empty.
+        Returns text_features : Tensor, shape (N, D), float32, L2-normalised, on the CPU.
+        Results are memoised per prompt, so re-encoding a prompt costs nothing.
+        """
+        import torch
+
+        texts = _check_texts(texts)
+        missing = list(dict.fromkeys(t for t in texts if t not in self._text_cache))
+        for start in _batches(len(missing), self.batch_size, "encode text"):
+            chunk = missing[start:start + self.batch_size]
+            with torch.inference_mode():
+                features = self.model.encode_text(self.tokenizer(chunk).to(self.device))
+                features = torch.nn.functional.normalize(features.float(), dim=-1).cpu().numpy()
+            self._text_cache.update(zip(chunk, features))
+        return torch.from_numpy(np.stack([self._text_cache[t] for t in texts]))
+
+    def encode_image(self, images) -> "torch.Tensor":
+        """Encode images.
+
+        images : a path, a PIL image, or a list of them.
+        Returns image_features : Tensor, shape (N, D), float32, L2-normalised, on the CPU.
+        Raises ImageLoadError naming the file if an image cannot be read (use
+        :meth:`encode_image_files` to skip unreadable files instead).
+        """
+        from clipnb.images import check_image_inputs
+
+        images = check_image_inputs(images)
+        features, failures = self.encode_image_files(images, skip_unreadable=False)
+        return features
+
+    def encode_image_files(self, images, skip_unreadable=True):
+        """Encode images, reporting unreadable ones instead of failing.
+
+        Returns (image_features, failures): features (M, D) for the M readable images in
+        order, and a dict {index: error message} for the others.
+        """
+        import torch
+
+        from clipnb.images import load_image_batches
+
+        parts, failures = [], {}
+        for batch, fails in load_image_batches(images, self.preprocess, self.batch_size, skip_unreadable):
+            failures.update(fails)
+            if batch is not None:
+                with torch.inference_mode():
+                    features = self.model.encode_image(batch.to(self.device))
+                parts.append(torch.nn.functional.normalize(features.float(), dim=-1).cpu())
+        features = torch.cat(parts) if parts else torch.empty(0, self.embed_dim)
+        return features, failures
+
+
+def _check_texts(texts) -> list[str]:
+    if isinstance(texts, str):
+        texts = [texts]
+    if texts is None or not isinstance(texts, (list, tuple)):
+        raise TypeError(f"texts must be a string or a list of strings, not {type(texts).__name__}; "
+                        "e.g. model.encode_text(['a cat', 'a dog'])")
+    if not texts:
+        raise ValueError("texts is an empty list: give at least one prompt, e.g. ['a cat']")
+    for i, t in enumerate(texts):
+        if not isinstance(t, str):
+            raise TypeError(f"texts[{i}] is {type(t).__name__} ({t!r}), not a string: every prompt must be text")
+        if not t.strip():
+            raise ValueError(f"texts[{i}] is an empty string: every prompt needs some words")
+    return list(texts)
+
+
+def _batches(n, batch_size, desc):
+    starts = range(0, n, batch_size)
+    if n >= PROGRESS_MIN:
+        from tqdm.auto import tqdm
+
+        return tqdm(starts, desc=desc, unit="batch")
+    return starts
+
+
+def pick_device(device=None) -> str:
+    import torch
+
+    if device:
+        return str(device)
+    if torch.cuda.is_available():
+        return "cuda"
+    if getattr(torch.backends, "mps", None) and torch.backends.mps.is_available():
+        return "mps"
+    return "cpu"
+
+
+def hub_reachable(timeout: float = 2.0) -> bool:
+    """Can we open a TCP connection to the Hugging Face hub (or ``HF_ENDPOINT``) within timeout?"""
+    if os.environ.get("HF_HUB_OFFLINE", "0").lower() in ("1", "true", "yes"):
+        return False
+    host = urlparse(os.environ.get("HF_ENDPOINT", "https://huggingface.co")).hostname or "huggingface.co"
+    try:
+        with socket.create_connection((host, 443), timeout=timeout):
+            return True
+    except OSError:
+        return False
+
+
+def hf_cache_dir() -> str:
+    """The Hugging Face hub cache, read from the environment now (huggingface_hub reads it at import)."""
+    if os.environ.get("HF_HUB_CACHE"):
+        return os.environ["HF_HUB_CACHE"]
+    home = os.environ.get("HF_HOME") or os.path.join(os.environ.get("XDG_CACHE_HOME") or "~/.cache", "huggingface")
+    return os.path.join(os.path.expanduser(home), "hub")
+
+
+def _cached_hf_file(repo_id: str, filenames: list[str]) -> str | None:
+    from huggingface_hub import hf_hub_download
+
+    for filename in filenames:
+        try:
+            return hf_hub_download(repo_id, filename, cache_dir=hf_cache_dir(), local_files_only=True)
+        except Exception:  # noqa: BLE001 -- any failure means "not cached"
+            continue
+    return None
+
+
+_WEIGHT_FILES = ["open_clip_model.safetensors", "open_clip_pytorch_model.bin"]
+
+
+def _how_to_get(spec: str) -> str:
+    return (f"Run once on a machine with internet: python -c \"import clipnb; clipnb.load_model('{spec}')\" "
+            "(it lands in the Hugging Face cache, ~/.cache/huggingface, which you can copy over), "
+            "or use the offline model: clipnb.load_model('bundled') / CLIPNB_MODEL=bundled")
+
+
+def _resolve_pretrained(name: str, tag: str) -> tuple[str, dict]:
+    """(weights file, pretrained cfg) for NAME:TAG, from the cache or downloaded; fails fast offline."""
+    import open_clip
+
+    if name not in open_clip.list_models():
+        close = difflib.get_close_matches(name, open_clip.list_models(), n=5, cutoff=0.5)
+        raise UnknownModelError(f"unknown model name {name!r}. Closest open_clip models: {close or 'none'}; "
+                                "all of them: open_clip.list_models()")
+    cfg = open_clip.get_pretrained_cfg(name, tag)
+    if not cfg:
+        tags = open_clip.list_pretrained_tags_by_model(name)
+        close = difflib.get_close_matches(tag, tags, n=5, cutoff=0.3)
+        raise UnknownModelError(f"{name!r} has no pretrained tag {tag!r}. Did you mean: "
+                                f"{', '.join(f'{name}:{t}' for t in (close or tags))}?")
+    hf_hub = cfg.get("hf_hub", "")
+    if hf_hub:
+        repo_id, filename = os.path.split(hf_hub.rstrip("/")) if not hf_hub.endswith("/") else (hf_hub.rstrip("/"), "")
+        names = [filename] if filename else _WEIGHT_FILES
+        cached = _cached_hf_file(repo_id, names)
+        if cached:
+            return cached, cfg
+    elif cfg.get("url"):
+        cached_path = Path(os.path.expanduser("~/.cache/clip")) / os.path.basename(cfg["url"])
+        if cached_path.exists():
+            return str(cached_path), cfg
+    if not hub_reachable():
+        raise ModelNotAvailableError(f"the weights of {name}:{tag} are not cached here and the hub cannot be "
+                                     f"reached (offline?). {_how_to_get(f'{name}:{tag}')}")
+    return open_clip.download_pretrained(cfg, cache_dir=hf_cache_dir() if hf_hub else None), cfg
+
+
+def _resolve_hf_hub(repo_id: str) -> str:
+    """A local folder holding the repo's open_clip config and weights (a local-dir)."""
+    config = _cached_hf_file(repo_id, ["open_clip_config.json"])
+    weights = _cached_hf_file(repo_id, _WEIGHT_FILES)
+    if not (config and weights):
+        if not hub_reachable():
+            raise ModelNotAvailableError(f"hf-hub:{repo_id} is not cached here and the hub cannot be reached. "
+                                         + _how_to_get(f"hf-hub:{repo_id}"))
+        from huggingface_hub import hf_hub_download
+
+        from open_clip.pretrained import download_pretrained_from_hf
+
+        config = hf_hub_download(repo_id, "open_clip_config.json", cache_dir=hf_cache_dir())
+        weights = download_pretrained_from_hf(repo_id, cache_dir=hf_cache_dir())
+    if Path(config).parent != Path(weights).parent:
+        raise ModelNotAvailableError(f"hf-hub:{repo_id}: config and weights are in different snapshots; "
+                                     "delete the repo from the Hugging Face cache and load it again")
+    return str(Path(config).parent)
+
+
+def _create(spec: str, device: str):
+    """Build the open_clip model, preprocess and tokenizer for a spec."""
+    import open_clip
+
+    if not isinstance(spec, str) or not spec.strip():
+        raise TypeError(f"model spec must be a non-empty string like 'bundled' or 'ViT-B-32:laion2b_s34b_b79k', "
+                        f"not {spec!r}")
+    spec = spec.strip()
+    if spec == "bundled":
+        folder = bundled_model_dir()
+        if not (folder / "open_clip_model.safetensors").exists():
+            raise ModelNotAvailableError(f"the bundled model is missing from {folder}: the repository checkout is "
+                                         "incomplete (git lfs? partial clone?) -- re-clone, or train it with "
+                                         "`python -m clipnb.training`")
+        spec = f"local-dir:{folder}"
+    if spec.startswith("hf-hub:"):
+        spec = f"local-dir:{_resolve_hf_hub(spec[len('hf-hub:'):])}"
+    if spec.startswith("local-dir:"):
+        folder = Path(spec[len("local-dir:"):]).expanduser()
+        for required in ["open_clip_config.json"]:
+            if not (folder / required).exists():
+                raise FileNotFoundError(f"{folder} is not an open_clip model folder: it has no {required} "
+                                        "(a local-dir needs open_clip_config.json + open_clip_model.safetensors)")
+        model, _, preprocess = open_clip.create_model_and_transforms(f"local-dir:{folder}", device=device)
+        tokenizer = open_clip.get_tokenizer(f"local-dir:{folder}")
+        return model, preprocess, tokenizer
+    if ":" not in spec:
+        tags = open_clip.list_pretrained_tags_by_model(spec) if spec in open_clip.list_models() else []
+        hint = f" e.g. {spec}:{tags[0]}" if tags else " e.g. 'ViT-B-32:laion2b_s34b_b79k' or 'bundled'"
+        if not tags and spec not in open_clip.list_models():
+            _resolve_pretrained(spec, "")  # raises UnknownModelError with close names
+        raise UnknownModelError(f"{spec!r} names an architecture but no weights: say NAME:TAG or NAME:/path/file,{hint}")
+    name, weights = spec.split(":", 1)
+    extra = {}
+    if weights.endswith((".safetensors", ".bin", ".pt", ".pth")) or "/" in weights or os.sep in weights:
+        if name not in open_clip.list_models():
+            _resolve_pretrained(name, "")
+        path = Path(weights).expanduser()
+        if not path.is_file():
+            raise FileNotFoundError(f"weights file {path} not found (from model spec {spec!r})")
+        checkpoint = str(path)
+    else:
+        checkpoint, cfg = _resolve_pretrained(name, weights)
+        extra = {"force_quick_gelu": bool(cfg.get("quick_gelu", False)),
+                 **{f"image_{k}": cfg[k] for k in ("mean", "std", "interpolation", "resize_mode") if k in cfg}}
+    with warnings.catch_warnings():
+        warnings.filterwarnings("ignore", message=".*QuickGELU mismatch.*")
+        model, _, preprocess = open_clip.create_model_and_transforms(name, pretrained=checkpoint, device=device, **extra)
+    return model, preprocess, open_clip.get_tokenizer(name)
+
+
+def load_model(spec: str | None = None, device: str | None = None, batch_size: int = 64) -> ClipModel:
+    """Load a CLIP model by spec (see the module doc); ``None`` means :func:`default_model_spec`.
+
+    The model is in eval mode with gradients off; MobileCLIP's re-parameterisable blocks are
+    fused for inference; the device is cuda, then mps, then cpu unless given.
+    """
+    spec = default_model_spec() if spec is None else spec
+    device = pick_device(device)
+    model, preprocess, tokenizer = _create(spec, device)
+    model.eval()
+    if "MobileCLIP" in spec or any(hasattr(m, "reparameterize") for m in model.modules()):
+        from timm.utils.model import reparameterize_model
+
+        model = reparameterize_model(model)
+    for p in model.parameters():
+        p.requires_grad_(False)
+    return ClipModel(spec, model, preprocess, tokenizer, device, batch_size)
+
+
+def default_model_spec(verbose: bool = True) -> str:
+    """``$CLIPNB_MODEL`` if set; else the talk's model when its weights are cached or the hub
+    answers; else ``"bundled"`` (with a visible notice)."""
+    spec = os.environ.get("CLIPNB_MODEL", "").strip()
+    if spec:
+        return spec
+    name, tag = TALK_MODEL.split(":")
+    import open_clip
+
+    repo_id = open_clip.get_pretrained_cfg(name, tag)["hf_hub"].rstrip("/")
+    if _cached_hf_file(repo_id, _WEIGHT_FILES) or hub_reachable():
+        return TALK_MODEL
+    if verbose:
+        print(f"Notice: the talk's model {TALK_MODEL} is not cached and the hub is unreachable, so this uses "
+              f"the bundled offline model '{BUNDLED_NAME}' (trained on ~5k clip-arts; its scores are NOT CLIP's). "
+              "Set CLIPNB_MODEL to choose.")
+    return "bundled"

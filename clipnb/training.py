@@ -1,0 +1,290 @@
+"""Train a small open_clip model on the clip-art captions: the bundled offline model.
+
+The loss is CLIP's symmetric InfoNCE (notebook 02 derives it by hand on seed 004's
+4×4 example).  Command::
+
+    python -m clipnb.training --data ~/.cache/clipnb/openclipart --out data/models/clipnb-clipart-s
+
+Seeded and resumable: a checkpoint (safetensors + JSON, no pickle) is written
+after every epoch into ``OUT/checkpoint/``; running the command again resumes.
+The final model is written in open_clip's local-dir layout
+(``open_clip_config.json`` + ``open_clip_model.safetensors``, fp16).
+"""
+from __future__ import annotations
+
+import argparse
+import json
+import math
+import os
+import random
+import time
+from dataclasses import asdict, dataclass
+from pathlib import Path
+
+import numpy as np
+import torch
+import torch.nn.functional as F
+
+from clipnb.cache import cache_dir
+
+MODEL_NAME = "clipnb-clipart-s"
+# An open_clip architecture as data, like open_clip's own model_configs/*.json.
+MODEL_CONFIG = {
+    "embed_dim": 128,
+    "vision_cfg": {"image_size": 64, "layers": 6, "width": 192, "patch_size": 8, "head_width": 64},
+    "text_cfg": {"context_length": 32, "vocab_size": 49408, "width": 128, "heads": 4, "layers": 4},
+}
+MEAN = (0.48145466, 0.4578275, 0.40821073)  # OpenAI's normalisation, open_clip's default
+STD = (0.26862954, 0.26130258, 0.27577711)
+TEMPLATES = ["{}", "{}", "a drawing of {}", "clip art of {}", "an icon of {}", "a picture of {}"]
+
+
+def contrastive_loss(image_features, text_features, logit_scale):
+    """CLIP's symmetric InfoNCE loss.
+
+    image_features, text_features : Tensor (N, D), L2-normalised; row i of each is a matching pair.
+    logit_scale : scalar, the inverse temperature (exp of the learned log-scale).
+    Returns the mean of the image→text (rows) and text→image (columns) cross-entropies.
+    """
+    logits = logit_scale * image_features @ text_features.T
+    targets = torch.arange(len(logits), device=logits.device)
+    return (F.cross_entropy(logits, targets) + F.cross_entropy(logits.T, targets)) / 2
+
+
+@dataclass
+class TrainConfig:
+    data: str = str(cache_dir() / "openclipart")
+    out: str = f"data/models/{MODEL_NAME}"
+    epochs: int = 24
+    batch_size: int = 256
+    lr: float = 1e-3
+    weight_decay: float = 0.1
+    warmup_steps: int = 50
+    seed: int = 0
+    max_images: int | None = None  # small runs (notebook 02, tests)
+
+
+def build_model(seed: int = 0):
+    """The bundled architecture with fresh random weights (an open_clip ``CLIP``)."""
+    from open_clip.model import CLIP
+
+    torch.manual_seed(seed)
+    return CLIP(**MODEL_CONFIG)
+
+
+class ClipArtData:
+    """Rendered clip-art, pre-resized to the model's input size and held in memory as uint8."""
+
+    def __init__(self, data_dir, split: str, image_size: int, max_images: int | None = None, seed: int = 0):
+        import pandas as pd
+        from PIL import Image
+
+        data_dir = Path(data_dir).expanduser()
+        table_path = data_dir / "clipart.parquet"
+        if not table_path.exists():
+            raise FileNotFoundError(f"{table_path} not found: build the data first with "
+                                    f"`python -m clipnb.clipart build --out {data_dir}`")
+        table = pd.read_parquet(table_path)
+        table = table[table["split"] == split].reset_index(drop=True)
+        if max_images:
+            table = table.sample(min(max_images, len(table)), random_state=seed).reset_index(drop=True)
+        self.table = table
+        self.captions = list(table["caption"])
+        pixels = np.empty((len(table), image_size, image_size, 3), np.uint8)
+        for i, sha in enumerate(table["sha1"]):
+            with Image.open(data_dir / "png" / f"{sha}.png") as im:
+                pixels[i] = np.asarray(im.convert("RGB").resize((image_size, image_size), Image.BICUBIC))
+        self.pixels = torch.from_numpy(pixels).permute(0, 3, 1, 2).contiguous()
+
+    def __len__(self):
+        return len(self.captions)
+
+    def images(self, index, augment: bool, generator=None):
+        """Float images (B, 3, H, W), normalised; random scale/shift crops when augmenting."""
+        x = self.pixels[index].float() / 255
+        if augment:
+            x = _random_resized_crop(x, generator)
+        mean = torch.tensor(MEAN).view(1, 3, 1, 1)
+        std = torch.tensor(STD).view(1, 3, 1, 1)
+        return (x - mean) / std
+
+    def texts(self, index, augment: bool, rng: random.Random | None = None):
+        if not augment:
+            return [self.captions[i] for i in index]
+        return [augment_caption(self.captions[i], rng) for i in index]
+
+
+def augment_caption(caption: str, rng: random.Random) -> str:
+    """Keep the description (usually), shuffle and drop tag words, wrap in a prompt template."""
+    head, *tags = caption.split(", ")
+    rng.shuffle(tags)
+    tags = tags[: rng.randint(0, len(tags))]
+    parts = ([head] if rng.random() < 0.8 or not tags else []) + tags
+    return rng.choice(TEMPLATES).format(", ".join(parts))
+
+
+def _random_resized_crop(x, generator, min_scale: float = 0.6):
+    """Per-image random zoom in [min_scale, 1] of the side and a random shift, as one affine grid."""
+    n = len(x)
+    scale = min_scale + (1 - min_scale) * torch.rand(n, generator=generator)
+    shift = (1 - scale)[:, None] * (2 * torch.rand(n, 2, generator=generator) - 1)
+    theta = torch.zeros(n, 2, 3)
+    theta[:, 0, 0] = scale
+    theta[:, 1, 1] = scale
+    theta[:, :, 2] = shift
+    grid = F.affine_grid(theta, x.shape, align_corners=False)
+    return F.grid_sample(x, grid, padding_mode="border", align_corners=False)
+
+
+def _param_groups(model, weight_decay):
+    decay, no_decay = [], []
+    for name, p in model.named_parameters():
+        (no_decay if p.ndim < 2 or "embedding" in name or "logit_scale" in name else decay).append(p)
+    return [{"params": decay, "weight_decay": weight_decay}, {"params": no_decay, "weight_decay": 0.0}]
+
+
+def _lr_at(step, total, config):
+    if step < config.warmup_steps:
+        return config.lr * (step + 1) / config.warmup_steps
+    progress = (step - config.warmup_steps) / max(1, total - config.warmup_steps)
+    return config.lr * 0.5 * (1 + math.cos(math.pi * progress))
+
+
+def save_checkpoint(folder: Path, model, optimizer, meta: dict):
+    """Model + AdamW moments + RNG states as safetensors, the rest as JSON; atomic."""
+    from safetensors.torch import save_file
+
+    tensors = {f"model.{k}": v.detach().contiguous() for k, v in model.state_dict().items()}
+    for i, p in enumerate(p for g in optimizer.param_groups for p in g["params"]):
+        for key, value in optimizer.state.get(p, {}).items():
+            tensors[f"optim.{i}.{key}"] = value.detach().reshape(value.shape).contiguous()
+    tensors["rng.torch"] = torch.get_rng_state()
+    folder.mkdir(parents=True, exist_ok=True)
+    save_file(tensors, folder / "state.safetensors.tmp")
+    os.replace(folder / "state.safetensors.tmp", folder / "state.safetensors")
+    (folder / "meta.json.tmp").write_text(json.dumps(meta, indent=1))
+    os.replace(folder / "meta.json.tmp", folder / "meta.json")
+
+
+def load_checkpoint(folder: Path, model, optimizer) -> dict:
+    from safetensors.torch import load_file
+
+    tensors = load_file(folder / "state.safetensors")
+    meta = json.loads((folder / "meta.json").read_text())
+    model.load_state_dict({k[6:]: v for k, v in tensors.items() if k.startswith("model.")})
+    params = [p for g in optimizer.param_groups for p in g["params"]]
+    for key, value in tensors.items():
+        if key.startswith("optim."):
+            _, i, name = key.split(".", 2)
+            optimizer.state[params[int(i)]][name] = value
+    torch.set_rng_state(tensors["rng.torch"])
+    return meta
+
+
+def export_model(model, out: Path, extra: dict | None = None):
+    """Write open_clip's local-dir layout: config JSON + fp16 safetensors."""
+    from safetensors.torch import save_file
+
+    out.mkdir(parents=True, exist_ok=True)
+    config = {"model_cfg": MODEL_CONFIG,
+              "preprocess_cfg": {"mean": list(MEAN), "std": list(STD), "interpolation": "bicubic",
+                                 "resize_mode": "shortest"},
+              "clipnb": {"name": MODEL_NAME, **(extra or {})}}
+    state = {k: v.detach().half().contiguous() for k, v in model.state_dict().items()}
+    save_file(state, out / "open_clip_model.safetensors.tmp")
+    os.replace(out / "open_clip_model.safetensors.tmp", out / "open_clip_model.safetensors")
+    (out / "open_clip_config.json").write_text(json.dumps(config, indent=2) + "\n")
+
+
+@torch.no_grad()
+def retrieval_recall(model, data: ClipArtData, tokenizer, ks=(1, 5, 10)) -> dict:
+    """Text→image and image→text recall@k over a held-out split (one caption per image)."""
+    model.eval()
+    image_features = torch.cat([F.normalize(model.encode_image(data.images(range(i, min(i + 256, len(data))), False)), dim=-1)
+                                for i in range(0, len(data), 256)])
+    text_features = F.normalize(model.encode_text(tokenizer(data.captions)), dim=-1)
+    similarity = text_features @ image_features.T
+    truth = torch.arange(len(data))
+    out = {}
+    for name, sim in [("text_to_image", similarity), ("image_to_text", similarity.T)]:
+        rank = (sim > sim[truth, truth].unsqueeze(1)).sum(1)  # how many beat the right answer
+        for k in ks:
+            out[f"{name}_R@{k}"] = (rank < k).float().mean().item()
+    return out
+
+
+def train(config: TrainConfig, model=None, progress: bool = True, on_epoch=None):
+    """Train (or resume) and export; returns the model and the per-epoch log (list of dicts)."""
+    import open_clip
+    from tqdm.auto import tqdm
+
+    torch.manual_seed(config.seed)
+    rng = random.Random(config.seed)
+    model = model or build_model(config.seed)
+    tokenizer = open_clip.get_tokenizer("ViT-B-32", context_length=MODEL_CONFIG["text_cfg"]["context_length"])
+    image_size = MODEL_CONFIG["vision_cfg"]["image_size"]
+    train_data = ClipArtData(config.data, "train", image_size, config.max_images, config.seed)
+    val_data = ClipArtData(config.data, "val", image_size, config.max_images, config.seed)
+    optimizer = torch.optim.AdamW(_param_groups(model, config.weight_decay), lr=config.lr, betas=(0.9, 0.98), eps=1e-6)
+    steps_per_epoch = max(1, len(train_data) // config.batch_size)
+    total = steps_per_epoch * config.epochs
+    out = Path(config.out)
+    checkpoint = out / "checkpoint"
+    log, start_epoch = [], 0
+    if (checkpoint / "meta.json").exists():
+        meta = load_checkpoint(checkpoint, model, optimizer)
+        if meta["config"] != asdict(config):
+            raise ValueError(f"{checkpoint} was made with another configuration; delete it to start over")
+        log, start_epoch = meta["log"], meta["epoch"]
+        rng.setstate(_tuple(meta["python_rng"]))
+        print(f"resuming from epoch {start_epoch}")
+    generator = torch.Generator().manual_seed(config.seed + start_epoch)
+    for epoch in range(start_epoch, config.epochs):
+        model.train()
+        order = torch.randperm(len(train_data), generator=generator)
+        t0, losses = time.time(), []
+        bar = tqdm(range(steps_per_epoch), desc=f"epoch {epoch + 1}/{config.epochs}", disable=not progress)
+        for step in bar:
+            for group in optimizer.param_groups:
+                group["lr"] = _lr_at(epoch * steps_per_epoch + step, total, config)
+            index = order[step * config.batch_size:(step + 1) * config.batch_size].tolist()
+            images = train_data.images(index, augment=True, generator=generator)
+            texts = tokenizer(train_data.texts(index, augment=True, rng=rng))
+            image_features, text_features, logit_scale = model(images, texts)[:3]
+            loss = contrastive_loss(image_features, text_features, logit_scale)
+            optimizer.zero_grad(set_to_none=True)
+            loss.backward()
+            optimizer.step()
+            with torch.no_grad():  # CLIP caps the temperature at 1/100
+                model.logit_scale.clamp_(0, math.log(100))
+            losses.append(loss.item())
+            bar.set_postfix(loss=f"{loss.item():.3f}", scale=f"{logit_scale.item():.1f}")
+        entry = {"epoch": epoch + 1, "train_loss": float(np.mean(losses)), "seconds": time.time() - t0,
+                 "logit_scale": model.logit_scale.exp().item(), **retrieval_recall(model, val_data, tokenizer)}
+        log.append(entry)
+        print(json.dumps(entry))
+        if on_epoch:
+            on_epoch(entry)
+        save_checkpoint(checkpoint, model, optimizer,
+                        {"epoch": epoch + 1, "log": log, "config": asdict(config), "python_rng": rng.getstate()})
+    model.eval()
+    export_model(model, out, {"epochs": config.epochs, "seed": config.seed, "train_images": len(train_data)})
+    (out / "train_log.json").write_text(json.dumps(log, indent=1) + "\n")
+    return model, log
+
+
+def _tuple(x):
+    return tuple(_tuple(i) for i in x) if isinstance(x, list) else x
+
+
+def main(argv=None):
+    parser = argparse.ArgumentParser(prog="python -m clipnb.training", description=__doc__.split("\n")[0])
+    for field, value in asdict(TrainConfig()).items():
+        parser.add_argument(f"--{field.replace('_', '-')}", type=type(value) if value is not None else int, default=value)
+    args = parser.parse_args(argv)
+    torch.set_num_threads(os.cpu_count() or 1)
+    train(TrainConfig(**vars(args)))
+
+
+if __name__ == "__main__":
+    main()

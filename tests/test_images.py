@@ -1,0 +1,81 @@
+"""Images load robustly; bad files are reported by name."""
+import numpy as np
+import pytest
+from PIL import Image
+
+import clipnb
+from clipnb.errors import ImageLoadError
+
+
+@pytest.fixture()
+def red_square():
+    im = Image.new("RGB", (40, 20), (200, 10, 10))
+    im.paste((10, 10, 200), (0, 0, 10, 20))  # a blue band on the left tells orientation
+    return im
+
+
+@pytest.mark.parametrize("suffix, save", [
+    (".jpg", lambda im, p: im.save(p, quality=95)),
+    (".png", lambda im, p: im.save(p)),
+    (".webp", lambda im, p: im.save(p, lossless=True)),
+    (".gif", lambda im, p: im.save(p, save_all=True, append_images=[Image.new("RGB", im.size, "green")])),
+    (".tif", lambda im, p: im.convert("CMYK").save(p)),
+])
+def test_formats_load_as_rgb(tmp_path, red_square, suffix, save):
+    path = tmp_path / f"x{suffix}"
+    save(red_square, path)
+    im = clipnb.load_image(path)
+    assert im.mode == "RGB" and im.size == (40, 20)
+    r, g, b = im.getpixel((30, 10))
+    assert r > 150 and g < 80 and b < 80  # first frame of the GIF, CMYK converted back
+
+
+def test_rgba_is_flattened_on_white(tmp_path):
+    im = Image.new("RGBA", (8, 8), (0, 0, 0, 0))
+    im.putpixel((0, 0), (0, 0, 0, 255))
+    im.save(tmp_path / "a.png")
+    out = clipnb.load_image(tmp_path / "a.png")
+    assert out.getpixel((5, 5)) == (255, 255, 255) and out.getpixel((0, 0)) == (0, 0, 0)
+
+
+def test_16_bit_png_is_scaled(tmp_path):
+    a = (np.arange(64, dtype=np.uint16).reshape(8, 8) * 1000)
+    Image.fromarray(a).save(tmp_path / "deep.png")
+    out = np.asarray(clipnb.load_image(tmp_path / "deep.png"))
+    assert out.dtype == np.uint8 and out.max() == 255 and out[0, 0, 0] == 0
+
+
+def test_exif_orientation_is_applied(tmp_path, red_square):
+    exif = Image.Exif()
+    exif[0x0112] = 6  # rotate 90° clockwise to display
+    red_square.save(tmp_path / "rot.jpg", exif=exif, quality=95)
+    out = clipnb.load_image(tmp_path / "rot.jpg")
+    assert out.size == (20, 40)
+    assert out.getpixel((10, 3))[2] > 150  # the blue band is now on top
+
+
+def test_missing_file_is_named(tmp_path):
+    with pytest.raises(FileNotFoundError, match="nope.jpg"):
+        clipnb.load_image(tmp_path / "nope.jpg")
+
+
+def test_zero_byte_image(tmp_path):
+    (tmp_path / "empty.png").write_bytes(b"")
+    with pytest.raises(ImageLoadError, match=r"empty \(0 bytes\)"):
+        clipnb.load_image(tmp_path / "empty.png")
+
+
+def test_text_file_named_jpg(tmp_path):
+    (tmp_path / "notes.jpg").write_text("this is not a picture")
+    with pytest.raises(ImageLoadError, match="notes.jpg is not an image"):
+        clipnb.load_image(tmp_path / "notes.jpg")
+
+
+def test_folder_is_not_an_image(tmp_path):
+    with pytest.raises(ImageLoadError, match="is a folder"):
+        clipnb.load_image(tmp_path)
+
+
+def test_wrong_type():
+    with pytest.raises(TypeError, match="file path or a PIL image"):
+        clipnb.load_image(42)

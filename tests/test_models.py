@@ -1,0 +1,178 @@
+"""Real architectures with random weights, saved and loaded back; the bundled model; model specs."""
+import json
+import time
+
+import numpy as np
+import pytest
+import torch
+
+import clipnb
+from clipnb.errors import ModelNotAvailableError, UnknownModelError
+
+
+def _raw_features(model, preprocess, tokenizer, texts, images):
+    with torch.no_grad():
+        t = torch.nn.functional.normalize(model.encode_text(tokenizer(texts)), dim=-1)
+        x = torch.stack([preprocess(clipnb.load_image(p)) for p in images])
+        v = torch.nn.functional.normalize(model.encode_image(x), dim=-1)
+    return t, v
+
+
+@pytest.mark.parametrize("name", ["ViT-B-32", "MobileCLIP-S2"])
+def test_random_architecture_round_trip(name, tmp_path):
+    """Build an open_clip architecture with random weights, save it, load it back through
+    'NAME:/path.safetensors': encodings must equal the original model's."""
+    import open_clip
+    from safetensors.torch import save_file
+    from timm.utils.model import reparameterize_model
+
+    torch.manual_seed(0)
+    original, _, preprocess = open_clip.create_model_and_transforms(name)
+    original.eval()
+    path = tmp_path / f"{name}.safetensors"
+    save_file({k: v.contiguous() for k, v in original.state_dict().items()}, path)
+
+    loaded = clipnb.load_model(f"{name}:{path}", device="cpu")
+    assert loaded.name == f"{name}:{path}"
+    assert loaded.embed_dim == original.text_projection.shape[1] if hasattr(original, "text_projection") \
+        and original.text_projection is not None else loaded.embed_dim > 0
+    texts = ["a cat", "a dog", "a monkey"]
+    images = [clipnb.samples_dir() / "photos" / "chelsea.jpg", clipnb.samples_dir() / "photos" / "coffee.jpg"]
+    reference = reparameterize_model(original) if name.startswith("MobileCLIP") else original
+    t_ref, v_ref = _raw_features(reference, loaded.preprocess, open_clip.get_tokenizer(name), texts, images)
+    t, v = loaded.encode_text(texts), loaded.encode_image(images)
+    assert t.dtype == torch.float32 and t.shape == (3, loaded.embed_dim)
+    assert torch.allclose(t.norm(dim=1), torch.ones(3), atol=1e-5)
+    assert torch.allclose(t, t_ref, atol=1e-5)
+    assert torch.allclose(v, v_ref, atol=1e-4)
+    if name.startswith("MobileCLIP"):  # fused for inference, yet the same function as before fusing
+        t_unfused, v_unfused = _raw_features(original, loaded.preprocess, open_clip.get_tokenizer(name), texts, images)
+        assert torch.allclose(v, v_unfused, atol=1e-3)
+
+
+def test_local_dir_loads_like_bundled(model, tmp_path):
+    import shutil
+
+    from clipnb.models import bundled_model_dir
+
+    shutil.copytree(bundled_model_dir(), tmp_path / "m", ignore=shutil.ignore_patterns("checkpoint"))
+    other = clipnb.load_model(f"local-dir:{tmp_path / 'm'}", device="cpu")
+    assert torch.allclose(other.encode_text(["a cat"]), model.encode_text(["a cat"]), atol=1e-6)
+
+
+def test_bundled_model_is_usable(model):
+    assert model.name == "bundled"
+    assert model.embed_dim == 128
+    assert 1 < model.logit_scale <= 100
+    features = model.encode_text(["a cat", "a dog", "a cat"])
+    assert torch.equal(features[0], features[2])
+    assert not torch.allclose(features[0], features[1])
+    assert not any(p.requires_grad for p in model.model.parameters())
+    assert not model.model.training
+
+
+def test_bundled_config_is_registered_architecture():
+    """The shipped folder is open_clip's local-dir layout with a model_cfg open_clip can build."""
+    from clipnb.models import bundled_model_dir
+
+    folder = bundled_model_dir()
+    config = json.loads((folder / "open_clip_config.json").read_text())
+    assert set(config) >= {"model_cfg", "preprocess_cfg"}
+    size = (folder / "open_clip_model.safetensors").stat().st_size
+    assert size <= 20e6, f"bundled weights are {size / 1e6:.1f} MB, over the 20 MB budget"
+
+
+def test_long_inputs_are_batched(model):
+    texts = [f"a drawing of {i} cats" for i in range(150)]
+    features = model.encode_text(texts)
+    assert features.shape == (150, model.embed_dim)
+    one = model.encode_text([texts[77]])
+    assert torch.allclose(features[77], one[0], atol=1e-5)
+
+
+def test_default_model_falls_back_to_bundled_offline(monkeypatch, tmp_path, capsys):
+    monkeypatch.delenv("CLIPNB_MODEL", raising=False)
+    monkeypatch.setenv("HF_HUB_OFFLINE", "1")
+    monkeypatch.setenv("HF_HUB_CACHE", str(tmp_path / "hub"))
+    assert clipnb.default_model_spec() == "bundled"
+    assert "bundled" in capsys.readouterr().out
+    monkeypatch.setenv("CLIPNB_MODEL", "ViT-B-32:laion2b_s34b_b79k")
+    assert clipnb.default_model_spec() == "ViT-B-32:laion2b_s34b_b79k"
+
+
+def test_uncached_tag_offline_fails_fast_with_advice(monkeypatch, tmp_path):
+    """No weights cached, no network: a clear error quickly (open_clip alone retries ~46 s)."""
+    monkeypatch.setenv("HF_HUB_CACHE", str(tmp_path / "hub"))
+    monkeypatch.setenv("HF_ENDPOINT", "https://127.0.0.1:9")  # nothing listens there: refused at once
+    start = time.monotonic()
+    with pytest.raises(ModelNotAvailableError, match="bundled") as info:
+        clipnb.load_model("MobileCLIP-S2:datacompdr")
+    assert "internet" in str(info.value)
+    assert time.monotonic() - start < 30  # a generous bound: the point is no 46 s hub retry loop
+
+
+def test_cached_hf_weights_load_offline(monkeypatch, tmp_path):
+    """A pretrained tag whose weights sit in the HF cache loads with no network at all."""
+    import open_clip
+    from safetensors.torch import save_file
+
+    hub = tmp_path / "hub"
+    repo = "laion/CLIP-ViT-B-32-laion2B-s34B-b79K"
+    snapshot = hub / f"models--{repo.replace('/', '--')}" / "snapshots" / ("0" * 40)
+    snapshot.mkdir(parents=True)
+    (hub / f"models--{repo.replace('/', '--')}" / "refs").mkdir()
+    (hub / f"models--{repo.replace('/', '--')}" / "refs" / "main").write_text("0" * 40)
+    torch.manual_seed(1)
+    original = open_clip.create_model("ViT-B-32").eval()
+    save_file({k: v.contiguous() for k, v in original.state_dict().items()}, snapshot / "open_clip_model.safetensors")
+    monkeypatch.setenv("HF_HUB_CACHE", str(hub))
+    monkeypatch.setenv("HF_ENDPOINT", "https://127.0.0.1:9")
+    loaded = clipnb.load_model("ViT-B-32:laion2b_s34b_b79k", device="cpu")
+    with torch.no_grad():
+        expected = torch.nn.functional.normalize(
+            original.encode_text(open_clip.get_tokenizer("ViT-B-32")(["a cat"])), dim=-1)
+    assert torch.allclose(loaded.encode_text(["a cat"]), expected, atol=1e-5)
+
+
+@pytest.mark.parametrize("spec, expected", [
+    ("ViT-B-33:laion2b_s34b_b79k", "ViT-B-32"),
+    ("ViT-B-32:laion2b_s34b_b7k", "laion2b_s34b_b79k"),
+    ("MobileCLIP-S2:datacomp", "datacompdr"),
+    ("MobileClip-S2:datacompdr", "MobileCLIP-S2"),
+])
+def test_unknown_names_and_tags_list_the_closest(spec, expected):
+    with pytest.raises(UnknownModelError, match=expected):
+        clipnb.load_model(spec)
+
+
+def test_architecture_without_weights_says_how():
+    with pytest.raises(UnknownModelError, match="NAME:TAG"):
+        clipnb.load_model("ViT-B-32")
+
+
+@pytest.mark.parametrize("spec", [3, "", "   "])
+def test_spec_must_be_a_string(spec):
+    with pytest.raises(TypeError, match="model spec"):
+        clipnb.load_model(spec)
+
+
+def test_missing_weights_file_and_local_dir(tmp_path):
+    with pytest.raises(FileNotFoundError, match="weights file"):
+        clipnb.load_model(f"ViT-B-32:{tmp_path / 'nope.safetensors'}")
+    with pytest.raises(FileNotFoundError, match="open_clip_config.json"):
+        clipnb.load_model(f"local-dir:{tmp_path}")
+
+
+def test_identity_tells_weights_apart(model, tmp_path):
+    import shutil
+
+    from safetensors.torch import load_file, save_file
+
+    from clipnb.models import bundled_model_dir
+
+    shutil.copytree(bundled_model_dir(), tmp_path / "m", ignore=shutil.ignore_patterns("checkpoint"))
+    state = load_file(tmp_path / "m" / "open_clip_model.safetensors")
+    state["text_projection"] = state["text_projection"] * 2
+    save_file(state, tmp_path / "m" / "open_clip_model.safetensors")
+    other = clipnb.load_model(f"local-dir:{tmp_path / 'm'}", device="cpu")
+    assert other.identity != model.identity

@@ -1,0 +1,49 @@
+"""The repository's own rules: clean notebooks, one dependency list, CI calls make test."""
+import re
+import subprocess
+import sys
+import tomllib
+from pathlib import Path
+
+import yaml
+
+ROOT = Path(__file__).resolve().parent.parent
+NOTEBOOKS = sorted((ROOT / "notebooks").glob("*.ipynb"))
+
+
+def test_notebooks_are_stripped():
+    result = subprocess.run([sys.executable, "-m", "nbstripout", "--verify", *map(str, NOTEBOOKS)],
+                            capture_output=True, text=True)
+    assert result.returncode == 0, f"notebooks carry outputs; run `make clean-notebooks`:\n{result.stdout}{result.stderr}"
+
+
+def test_notebooks_are_named_and_listed():
+    readme = (ROOT / "README.md").read_text()
+    assert NOTEBOOKS
+    for nb in NOTEBOOKS:
+        assert re.fullmatch(r"\d\d_[a-z0-9_]+\.ipynb", nb.name), nb.name
+        assert nb.name in readme, f"{nb.name} is missing from README.md's table"
+
+
+def test_environment_yml_hands_pyproject_to_pip():
+    env = yaml.safe_load((ROOT / "environment.yml").read_text())
+    pip_entries = next(d["pip"] for d in env["dependencies"] if isinstance(d, dict))
+    assert pip_entries == ["-e .[dev]"], "environment.yml must install the project itself, not its own list"
+    project = tomllib.loads((ROOT / "pyproject.toml").read_text())["project"]
+    python_pin = next(d for d in env["dependencies"] if isinstance(d, str) and d.startswith("python"))
+    major_minor = tuple(int(x) for x in python_pin.split("=")[1].split(".")[:2])
+    minimum = tuple(int(x) for x in re.search(r">=\s*([\d.]+)", project["requires-python"]).group(1).split("."))
+    assert major_minor >= minimum
+    assert "dev" in project["optional-dependencies"]
+
+
+def test_pyproject_admits_the_torch_that_installs_here():
+    from packaging.requirements import Requirement
+
+    deps = {Requirement(d).name: Requirement(d) for d in tomllib.loads((ROOT / "pyproject.toml").read_text())["project"]["dependencies"]}
+    assert deps["torch"].specifier.contains("2.14.1")
+    assert deps["torchvision"].specifier.contains("0.29.1")
+
+
+def test_ci_calls_make_test():
+    assert "make test" in (ROOT / ".ci" / "run").read_text()
