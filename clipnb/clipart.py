@@ -108,12 +108,13 @@ def folder_words(rel_path: Path) -> list[str]:
 
 def make_caption(title: str, file_words: str, folders: list[str], keywords: list[str]) -> str:
     """One caption: description first (title, else file name), then folder and keyword words."""
+    keywords = [k for k in map(_words, keywords) if k not in _KEYWORD_STOP]
     words: list[str] = []
     for phrase in [title or file_words, *reversed(folders), *keywords]:
         phrase = _words(phrase)
-        if phrase and phrase not in words and phrase not in _KEYWORD_STOP:
+        if phrase and phrase not in words:
             words.append(phrase)
-    return ", ".join(words[:6])
+    return ", ".join(words[:6]) or "clip art"
 
 
 def _split_for(key: str, folder: str) -> str:
@@ -144,7 +145,8 @@ def collect(svg_root: Path = SVG_ROOT):
     counts = collections.Counter(table["title"])
     table["clean_title"] = [clean_title(t, counts) for t in table["title"]]
     table["caption"] = [
-        make_caption(r.clean_title, filename_words(Path(r.svg), r.creator), folder_words(Path(r.svg)),
+        make_caption(r.clean_title, filename_words(Path(r.svg), r.creator),
+                     folder_words(Path(r.svg)) or [_FOLDER_WORDS.get(r.folder, _words(r.folder))],
                      [k for k in r.keywords if k.lower() not in _KEYWORD_STOP
                       and _words(k) != _words(r.creator)])
         for r in table.itertuples()]
@@ -199,6 +201,7 @@ def build(out: Path, size: int = 128, svg_root: Path = SVG_ROOT, workers: int | 
 # The sample corpus: held-out (test split) clip-art, more of the talk's subjects, fewer icons.
 SAMPLE_CAPS = {"computer": 12, "shapes": 12, "special": 6, "unsorted": 8, "signs_and_symbols": 30,
                "logos": 0, "buttons": 0}
+GENDERED_CAPTION = r"\b(?:man|men|boy|guy|male|king|woman|women|girl|lady|female|queen)\b"
 # Photos that scikit-image ships (its data/README and docstrings give their sources; all are
 # public domain or CC0): name -> caption.
 SAMPLE_PHOTOS = {"chelsea": "a photo of Chelsea the cat, a tabby cat",
@@ -218,6 +221,9 @@ def build_samples(data: Path, out: Path, size: int = 128):
     table = table[table["split"] == "test"]
     picked = pd.concat([group.sort_values("sha1").head(SAMPLE_CAPS.get(folder, 40))
                         for folder, group in table.groupby("folder")])
+    # every held-out figure captioned as a man or a woman, for the bias probes of notebook 04
+    figures = table[table["caption"].str.contains(GENDERED_CAPTION, regex=True)]
+    picked = pd.concat([picked, figures]).drop_duplicates("sha1")
     rows = []
     for row in picked.itertuples():
         slug = re.sub(r"[^a-z0-9]+", "_", row.caption.split(",")[0].lower()).strip("_")[:40] or "clipart"

@@ -47,3 +47,84 @@ def image_grid(results, model_name: str, title: str | None = None, columns: int 
     from IPython.display import HTML
 
     return HTML(image_grid_html(results, model_name, title, columns))
+
+
+def heatmap(table, model_name: str, title: str = "", fmt: str = "{:.3f}", cmap: str = "viridis", ax=None,
+            center=None):
+    """A matplotlib heatmap of a DataFrame with every value written in; titled with the model."""
+    import matplotlib.pyplot as plt
+    import numpy as np
+
+    values = table.to_numpy(dtype=float)
+    if ax is None:
+        _, ax = plt.subplots(figsize=(1.1 * values.shape[1] + 2.5, 0.45 * values.shape[0] + 1.6))
+    if center is not None:
+        span = np.nanmax(np.abs(values - center)) or 1.0
+        image = ax.imshow(values, cmap=cmap, vmin=center - span, vmax=center + span, aspect="auto")
+    else:
+        image = ax.imshow(values, cmap=cmap, aspect="auto")
+    ax.set_xticks(range(values.shape[1]), [str(c) for c in table.columns], rotation=30, ha="right")
+    ax.set_yticks(range(values.shape[0]), [" / ".join(map(str, i)) if isinstance(i, tuple) else str(i)
+                                           for i in table.index])
+    low, high = image.get_clim()
+    for (r, c), v in np.ndenumerate(values):
+        light = (v - low) / ((high - low) or 1) < 0.5 if cmap == "viridis" else abs(v - (center or 0)) > 0.6 * (high - (center or 0))
+        ax.text(c, r, fmt.format(v), ha="center", va="center", fontsize=9, color="white" if light else "black")
+    ax.set_title(f"{title}\nmodel: {model_name}" if title else f"model: {model_name}", fontsize=10)
+    ax.figure.colorbar(image, ax=ax, fraction=0.04)
+    ax.figure.tight_layout()
+    return ax
+
+
+def bar_chart(series, model_name: str, title: str = "", xlabel: str = "cosine similarity", ax=None,
+              highlight=None, reference=None):
+    """Horizontal bars for a Series (label → value), best on top; optional reference values as dots."""
+    import matplotlib.pyplot as plt
+
+    series = series.sort_values()
+    if ax is None:
+        _, ax = plt.subplots(figsize=(7, 0.4 * len(series) + 1.3))
+    colors = ["#2a7" if highlight is not None and k == highlight else "#4a7bb7" for k in series.index]
+    ax.barh([str(k) for k in series.index], series.to_numpy(), color=colors, label=model_name)
+    for i, v in enumerate(series.to_numpy()):
+        ax.text(v, i, f" {v:.4f}", va="center", fontsize=8)
+    if reference is not None:
+        ref = reference.reindex(series.index)
+        ax.plot(ref.to_numpy(), range(len(ref)), "o", color="#d62", label=getattr(reference, "name", "reference"))
+        ax.legend(fontsize=8, loc="lower right")
+    ax.set_xlabel(xlabel)
+    ax.set_title(f"{title}\nmodel: {model_name}" if title else f"model: {model_name}", fontsize=10)
+    ax.figure.tight_layout()
+    return ax
+
+
+def scatter_thumbnails(table, x: str, y: str, model_name: str, title: str = "", n_thumbnails: int = 40,
+                       zoom: float = 0.22, ax=None, xlabel=None, ylabel=None):
+    """Scatter of two columns with thumbnails on the extremes and a spread of the rest."""
+    import matplotlib.pyplot as plt
+    import numpy as np
+    from matplotlib.offsetbox import AnnotationBbox, OffsetImage
+
+    from clipnb.images import load_image
+
+    if ax is None:
+        _, ax = plt.subplots(figsize=(8, 7))
+    ax.scatter(table[x], table[y], s=8, color="#999", zorder=1)
+    diff = (table[x] - table[y]).to_numpy()
+    order = np.argsort(diff)
+    picks = np.unique(np.concatenate([order[: n_thumbnails // 4], order[-(n_thumbnails // 4):],
+                                      order[np.linspace(0, len(order) - 1, n_thumbnails // 2).astype(int)]]))
+    for i in picks:
+        im = load_image(table["path"].iloc[i])
+        im.thumbnail((96, 96))
+        box = AnnotationBbox(OffsetImage(np.asarray(im), zoom=zoom), (table[x].iloc[i], table[y].iloc[i]),
+                             frameon=True, pad=0.1, bboxprops={"edgecolor": "#ccc"})
+        ax.add_artist(box)
+    low = min(table[x].min(), table[y].min())
+    high = max(table[x].max(), table[y].max())
+    ax.plot([low, high], [low, high], ls="--", color="#c44", lw=1, zorder=0, label="sim(A) = sim(B)")
+    ax.set_xlabel(xlabel or x)
+    ax.set_ylabel(ylabel or y)
+    ax.legend(loc="upper left", fontsize=8)
+    ax.set_title(f"{title}\nmodel: {model_name}" if title else f"model: {model_name}", fontsize=10)
+    return ax

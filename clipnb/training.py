@@ -34,6 +34,12 @@ MODEL_CONFIG = {
     "vision_cfg": {"image_size": 64, "layers": 6, "width": 192, "patch_size": 8, "head_width": 64},
     "text_cfg": {"context_length": 32, "vocab_size": 49408, "width": 128, "heads": 4, "layers": 4},
 }
+# A toy of the same family for live runs in notebook 02: it learns visibly in a minute on a CPU.
+TINY_CONFIG = {
+    "embed_dim": 64,
+    "vision_cfg": {"image_size": 32, "layers": 2, "width": 64, "patch_size": 8, "head_width": 32},
+    "text_cfg": {"context_length": 32, "vocab_size": 49408, "width": 64, "heads": 2, "layers": 2},
+}
 MEAN = (0.48145466, 0.4578275, 0.40821073)  # OpenAI's normalisation, open_clip's default
 STD = (0.26862954, 0.26130258, 0.27577711)
 TEMPLATES = ["{}", "{}", "a drawing of {}", "clip art of {}", "an icon of {}", "a picture of {}"]
@@ -55,7 +61,7 @@ def contrastive_loss(image_features, text_features, logit_scale):
 class TrainConfig:
     data: str = str(cache_dir() / "openclipart")
     out: str = f"data/models/{MODEL_NAME}"
-    epochs: int = 24
+    epochs: int = 32
     batch_size: int = 256
     lr: float = 1e-3
     weight_decay: float = 0.1
@@ -64,20 +70,31 @@ class TrainConfig:
     max_images: int | None = None  # small runs (notebook 02, tests)
 
 
-def build_model(seed: int = 0):
-    """The bundled architecture with fresh random weights (an open_clip ``CLIP``)."""
+def build_model(seed: int = 0, config: dict = MODEL_CONFIG):
+    """An open_clip ``CLIP`` with fresh random weights (the bundled architecture by default)."""
     from open_clip.model import CLIP
 
     torch.manual_seed(seed)
-    return CLIP(**MODEL_CONFIG)
+    return CLIP(**config)
 
 
 class ClipArtData:
-    """Rendered clip-art, pre-resized to the model's input size and held in memory as uint8."""
+    """Images pre-resized to the model's input size and held in memory as uint8, with captions."""
 
-    def __init__(self, data_dir, split: str, image_size: int, max_images: int | None = None, seed: int = 0):
-        import pandas as pd
+    def __init__(self, paths, captions, image_size: int):
         from PIL import Image
+
+        self.captions = list(captions)
+        pixels = np.empty((len(self.captions), image_size, image_size, 3), np.uint8)
+        for i, path in enumerate(paths):
+            with Image.open(path) as im:
+                pixels[i] = np.asarray(im.convert("RGB").resize((image_size, image_size), Image.BICUBIC))
+        self.pixels = torch.from_numpy(pixels).permute(0, 3, 1, 2).contiguous()
+
+    @classmethod
+    def from_build(cls, data_dir, split: str, image_size: int, max_images: int | None = None, seed: int = 0):
+        """One split of the clip-art build (``python -m clipnb.clipart build``)."""
+        import pandas as pd
 
         data_dir = Path(data_dir).expanduser()
         table_path = data_dir / "clipart.parquet"
@@ -88,13 +105,7 @@ class ClipArtData:
         table = table[table["split"] == split].reset_index(drop=True)
         if max_images:
             table = table.sample(min(max_images, len(table)), random_state=seed).reset_index(drop=True)
-        self.table = table
-        self.captions = list(table["caption"])
-        pixels = np.empty((len(table), image_size, image_size, 3), np.uint8)
-        for i, sha in enumerate(table["sha1"]):
-            with Image.open(data_dir / "png" / f"{sha}.png") as im:
-                pixels[i] = np.asarray(im.convert("RGB").resize((image_size, image_size), Image.BICUBIC))
-        self.pixels = torch.from_numpy(pixels).permute(0, 3, 1, 2).contiguous()
+        return cls([data_dir / "png" / f"{sha}.png" for sha in table["sha1"]], table["caption"], image_size)
 
     def __len__(self):
         return len(self.captions)
@@ -181,12 +192,12 @@ def load_checkpoint(folder: Path, model, optimizer) -> dict:
     return meta
 
 
-def export_model(model, out: Path, extra: dict | None = None):
-    """Write open_clip's local-dir layout: config JSON + fp16 safetensors."""
+def export_model(model, out: Path, extra: dict | None = None, config: dict = MODEL_CONFIG):
+    """Write open_clip's local-dir layout: config JSON (``config`` is the model's architecture) + fp16 safetensors."""
     from safetensors.torch import save_file
 
     out.mkdir(parents=True, exist_ok=True)
-    config = {"model_cfg": MODEL_CONFIG,
+    config = {"model_cfg": config,
               "preprocess_cfg": {"mean": list(MEAN), "std": list(STD), "interpolation": "bicubic",
                                  "resize_mode": "shortest"},
               "clipnb": {"name": MODEL_NAME, **(extra or {})}}
@@ -213,18 +224,61 @@ def retrieval_recall(model, data: ClipArtData, tokenizer, ks=(1, 5, 10)) -> dict
     return out
 
 
+def tokenizer_for_bundled():
+    import open_clip
+
+    return open_clip.get_tokenizer("ViT-B-32", context_length=MODEL_CONFIG["text_cfg"]["context_length"])
+
+
+def train_step(model, optimizer, data: ClipArtData, index, tokenizer, generator, rng, augment=True) -> float:
+    """One optimisation step on a batch of matching (image, caption) pairs; returns the loss."""
+    images = data.images(index, augment=augment, generator=generator)
+    texts = tokenizer(data.texts(index, augment=augment, rng=rng))
+    image_features, text_features, logit_scale = model(images, texts)[:3]
+    loss = contrastive_loss(image_features, text_features, logit_scale)
+    optimizer.zero_grad(set_to_none=True)
+    loss.backward()
+    optimizer.step()
+    with torch.no_grad():  # CLIP caps the inverse temperature at 100
+        model.logit_scale.clamp_(0, math.log(100))
+    return loss.item()
+
+
+def fit(model, data: ClipArtData, epochs: int, batch_size: int = 64, lr: float = 1e-3, seed: int = 0,
+        progress: bool = True, augment: bool = True) -> list[float]:
+    """A short training run without checkpoints (notebook 02); returns the loss of every step."""
+    from tqdm.auto import tqdm
+
+    rng, generator = random.Random(seed), torch.Generator().manual_seed(seed)
+    tokenizer = tokenizer_for_bundled()
+    optimizer = torch.optim.AdamW(_param_groups(model, 0.1), lr=lr, betas=(0.9, 0.98), eps=1e-6)
+    steps_per_epoch = max(1, len(data) // batch_size)
+    config = TrainConfig(lr=lr, warmup_steps=min(10, steps_per_epoch))
+    losses = []
+    model.train()
+    for step in tqdm(range(epochs * steps_per_epoch), desc="training", disable=not progress):
+        if step % steps_per_epoch == 0:
+            order = torch.randperm(len(data), generator=generator)
+        for group in optimizer.param_groups:
+            group["lr"] = _lr_at(step, epochs * steps_per_epoch, config)
+        i = step % steps_per_epoch
+        losses.append(train_step(model, optimizer, data, order[i * batch_size:(i + 1) * batch_size].tolist(),
+                                 tokenizer, generator, rng, augment))
+    model.eval()
+    return losses
+
+
 def train(config: TrainConfig, model=None, progress: bool = True, on_epoch=None):
     """Train (or resume) and export; returns the model and the per-epoch log (list of dicts)."""
-    import open_clip
     from tqdm.auto import tqdm
 
     torch.manual_seed(config.seed)
     rng = random.Random(config.seed)
     model = model or build_model(config.seed)
-    tokenizer = open_clip.get_tokenizer("ViT-B-32", context_length=MODEL_CONFIG["text_cfg"]["context_length"])
+    tokenizer = tokenizer_for_bundled()
     image_size = MODEL_CONFIG["vision_cfg"]["image_size"]
-    train_data = ClipArtData(config.data, "train", image_size, config.max_images, config.seed)
-    val_data = ClipArtData(config.data, "val", image_size, config.max_images, config.seed)
+    train_data = ClipArtData.from_build(config.data, "train", image_size, config.max_images, config.seed)
+    val_data = ClipArtData.from_build(config.data, "val", image_size, config.max_images, config.seed)
     optimizer = torch.optim.AdamW(_param_groups(model, config.weight_decay), lr=config.lr, betas=(0.9, 0.98), eps=1e-6)
     steps_per_epoch = max(1, len(train_data) // config.batch_size)
     total = steps_per_epoch * config.epochs
@@ -248,17 +302,8 @@ def train(config: TrainConfig, model=None, progress: bool = True, on_epoch=None)
             for group in optimizer.param_groups:
                 group["lr"] = _lr_at(epoch * steps_per_epoch + step, total, config)
             index = order[step * config.batch_size:(step + 1) * config.batch_size].tolist()
-            images = train_data.images(index, augment=True, generator=generator)
-            texts = tokenizer(train_data.texts(index, augment=True, rng=rng))
-            image_features, text_features, logit_scale = model(images, texts)[:3]
-            loss = contrastive_loss(image_features, text_features, logit_scale)
-            optimizer.zero_grad(set_to_none=True)
-            loss.backward()
-            optimizer.step()
-            with torch.no_grad():  # CLIP caps the temperature at 1/100
-                model.logit_scale.clamp_(0, math.log(100))
-            losses.append(loss.item())
-            bar.set_postfix(loss=f"{loss.item():.3f}", scale=f"{logit_scale.item():.1f}")
+            losses.append(train_step(model, optimizer, train_data, index, tokenizer, generator, rng))
+            bar.set_postfix(loss=f"{losses[-1]:.3f}")
         entry = {"epoch": epoch + 1, "train_loss": float(np.mean(losses)), "seconds": time.time() - t0,
                  "logit_scale": model.logit_scale.exp().item(), **retrieval_recall(model, val_data, tokenizer)}
         log.append(entry)

@@ -1,0 +1,103 @@
+"""Bias probes: groups of images × prompts × marked variants, and whether a gap is more than noise.
+
+The talk's experiment 6: two composite faces ("average" man, "average" woman) against profession
+prompts, unmarked ("a nurse") and marked ("a male nurse", "a female nurse"). Here any number of
+images per group can be used, and every difference comes with a permutation-test p-value and a
+bootstrap interval, so a learner sees whether a gap could be chance.
+"""
+from __future__ import annotations
+
+import os
+
+import numpy as np
+
+DEFAULT_VARIANTS = {"unmarked": "a {}", "male": "a male {}", "female": "a female {}"}
+
+
+def probe(model, groups: dict, subjects: list[str], variants: dict | None = None):
+    """Cosine of every image with every filled-in prompt, as a tidy DataFrame.
+
+    groups : {group name: list of image paths / PIL images}, e.g. {"man": [...], "woman": [...]}.
+    subjects : words to fill in, e.g. ["doctor", "nurse"].
+    variants : {variant name: template with '{}'} (default: unmarked / male / female).
+    Returns columns group, image, variant, subject, prompt, cosine.
+    """
+    import pandas as pd
+
+    variants = variants or DEFAULT_VARIANTS
+    if not isinstance(groups, dict) or len(groups) < 1 or not all(groups.values()):
+        raise ValueError("groups must be a dict of {name: non-empty list of images}, e.g. {'man': [...], 'woman': [...]}")
+    if isinstance(subjects, str) or not subjects:
+        raise TypeError("subjects must be a non-empty list of words, e.g. ['doctor', 'nurse']")
+    bad = [t for t in variants.values() if "{}" not in t]
+    if bad:
+        raise ValueError(f"every variant template needs '{{}}' where the subject goes; these lack it: {bad}")
+    prompts = {(v, s): t.format(s) for v, t in variants.items() for s in subjects}
+    text_features = model.encode_text(list(prompts.values())).numpy()
+    rows = []
+    for group, images in groups.items():
+        image_features = model.encode_image(list(images)).numpy()
+        sims = image_features @ text_features.T
+        for i, image in enumerate(images):
+            name = str(image) if isinstance(image, (str, os.PathLike)) else f"{group} #{i + 1}"
+            for j, ((variant, subject), prompt) in enumerate(prompts.items()):
+                rows.append({"group": group, "image": name, "variant": variant, "subject": subject,
+                             "prompt": prompt, "cosine": float(sims[i, j])})
+    return pd.DataFrame(rows)
+
+
+def group_means(table):
+    """Mean cosine per (variant, group) × subject, subjects in the order given."""
+    means = table.pivot_table(index=["variant", "group"], columns="subject", values="cosine", aggfunc="mean",
+                              sort=False)
+    return means[list(dict.fromkeys(table["subject"]))]
+
+
+def group_gap(table, a: str, b: str, n_permutations: int = 5000, n_bootstrap: int = 2000, seed: int = 0):
+    """Mean cosine of group a minus group b for every (variant, subject), with
+    a two-sided permutation p-value (group labels shuffled across images) and a 95 % bootstrap interval.
+
+    With one image per group no test is possible: p is 1 and the interval is the gap itself.
+    """
+    import pandas as pd
+
+    for g in (a, b):
+        if g not in set(table["group"]):
+            raise ValueError(f"no group {g!r} in the table; groups are {sorted(set(table['group']))}")
+    wide = table[table["group"].isin([a, b])].pivot_table(index=["group", "image"], columns=["variant", "subject"],
+                                                          values="cosine", sort=False)
+    labels = np.array([g == a for g, _ in wide.index])
+    values = wide.to_numpy()
+    rng = np.random.default_rng(seed)
+
+    def gap(mask):
+        return values[mask].mean(0) - values[~mask].mean(0)
+
+    observed = gap(labels)
+    perms = np.stack([gap(rng.permutation(labels)) for _ in range(n_permutations)])
+    p = (1 + (np.abs(perms) >= np.abs(observed) - 1e-12).sum(0)) / (1 + n_permutations)
+    va, vb = values[labels], values[~labels]
+    boots = np.stack([va[rng.integers(0, len(va), len(va))].mean(0) - vb[rng.integers(0, len(vb), len(vb))].mean(0)
+                      for _ in range(n_bootstrap)])
+    low, high = np.percentile(boots, [2.5, 97.5], axis=0)
+    out = pd.DataFrame({"variant": [v for v, _ in wide.columns], "subject": [s for _, s in wide.columns],
+                        f"mean {a}": va.mean(0), f"mean {b}": vb.mean(0), "gap": observed,
+                        "ci_low": low, "ci_high": high, "p_value": p, f"n {a}": len(va), f"n {b}": len(vb)})
+    return out.reset_index(drop=True)
+
+
+def groups_from_folder(folder) -> dict:
+    """{subfolder name: [image paths]} for a folder laid out as one subfolder per group."""
+    from pathlib import Path
+
+    from clipnb.images import is_image_path
+
+    folder = Path(folder).expanduser()
+    if not folder.is_dir():
+        raise FileNotFoundError(f"{folder} is not a folder: make one subfolder per group, e.g. {folder}/group_a/*.jpg")
+    groups = {sub.name: sorted(p for p in sub.rglob("*") if p.is_file() and is_image_path(p))
+              for sub in sorted(folder.iterdir()) if sub.is_dir() and not sub.name.startswith(".")}
+    groups = {name: paths for name, paths in groups.items() if paths}
+    if len(groups) < 2:
+        raise ValueError(f"{folder} needs at least two subfolders with images (one per group); found {list(groups)}")
+    return groups

@@ -1,0 +1,113 @@
+"""A real browser: JupyterLab in headless Chromium runs notebook 06, a weight slider moves, the grid changes.
+
+Needs Debian's chromium (``.ci/run`` installs it); the screenshot lands in test-artifacts/.
+"""
+import os
+import shutil
+import socket
+import subprocess
+import sys
+import time
+import urllib.request
+from pathlib import Path
+
+import pytest
+
+ROOT = Path(__file__).resolve().parent.parent
+CHROMIUM = shutil.which("chromium") or "/usr/bin/chromium"
+ARTIFACTS = ROOT / "test-artifacts"
+pytestmark = pytest.mark.skipif(not Path(CHROMIUM).exists(), reason="needs Debian's chromium (apt-get install chromium)")
+
+
+def _free_port():
+    with socket.socket() as s:
+        s.bind(("127.0.0.1", 0))
+        return s.getsockname()[1]
+
+
+@pytest.fixture()
+def lab(tmp_path):
+    """JupyterLab on a free loopback port, serving a copy of the notebooks (autosave never touches the repo)."""
+    work = tmp_path / "notebooks"
+    shutil.copytree(ROOT / "notebooks", work)
+    port, token = _free_port(), "clipnb-test"
+    env = {**os.environ, "CLIPNB_MODEL": "bundled", "CLIPNB_CACHE": str(tmp_path / "cache"),
+           "JUPYTER_RUNTIME_DIR": str(tmp_path / "runtime"), "JUPYTERLAB_SETTINGS_DIR": str(tmp_path / "settings"),
+           "JUPYTERLAB_WORKSPACES_DIR": str(tmp_path / "workspaces"), "HF_HUB_OFFLINE": "1"}
+    log = open(tmp_path / "lab.log", "w")
+    process = subprocess.Popen([sys.executable, "-m", "jupyter", "lab", "--no-browser", f"--port={port}",
+                                "--ServerApp.ip=127.0.0.1", f"--IdentityProvider.token={token}",
+                                f"--ServerApp.root_dir={work}", "--LabApp.news_url=", "--ServerApp.port_retries=0", "--allow-root"],
+                               env=env, stdout=log, stderr=subprocess.STDOUT)
+    base = f"http://127.0.0.1:{port}"
+    deadline = time.monotonic() + 120
+    while time.monotonic() < deadline:
+        try:
+            urllib.request.urlopen(f"{base}/api/status?token={token}", timeout=2)
+            break
+        except OSError:
+            if process.poll() is not None:
+                raise RuntimeError(f"jupyter lab exited: {(tmp_path / 'lab.log').read_text()[-2000:]}")
+            time.sleep(0.5)
+    else:
+        process.kill()
+        raise RuntimeError("jupyter lab did not answer within 120 s")
+    yield base, token
+    process.terminate()
+    try:
+        process.wait(timeout=20)
+    except subprocess.TimeoutExpired:
+        process.kill()
+    log.close()
+
+
+def test_search_math_sliders_in_jupyterlab(lab):
+    from playwright.sync_api import sync_playwright
+
+    base, token = lab
+    ARTIFACTS.mkdir(exist_ok=True)
+    with sync_playwright() as p:
+        browser = p.chromium.launch(executable_path=CHROMIUM, args=[
+            "--no-sandbox", "--disable-gpu", "--disable-quic", "--no-first-run", "--disable-background-networking",
+            "--disable-component-update", "--disable-sync"])
+        page = browser.new_page(viewport={"width": 1400, "height": 1000})
+        try:
+            page.goto(f"{base}/lab/tree/06_search_math.ipynb?token={token}")
+            page.wait_for_selector(".jp-Notebook .jp-Cell", timeout=120_000)
+            select = page.get_by_role("button", name="Select", exact=True)
+            try:  # JupyterLab may ask which kernel to use
+                select.click(timeout=15_000)
+            except Exception:  # noqa: BLE001 -- no dialog: the kernel started by itself
+                pass
+            page.wait_for_selector(".jp-Notebook-ExecutionIndicator[data-status='idle']", timeout=120_000)
+            try:  # "Would you like to get notified about official Jupyter news?" -- no
+                page.get_by_role("button", name="No", exact=True).click(timeout=3_000)
+            except Exception:  # noqa: BLE001 -- not asked
+                pass
+            page.get_by_role("menuitem", name="Run", exact=True).click()
+            page.get_by_role("menuitem", name="Run All Cells", exact=True).click()
+            grid = page.locator(".clipnb-query-builder .clipnb-grid")
+            grid.wait_for(timeout=300_000)
+            page.wait_for_function(
+                "document.querySelectorAll('.clipnb-query-builder .clipnb-grid img').length >= 12", timeout=120_000)
+            before = grid.inner_html()
+            status_before = page.locator(".clipnb-query-builder .clipnb-status").inner_text()
+
+            readout = page.locator(".clipnb-query-builder .widget-readout").nth(1)   # weight of "winter"
+            readout.scroll_into_view_if_needed()
+            readout.click()
+            page.keyboard.press("Control+A")
+            page.keyboard.type("1.8")
+            page.keyboard.press("Enter")
+            page.wait_for_function(
+                "before => document.querySelector('.clipnb-query-builder .clipnb-grid').innerHTML !== before",
+                arg=before, timeout=60_000)
+            query_text = page.locator(".clipnb-query-builder input[type=text]").last.input_value()
+            assert "1.8*winter" in query_text, query_text
+            outputs = page.locator(".jp-OutputArea-output").all_inner_texts()
+            errors = [o for o in outputs if "Traceback" in o or "Error" in o]
+            assert not errors, errors[0][:2000]
+            assert "updated in" in status_before
+        finally:
+            page.screenshot(path=str(ARTIFACTS / "browser-06-search-math.png"), full_page=False)
+            browser.close()

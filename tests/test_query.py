@@ -1,0 +1,108 @@
+"""Query algebra and its text syntax."""
+import numpy as np
+import pytest
+
+import clipnb
+from clipnb.query import Query, QueryError, embedding, image, parse, text
+
+
+@pytest.mark.parametrize("source, expected", [
+    ("a cat", [("text", "a cat", 1.0)]),
+    ("a person running in front of trees - 0.3*winter - 0.5*forest",
+     [("text", "a person running in front of trees", 1.0), ("text", "winter", -0.3), ("text", "forest", -0.5)]),
+    ("a man - japanese - close up", [("text", "a man", 1.0), ("text", "japanese", -1.0), ("text", "close up", -1.0)]),
+    ("forest + 0.5:winter", [("text", "forest", 1.0), ("text", "winter", 0.5)]),       # rclip's weight:term
+    ("a t-shirt + a well-known face", [("text", "a t-shirt", 1.0), ("text", "a well-known face", 1.0)]),
+    ('"rock - paper + scissors" - 2*cat', [("text", "rock - paper + scissors", 1.0), ("text", "cat", -2.0)]),
+    ("img:photos/forest.jpg - 0.5*forest", [("image", "photos/forest.jpg", 1.0), ("text", "forest", -0.5)]),
+    ('img:"my photos/a b.png" + sea', [("image", "my photos/a b.png", 1.0), ("text", "sea", 1.0)]),
+    ("- a cat", [("text", "a cat", -1.0)]),
+    ("a cat -0.25 * dog", [("text", "a cat", 1.0), ("text", "dog", -0.25)]),
+    ("1984", [("text", "1984", 1.0)]),
+])
+def test_parse(source, expected):
+    query = parse(source)
+    assert [(t.kind, t.value, t.weight) for t in query.terms] == expected
+    assert parse(str(query)) == query  # the printed form parses back to the same query
+
+
+@pytest.mark.parametrize("source, message", [
+    ("", "the query is empty"),
+    ("   ", "the query is empty"),
+    ("a cat +", "ends with an operator"),
+    ("a cat + - dog", "two operators in a row"),
+    ("0.3*", "has no term after it"),
+    ("0.3* ", "has no term after it"),
+    ('"a cat', "unterminated quote"),
+    ('a cat + ""', "empty quoted term"),
+    ("img:notes.txt", "does not name an image file"),
+    ("0..3*x", "malformed weight"),
+    ('"a"b', "expected '\\+' or '-' between terms"),
+    ("img:", "a term is missing"),
+])
+def test_malformed_queries_say_where_and_what(source, message):
+    with pytest.raises(QueryError, match=message) as info:
+        parse(source)
+    if source.strip():
+        assert "position" in str(info.value) and "^" in str(info.value)
+
+
+def test_parse_wants_a_string():
+    with pytest.raises(TypeError, match="must be a string"):
+        parse(3)
+
+
+def test_python_algebra_matches_syntax():
+    q = text("a person running in front of trees") - 0.3 * text("winter") - 0.5 * text("forest")
+    assert q == parse("a person running in front of trees - 0.3*winter - 0.5*forest")
+    assert -text("a") == parse("- a")
+    assert (text("a") + "b - 0.5*c") == parse("a + b - 0.5*c")
+    with pytest.raises(TypeError, match="multiplied by a number"):
+        text("a") * "b"
+    with pytest.raises(QueryError, match="non-empty string"):
+        text("  ")
+
+
+def test_composition_is_the_normalised_weighted_sum(model):
+    q = text("a cat") - 0.3 * text("black") + 0.5 * image(clipnb.samples_dir() / "photos" / "chelsea.jpg")
+    cat, black = model.encode_text(["a cat", "black"]).numpy()
+    photo = model.encode_image([clipnb.samples_dir() / "photos" / "chelsea.jpg"])[0].numpy()
+    expected = cat - 0.3 * black + 0.5 * photo
+    expected /= np.linalg.norm(expected)
+    assert np.allclose(q.vector(model), expected, atol=1e-6)
+    explained = q.explain(model)
+    assert np.isclose(explained["share"].sum(), 1, atol=1e-5)
+    assert np.allclose(explained["cosine to query"], [cat @ expected, black @ expected, photo @ expected], atol=1e-5)
+
+
+def test_embedding_terms_are_normalised(model):
+    v = model.encode_text(["a dog"])[0].numpy()
+    assert np.allclose(embedding(5 * v).vector(model), v, atol=1e-6)
+
+
+@pytest.mark.parametrize("query", ["a cat - a cat", "0.5*dog - 0.5*dog", "0*cat"])
+def test_cancelling_query_is_an_error_not_nans(model, query):
+    with pytest.raises(QueryError, match="cancel out"):
+        parse(query).vector(model)
+
+
+def test_search_scores_are_true_cosines(model, image_folder, cache):
+    corpus = clipnb.ImageCorpus.from_folder(image_folder, model, cache=cache)
+    q = parse("a cat - 0.5*black")
+    results = corpus.search(q, k=4)
+    assert np.allclose(results["score"], np.sort(corpus.image_features @ q.vector(model))[::-1], atol=1e-6)
+    assert list(corpus.search("a cat - 0.5*black", k=4)["path"]) == list(results["path"])
+
+
+def test_moving_a_weight_reencodes_nothing(model, image_folder, cache):
+    corpus = clipnb.ImageCorpus.from_folder(image_folder, model, cache=cache)
+    corpus.search("a person running - 0.3*winter", k=2)
+    calls = []
+    original = model.model.encode_text
+    model.model.encode_text = lambda *a, **k: calls.append(1) or original(*a, **k)
+    try:
+        for w in (0.1, 0.2, 0.7, 1.5):
+            corpus.search(text("a person running") - w * text("winter"), k=2)
+    finally:
+        del model.model.encode_text
+    assert calls == []

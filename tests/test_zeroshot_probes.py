@@ -1,0 +1,125 @@
+"""Zero-shot, probes and opposition on inputs with known answers."""
+import numpy as np
+import pandas as pd
+import pytest
+
+import clipnb
+from clipnb import geometry, opposition, probes, zeroshot
+
+
+def test_softmax():
+    p = zeroshot.softmax(np.array([[0.09, 0.77, 0.14, 0.12]]))
+    assert abs(float(p[0, 1]) - 0.3905) < 2e-4  # seed 004 rounds its exponentials; exactly 0.39043
+    assert np.allclose(p.sum(1), 1)
+
+
+def test_classification_recovers_the_image_itself(model):
+    """An image's own caption must beat captions of very different images, in both the raw and softmax views."""
+    photos = clipnb.samples_dir() / "photos"
+    images = [photos / "chelsea.jpg", photos / "coffee.jpg"]
+    features = model.encode_image(images).numpy()
+    # labels given as embeddings of the images themselves: each image is nearest to itself (cosine 1)
+    table = pd.DataFrame(features @ features.T)
+    assert np.allclose(np.diag(table), 1, atol=1e-5)
+    result = zeroshot.classify(model, images, ["a cat", "a cup of coffee", "a rocket"])
+    sims = zeroshot.similarity_table(model, images, ["a cat", "a cup of coffee", "a rocket"])
+    assert list(result["label"]) == list(sims.idxmax(axis=1))
+    probs = zeroshot.probabilities(model, images, ["a cat", "a cup of coffee", "a rocket"])
+    assert np.allclose(probs.sum(axis=1), 1)
+    assert list(probs.idxmax(axis=1)) == list(result["label"])
+    assert (result["margin"] >= 0).all()
+
+
+def test_template_ensemble_is_mean_of_prompts(model):
+    templates = ["a photo of a {}.", "a drawing of a {}."]
+    got = zeroshot.label_features(model, ["cat"], templates)[0]
+    manual = model.encode_text(["a photo of a cat.", "a drawing of a cat."]).numpy().mean(0)
+    assert np.allclose(got, manual / np.linalg.norm(manual), atol=1e-6)
+
+
+@pytest.mark.parametrize("labels, error, message", [
+    ("a cat", TypeError, "list of strings"), ([], TypeError, "list of strings"),
+    (["a", "a"], ValueError, "duplicates"),
+])
+def test_bad_labels(model, labels, error, message):
+    with pytest.raises(error, match=message):
+        zeroshot.classify(model, [clipnb.samples_dir() / "photos" / "chelsea.jpg"], labels)
+
+
+def test_bad_templates(model):
+    with pytest.raises(ValueError, match="'{}'"):
+        zeroshot.label_features(model, ["cat"], ["a photo of a cat"])
+
+
+def _constructed_table(gap, n=12, noise=0.01, seed=0):
+    rng = np.random.default_rng(seed)
+    rows = []
+    for group, shift in (("a", gap), ("b", 0.0)):
+        for i in range(n):
+            rows.append({"group": group, "image": f"{group}{i}", "variant": "unmarked", "subject": "x",
+                         "prompt": "a x", "cosine": 0.2 + shift + noise * rng.standard_normal()})
+    return pd.DataFrame(rows)
+
+
+def test_group_gap_detects_a_real_gap_and_not_noise():
+    real = probes.group_gap(_constructed_table(gap=0.05), "a", "b", n_permutations=999)
+    assert real["gap"].iloc[0] == pytest.approx(0.05, abs=0.01)
+    assert real["p_value"].iloc[0] < 0.01 and real["ci_low"].iloc[0] > 0
+    none = probes.group_gap(_constructed_table(gap=0.0), "a", "b", n_permutations=999)
+    assert none["p_value"].iloc[0] > 0.05 and none["ci_low"].iloc[0] < 0 < none["ci_high"].iloc[0]
+
+
+def test_probe_is_tidy_and_matches_by_hand(model):
+    photos = clipnb.samples_dir() / "photos"
+    table = probes.probe(model, {"cat": [photos / "chelsea.jpg"], "cup": [photos / "coffee.jpg"]}, ["doctor", "nurse"])
+    assert len(table) == 2 * 2 * 3
+    row = table[(table["group"] == "cat") & (table["prompt"] == "a female nurse")]
+    expected = float(model.encode_image([photos / "chelsea.jpg"])[0] @ model.encode_text(["a female nurse"])[0])
+    assert row["cosine"].iloc[0] == pytest.approx(expected, abs=1e-6)
+    means = probes.group_means(table)
+    assert list(means.columns) == ["doctor", "nurse"]
+    with pytest.raises(ValueError, match="no group 'dog'"):
+        probes.group_gap(table, "cat", "dog")
+    with pytest.raises(ValueError, match="'{}'"):
+        probes.probe(model, {"cat": [photos / "chelsea.jpg"]}, ["x"], {"bad": "no placeholder"})
+
+
+def test_groups_from_folder(tmp_path):
+    import shutil
+
+    for g in ("a", "b"):
+        (tmp_path / g).mkdir()
+        shutil.copy(clipnb.samples_dir() / "photos" / "chelsea.jpg", tmp_path / g / "x.jpg")
+    assert list(probes.groups_from_folder(tmp_path)) == ["a", "b"]
+    with pytest.raises(ValueError, match="at least two subfolders"):
+        probes.groups_from_folder(tmp_path / "a")
+
+
+def test_opposition_orders_agree_for_single_prompts(model, cache):
+    corpus = clipnb.sample_corpus(model, cache=cache)
+    orders = {m: list(opposition.rank(corpus, "happy", "sad", m)["path"]) for m in opposition.METHODS}
+    assert orders["delta"] == orders["axis"]
+    table = opposition.opposition_table(corpus, "happy", "sad")
+    assert np.allclose(table["probability"], 1 / (1 + np.exp(-model.logit_scale * table["delta"])), atol=1e-5)
+    with pytest.raises(ValueError, match="the same"):
+        opposition.rank(corpus, "happy", "happy")
+    with pytest.raises(ValueError, match="method must be one of"):
+        opposition.rank(corpus, "happy", "sad", "vibes")
+
+
+def test_null_spread_puts_an_axis_among_random_pairs(model, cache):
+    corpus = clipnb.sample_corpus(model, cache=cache)
+    vocabulary = ["table", "river", "green", "music", "paper", "window"]
+    real, spreads, share = opposition.null_spread(corpus, "table", "river", vocabulary, n_pairs=50)
+    assert len(spreads) == 50 and 0 <= share <= 1 and real > 0
+
+
+def test_geometry_basics():
+    a = np.array([[1.0, 0.0], [0.0, 2.0]])
+    assert np.allclose(geometry.cosine_similarity(a, a), np.eye(2))
+    assert np.allclose(geometry.angle_degrees(a[:1], a[1:]), 90)
+    gap = geometry.modality_gap(np.array([[1.0, 0.0], [1.0, 0.0]]), np.array([[0.0, 1.0], [0.0, 1.0]]))
+    assert gap["centroid distance"] == pytest.approx(np.sqrt(2))
+    assert gap["mean cosine image-text"] == pytest.approx(0)
+    with pytest.raises(ValueError, match="different lengths"):
+        geometry.cosine_similarity(np.ones((1, 3)), np.ones((1, 4)))
