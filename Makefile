@@ -26,6 +26,7 @@ unit: $(STAMP)
 
 bench: $(STAMP)
 	$(BIN)/python bench/cache_reopen.py
+	$(BIN)/python bench/slider_latency.py
 
 clean-notebooks: $(STAMP)
 	$(BIN)/nbstripout notebooks/*.ipynb

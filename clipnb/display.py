@@ -128,3 +128,50 @@ def scatter_thumbnails(table, x: str, y: str, model_name: str, title: str = "", 
     ax.legend(loc="upper left", fontsize=8)
     ax.set_title(f"{title}\nmodel: {model_name}" if title else f"model: {model_name}", fontsize=10)
     return ax
+
+
+def thumbnail_map(xy, paths, model_name: str, title: str = "", colors=None, zoom: float = 0.2, ax=None,
+                  max_thumbnails: int = 120, legend=None):
+    """Images placed at 2-D coordinates, framed in their cluster's colour."""
+    import matplotlib.pyplot as plt
+    import numpy as np
+    from matplotlib.offsetbox import AnnotationBbox, OffsetImage
+
+    from clipnb.images import load_image
+
+    xy = np.asarray(xy)
+    if ax is None:
+        _, ax = plt.subplots(figsize=(10, 8))
+    palette = plt.get_cmap("tab10")
+    color_of = (lambda i: palette(int(colors[i]) % 10) if colors[i] >= 0 else (0.6, 0.6, 0.6, 1)) if colors is not None \
+        else (lambda i: (0.6, 0.6, 0.6, 1))
+    ax.scatter(*xy.T, s=6, c=[color_of(i) for i in range(len(xy))])
+    step = max(1, len(xy) // max_thumbnails)
+    for i in range(0, len(xy), step):
+        im = load_image(paths[i])
+        im.thumbnail((64, 64))
+        ax.add_artist(AnnotationBbox(OffsetImage(np.asarray(im), zoom=zoom * 1.5), xy[i], frameon=True, pad=0.05,
+                                     bboxprops={"edgecolor": color_of(i), "linewidth": 1.5}))
+    if legend:
+        for c, name in legend.items():
+            ax.scatter([], [], color=palette(int(c) % 10), label=name)
+        ax.legend(fontsize=8, loc="best")
+    ax.set_xticks([])
+    ax.set_yticks([])
+    ax.set_title(f"{title}\nmodel: {model_name}" if title else f"model: {model_name}", fontsize=10)
+    return ax
+
+
+def image_strip(paths, model_name: str, labels=None, title: str = "", size: int = 96):
+    """HTML: a horizontal strip of thumbnails with optional labels under each."""
+    cells = []
+    for i, path in enumerate(paths):
+        label = html.escape(str(labels[i])) if labels is not None else ""
+        cells.append(f'<figure style="margin:0;text-align:center;font:10px sans-serif">'
+                     f'<img src="{thumbnail_uri(path)}" style="width:{size}px;height:{size}px;object-fit:contain;'
+                     f'border:1px solid #ddd"><figcaption>{label}</figcaption></figure>')
+    heading = f"<b>{html.escape(title)}</b> — " if title else ""
+    from IPython.display import HTML
+
+    return HTML(f'<div style="font:12px sans-serif;margin:4px 0">{heading}model: <code>{html.escape(model_name)}</code></div>'
+                f'<div style="display:flex;gap:4px;flex-wrap:wrap">{"".join(cells)}</div>')
