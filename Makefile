@@ -27,6 +27,9 @@ unit: $(STAMP)
 bench: $(STAMP)
 	$(BIN)/python bench/cache_reopen.py
 	$(BIN)/python bench/slider_latency.py
+	$(BIN)/python bench/encode_throughput.py
+	$(BIN)/python bench/search_scale.py
+	$(BIN)/python bench/notebook_suite.py
 
 clean-notebooks: $(STAMP)
 	$(BIN)/nbstripout notebooks/*.ipynb

@@ -75,9 +75,12 @@ class ImageCorpus:
     table : DataFrame with at least ``path`` (absolute) and ``caption`` ('' when unknown).
     """
 
-    def __init__(self, model, image_features, table, name="corpus", cache_path=None):
+    def __init__(self, model, image_features, table, name="corpus", cache_path=None, ann=None):
         self.model = model
-        self.image_features = np.ascontiguousarray(image_features, dtype=np.float32)
+        self.image_features = image_features if isinstance(image_features, np.memmap) and \
+            image_features.dtype == np.float32 else np.ascontiguousarray(image_features, dtype=np.float32)
+        self.ann = ann  # None: use an ANN index from ANN_THRESHOLD images on; True/False: always/never
+        self._index = None
         self.table = table.reset_index(drop=True)
         self.name = name
         self.cache_path = cache_path
@@ -162,7 +165,45 @@ class ImageCorpus:
         return cls(model, features, table[["path", "caption", "image_path", "size", "mtime_ns", "sha256"]],
                    name=folder.name, cache_path=path)
 
+    @classmethod
+    def from_clip_retrieval(cls, folder, model, ann=None) -> "ImageCorpus":
+        """Embeddings made elsewhere, in clip-retrieval's layout (memory-mapped when float32).
+
+        Thumbnails come from the URLs when the browser is online, captions otherwise.
+        """
+        from clipnb.interop import read_clip_retrieval
+
+        features, table, _ = read_clip_retrieval(folder, model)
+        return cls(model, features, table, name=Path(folder).name, cache_path=Path(folder).expanduser(), ann=ann)
+
+    def export(self, folder):
+        """Write this corpus in clip-retrieval's layout (with an info.json naming the model)."""
+        from clipnb.interop import write_clip_retrieval
+
+        return write_clip_retrieval(self, folder)
+
     # -- searching ------------------------------------------------------------------------------
+
+    def uses_index(self) -> bool:
+        from clipnb.ann import ANN_THRESHOLD
+
+        return bool(self.ann) if self.ann is not None else len(self) >= ANN_THRESHOLD
+
+    def index(self):
+        """The FAISS HNSW index over the embeddings: loaded from beside the cache, else built and saved."""
+        from clipnb import ann
+
+        if self._index is None:
+            path = Path(self.cache_path) / "index.faiss" if self.cache_path else None
+            self._index = ann.load_index(path, len(self), self.model.embed_dim) if path else None
+            if self._index is None:
+                self._index = ann.build_index(self.image_features)
+                if path is not None:
+                    try:
+                        ann.save_index(self._index, path)
+                    except OSError as e:
+                        warnings.warn(f"could not save the ANN index to {path} ({e}); it stays in memory", stacklevel=2)
+        return self._index
 
     def query_vector(self, query) -> np.ndarray:
         """The unit vector of a query: text, image path, PIL image, or an embedding (D,)."""
@@ -180,10 +221,16 @@ class ImageCorpus:
 
         if not isinstance(k, (int, np.integer)) or isinstance(k, bool) or k < 1:
             raise ValueError(f"k must be a positive whole number, not {k!r}")
-        scores = self.scores(query)
-        top = top_k(scores, k)
+        if self.uses_index():
+            from clipnb import ann
+
+            top, top_scores = ann.search(self.index(), self.query_vector(query), k)
+        else:
+            scores = self.scores(query)
+            top = top_k(scores, k)
+            top_scores = scores[top]
         return pd.DataFrame({"rank": np.arange(1, len(top) + 1), "path": self.table["path"].to_numpy()[top],
-                             "score": scores[top], "caption": self.table["caption"].to_numpy()[top]})
+                             "score": top_scores, "caption": self.table["caption"].to_numpy()[top]})
 
     def show(self, results, title: str | None = None, columns: int = 6):
         """An HTML grid of the results' thumbnails with scores, labelled with the model's name."""

@@ -25,6 +25,17 @@ def thumbnail_uri(path, size: int = 160) -> str:
     return _thumbnail_uri(str(path), os.stat(path).st_mtime_ns, size)
 
 
+def _src(path) -> str:
+    """A URL is shown by the browser itself (when online); a local file becomes an inline thumbnail."""
+    path = str(path)
+    if path.startswith(("http://", "https://")):
+        return html.escape(path)
+    try:
+        return thumbnail_uri(path)
+    except (OSError, ValueError):
+        return ""
+
+
 def image_grid_html(results, model_name: str, title: str | None = None, columns: int = 6, size: int = 140) -> str:
     """HTML for a grid of result thumbnails, each with its rank, score and caption."""
     cells = []
@@ -32,7 +43,7 @@ def image_grid_html(results, model_name: str, title: str | None = None, columns:
         caption = html.escape(str(getattr(row, "caption", "") or ""))
         cells.append(
             f'<figure style="margin:0;text-align:center;font:11px sans-serif">'
-            f'<img src="{thumbnail_uri(row.path)}" title="{html.escape(str(row.path))}" '
+            f'<img src="{_src(row.path)}" alt="{caption[:60]}" title="{html.escape(str(row.path))}" '
             f'style="width:{size}px;height:{size}px;object-fit:contain;background:#fff;border:1px solid #ddd">'
             f'<figcaption><b>#{row.rank}</b> {row.score:.4f}<br>'
             f'<span style="color:#666">{caption[:60]}</span></figcaption></figure>')
@@ -87,11 +98,15 @@ def bar_chart(series, model_name: str, title: str = "", xlabel: str = "cosine si
     colors = ["#2a7" if highlight is not None and k == highlight else "#4a7bb7" for k in series.index]
     ax.barh([str(k) for k in series.index], series.to_numpy(), color=colors, label=model_name)
     for i, v in enumerate(series.to_numpy()):
-        ax.text(v, i, f" {v:.4f}", va="center", fontsize=8)
+        ax.text(max(v, 0), i, f" {v:.4f}", va="center", fontsize=8)
     if reference is not None:
         ref = reference.reindex(series.index)
         ax.plot(ref.to_numpy(), range(len(ref)), "o", color="#d62", label=getattr(reference, "name", "reference"))
-        ax.legend(fontsize=8, loc="lower right")
+        ax.legend(fontsize=8, loc="upper center", bbox_to_anchor=(0.5, -0.12 - 0.3 / max(1, len(series))), ncol=2)
+    low, high = min(0.0, float(series.min())), float(series.max())
+    if reference is not None:
+        high = max(high, float(reference.max()))
+    ax.set_xlim(low - 0.02 * (high - low), high + 0.18 * (high - low))
     ax.set_xlabel(xlabel)
     ax.set_title(f"{title}\nmodel: {model_name}" if title else f"model: {model_name}", fontsize=10)
     ax.figure.tight_layout()
@@ -168,7 +183,7 @@ def image_strip(paths, model_name: str, labels=None, title: str = "", size: int 
     for i, path in enumerate(paths):
         label = html.escape(str(labels[i])) if labels is not None else ""
         cells.append(f'<figure style="margin:0;text-align:center;font:10px sans-serif">'
-                     f'<img src="{thumbnail_uri(path)}" style="width:{size}px;height:{size}px;object-fit:contain;'
+                     f'<img src="{_src(path)}" style="width:{size}px;height:{size}px;object-fit:contain;'
                      f'border:1px solid #ddd"><figcaption>{label}</figcaption></figure>')
     heading = f"<b>{html.escape(title)}</b> — " if title else ""
     from IPython.display import HTML

@@ -15,12 +15,13 @@ from pathlib import Path
 
 import numpy as np
 
-# Zero-shot classes: top-level folders with enough test images; 'unsorted'/'special' say nothing.
+# Zero-shot classes: top-level folders with enough test images ('unsorted'/'special' say nothing),
+# each named by the folder word its captions carry (the model's own vocabulary, as CLIP's class
+# names are words of its web captions).
 FOLDER_CLASSES = {
-    "animals": "an animal", "buildings": "a building", "computer": "a computer icon",
-    "food": "food", "geography": "a map", "office": "office supplies", "people": "a person",
-    "plants": "a plant", "recreation": "a game, sport or hobby", "shapes": "a geometric shape",
-    "signs_and_symbols": "a sign or symbol", "tools": "a tool", "transportation": "a vehicle or transport",
+    "animals": "animal", "buildings": "building", "computer": "computer", "food": "food",
+    "geography": "map", "office": "office", "people": "person", "plants": "plant", "recreation": "games",
+    "shapes": "shape", "signs_and_symbols": "sign symbol", "tools": "tool", "transportation": "transport",
 }
 TEMPLATES = ["{}", "a drawing of {}", "clip art of {}", "an icon of {}"]
 # Plain queries and what makes an answer right: a pattern over the image's caption and SVG path.
@@ -90,13 +91,18 @@ def plain_queries(model, table, k: int = 5, queries=PLAIN_QUERIES):
     return rows
 
 
-def untrained_model():
-    """The bundled architecture with random weights, through the same loading path."""
+def untrained_model(spec: str):
+    """The same architecture as ``spec`` (bundled or local-dir) with random weights, loaded the same way."""
+    import json
+
     import clipnb
+    from clipnb.models import bundled_model_dir
     from clipnb.training import build_model, export_model
 
+    source = bundled_model_dir() if spec == "bundled" else Path(spec.removeprefix("local-dir:"))
+    config = json.loads((source / "open_clip_config.json").read_text())["model_cfg"]
     folder = Path(tempfile.mkdtemp(prefix="clipnb-untrained-"))
-    export_model(build_model(seed=0), folder)
+    export_model(build_model(seed=0, config=config), folder, config=config)
     return clipnb.load_model(f"local-dir:{folder}", device="cpu")
 
 
@@ -106,8 +112,9 @@ def report(data_dir: Path, trained_spec: str = "bundled") -> str:
     import clipnb
 
     table = _split_table(data_dir)
-    models = {"trained": clipnb.load_model(trained_spec, device="cpu"), "untrained": untrained_model()}
-    lines = [f"# Evaluation of `{trained_spec}` on the held-out clip-art test split ({len(table)} images)", "",
+    models = {"trained": clipnb.load_model(trained_spec, device="cpu"), "untrained": untrained_model(trained_spec)}
+    name = "bundled (clipnb-clipart-s)" if trained_spec == "bundled" else trained_spec
+    lines = [f"# Evaluation of `{name}` on the held-out clip-art test split ({len(table)} images)", "",
              "Made by `python -m clipnb.evaluation`. *Untrained* = the same architecture with random weights.", ""]
     rec = {name: retrieval(m, table) for name, m in models.items()}
     chance = {k: min(1.0, int(k.split("@")[1]) / len(table)) for k in rec["trained"]}

@@ -28,12 +28,19 @@ import torch.nn.functional as F
 from clipnb.cache import cache_dir
 
 MODEL_NAME = "clipnb-clipart-s"
-# An open_clip architecture as data, like open_clip's own model_configs/*.json.
-MODEL_CONFIG = {
-    "embed_dim": 128,
-    "vision_cfg": {"image_size": 64, "layers": 6, "width": 192, "patch_size": 8, "head_width": 64},
-    "text_cfg": {"context_length": 32, "vocab_size": 49408, "width": 128, "heads": 4, "layers": 4},
+# open_clip architectures as data, like open_clip's own model_configs/*.json. Both fit 20 MB in fp16;
+# most of it is the text tower's 49,408-token embedding table.
+TEXT_CONFIG = {"context_length": 32, "vocab_size": 49408, "width": 128, "heads": 4, "layers": 4}
+ARCHITECTURES = {
+    # a small vision transformer on 64×64 images
+    "vit": {"embed_dim": 128, "text_cfg": TEXT_CONFIG,
+            "vision_cfg": {"image_size": 64, "layers": 6, "width": 192, "patch_size": 8, "head_width": 64}},
+    # a small convolutional network (timm's RegNetX-200MF, random init) on 96×96 images
+    "cnn": {"embed_dim": 128, "text_cfg": TEXT_CONFIG,
+            "vision_cfg": {"image_size": 96, "timm_model_name": "regnetx_002", "timm_model_pretrained": False,
+                           "timm_pool": "avg", "timm_proj": "linear"}},
 }
+MODEL_CONFIG = ARCHITECTURES["vit"]
 # A toy of the same family for live runs in notebook 02: it learns visibly in a minute on a CPU.
 TINY_CONFIG = {
     "embed_dim": 64,
@@ -68,6 +75,7 @@ class TrainConfig:
     warmup_steps: int = 50
     seed: int = 0
     max_images: int | None = None  # small runs (notebook 02, tests)
+    arch: str = "vit"
 
 
 def build_model(seed: int = 0, config: dict = MODEL_CONFIG):
@@ -274,9 +282,10 @@ def train(config: TrainConfig, model=None, progress: bool = True, on_epoch=None)
 
     torch.manual_seed(config.seed)
     rng = random.Random(config.seed)
-    model = model or build_model(config.seed)
+    architecture = ARCHITECTURES[config.arch]
+    model = model or build_model(config.seed, architecture)
     tokenizer = tokenizer_for_bundled()
-    image_size = MODEL_CONFIG["vision_cfg"]["image_size"]
+    image_size = architecture["vision_cfg"]["image_size"]
     train_data = ClipArtData.from_build(config.data, "train", image_size, config.max_images, config.seed)
     val_data = ClipArtData.from_build(config.data, "val", image_size, config.max_images, config.seed)
     optimizer = torch.optim.AdamW(_param_groups(model, config.weight_decay), lr=config.lr, betas=(0.9, 0.98), eps=1e-6)
@@ -313,7 +322,8 @@ def train(config: TrainConfig, model=None, progress: bool = True, on_epoch=None)
         save_checkpoint(checkpoint, model, optimizer,
                         {"epoch": epoch + 1, "log": log, "config": asdict(config), "python_rng": rng.getstate()})
     model.eval()
-    export_model(model, out, {"epochs": config.epochs, "seed": config.seed, "train_images": len(train_data)})
+    export_model(model, out, {"epochs": config.epochs, "seed": config.seed, "train_images": len(train_data),
+                              "arch": config.arch}, architecture)
     (out / "train_log.json").write_text(json.dumps(log, indent=1) + "\n")
     return model, log
 

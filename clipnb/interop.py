@@ -1,0 +1,96 @@
+"""clip-retrieval's embedding layout, both ways: search what it produced, export ours to it.
+
+clip-retrieval (inference on Spark or slurm) writes::
+
+    img_emb/img_emb_0.npy, img_emb_1.npy, ...      (N_i, D) float16 or float32
+    metadata/metadata_0.parquet, ...               url or image_path, caption, ...
+
+It records no model name, so a corpus read from it cannot be checked against the model you
+search it with -- unless an ``info.json`` from clipnb sits beside it. Otherwise clipnb warns.
+"""
+from __future__ import annotations
+
+import json
+import re
+import warnings
+from pathlib import Path
+
+import numpy as np
+
+
+def _shards(folder: Path, sub: str, prefix: str, suffix: str) -> list[Path]:
+    files = list((folder / sub).glob(f"{prefix}_*{suffix}"))
+    number = lambda p: int(re.search(r"_(\d+)" + re.escape(suffix) + "$", p.name).group(1))  # noqa: E731
+    return sorted(files, key=number)
+
+
+def read_clip_retrieval(folder, model):
+    """(features (N, D) float32 unit rows, table with path + caption, info dict or None)."""
+    import pandas as pd
+
+    folder = Path(folder).expanduser()
+    embeddings = _shards(folder, "img_emb", "img_emb", ".npy")
+    metadata = _shards(folder, "metadata", "metadata", ".parquet")
+    if not embeddings or not metadata:
+        raise FileNotFoundError(f"{folder} is not in clip-retrieval's layout: expected img_emb/img_emb_0.npy and "
+                                "metadata/metadata_0.parquet")
+    if len(embeddings) != len(metadata):
+        raise ValueError(f"{folder}: {len(embeddings)} embedding shards but {len(metadata)} metadata shards")
+    arrays = [np.load(p, mmap_mode="r") for p in embeddings]
+    tables = [pd.read_parquet(p) for p in metadata]
+    for a, t, p in zip(arrays, tables, embeddings):
+        if a.ndim != 2 or len(a) != len(t):
+            raise ValueError(f"{p.name}: {a.shape} embeddings for {len(t)} metadata rows")
+    dim = arrays[0].shape[1]
+    if dim != model.embed_dim:
+        raise ValueError(f"these embeddings have {dim} dimensions but {model.name} makes {model.embed_dim}: "
+                         "they come from another model; load that model to search them")
+    info_path = folder / "info.json"
+    info = json.loads(info_path.read_text()) if info_path.exists() else None
+    if info is None:
+        warnings.warn(f"{folder} does not say which model made its embeddings (clip-retrieval does not record it). "
+                      f"Searching it with {model.name} gives meaningless results unless it is the same model.",
+                      stacklevel=3)
+    elif info.get("model_identity") not in (None, model.identity):
+        raise ValueError(f"{folder} was embedded by {info.get('model_name')} ({info.get('model_identity')}), not by "
+                         f"{model.name} ({model.identity}): load that model to search it")
+    if len(arrays) == 1 and arrays[0].dtype == np.float32:
+        features = arrays[0]  # stays memory-mapped
+    else:
+        features = np.concatenate([np.asarray(a, np.float32) for a in arrays])
+    sample = np.asarray(features[: min(len(features), 1000)], np.float32)
+    norms = np.linalg.norm(sample, axis=1)
+    if not np.allclose(norms, 1, atol=1e-2):
+        warnings.warn(f"{folder}: embeddings are not unit length (e.g. {norms[0]:.3f}); normalising them", stacklevel=3)
+        features = np.asarray(features, np.float32)
+        features = features / np.linalg.norm(features, axis=1, keepdims=True)
+    table = pd.concat(tables, ignore_index=True)
+    path_column = next((c for c in ("image_path", "url", "path") if c in table.columns), None)
+    if path_column is None:
+        raise ValueError(f"{folder}: metadata has no image_path or url column (columns: {list(table.columns)})")
+    paths = table[path_column].astype(str)
+    if path_column != "url":  # relative paths are relative to the folder that was embedded, if known
+        root = Path(info["folder"]) if info and info.get("folder") else folder
+        paths = [p if p.startswith(("http://", "https://", "/")) else str(root / p) for p in paths]
+    table = pd.DataFrame({"path": list(paths),
+                          "caption": table["caption"].fillna("").astype(str) if "caption" in table else ""})
+    return features, table, info
+
+
+def write_clip_retrieval(corpus, folder):
+    """Write a corpus in clip-retrieval's layout (plus clipnb's info.json naming the model)."""
+    import os
+
+    folder = Path(folder).expanduser()
+    (folder / "img_emb").mkdir(parents=True, exist_ok=True)
+    (folder / "metadata").mkdir(parents=True, exist_ok=True)
+    tmp = folder / "img_emb" / "img_emb_0.npy.tmp"
+    with open(tmp, "wb") as f:
+        np.save(f, np.asarray(corpus.image_features, np.float32))
+    os.replace(tmp, folder / "img_emb" / "img_emb_0.npy")
+    corpus.table[["path", "caption"]].rename(columns={"path": "image_path"}).to_parquet(
+        folder / "metadata" / "metadata_0.parquet")
+    (folder / "info.json").write_text(json.dumps({"model_name": corpus.model.name,
+                                                  "model_identity": corpus.model.identity,
+                                                  "embed_dim": corpus.model.embed_dim, "count": len(corpus)}, indent=1))
+    return folder

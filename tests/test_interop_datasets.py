@@ -1,0 +1,179 @@
+"""clip-retrieval interop, the ANN index, and safe downloads against a loopback HTTP server."""
+import http.server
+import io
+import tarfile
+import threading
+import zipfile
+
+import numpy as np
+import pandas as pd
+import pytest
+
+import clipnb
+from clipnb import ann, datasets
+
+
+def test_export_and_read_back_clip_retrieval(model, image_folder, cache, tmp_path):
+    corpus = clipnb.ImageCorpus.from_folder(image_folder, model, cache=cache)
+    corpus.export(tmp_path / "cr")
+    again = clipnb.ImageCorpus.from_clip_retrieval(tmp_path / "cr", model)
+    assert isinstance(again.image_features, np.memmap)
+    assert np.array_equal(np.asarray(again.image_features), corpus.image_features)
+    assert list(again.search("a cat", k=4)["path"]) == list(corpus.search("a cat", k=4)["path"])
+
+
+def _synthetic_layout(folder, model, shards=2, n=50, dtype=np.float16, with_urls=True):
+    rng = np.random.default_rng(0)
+    (folder / "img_emb").mkdir(parents=True)
+    (folder / "metadata").mkdir()
+    for s in range(shards):
+        x = rng.standard_normal((n, model.embed_dim)).astype(np.float32)
+        x /= np.linalg.norm(x, axis=1, keepdims=True)
+        np.save(folder / "img_emb" / f"img_emb_{s}.npy", x.astype(dtype))
+        column = "url" if with_urls else "image_path"
+        pd.DataFrame({column: [f"https://example.org/{s}/{i}.jpg" for i in range(n)],
+                      "caption": [f"picture {s}-{i}" for i in range(n)]}).to_parquet(folder / "metadata" / f"metadata_{s}.parquet")
+
+
+def test_clip_retrieval_float16_shards_warn_about_the_model(model, tmp_path):
+    _synthetic_layout(tmp_path / "cr", model)
+    with pytest.warns(UserWarning, match="does not say which model"):
+        corpus = clipnb.ImageCorpus.from_clip_retrieval(tmp_path / "cr", model)
+    assert len(corpus) == 100 and corpus.image_features.dtype == np.float32
+    results = corpus.search("a cat", k=5)
+    assert results["path"].str.startswith("https://example.org/").all()
+    html = corpus.show(results).data
+    assert 'src="https://example.org/' in html and "picture" in html  # the browser fetches; captions otherwise
+
+
+def test_clip_retrieval_errors(model, tmp_path):
+    with pytest.raises(FileNotFoundError, match="clip-retrieval's layout"):
+        clipnb.ImageCorpus.from_clip_retrieval(tmp_path, model)
+    (tmp_path / "x" / "img_emb").mkdir(parents=True)
+    (tmp_path / "x" / "metadata").mkdir()
+    np.save(tmp_path / "x" / "img_emb" / "img_emb_0.npy", np.ones((3, 7), np.float32))
+    pd.DataFrame({"url": ["a", "b", "c"]}).to_parquet(tmp_path / "x" / "metadata" / "metadata_0.parquet")
+    with pytest.raises(ValueError, match="7 dimensions"):
+        clipnb.ImageCorpus.from_clip_retrieval(tmp_path / "x", model)
+
+
+def test_ann_index_recall_and_cache(model, tmp_path):
+    rng = np.random.default_rng(0)
+    centers = rng.standard_normal((50, model.embed_dim))
+    x = (centers[rng.integers(0, 50, 20_000)] + 0.6 * rng.standard_normal((20_000, model.embed_dim))).astype(np.float32)
+    x /= np.linalg.norm(x, axis=1, keepdims=True)
+    table = pd.DataFrame({"path": [f"/x/{i}.jpg" for i in range(len(x))], "caption": ""})
+    corpus = clipnb.ImageCorpus(model, x, table, cache_path=tmp_path, ann=True)
+    queries = x[rng.choice(len(x), 50, replace=False)]
+    assert ann.recall_at_k(corpus.index(), x, queries, k=10) >= 0.95
+    assert (tmp_path / "index.faiss").exists()
+    reopened = clipnb.ImageCorpus(model, x, table, cache_path=tmp_path, ann=True)
+    assert reopened.index().ntotal == len(x)
+    exact = clipnb.ImageCorpus(model, x, table, ann=False).search("a cat", k=10)
+    approx = reopened.search("a cat", k=10)
+    assert len(set(exact["path"]) & set(approx["path"])) >= 8
+    assert np.allclose(approx["score"], x[approx.index.map(lambda i: int(approx["path"][i][3:-4]))] @ reopened.query_vector("a cat"), atol=1e-5)
+
+
+class _RangeHandler(http.server.BaseHTTPRequestHandler):
+    payload = b""
+    cut_after = None  # bytes to send before dropping the connection (once)
+
+    def do_GET(self):  # noqa: N802
+        data, start = self.payload, 0
+        if "Range" in self.headers:
+            start = int(self.headers["Range"].split("=")[1].split("-")[0])
+            self.send_response(206)
+            self.send_header("Content-Range", f"bytes {start}-{len(data) - 1}/{len(data)}")
+        else:
+            self.send_response(200)
+        body = data[start:]
+        self.send_header("Content-Length", str(len(body)))
+        self.end_headers()
+        if type(self).cut_after is not None:
+            self.wfile.write(body[: type(self).cut_after])
+            type(self).cut_after = None
+            self.close_connection = True
+            return
+        self.wfile.write(body)
+
+    def log_message(self, *args):
+        pass
+
+
+@pytest.fixture()
+def server():
+    httpd = http.server.ThreadingHTTPServer(("127.0.0.1", 0), _RangeHandler)
+    thread = threading.Thread(target=httpd.serve_forever, daemon=True)
+    thread.start()
+    yield httpd, f"http://127.0.0.1:{httpd.server_address[1]}/archive.tar.gz"
+    httpd.shutdown()
+
+
+def _tar_bytes(members):
+    buffer = io.BytesIO()
+    with tarfile.open(fileobj=buffer, mode="w:gz") as t:
+        for name, content, kind in members:
+            info = tarfile.TarInfo(name)
+            if kind == "symlink":
+                info.type, info.linkname = tarfile.SYMTYPE, "/etc/passwd"
+                t.addfile(info)
+            else:
+                info.size = len(content)
+                t.addfile(info, io.BytesIO(content))
+    return buffer.getvalue()
+
+
+def test_download_resumes_and_verifies(server, tmp_path):
+    httpd, url = server
+    noise = np.random.default_rng(0).bytes(120_000)  # incompressible, so the archive is ~120 kB
+    payload = _tar_bytes([("images/a.jpg", noise[:50_000], "file"), ("images/b.jpg", noise[50_000:], "file")])
+    _RangeHandler.payload, _RangeHandler.cut_after = payload, 40_000
+    checksum = "sha256:" + __import__("hashlib").sha256(payload).hexdigest()
+    with pytest.raises(ConnectionError, match="resume"):
+        datasets.download(url, tmp_path / "archive.tar.gz", checksum, progress=False)
+    assert (tmp_path / "archive.tar.gz.part").stat().st_size == 40_000
+    path = datasets.download(url, tmp_path / "archive.tar.gz", checksum, progress=False)
+    assert path.read_bytes() == payload
+    folder = datasets.safe_extract(path, tmp_path / "out")
+    assert (folder / "images" / "b.jpg").read_bytes() == noise[50_000:]
+
+
+def test_bad_checksum_is_kept_aside(server, tmp_path):
+    httpd, url = server
+    _RangeHandler.payload, _RangeHandler.cut_after = b"hello", None
+    with pytest.raises(datasets.ChecksumError, match="download again"):
+        datasets.download(url, tmp_path / "f.bin", "sha256:" + "0" * 64, progress=False)
+    assert not (tmp_path / "f.bin").exists() and (tmp_path / "f.bin.bad").exists()
+
+
+def test_unreachable_server_says_what_to_do(tmp_path):
+    with pytest.raises(ConnectionError, match="cannot reach"):
+        datasets.download("http://127.0.0.1:9/x.tar", tmp_path / "x.tar", progress=False, timeout=2)
+
+
+@pytest.mark.parametrize("members, message", [
+    ([("../evil.txt", b"x", "file")], "climbs out"),
+    ([("/abs.txt", b"x", "file")], "absolute path"),
+    ([("images/link", b"", "symlink")], "not a plain file"),
+])
+def test_unsafe_tar_is_refused(tmp_path, members, message):
+    archive = tmp_path / "bad.tar.gz"
+    archive.write_bytes(_tar_bytes([("images/ok.jpg", b"ok", "file")] + members))
+    with pytest.raises(datasets.UnsafeArchiveError, match=message):
+        datasets.safe_extract(archive, tmp_path / "out")
+    assert not (tmp_path / "out").exists() and not (tmp_path / "evil.txt").exists()
+
+
+def test_unsafe_zip_is_refused(tmp_path):
+    archive = tmp_path / "bad.zip"
+    with zipfile.ZipFile(archive, "w") as z:
+        z.writestr("ok.jpg", b"ok")
+        z.writestr("../../evil.txt", b"x")
+    with pytest.raises(datasets.UnsafeArchiveError, match="climbs out"):
+        datasets.safe_extract(archive, tmp_path / "out")
+
+
+def test_unknown_dataset():
+    with pytest.raises(KeyError, match="oxford-iiit-pet"):
+        datasets.fetch("imagenet-please")
