@@ -77,10 +77,10 @@ def heatmap(table, model_name: str, title: str = "", fmt: str = "{:.3f}", cmap: 
     ax.set_xticks(range(values.shape[1]), [str(c) for c in table.columns], rotation=30, ha="right")
     ax.set_yticks(range(values.shape[0]), [" / ".join(map(str, i)) if isinstance(i, tuple) else str(i)
                                            for i in table.index])
-    low, high = image.get_clim()
     for (r, c), v in np.ndenumerate(values):
-        light = (v - low) / ((high - low) or 1) < 0.5 if cmap == "viridis" else abs(v - (center or 0)) > 0.6 * (high - (center or 0))
-        ax.text(c, r, fmt.format(v), ha="center", va="center", fontsize=9, color="white" if light else "black")
+        red, green, blue, _ = image.cmap(image.norm(v))
+        dark = 0.299 * red + 0.587 * green + 0.114 * blue < 0.5  # write light on dark cells, dark on light
+        ax.text(c, r, fmt.format(v), ha="center", va="center", fontsize=9, color="white" if dark else "black")
     ax.set_title(f"{title}\nmodel: {model_name}" if title else f"model: {model_name}", fontsize=10)
     ax.figure.colorbar(image, ax=ax, fraction=0.04)
     ax.figure.tight_layout()

@@ -40,7 +40,7 @@ ARCHITECTURES = {
             "vision_cfg": {"image_size": 96, "timm_model_name": "regnetx_002", "timm_model_pretrained": False,
                            "timm_pool": "avg", "timm_proj": "linear"}},
 }
-MODEL_CONFIG = ARCHITECTURES["vit"]
+MODEL_CONFIG = ARCHITECTURES["cnn"]  # the bundled model's
 # A toy of the same family for live runs in notebook 02: it learns visibly in a minute on a CPU.
 TINY_CONFIG = {
     "embed_dim": 64,
@@ -68,14 +68,16 @@ def contrastive_loss(image_features, text_features, logit_scale):
 class TrainConfig:
     data: str = str(cache_dir() / "openclipart")
     out: str = f"data/models/{MODEL_NAME}"
-    epochs: int = 32
+    epochs: int = 40
     batch_size: int = 256
     lr: float = 1e-3
     weight_decay: float = 0.1
     warmup_steps: int = 50
     seed: int = 0
     max_images: int | None = None  # small runs (notebook 02, tests)
-    arch: str = "vit"
+    arch: str = "cnn"
+    balance: float = 0.5  # sample images with weight (size of their top-level folder) ** -balance
+    short_captions: float = 0.3  # share of captions cut to one phrase, like a typed query
 
 
 def build_model(seed: int = 0, config: dict = MODEL_CONFIG):
@@ -89,10 +91,11 @@ def build_model(seed: int = 0, config: dict = MODEL_CONFIG):
 class ClipArtData:
     """Images pre-resized to the model's input size and held in memory as uint8, with captions."""
 
-    def __init__(self, paths, captions, image_size: int):
+    def __init__(self, paths, captions, image_size: int, groups=None):
         from PIL import Image
 
         self.captions = list(captions)
+        self.groups = list(groups) if groups is not None else None
         pixels = np.empty((len(self.captions), image_size, image_size, 3), np.uint8)
         for i, path in enumerate(paths):
             with Image.open(path) as im:
@@ -113,7 +116,15 @@ class ClipArtData:
         table = table[table["split"] == split].reset_index(drop=True)
         if max_images:
             table = table.sample(min(max_images, len(table)), random_state=seed).reset_index(drop=True)
-        return cls([data_dir / "png" / f"{sha}.png" for sha in table["sha1"]], table["caption"], image_size)
+        return cls([data_dir / "png" / f"{sha}.png" for sha in table["sha1"]], table["caption"], image_size,
+                   table["folder"])
+
+    def sampling_weights(self, balance: float):
+        """Per-image weights (group size) ** -balance: 0 = uniform, 1 = every group equally often."""
+        import collections
+
+        counts = collections.Counter(self.groups)
+        return torch.tensor([counts[g] ** -balance for g in self.groups], dtype=torch.float64)
 
     def __len__(self):
         return len(self.captions)
@@ -127,15 +138,17 @@ class ClipArtData:
         std = torch.tensor(STD).view(1, 3, 1, 1)
         return (x - mean) / std
 
-    def texts(self, index, augment: bool, rng: random.Random | None = None):
+    def texts(self, index, augment: bool, rng: random.Random | None = None, short: float = 0.0):
         if not augment:
             return [self.captions[i] for i in index]
-        return [augment_caption(self.captions[i], rng) for i in index]
+        return [augment_caption(self.captions[i], rng, short) for i in index]
 
 
-def augment_caption(caption: str, rng: random.Random) -> str:
+def augment_caption(caption: str, rng: random.Random, short: float = 0.0) -> str:
     """Keep the description (usually), shuffle and drop tag words, wrap in a prompt template."""
     head, *tags = caption.split(", ")
+    if short and rng.random() < short:  # a short caption of one phrase, like the plain queries people type
+        return rng.choice(TEMPLATES).format(rng.choice([head, *tags]))
     rng.shuffle(tags)
     tags = tags[: rng.randint(0, len(tags))]
     parts = ([head] if rng.random() < 0.8 or not tags else []) + tags
@@ -238,10 +251,11 @@ def tokenizer_for_bundled():
     return open_clip.get_tokenizer("ViT-B-32", context_length=MODEL_CONFIG["text_cfg"]["context_length"])
 
 
-def train_step(model, optimizer, data: ClipArtData, index, tokenizer, generator, rng, augment=True) -> float:
+def train_step(model, optimizer, data: ClipArtData, index, tokenizer, generator, rng, augment=True,
+               short_captions: float = 0.0) -> float:
     """One optimisation step on a batch of matching (image, caption) pairs; returns the loss."""
     images = data.images(index, augment=augment, generator=generator)
-    texts = tokenizer(data.texts(index, augment=augment, rng=rng))
+    texts = tokenizer(data.texts(index, augment=augment, rng=rng, short=short_captions))
     image_features, text_features, logit_scale = model(images, texts)[:3]
     loss = contrastive_loss(image_features, text_features, logit_scale)
     optimizer.zero_grad(set_to_none=True)
@@ -304,14 +318,16 @@ def train(config: TrainConfig, model=None, progress: bool = True, on_epoch=None)
     generator = torch.Generator().manual_seed(config.seed + start_epoch)
     for epoch in range(start_epoch, config.epochs):
         model.train()
-        order = torch.randperm(len(train_data), generator=generator)
+        order = torch.multinomial(train_data.sampling_weights(config.balance), len(train_data), replacement=True,
+                                  generator=generator) if config.balance else torch.randperm(len(train_data), generator=generator)
         t0, losses = time.time(), []
         bar = tqdm(range(steps_per_epoch), desc=f"epoch {epoch + 1}/{config.epochs}", disable=not progress)
         for step in bar:
             for group in optimizer.param_groups:
                 group["lr"] = _lr_at(epoch * steps_per_epoch + step, total, config)
             index = order[step * config.batch_size:(step + 1) * config.batch_size].tolist()
-            losses.append(train_step(model, optimizer, train_data, index, tokenizer, generator, rng))
+            losses.append(train_step(model, optimizer, train_data, index, tokenizer, generator, rng,
+                                     short_captions=config.short_captions))
             bar.set_postfix(loss=f"{losses[-1]:.3f}")
         entry = {"epoch": epoch + 1, "train_loss": float(np.mean(losses)), "seconds": time.time() - t0,
                  "logit_scale": model.logit_scale.exp().item(), **retrieval_recall(model, val_data, tokenizer)}

@@ -1,6 +1,7 @@
 """Folder corpora: encoding, the on-disk cache (clip-retrieval layout), incremental updates, search."""
 import json
 import os
+import re
 import shutil
 
 import numpy as np
@@ -107,7 +108,10 @@ def test_cache_of_another_model_is_never_used(model, image_folder, cache, tmp_pa
 
     shutil.copytree(bundled_model_dir(), tmp_path / "m", ignore=shutil.ignore_patterns("checkpoint"))
     state = load_file(tmp_path / "m" / "open_clip_model.safetensors")
-    state["visual.proj"] = -state["visual.proj"]
+    projection = [k for k in state if re.fullmatch(r"visual\.(proj|head\.proj\.(weight|bias))", k)]
+    assert projection, "the image tower's last linear map (ViT: visual.proj, timm: visual.head.proj.*)"
+    for key in projection:  # negating the last linear map negates every image embedding
+        state[key] = -state[key]
     save_file(state, tmp_path / "m" / "open_clip_model.safetensors")
     other = clipnb.load_model(f"local-dir:{tmp_path / 'm'}", device="cpu")
     mine = ImageCorpus.from_folder(image_folder, model, cache=cache)
