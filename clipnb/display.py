@@ -36,13 +36,13 @@ def _src(path) -> str:
         return ""
 
 
-def image_grid_html(results, model_name: str, title: str | None = None, columns: int = 6, size: int = 140) -> str:
+def image_grid_html(results, model_name: str, title: str | None = None, columns: int = 6, size: int = 120) -> str:
     """HTML for a grid of result thumbnails, each with its rank, score and caption."""
     cells = []
     for row in results.itertuples():
         caption = html.escape(str(getattr(row, "caption", "") or ""))
         cells.append(
-            f'<figure style="margin:0;text-align:center;font:11px sans-serif">'
+            f'<figure style="margin:0;width:{size + 8}px;text-align:center;font:11px sans-serif">'
             f'<img src="{_src(row.path)}" alt="{caption[:60]}" title="{html.escape(str(row.path))}" '
             f'style="width:{size}px;height:{size}px;object-fit:contain;background:#fff;border:1px solid #ddd">'
             f'<figcaption><b>#{row.rank}</b> {row.score:.4f}<br>'
@@ -50,7 +50,7 @@ def image_grid_html(results, model_name: str, title: str | None = None, columns:
     heading = f"<b>{html.escape(title)}</b> — " if title else ""
     return (f'<div class="clipnb-grid"><div style="font:12px sans-serif;margin:4px 0">{heading}'
             f'model: <code>{html.escape(model_name)}</code> · score = cosine similarity</div>'
-            f'<div style="display:grid;grid-template-columns:repeat({columns},{size + 8}px);gap:6px">'
+            f'<div style="display:flex;flex-wrap:wrap;gap:6px;max-width:{columns * (size + 14)}px">'
             + "".join(cells) + "</div></div>")
 
 
