@@ -25,7 +25,6 @@ import numpy as np
 
 from clipnb.cache import cache_dir
 from clipnb.errors import CacheError, EmptyCorpusError
-from clipnb.images import is_image_path
 
 CACHE_FORMAT = 1
 CAPTIONS_FILE = "captions.csv"
@@ -43,16 +42,25 @@ def scan_folder(folder: Path):
     """Image files under folder (recursive, hidden folders skipped), sorted, with size and mtime."""
     import pandas as pd
 
-    rows = []
-    for dirpath, dirnames, filenames in os.walk(folder):
-        dirnames[:] = sorted(d for d in dirnames if not d.startswith("."))
-        for name in sorted(filenames):
-            path = Path(dirpath) / name
-            if is_image_path(path) and not name.startswith("."):
-                st = path.stat()
-                rows.append({"image_path": path.relative_to(folder).as_posix(), "size": st.st_size,
-                             "mtime_ns": st.st_mtime_ns})
-    return pd.DataFrame(rows, columns=["image_path", "size", "mtime_ns"])
+    from clipnb.images import IMAGE_SUFFIXES
+
+    paths, sizes, mtimes = [], [], []
+
+    def walk(directory: str, prefix: str):  # os.scandir and plain strings: reopening is mostly this
+        with os.scandir(directory) as entries:
+            for entry in sorted(entries, key=lambda e: e.name):
+                if entry.name.startswith("."):
+                    continue
+                if entry.is_dir():
+                    walk(entry.path, f"{prefix}{entry.name}/")
+                elif os.path.splitext(entry.name)[1].lower() in IMAGE_SUFFIXES and entry.is_file():
+                    st = entry.stat()
+                    paths.append(prefix + entry.name)
+                    sizes.append(st.st_size)
+                    mtimes.append(st.st_mtime_ns)
+
+    walk(str(folder), "")
+    return pd.DataFrame({"image_path": paths, "size": np.array(sizes, np.int64), "mtime_ns": np.array(mtimes, np.int64)})
 
 
 def read_captions(folder: Path) -> dict[str, str]:
@@ -125,10 +133,10 @@ class ImageCorpus:
 
         reuse_index = np.full(len(files), -1)
         if cached_meta is not None:
-            by_key = {(p, s, m): i for i, (p, s, m) in enumerate(
-                zip(cached_meta["image_path"], cached_meta["size"], cached_meta["mtime_ns"]))}
-            reuse_index = np.array([by_key.get((p, s, m), -1) for p, s, m in
-                                    zip(files["image_path"], files["size"], files["mtime_ns"])])
+            by_key = {(p, s, m): i for i, (p, s, m) in enumerate(zip(
+                cached_meta["image_path"].tolist(), cached_meta["size"].tolist(), cached_meta["mtime_ns"].tolist()))}
+            reuse_index = np.array([by_key.get(key, -1) for key in zip(
+                files["image_path"].tolist(), files["size"].tolist(), files["mtime_ns"].tolist())], dtype=np.int64)
         hashes = list(cached_meta["sha256"].iloc[reuse_index].where(reuse_index >= 0, "")) \
             if cached_meta is not None else [""] * len(files)
         by_hash = dict(zip(cached_meta["sha256"], range(len(cached_meta)))) if cached_meta is not None else {}
@@ -155,13 +163,14 @@ class ImageCorpus:
         if not len(files):
             raise EmptyCorpusError(f"none of the images in {folder} could be read")
         captions = read_captions(folder)
-        files["caption"] = [captions.get(p, "") for p in files["image_path"]]
+        files["caption"] = [captions.get(p, "") for p in files["image_path"].tolist()]
         changed = cached_meta is None or len(todo) > 0 or len(files) != len(cached_meta) \
             or list(files["image_path"]) != list(cached_meta["image_path"]) \
             or list(files["caption"]) != list(cached_meta["caption"])
         if changed:
             _write_cache(path, model, features, files, folder)
-        table = files.assign(path=[str(folder / p) for p in files["image_path"]])
+        root = str(folder)
+        table = files.assign(path=[os.path.join(root, p) for p in files["image_path"].tolist()])
         return cls(model, features, table[["path", "caption", "image_path", "size", "mtime_ns", "sha256"]],
                    name=folder.name, cache_path=path)
 
