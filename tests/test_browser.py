@@ -61,53 +61,92 @@ def lab(tmp_path):
     log.close()
 
 
+def _open_and_run_all(page, base, token, notebook):
+    page.goto(f"{base}/lab/tree/{notebook}?token={token}")
+    page.wait_for_selector(".jp-Notebook .jp-Cell", timeout=120_000)
+    try:  # JupyterLab may ask which kernel to use
+        page.get_by_role("button", name="Select", exact=True).click(timeout=15_000)
+    except Exception:  # noqa: BLE001 -- no dialog: the kernel started by itself
+        pass
+    page.wait_for_selector(".jp-Notebook-ExecutionIndicator[data-status='idle']", timeout=120_000)
+    try:  # "Would you like to get notified about official Jupyter news?" -- no
+        page.get_by_role("button", name="No", exact=True).click(timeout=3_000)
+    except Exception:  # noqa: BLE001 -- not asked
+        pass
+    page.get_by_role("menuitem", name="Run", exact=True).click()
+    page.get_by_role("menuitem", name="Run All Cells", exact=True).click()
+
+
+def _set_slider(page, readout, value: str):
+    """Type a value into an ipywidgets slider's readout, as a user can."""
+    readout.scroll_into_view_if_needed()
+    readout.click()
+    page.keyboard.press("Control+A")
+    page.keyboard.type(value)
+    page.keyboard.press("Enter")
+
+
+def _assert_no_errors(page):
+    outputs = page.locator(".jp-OutputArea-output").all_inner_texts()
+    errors = [o for o in outputs if "Traceback" in o or "Error" in o]
+    assert not errors, errors[0][:2000]
+
+
+def _browser(p):
+    return p.chromium.launch(executable_path=CHROMIUM, args=[
+        "--no-sandbox", "--disable-gpu", "--disable-quic", "--no-first-run", "--disable-background-networking",
+        "--disable-component-update", "--disable-sync"])
+
+
 def test_search_math_sliders_in_jupyterlab(lab):
     from playwright.sync_api import sync_playwright
 
     base, token = lab
     ARTIFACTS.mkdir(exist_ok=True)
     with sync_playwright() as p:
-        browser = p.chromium.launch(executable_path=CHROMIUM, args=[
-            "--no-sandbox", "--disable-gpu", "--disable-quic", "--no-first-run", "--disable-background-networking",
-            "--disable-component-update", "--disable-sync"])
+        browser = _browser(p)
         page = browser.new_page(viewport={"width": 1400, "height": 1000})
         try:
-            page.goto(f"{base}/lab/tree/06_search_math.ipynb?token={token}")
-            page.wait_for_selector(".jp-Notebook .jp-Cell", timeout=120_000)
-            select = page.get_by_role("button", name="Select", exact=True)
-            try:  # JupyterLab may ask which kernel to use
-                select.click(timeout=15_000)
-            except Exception:  # noqa: BLE001 -- no dialog: the kernel started by itself
-                pass
-            page.wait_for_selector(".jp-Notebook-ExecutionIndicator[data-status='idle']", timeout=120_000)
-            try:  # "Would you like to get notified about official Jupyter news?" -- no
-                page.get_by_role("button", name="No", exact=True).click(timeout=3_000)
-            except Exception:  # noqa: BLE001 -- not asked
-                pass
-            page.get_by_role("menuitem", name="Run", exact=True).click()
-            page.get_by_role("menuitem", name="Run All Cells", exact=True).click()
+            _open_and_run_all(page, base, token, "06_search_math.ipynb")
             grid = page.locator(".clipnb-query-builder .clipnb-grid")
             grid.wait_for(timeout=300_000)
             page.wait_for_function(
                 "document.querySelectorAll('.clipnb-query-builder .clipnb-grid img').length >= 12", timeout=120_000)
             before = grid.inner_html()
             status_before = page.locator(".clipnb-query-builder .clipnb-status").inner_text()
-
-            readout = page.locator(".clipnb-query-builder .widget-readout").nth(1)   # weight of "winter"
-            readout.scroll_into_view_if_needed()
-            readout.click()
-            page.keyboard.press("Control+A")
-            page.keyboard.type("1.8")
-            page.keyboard.press("Enter")
+            _set_slider(page, page.locator(".clipnb-query-builder .widget-readout").nth(1), "1.8")  # "winter"
             page.wait_for_function(
                 "before => document.querySelector('.clipnb-query-builder .clipnb-grid').innerHTML !== before",
                 arg=before, timeout=60_000)
             query_text = page.locator(".clipnb-query-builder input[type=text]").last.input_value()
             assert "1.8*winter" in query_text, query_text
-            outputs = page.locator(".jp-OutputArea-output").all_inner_texts()
-            errors = [o for o in outputs if "Traceback" in o or "Error" in o]
-            assert not errors, errors[0][:2000]
             assert "updated in" in status_before
+            _assert_no_errors(page)
         finally:
-            page.screenshot(path=str(ARTIFACTS / "browser-06-search-math.png"), full_page=False)
+            page.screenshot(path=str(ARTIFACTS / "browser-06-search-math.png"))
+            browser.close()
+
+
+def test_opposition_explorer_in_jupyterlab(lab):
+    from playwright.sync_api import sync_playwright
+
+    base, token = lab
+    ARTIFACTS.mkdir(exist_ok=True)
+    with sync_playwright() as p:
+        browser = _browser(p)
+        page = browser.new_page(viewport={"width": 1400, "height": 1000})
+        try:
+            _open_and_run_all(page, base, token, "08_binary_opposition.ipynb")
+            grid = page.locator(".clipnb-opposition .clipnb-grid")
+            grid.wait_for(timeout=300_000)
+            before = grid.inner_html()
+            assert "ranks 1–6" in before
+            _set_slider(page, page.locator(".clipnb-opposition .widget-readout").first, "100")
+            page.wait_for_function(
+                "before => document.querySelector('.clipnb-opposition .clipnb-grid').innerHTML !== before",
+                arg=before, timeout=60_000)
+            assert "ranks 101–106" in grid.inner_html()
+            _assert_no_errors(page)
+        finally:
+            page.screenshot(path=str(ARTIFACTS / "browser-08-opposition.png"))
             browser.close()
