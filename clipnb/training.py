@@ -78,6 +78,7 @@ class TrainConfig:
     arch: str = "cnn"
     balance: float = 0.5  # sample images with weight (size of their top-level folder) ** -balance
     short_captions: float = 0.3  # share of captions cut to one phrase, like a typed query
+    balance_by: str = "folder"  # the groups that balance evens out: top-level "folder" or "leaf" folder
 
 
 def build_model(seed: int = 0, config: dict = MODEL_CONFIG):
@@ -103,7 +104,8 @@ class ClipArtData:
         self.pixels = torch.from_numpy(pixels).permute(0, 3, 1, 2).contiguous()
 
     @classmethod
-    def from_build(cls, data_dir, split: str, image_size: int, max_images: int | None = None, seed: int = 0):
+    def from_build(cls, data_dir, split: str, image_size: int, max_images: int | None = None, seed: int = 0,
+                   group_by: str = "folder"):
         """One split of the clip-art build (``python -m clipnb.clipart build``)."""
         import pandas as pd
 
@@ -116,8 +118,8 @@ class ClipArtData:
         table = table[table["split"] == split].reset_index(drop=True)
         if max_images:
             table = table.sample(min(max_images, len(table)), random_state=seed).reset_index(drop=True)
-        return cls([data_dir / "png" / f"{sha}.png" for sha in table["sha1"]], table["caption"], image_size,
-                   table["folder"])
+        groups = table["folder"] if group_by == "folder" else table["svg"].map(lambda s: str(Path(s).parent))
+        return cls([data_dir / "png" / f"{sha}.png" for sha in table["sha1"]], table["caption"], image_size, groups)
 
     def sampling_weights(self, balance: float):
         """Per-image weights (group size) ** -balance: 0 = uniform, 1 = every group equally often."""
@@ -300,7 +302,8 @@ def train(config: TrainConfig, model=None, progress: bool = True, on_epoch=None)
     model = model or build_model(config.seed, architecture)
     tokenizer = tokenizer_for_bundled()
     image_size = architecture["vision_cfg"]["image_size"]
-    train_data = ClipArtData.from_build(config.data, "train", image_size, config.max_images, config.seed)
+    train_data = ClipArtData.from_build(config.data, "train", image_size, config.max_images, config.seed,
+                                        config.balance_by)
     val_data = ClipArtData.from_build(config.data, "val", image_size, config.max_images, config.seed)
     optimizer = torch.optim.AdamW(_param_groups(model, config.weight_decay), lr=config.lr, betas=(0.9, 0.98), eps=1e-6)
     steps_per_epoch = max(1, len(train_data) // config.batch_size)
