@@ -117,3 +117,18 @@ def test_export_is_open_clip_local_dir(tmp_path):
     loaded = clipnb.load_model(f"local-dir:{tmp_path / 'm'}", device="cpu")
     assert loaded.embed_dim == training.MODEL_CONFIG["embed_dim"]
     assert (tmp_path / "m" / "open_clip_model.safetensors").stat().st_size < 20e6
+
+
+def test_balanced_sampling_weights():
+    data = training.ClipArtData([], [], 8, groups=["computer", "computer", "computer", "plants"])
+    assert data.sampling_weights(1.0).tolist() == pytest.approx([1 / 3, 1 / 3, 1 / 3, 1.0])
+    assert data.sampling_weights(0.0).tolist() == [1.0] * 4
+
+
+def test_caption_augmentation_keeps_words():
+    rng = random.Random(0)
+    caption = "keep left, road sign, transport"
+    for _ in range(50):
+        out = training.augment_caption(caption, rng, short=0.3)
+        assert any(phrase in out for phrase in caption.split(", "))
+    assert training.augment_caption(caption, random.Random(1), short=0.0) != ""
