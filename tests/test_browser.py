@@ -2,6 +2,7 @@
 
 Needs Debian's chromium (``.ci/run`` installs it); the screenshot lands in test-artifacts/.
 """
+import contextlib
 import os
 import shutil
 import socket
@@ -92,61 +93,52 @@ def _assert_no_errors(page):
     assert not errors, errors[0][:2000]
 
 
-def _browser(p):
-    return p.chromium.launch(executable_path=CHROMIUM, args=[
-        "--no-sandbox", "--disable-gpu", "--disable-quic", "--no-first-run", "--disable-background-networking",
-        "--disable-component-update", "--disable-sync"])
+@contextlib.contextmanager
+def notebook_page(lab, notebook: str, screenshot: str):
+    """A Chromium page on ``notebook`` with every cell run; a screenshot is kept whatever happens."""
+    from playwright.sync_api import sync_playwright
+
+    base, token = lab
+    ARTIFACTS.mkdir(exist_ok=True)
+    with sync_playwright() as p:
+        browser = p.chromium.launch(executable_path=CHROMIUM, args=[
+            "--no-sandbox", "--disable-gpu", "--disable-quic", "--no-first-run", "--disable-background-networking",
+            "--disable-component-update", "--disable-sync"])
+        page = browser.new_page(viewport={"width": 1400, "height": 1000})
+        try:
+            _open_and_run_all(page, base, token, notebook)
+            yield page
+            _assert_no_errors(page)
+        finally:
+            page.screenshot(path=str(ARTIFACTS / screenshot))
+            browser.close()
+
+
+def _wait_for_change(page, selector: str, before: str):
+    page.wait_for_function("([selector, before]) => document.querySelector(selector).innerHTML !== before",
+                           arg=[selector, before], timeout=60_000)
 
 
 def test_search_math_sliders_in_jupyterlab(lab):
-    from playwright.sync_api import sync_playwright
-
-    base, token = lab
-    ARTIFACTS.mkdir(exist_ok=True)
-    with sync_playwright() as p:
-        browser = _browser(p)
-        page = browser.new_page(viewport={"width": 1400, "height": 1000})
-        try:
-            _open_and_run_all(page, base, token, "06_search_math.ipynb")
-            grid = page.locator(".clipnb-query-builder .clipnb-grid")
-            grid.wait_for(timeout=300_000)
-            page.wait_for_function(
-                "document.querySelectorAll('.clipnb-query-builder .clipnb-grid img').length >= 12", timeout=120_000)
-            before = grid.inner_html()
-            status_before = page.locator(".clipnb-query-builder .clipnb-status").inner_text()
-            _set_slider(page, page.locator(".clipnb-query-builder .widget-readout").nth(1), "1.8")  # "winter"
-            page.wait_for_function(
-                "before => document.querySelector('.clipnb-query-builder .clipnb-grid').innerHTML !== before",
-                arg=before, timeout=60_000)
-            query_text = page.locator(".clipnb-query-builder input[type=text]").last.input_value()
-            assert "1.8*winter" in query_text, query_text
-            assert "updated in" in status_before
-            _assert_no_errors(page)
-        finally:
-            page.screenshot(path=str(ARTIFACTS / "browser-06-search-math.png"))
-            browser.close()
+    with notebook_page(lab, "06_search_math.ipynb", "browser-06-search-math.png") as page:
+        grid = page.locator(".clipnb-query-builder .clipnb-grid")
+        grid.wait_for(timeout=300_000)
+        page.wait_for_function(
+            "document.querySelectorAll('.clipnb-query-builder .clipnb-grid img').length >= 12", timeout=120_000)
+        before = grid.inner_html()
+        assert "updated in" in page.locator(".clipnb-query-builder .clipnb-status").inner_text()
+        _set_slider(page, page.locator(".clipnb-query-builder .widget-readout").nth(1), "1.8")  # "winter"
+        _wait_for_change(page, ".clipnb-query-builder .clipnb-grid", before)
+        query_text = page.locator(".clipnb-query-builder input[type=text]").last.input_value()
+        assert "1.8*winter" in query_text, query_text
 
 
 def test_opposition_explorer_in_jupyterlab(lab):
-    from playwright.sync_api import sync_playwright
-
-    base, token = lab
-    ARTIFACTS.mkdir(exist_ok=True)
-    with sync_playwright() as p:
-        browser = _browser(p)
-        page = browser.new_page(viewport={"width": 1400, "height": 1000})
-        try:
-            _open_and_run_all(page, base, token, "08_binary_opposition.ipynb")
-            grid = page.locator(".clipnb-opposition .clipnb-grid")
-            grid.wait_for(timeout=300_000)
-            before = grid.inner_html()
-            assert "ranks 1–6" in before
-            _set_slider(page, page.locator(".clipnb-opposition .widget-readout").first, "100")
-            page.wait_for_function(
-                "before => document.querySelector('.clipnb-opposition .clipnb-grid').innerHTML !== before",
-                arg=before, timeout=60_000)
-            assert "ranks 101–106" in grid.inner_html()
-            _assert_no_errors(page)
-        finally:
-            page.screenshot(path=str(ARTIFACTS / "browser-08-opposition.png"))
-            browser.close()
+    with notebook_page(lab, "08_binary_opposition.ipynb", "browser-08-opposition.png") as page:
+        grid = page.locator(".clipnb-opposition .clipnb-grid")
+        grid.wait_for(timeout=300_000)
+        before = grid.inner_html()
+        assert "ranks 1–6" in before
+        _set_slider(page, page.locator(".clipnb-opposition .widget-readout").first, "100")
+        _wait_for_change(page, ".clipnb-opposition .clipnb-grid", before)
+        assert "ranks 101–106" in grid.inner_html()
