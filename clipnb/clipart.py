@@ -198,54 +198,6 @@ def build(out: Path, size: int = 128, svg_root: Path = SVG_ROOT, workers: int | 
     return table
 
 
-# The sample corpus: held-out (test split) clip-art, more of the talk's subjects, fewer icons.
-SAMPLE_CAPS = {"computer": 12, "shapes": 12, "special": 6, "unsorted": 8, "signs_and_symbols": 30,
-               "logos": 0, "buttons": 0}
-GENDERED_CAPTION = r"\b(?:man|men|boy|guy|male|king|woman|women|girl|lady|female|queen)\b"
-# Photos that scikit-image ships (its data/README and docstrings give their sources; all are
-# public domain or CC0): name -> caption.
-SAMPLE_PHOTOS = {"chelsea": "a photo of Chelsea the cat, a tabby cat",
-                 "astronaut": "a photo of the astronaut Eileen Collins (NASA)",
-                 "coffee": "a photo of a cup of coffee on a saucer",
-                 "rocket": "a photo of a Falcon 9 rocket launch (SpaceX)",
-                 "grass": "a photo of grass", "gravel": "a photo of gravel", "brick": "a photo of a brick wall",
-                 "hubble_deep_field": "the Hubble extreme deep field (NASA)", "moon": "the surface of the moon"}
-
-
-def build_samples(data: Path, out: Path, size: int = 128):
-    """Copy held-out clip-arts and scikit-image's photos into ``out`` with ``captions.csv``."""
-    import pandas as pd
-    from PIL import Image
-
-    table = pd.read_parquet(data / "clipart.parquet")
-    table = table[table["split"] == "test"]
-    picked = pd.concat([group.sort_values("sha1").head(SAMPLE_CAPS.get(folder, 40))
-                        for folder, group in table.groupby("folder")])
-    # every held-out figure captioned as a man or a woman, for the bias probes of notebook 04
-    figures = table[table["caption"].str.contains(GENDERED_CAPTION, regex=True)]
-    picked = pd.concat([picked, figures]).drop_duplicates("sha1")
-    rows = []
-    for row in picked.itertuples():
-        slug = re.sub(r"[^a-z0-9]+", "_", row.caption.split(",")[0].lower()).strip("_")[:40] or "clipart"
-        rel = f"clipart/{row.folder}/{slug}_{row.sha1[:6]}.png"
-        (out / rel).parent.mkdir(parents=True, exist_ok=True)
-        Image.open(data / "png" / f"{row.sha1}.png").save(out / rel, optimize=True)
-        rows.append({"image_path": rel, "caption": row.caption, "folder": row.folder,
-                     "source": f"openclipart-svg (Debian): {row.svg}", "licence": "public domain"})
-    import skimage.data
-
-    (out / "photos").mkdir(parents=True, exist_ok=True)
-    for name, caption in SAMPLE_PHOTOS.items():
-        im = Image.fromarray(getattr(skimage.data, name)()).convert("RGB")
-        im.thumbnail((4 * size, 4 * size))
-        rel = f"photos/{name}.jpg"
-        im.save(out / rel, quality=88)
-        rows.append({"image_path": rel, "caption": caption, "folder": "photos",
-                     "source": f"scikit-image: skimage.data.{name}()", "licence": "public domain / CC0"})
-    pd.DataFrame(rows).to_csv(out / "captions.csv", index=False)
-    print(f"{len(rows)} sample images in {out}")
-
-
 def default_dir() -> Path:
     from clipnb.cache import cache_dir
 
@@ -254,15 +206,11 @@ def default_dir() -> Path:
 
 def main(argv=None):
     parser = argparse.ArgumentParser(prog="python -m clipnb.clipart", description=__doc__.split("\n")[0])
-    parser.add_argument("command", choices=["build", "samples"],
-                        help="build: render the SVGs; samples: refresh data/samples from the build")
+    parser.add_argument("command", choices=["build"], help="build: render the SVGs (data/samples: python -m clipnb.samples)")
     parser.add_argument("--out", type=Path, default=None, help="output folder (default: the clipnb cache)")
     parser.add_argument("--size", type=int, default=128)
     args = parser.parse_args(argv)
-    if args.command == "build":
-        build(args.out or default_dir(), size=args.size)
-    else:
-        build_samples(default_dir(), args.out or Path(__file__).resolve().parent.parent / "data" / "samples")
+    build(args.out or default_dir(), size=args.size)
 
 
 if __name__ == "__main__":

@@ -1,0 +1,143 @@
+"""Build ``data/samples/``: the default corpus, holding the talk's subjects, none of them trained on.
+
+Three parts, each from a held-out source:
+
+* ``emoji/<group>/`` — the held-out emoji style (twemoji): cats, dogs, monkeys, burgers; the talk's
+  professions as man, woman and person; people running; trees, mountains, snow; happy and sad
+  faces; and a seeded sample of other everyday things as the haystack;
+* ``clipart/<folder>/`` — openclipart's test split (last round's sample, unchanged);
+* ``photos/`` — scikit-image's photos: what a model that never saw a photograph makes of one.
+
+Command::
+
+    python -m clipnb.samples [--out data/samples]   # after the emoji and clip-art builds
+
+``captions.csv`` gives per image: image_path, caption, folder, concept, source, licence.
+"""
+from __future__ import annotations
+
+import argparse
+import hashlib
+import re
+from pathlib import Path
+
+PROFESSIONS = ["health-worker", "teacher", "technologist", "scientist", "firefighter", "cook", "farmer",
+               "pilot", "judge", "police-officer", "astronaut", "artist", "singer", "mechanic", "office-worker"]
+EMOJI_GROUPS = {
+    "animals": ["cat", "cat-face", "black-cat", "dog", "dog-face", "poodle", "guide-dog", "monkey", "monkey-face",
+                "gorilla", "orangutan", "horse", "cow", "pig", "rabbit", "mouse", "tiger", "lion", "bear",
+                "elephant", "penguin", "bird", "fish", "frog", "snake", "owl"],
+    "food": ["hamburger", "pizza", "hot-dog", "french-fries", "sandwich", "taco", "red-apple", "banana",
+             "birthday-cake", "doughnut", "hot-beverage", "cheese-wedge"],
+    "professions": [f"{who}{p}" for p in PROFESSIONS for who in ("", "man-", "woman-")],
+    "people": ["man", "woman", "person", "boy", "girl", "old-man", "old-woman", "older-person", "man-beard",
+               "woman-blond-hair", "man-red-hair", "woman-curly-hair",
+               "person-running", "man-running", "woman-running", "person-running-facing-right",
+               "man-running-facing-right", "woman-running-facing-right", "person-walking", "man-walking",
+               "woman-walking", "person-biking", "man-biking", "woman-biking", "skier", "snowboarder"],
+    "nature": ["deciduous-tree", "evergreen-tree", "palm-tree", "christmas-tree", "leafless-tree", "national-park",
+               "mountain", "snow-capped-mountain", "sunrise-over-mountains", "snowflake", "snowman",
+               "snowman-without-snow", "cloud-with-snow", "sun", "cloud", "rainbow", "fallen-leaf", "herb",
+               "seedling", "sunflower"],
+    "faces": ["grinning-face", "beaming-face-with-smiling-eyes", "smiling-face-with-smiling-eyes",
+              "grinning-face-with-big-eyes", "slightly-smiling-face", "face-with-tears-of-joy",
+              "grinning-squinting-face", "smiling-face", "crying-face", "loudly-crying-face", "frowning-face",
+              "slightly-frowning-face", "disappointed-face", "pensive-face", "weary-face", "sad-but-relieved-face",
+              "neutral-face", "angry-face"],
+}
+HAYSTACK = 100  # other held-out emoji, chosen by a seeded hash of their names
+EMOJI_STYLE = "twemoji"
+# The previous sample's clip-art: held-out (test split), more of the talk's subjects, fewer icons.
+SAMPLE_CAPS = {"computer": 12, "shapes": 12, "special": 6, "unsorted": 8, "signs_and_symbols": 30,
+               "logos": 0, "buttons": 0}
+GENDERED_CAPTION = r"\b(?:man|men|boy|guy|male|king|woman|women|girl|lady|female|queen)\b"
+# Photos that scikit-image ships (its data/README and docstrings give their sources; all are
+# public domain or CC0): name -> caption.
+SAMPLE_PHOTOS = {"chelsea": "a photo of Chelsea the cat, a tabby cat",
+                 "astronaut": "a photo of the astronaut Eileen Collins (NASA)",
+                 "coffee": "a photo of a cup of coffee on a saucer",
+                 "rocket": "a photo of a Falcon 9 rocket launch (SpaceX)",
+                 "grass": "a photo of grass", "gravel": "a photo of gravel", "brick": "a photo of a brick wall",
+                 "hubble_deep_field": "the Hubble extreme deep field (NASA)", "moon": "the surface of the moon"}
+
+
+def pick_emoji(table):
+    """The held-out style's rows for the sample: the listed concepts (untoned), then the haystack."""
+    from clipnb.emoji import SETS
+
+    table = table[(table["style"] == EMOJI_STYLE) & (table["name"] == table["concept"])]
+    if SETS[EMOJI_STYLE][2] != "test":
+        raise ValueError(f"{EMOJI_STYLE} is not the held-out style: the sample must not hold training images")
+    rows, taken = [], set()
+    for group, names in EMOJI_GROUPS.items():
+        for name in names:
+            match = table[table["name"] == name]
+            if len(match):
+                rows.append((group, match.iloc[0]))
+                taken.add(name)
+    rest = table[~table["name"].isin(taken) & ~table["name"].str.startswith("flag-")]
+    rest = rest.assign(key=[hashlib.sha1(n.encode()).hexdigest() for n in rest["name"]]).sort_values("key")
+    rows += [("things", row) for _, row in rest.head(HAYSTACK).iterrows()]
+    return rows
+
+
+def build(emoji_dir: Path, clipart_dir: Path, out: Path, size: int = 128):
+    import pandas as pd
+    from PIL import Image
+
+    from clipnb.emoji import SETS
+
+    rows = []
+    emoji = pd.read_parquet(emoji_dir / "emoji.parquet")
+    version, licence, _ = SETS[EMOJI_STYLE]
+    for group, row in pick_emoji(emoji):
+        rel = f"emoji/{group}/{row['name']}.png"
+        (out / rel).parent.mkdir(parents=True, exist_ok=True)
+        Image.open(emoji_dir / row["path"]).save(out / rel, optimize=True)
+        rows.append({"image_path": rel, "caption": row["caption"], "folder": group, "concept": row["concept"],
+                     "source": f"@iconify-json/{EMOJI_STYLE} {version}: {row['name']}",
+                     "licence": f"{licence} (Twitter, Inc and other contributors)"})
+
+    table = pd.read_parquet(clipart_dir / "clipart.parquet")
+    table = table[table["split"] == "test"]
+    picked = pd.concat([group.sort_values("sha1").head(SAMPLE_CAPS.get(folder, 40))
+                        for folder, group in table.groupby("folder")])
+    figures = table[table["caption"].str.contains(GENDERED_CAPTION, regex=True)]
+    picked = pd.concat([picked, figures]).drop_duplicates("sha1")
+    for row in picked.itertuples():
+        slug = re.sub(r"[^a-z0-9]+", "_", row.caption.split(",")[0].lower()).strip("_")[:40] or "clipart"
+        rel = f"clipart/{row.folder}/{slug}_{row.sha1[:6]}.png"
+        (out / rel).parent.mkdir(parents=True, exist_ok=True)
+        Image.open(clipart_dir / "png" / f"{row.sha1}.png").save(out / rel, optimize=True)
+        rows.append({"image_path": rel, "caption": row.caption, "folder": f"clipart/{row.folder}",
+                     "concept": row.caption.split(",")[0], "source": f"openclipart-svg (Debian): {row.svg}",
+                     "licence": "public domain"})
+
+    import skimage.data
+
+    (out / "photos").mkdir(parents=True, exist_ok=True)
+    for name, caption in SAMPLE_PHOTOS.items():
+        im = Image.fromarray(getattr(skimage.data, name)()).convert("RGB")
+        im.thumbnail((4 * size, 4 * size))
+        rel = f"photos/{name}.jpg"
+        im.save(out / rel, quality=88)
+        rows.append({"image_path": rel, "caption": caption, "folder": "photos", "concept": name,
+                     "source": f"scikit-image: skimage.data.{name}()", "licence": "public domain / CC0"})
+    pd.DataFrame(rows).to_csv(out / "captions.csv", index=False)
+    print(f"{len(rows)} sample images in {out}")
+
+
+def main(argv=None):
+    from clipnb import clipart, emoji
+    from clipnb.models import DATA_DIR
+
+    parser = argparse.ArgumentParser(prog="python -m clipnb.samples", description=__doc__.split("\n")[0])
+    parser.add_argument("--emoji", type=Path, default=emoji.default_dir(), help="the emoji build folder")
+    parser.add_argument("--clipart", type=Path, default=clipart.default_dir(), help="the clip-art build folder")
+    parser.add_argument("--out", type=Path, default=DATA_DIR / "samples")
+    args = parser.parse_args(argv)
+    build(args.emoji, args.clipart, args.out)
+
+
+if __name__ == "__main__":
+    main()
