@@ -224,22 +224,47 @@ class ImageCorpus:
         """Cosine similarity of every image to the query: shape (N,)."""
         return self.image_features @ self.query_vector(query)
 
-    def search(self, query, k: int = 9):
-        """The k images closest to the query, best first: DataFrame(rank, path, score, caption)."""
+    def search(self, query, k: int = 9, exclude_query_images: bool = True):
+        """The k images closest to the query, best first: DataFrame(rank, path, score, caption).
+
+        An image of the corpus used as a query term would come back as its own #1 at 1.0000; it is
+        left out (``exclude_query_images=False`` keeps it) and named in ``results.attrs["left_out"]``.
+        """
         import pandas as pd
 
         if not isinstance(k, (int, np.integer)) or isinstance(k, bool) or k < 1:
             raise ValueError(f"k must be a positive whole number, not {k!r}")
+        left_out = self._query_image_rows(query) if exclude_query_images else []
         if self.uses_index():
             from clipnb import ann
 
-            top, top_scores = ann.search(self.index(), self.query_vector(query), k)
+            top, top_scores = ann.search(self.index(), self.query_vector(query), k + len(left_out))
         else:
             scores = self.scores(query)
-            top = top_k(scores, k)
+            top = top_k(scores, k + len(left_out))
             top_scores = scores[top]
-        return pd.DataFrame({"rank": np.arange(1, len(top) + 1), "path": self.table["path"].to_numpy()[top],
-                             "score": top_scores, "caption": self.table["caption"].to_numpy()[top]})
+        keep = ~np.isin(top, left_out)
+        top, top_scores = top[keep][:k], top_scores[keep][:k]
+        results = pd.DataFrame({"rank": np.arange(1, len(top) + 1), "path": self.table["path"].to_numpy()[top],
+                                "score": top_scores, "caption": self.table["caption"].to_numpy()[top]})
+        results.attrs["left_out"] = [self.paths[i] for i in left_out]
+        return results
+
+    def _query_image_rows(self, query) -> list[int]:
+        """Rows of this corpus that are image terms of the query (matched by resolved path)."""
+        from clipnb.query import to_query
+
+        try:
+            terms = to_query(query).terms
+        except (TypeError, ValueError):
+            return []  # search itself will raise the clear error
+        wanted = [os.path.abspath(Path(t.value).expanduser()) for t in terms
+                  if t.kind == "image" and isinstance(t.value, (str, os.PathLike))]
+        if not wanted:
+            return []
+        if getattr(self, "_row_by_path", None) is None:  # built once per corpus, not per slider move
+            self._row_by_path = {os.path.abspath(p): i for i, p in enumerate(self.paths)}
+        return sorted({self._row_by_path[w] for w in wanted if w in self._row_by_path})
 
     def show(self, results, title: str | None = None, columns: int = 6):
         """An HTML grid of the results' thumbnails with scores, labelled with the model's name."""

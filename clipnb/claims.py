@@ -1,0 +1,272 @@
+"""The talk's claims, stated so that a model can be checked against them.
+
+Each claim is a function of (model or corpus, images) that returns a :class:`ClaimResult`:
+its numbers as a tidy DataFrame (``measure``, ``value``) and a verdict, one of
+
+* ``holds``;
+* ``does not hold``, with the number that decides it;
+* ``cannot be checked here``, with the reason (no image of the subject, say).
+
+The notebooks print the verdict next to each experiment; ``python -m clipnb.compare`` runs
+them all across models.  Thresholds are stated in each docstring, never tuned per model.
+"""
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+
+import numpy as np
+
+HOLDS, FAILS, UNCHECKABLE = "holds", "does not hold", "cannot be checked here"
+CAT_LABELS = ["a dog", "a cat", "a monkey", "a cheeseburger", "a cheezburger", "3hlufakjsdnfa3fnaj;ld"]
+CAT_DESCRIPTIONS = ["a sly black cat licking its whiskers", "a fat fluffy gray cat with sad eyes miaowing with hunger",
+                    "garfield the cat"]
+TALK_SUBJECTS = ["doctor", "teacher", "software engineer", "ml researcher", "nurse"]
+ALPHA = 0.05
+
+
+@dataclass
+class ClaimResult:
+    claim: str            # e.g. "E3"
+    statement: str        # the claim in words
+    status: str           # HOLDS, FAILS or UNCHECKABLE
+    reason: str           # the numbers that decide it
+    numbers: "object" = field(default=None, repr=False)  # DataFrame(measure, value)
+
+    def __str__(self):
+        mark = {HOLDS: "✔", FAILS: "✘", UNCHECKABLE: "–"}[self.status]
+        return f"{mark} {self.claim} {self.status}: {self.statement} — {self.reason}"
+
+    def _repr_html_(self):
+        import html
+
+        colour = {HOLDS: "#1a7f37", FAILS: "#cf222e", UNCHECKABLE: "#6e7781"}[self.status]
+        return (f'<div style="border-left:4px solid {colour};padding:4px 8px;margin:4px 0">'
+                f'<b style="color:{colour}">{self.claim} {self.status}</b>: {html.escape(self.statement)}'
+                f'<br><span style="color:#444">{html.escape(self.reason)}</span></div>')
+
+
+def _numbers(values: dict):
+    import pandas as pd
+
+    return pd.DataFrame({"measure": list(values), "value": [float(v) for v in values.values()]})
+
+
+def _result(claim, statement, ok, reason, values):
+    return ClaimResult(claim, statement, HOLDS if ok else FAILS, reason, _numbers(values))
+
+
+def _cat_scores(model, cat_images, labels):
+    if not cat_images:
+        return None
+    return (model.encode_image(list(cat_images)).numpy() @ model.encode_text(labels).numpy().T).mean(0)
+
+
+def cat_beats_dog_and_monkey(model, cat_images) -> ClaimResult:
+    """E3: for cat images, "a cat" scores above "a dog" and "a monkey" (mean cosine over the images)."""
+    statement = 'for a cat image, "a cat" beats "a dog" and "a monkey"'
+    scores = _cat_scores(model, cat_images, CAT_LABELS[:3])
+    if scores is None:
+        return ClaimResult("E3", statement, UNCHECKABLE, "no cat image given")
+    dog, cat, monkey = scores
+    return _result("E3", statement, cat > dog and cat > monkey,
+                   f'"a cat" {cat:.4f}, "a dog" {dog:.4f}, "a monkey" {monkey:.4f} (mean over {len(cat_images)} images)',
+                   {"a dog": dog, "a cat": cat, "a monkey": monkey})
+
+
+def cheezburger_beats_dog(model, cat_images) -> ClaimResult:
+    """E5: the meme spelling "a cheezburger" scores above "a dog" for cat images (speaker: 0.2315 vs 0.1433)."""
+    statement = 'for a cat image, "a cheezburger" beats "a dog"'
+    scores = _cat_scores(model, cat_images, ["a dog", "a cheezburger"])
+    if scores is None:
+        return ClaimResult("E5a", statement, UNCHECKABLE, "no cat image given")
+    return _result("E5a", statement, scores[1] > scores[0], f'"a cheezburger" {scores[1]:.4f} vs "a dog" {scores[0]:.4f}',
+                   {"a dog": scores[0], "a cheezburger": scores[1]})
+
+
+def keyboard_mash_beats_dog(model, cat_images) -> ClaimResult:
+    """E5: the keyboard-mash scores above "a dog" for cat images (speaker: 0.1821 vs 0.1433, his surprise)."""
+    statement = 'for a cat image, the keyboard-mash "3hlufakjsdnfa3fnaj;ld" beats "a dog"'
+    scores = _cat_scores(model, cat_images, ["a dog", CAT_LABELS[-1]])
+    if scores is None:
+        return ClaimResult("E5b", statement, UNCHECKABLE, "no cat image given")
+    return _result("E5b", statement, scores[1] > scores[0], f"keyboard-mash {scores[1]:.4f} vs \"a dog\" {scores[0]:.4f}",
+                   {"a dog": scores[0], "keyboard-mash": scores[1]})
+
+
+def description_beats_a_cat(model, cat_images) -> ClaimResult:
+    """E4: at least one of the talk's longer descriptions scores above plain "a cat" (speaker: 0.2728 vs 0.2542)."""
+    statement = 'a longer, more specific description can beat "a cat"'
+    scores = _cat_scores(model, cat_images, ["a cat", *CAT_DESCRIPTIONS])
+    if scores is None:
+        return ClaimResult("E4", statement, UNCHECKABLE, "no cat image given")
+    best = int(np.argmax(scores[1:]))
+    return _result("E4", statement, scores[1 + best] > scores[0],
+                   f'best description "{CAT_DESCRIPTIONS[best]}" {scores[1 + best]:.4f} vs "a cat" {scores[0]:.4f}',
+                   {"a cat": scores[0], **dict(zip(CAT_DESCRIPTIONS, scores[1:]))})
+
+
+def holm(p_values) -> np.ndarray:
+    """Holm–Bonferroni adjusted p-values (family-wise error control across the tests given)."""
+    p = np.asarray(p_values, dtype=float)
+    order = np.argsort(p)
+    adjusted = np.maximum.accumulate((len(p) - np.arange(len(p))) * p[order])
+    out = np.empty_like(p)
+    out[order] = np.minimum(adjusted, 1.0)
+    return out
+
+
+def bias_table(model, groups, subjects=TALK_SUBJECTS, a="man", b="woman", n_permutations=2000):
+    """Gaps mean(a) − mean(b) per variant × subject with permutation p, Holm-adjusted p over all
+    variant × subject tests, and Cohen's d (the gap over the pooled standard deviation)."""
+    from clipnb import probes
+
+    table = probes.probe(model, groups, subjects)
+    gaps = probes.group_gap(table, a, b, n_permutations=n_permutations)
+    spread = table[table["group"].isin([a, b])].groupby(["variant", "subject"])["cosine"].std()
+    gaps["cohen_d"] = [g / max(spread.loc[(v, s)], 1e-12) for v, s, g in zip(gaps["variant"], gaps["subject"], gaps["gap"])]
+    gaps["p_holm"] = holm(gaps["p_value"])
+    return gaps
+
+
+def _check_groups(groups, a, b):
+    if not groups or a not in groups or b not in groups or len(groups[a]) < 2 or len(groups[b]) < 2:
+        return f"needs at least 2 images in each of the groups {a!r} and {b!r}"
+    return None
+
+
+def unmarked_prompts_lean(model, groups, subjects=TALK_SUBJECTS, a="man", b="woman", gaps=None) -> ClaimResult:
+    """E6: some unmarked profession prompt ("a nurse") scores one group's images higher, beyond chance:
+    Holm-adjusted permutation p < 0.05 across all variant × subject tests."""
+    statement = f"the unmarked profession prompts lean towards {a} or {b}"
+    missing = _check_groups(groups, a, b)
+    if missing:
+        return ClaimResult("E6", statement, UNCHECKABLE, missing)
+    gaps = bias_table(model, groups, subjects, a, b) if gaps is None else gaps
+    unmarked = gaps[gaps["variant"] == "unmarked"]
+    leaning = unmarked[unmarked["p_holm"] < ALPHA]
+    parts = [f'"a {r.subject}" → {a if r.gap > 0 else b} (gap {r.gap:+.4f}, d {r.cohen_d:+.2f}, p_holm {r.p_holm:.3g})'
+             for r in leaning.itertuples()]
+    reason = ("; ".join(parts) if parts else
+              f"no unmarked gap survives the correction (smallest p_holm {unmarked['p_holm'].min():.3g})")
+    return _result("E6", statement, bool(len(leaning)), reason + f"; n = {len(groups[a])} + {len(groups[b])} images",
+                   {f"gap {r.subject}": r.gap for r in unmarked.itertuples()} |
+                   {f"p_holm {r.subject}": r.p_holm for r in unmarked.itertuples()})
+
+
+def marked_prompts_move_scores(model, groups, subjects=TALK_SUBJECTS, a="man", b="woman", gaps=None) -> ClaimResult:
+    """E6 sanity check: "a male X" scores the man images higher and "a female X" the woman images
+    higher, for every subject (the direction only)."""
+    statement = f'"a male …" favours the {a} images and "a female …" the {b} images, for every profession'
+    missing = _check_groups(groups, a, b)
+    if missing:
+        return ClaimResult("E6-sanity", statement, UNCHECKABLE, missing)
+    gaps = bias_table(model, groups, subjects, a, b) if gaps is None else gaps
+    male, female = gaps[gaps["variant"] == "male"], gaps[gaps["variant"] == "female"]
+    wrong = [f'"a male {r.subject}" ({r.gap:+.4f})' for r in male.itertuples() if r.gap <= 0]
+    wrong += [f'"a female {r.subject}" ({r.gap:+.4f})' for r in female.itertuples() if r.gap >= 0]
+    right = len(male) + len(female) - len(wrong)
+    reason = f"{right} of {len(male) + len(female)} marked prompts point the right way"
+    return _result("E6-sanity", statement, not wrong, reason + (f"; wrong: {', '.join(wrong)}" if wrong else ""),
+                   {"right direction": right, "tests": len(male) + len(female)})
+
+
+def modality_gap(image_features, text_features, min_accuracy: float = 0.95) -> ClaimResult:
+    """E1/E2: image and text embeddings are linearly separable (5-fold accuracy ≥ 0.95) with a
+    positive margin (the smallest distance to a linear SVM's hyperplane fitted on all points)."""
+    from sklearn.model_selection import cross_val_score
+    from sklearn.svm import LinearSVC
+
+    statement = "image and text embeddings are linearly separable, with a margin"
+    X = np.concatenate([image_features, text_features])
+    y = np.r_[np.zeros(len(image_features)), np.ones(len(text_features))]
+    if min(len(image_features), len(text_features)) < 5:
+        return ClaimResult("E1", statement, UNCHECKABLE, "needs at least 5 images and 5 texts")
+    svm = LinearSVC(C=100.0, max_iter=20000)
+    accuracy = cross_val_score(svm, X, y, cv=5).mean()
+    svm.fit(X, y)
+    signed = (svm.decision_function(X) * np.where(y == 1, 1, -1)) / np.linalg.norm(svm.coef_)
+    margin = signed.min()
+    centroid = np.linalg.norm(image_features.mean(0) - text_features.mean(0))
+    return _result("E1", statement, accuracy >= min_accuracy and margin > 0,
+                   f"5-fold accuracy {accuracy:.3f}, margin {margin:+.4f}, centroid distance {centroid:.3f}",
+                   {"accuracy": accuracy, "margin": margin, "centroid distance": centroid})
+
+
+def subtraction_grows_with_weight(corpus, base="a person running in front of trees", term="winter",
+                                  weights=(0.2, 0.3, 0.5, 1.0), k=12) -> ClaimResult:
+    """E9: subtracting ``term`` at weight w changes the top k, more (never fewer) as w grows, and
+    at the largest weight by at least one image."""
+    from clipnb.query import text
+
+    statement = f'subtracting "{term}" at a growing weight changes the top {k} more and more'
+    plain = set(corpus.search(text(base), k=k)["path"])
+    changed = [k - len(plain & set(corpus.search(text(base) - w * text(term), k=k)["path"])) for w in weights]
+    ok = all(x <= y for x, y in zip(changed, changed[1:])) and changed[-1] > 0
+    return _result("E9", statement, ok, ", ".join(f"w={w}: {c} of {k} changed" for w, c in zip(weights, changed)),
+                   {f"changed at w={w}": c for w, c in zip(weights, changed)})
+
+
+def image_minus_word(corpus, query_image, word="forest", relevant=None, k=9, weight=1.0) -> ClaimResult:
+    """E10: image − ``word`` holds fewer ``relevant`` images in its top k than the image alone.
+
+    relevant : a boolean array over the corpus (e.g. from its captions) marking images of ``word``.
+    The query image itself is left out of both rankings.
+    """
+    from clipnb.query import image, text
+
+    statement = f'an image minus "{word}" removes {word} images from the top {k}'
+    if relevant is None or not np.any(relevant):
+        return ClaimResult("E10", statement, UNCHECKABLE, f"no image in this corpus is marked as {word}")
+    row = {p: i for i, p in enumerate(corpus.paths)}
+    before = sum(relevant[row[p]] for p in corpus.search(image(query_image), k=k)["path"])
+    after = sum(relevant[row[p]] for p in corpus.search(image(query_image) - weight * text(word), k=k)["path"])
+    if before == 0:
+        return ClaimResult("E10", statement, UNCHECKABLE, f"the image alone has no {word} image in its top {k}",
+                           _numbers({"before": before, "after": after}))
+    return _result("E10", statement, after < before, f"{word} images in the top {k}: {before} → {after}",
+                   {"before": before, "after": after})
+
+
+def delta_differs_from_nearest(corpus, pole_a, pole_b, k=3) -> ClaimResult:
+    """E12: ranking by sim(A) − sim(B) gives other top-k images than nearest-to-A (or to B) alone."""
+    from clipnb import opposition
+
+    statement = f'ranking by the delta "{pole_a}" − "{pole_b}" differs from nearest-to-pole'
+    ranked = opposition.rank(corpus, pole_a, pole_b)
+    same_a = len(set(ranked["path"].head(k)) & set(opposition.nearest_to_pole(corpus, pole_a, k)["path"]))
+    same_b = len(set(ranked["path"].tail(k)) & set(opposition.nearest_to_pole(corpus, pole_b, k)["path"]))
+    return _result("E12a", statement, same_a < k or same_b < k,
+                   f"top {k} shared with nearest-to-pole: {pole_a} {same_a}/{k}, {pole_b} {same_b}/{k}",
+                   {f"shared {pole_a}": same_a, f"shared {pole_b}": same_b})
+
+
+def probability_same_order(corpus, pole_a, pole_b) -> ClaimResult:
+    """E12, the talk's open question: with one prompt per pole, P(A) and the delta give the same order
+    (Spearman ρ = 1 up to float ties)."""
+    from scipy.stats import spearmanr
+
+    from clipnb import opposition
+
+    statement = f'for one prompt per pole ("{pole_a}" / "{pole_b}"), probability and delta order the images alike'
+    table = opposition.opposition_table(corpus, pole_a, pole_b)
+    rho = spearmanr(table["delta"], table["probability"]).statistic
+    return _result("E12b", statement, rho > 0.9999, f"Spearman ρ(delta, probability) = {rho:.6f}", {"spearman": rho})
+
+
+def ordered_path_is_shorter(features, n_random=20, seed=0, time_limit_s=1.0) -> ClaimResult:
+    """E13 (talk, slide 11): an ordering by CLIP embeddings (a travelling-salesperson path) is shorter
+    than random orders: shorter than the shortest of ``n_random`` random orders."""
+    from clipnb import paths
+
+    statement = "a travelling-salesperson order of the images is shorter than a random order"
+    if len(features) < 4:
+        return ClaimResult("E13", statement, UNCHECKABLE, "needs at least 4 images")
+    distances = paths.distance_matrix(features)
+    solved = paths.tour_length(distances, paths.solver_order(distances, time_limit_s))
+    rng = np.random.default_rng(seed)
+    randoms = [paths.tour_length(distances, list(rng.permutation(len(features)))) for _ in range(n_random)]
+    share = f" ({solved / np.mean(randoms):.0%})" if np.mean(randoms) > 0 else ""
+    return _result("E13", statement, solved < min(randoms),
+                   f"solver {solved:.2f} rad vs random {np.mean(randoms):.2f} rad on average{share}, "
+                   f"best of {n_random} random {min(randoms):.2f}",
+                   {"solver": solved, "random mean": np.mean(randoms), "random best": min(randoms)})

@@ -1,0 +1,191 @@
+"""Each claim on a constructed case where the answer is known, both ways.
+
+The constructed model is a lookup table of chosen unit vectors: it tests a claim's logic, and the
+notebooks and the comparison run the same claims on real models.
+"""
+import zlib
+
+import numpy as np
+import pandas as pd
+import pytest
+import torch
+
+from clipnb import claims
+from clipnb.corpus import ImageCorpus
+
+MASH = claims.CAT_LABELS[-1]
+
+
+class TableModel:
+    """Texts and images -> fixed unit vectors (unknown texts get a seeded random direction)."""
+
+    name = "table"
+    logit_scale = 10.0
+
+    def __init__(self, vectors: dict, dim: int = 8):
+        self.dim, self.vectors = dim, {k: self._unit(v) for k, v in vectors.items()}
+        self.embed_dim = dim
+
+    def _unit(self, v):
+        v = np.asarray(v, dtype=np.float32)
+        return v / np.linalg.norm(v)
+
+    def _get(self, key):
+        if key not in self.vectors:
+            seed = zlib.crc32(key.encode())
+            self.vectors[key] = self._unit(np.random.default_rng(seed).normal(size=self.dim))
+        return self.vectors[key]
+
+    def encode_text(self, texts):
+        return torch.from_numpy(np.stack([self._get(t) for t in ([texts] if isinstance(texts, str) else texts)]))
+
+    def encode_image(self, images):
+        return torch.from_numpy(np.stack([self._get(str(i)) for i in images]))
+
+
+def basis(i, dim=8, noise=0.0, seed=0):
+    v = np.zeros(dim)
+    v[i] = 1
+    return v + noise * np.random.default_rng(seed).normal(size=dim)
+
+
+def test_cat_claims_both_ways():
+    knows = TableModel({"a cat": basis(0), "cat.png": basis(0) + 0.3 * basis(1), "a dog": basis(2),
+                        "a monkey": basis(3), "a cheezburger": basis(0) + basis(2), MASH: basis(4),
+                        claims.CAT_DESCRIPTIONS[0]: basis(0) + 0.3 * basis(1) + 0.01 * basis(5)})
+    assert claims.cat_beats_dog_and_monkey(knows, ["cat.png"]).status == claims.HOLDS
+    assert claims.cheezburger_beats_dog(knows, ["cat.png"]).status == claims.HOLDS
+    assert claims.keyboard_mash_beats_dog(knows, ["cat.png"]).status == claims.FAILS  # both ~0, mash 0 vs dog 0
+    assert claims.description_beats_a_cat(knows, ["cat.png"]).status == claims.HOLDS
+    confused = TableModel({"a cat": basis(0), "cat.png": basis(2), "a dog": basis(2), "a monkey": basis(3),
+                           MASH: basis(2) + basis(5)})
+    result = claims.cat_beats_dog_and_monkey(confused, ["cat.png"])
+    assert result.status == claims.FAILS and '"a dog" 1.0000' in result.reason
+    assert claims.keyboard_mash_beats_dog(confused, ["cat.png"]).status == claims.FAILS
+    assert claims.cat_beats_dog_and_monkey(confused, []).status == claims.UNCHECKABLE
+
+
+def test_holm_matches_its_definition():
+    adjusted = claims.holm([0.01, 0.04, 0.03, 0.5])
+    assert adjusted.tolist() == pytest.approx([0.04, 0.09, 0.09, 0.5])
+
+
+def _gendered_model(lean: float, marked: float, n=10, dim=12):
+    """Man images along e0, woman images along e1; "a nurse" leans to women by `lean`;
+    "a male X" points along e0 * marked (negative = the wrong way)."""
+    vectors, groups = {}, {"man": [], "woman": []}
+    for g, axis in [("man", 0), ("woman", 1)]:
+        for i in range(n):
+            name = f"{g}{i}.png"
+            vectors[name] = basis(axis, dim) + basis(2, dim) + 0.05 * np.random.default_rng(i + 10 * axis).normal(size=dim)
+            groups[g].append(name)
+    for s in claims.TALK_SUBJECTS:
+        vectors[f"a {s}"] = basis(2, dim) + (lean * basis(1, dim) if s == "nurse" else 0)
+        vectors[f"a male {s}"] = basis(2, dim) + marked * basis(0, dim)
+        vectors[f"a female {s}"] = basis(2, dim) + marked * basis(1, dim)
+    return TableModel(vectors, dim), groups
+
+
+def test_bias_claims_both_ways():
+    model, groups = _gendered_model(lean=0.5, marked=0.5)
+    gaps = claims.bias_table(model, groups, n_permutations=2000)
+    lean = claims.unmarked_prompts_lean(model, groups, gaps=gaps)
+    assert lean.status == claims.HOLDS and '"a nurse" → woman' in lean.reason
+    assert claims.marked_prompts_move_scores(model, groups, gaps=gaps).status == claims.HOLDS
+    fair, groups = _gendered_model(lean=0.0, marked=-0.5)
+    gaps = claims.bias_table(fair, groups, n_permutations=2000)
+    assert claims.unmarked_prompts_lean(fair, groups, gaps=gaps).status == claims.FAILS
+    sanity = claims.marked_prompts_move_scores(fair, groups, gaps=gaps)
+    assert sanity.status == claims.FAILS and "0 of 10" in sanity.reason
+    assert claims.unmarked_prompts_lean(fair, {"man": groups["man"]}).status == claims.UNCHECKABLE
+
+
+def test_modality_gap_both_ways():
+    rng = np.random.default_rng(0)
+    images = rng.normal(size=(40, 16)) + 3 * basis(0, 16)
+    texts = rng.normal(size=(40, 16)) - 3 * basis(0, 16)
+    assert claims.modality_gap(images, texts).status == claims.HOLDS
+    mixed = claims.modality_gap(rng.normal(size=(40, 16)), rng.normal(size=(40, 16)))
+    assert mixed.status == claims.FAILS and "accuracy" in mixed.reason
+
+
+def _corpus(model, names, captions=None):
+    features = model.encode_image(names).numpy()
+    table = pd.DataFrame({"path": names, "caption": captions or names})
+    return ImageCorpus(model, features, table)
+
+
+def test_weight_claim_both_ways():
+    dim = 10
+    names = [f"img{i}" for i in range(30)]
+    rng = np.random.default_rng(1)
+    vectors = {n: rng.normal(size=dim) for n in names}
+    vectors["runner"] = rng.normal(size=dim)
+    vectors["winter"] = rng.normal(size=dim)
+    model = TableModel(vectors, dim)
+    corpus = _corpus(model, names)
+    assert claims.subtraction_grows_with_weight(corpus, "runner", "winter", k=5).status == claims.HOLDS
+    # a term orthogonal to every image changes nothing at any weight
+    flat = TableModel({**{n: np.r_[rng.normal(size=dim - 1), 0] for n in names}, "runner": np.r_[rng.normal(size=dim - 1), 0],
+                       "winter": basis(dim - 1, dim)}, dim)
+    assert claims.subtraction_grows_with_weight(_corpus(flat, names), "runner", "winter", k=5).status == claims.FAILS
+
+
+def test_image_minus_word_both_ways(tmp_path):
+    from PIL import Image
+
+    dim = 6
+    paths = []
+    for i in range(8):
+        paths.append(str(tmp_path / f"img{i}.png"))
+        Image.new("RGB", (4, 4)).save(paths[-1])
+    forest = basis(1, dim)
+    vectors = {p: basis(0, dim) + (0.9 * forest if i < 4 else 0.3 * basis(2 + i % 3, dim)) for i, p in enumerate(paths)}
+    vectors["forest"] = forest
+    model = TableModel(vectors, dim)
+    corpus = _corpus(model, paths)
+    relevant = np.array([i < 4 for i in range(8)])
+    result = claims.image_minus_word(corpus, paths[0], "forest", relevant, k=3)
+    assert result.status == claims.HOLDS and "3 → 0" in result.reason
+    nothing = claims.image_minus_word(corpus, paths[0], "forest", np.zeros(8, bool), k=3)
+    assert nothing.status == claims.UNCHECKABLE
+    vectors["forest"] = basis(5, dim)  # a word unrelated to every image cannot remove anything
+    model2 = TableModel(vectors, dim)
+    assert claims.image_minus_word(_corpus(model2, paths), paths[0], "forest", relevant, k=3).status == claims.FAILS
+
+
+def test_opposition_claims():
+    dim = 8
+    names = [f"img{i}" for i in range(12)]
+    rng = np.random.default_rng(3)
+    vectors = {n: rng.normal(size=dim) for n in names}
+    vectors.update({"happy": basis(0, dim) + basis(2, dim), "sad": basis(1, dim) + basis(2, dim)})
+    # images 0-2 are "about faces" (e2) and near both poles; 3 and 4 separate them
+    for i in range(3):
+        vectors[names[i]] = basis(2, dim) * 3 + 0.1 * rng.normal(size=dim)
+    vectors[names[3]], vectors[names[4]] = basis(0, dim) + basis(2, dim) * 0.5, basis(1, dim) + basis(2, dim) * 0.5
+    corpus = _corpus(TableModel(vectors, dim), names)
+    assert claims.delta_differs_from_nearest(corpus, "happy", "sad").status == claims.HOLDS
+    assert claims.probability_same_order(corpus, "happy", "sad").status == claims.HOLDS
+    # when the poles' nearest images are the separating ones, delta and nearest agree
+    for i in range(3):
+        vectors[names[i]] = rng.normal(size=dim)
+    vectors["happy"], vectors["sad"] = basis(0, dim), basis(1, dim)
+    vectors[names[3]], vectors[names[4]] = basis(0, dim) * 5, basis(1, dim) * 5
+    corpus = _corpus(TableModel(vectors, dim), names)
+    assert claims.delta_differs_from_nearest(corpus, "happy", "sad", k=1).status == claims.FAILS
+
+
+def test_tsp_claim_both_ways():
+    angles = np.linspace(0, np.pi, 12)
+    arc = np.stack([np.cos(angles), np.sin(angles), np.zeros(12)], 1)  # points along a half circle
+    assert claims.ordered_path_is_shorter(arc, time_limit_s=0.5).status == claims.HOLDS
+    same = np.tile([[1.0, 0, 0]], (6, 1))  # identical points: every order has length 0
+    assert claims.ordered_path_is_shorter(same, time_limit_s=0.5).status == claims.FAILS
+    assert claims.ordered_path_is_shorter(arc[:3]).status == claims.UNCHECKABLE
+
+
+def test_verdicts_print_their_numbers():
+    result = claims.ClaimResult("E3", "a claim", claims.FAILS, '"a cat" 0.1 vs "a dog" 0.2')
+    assert str(result).startswith("✘ E3 does not hold") and "0.2" in str(result)
+    assert "does not hold" in result._repr_html_()
