@@ -1,10 +1,12 @@
-"""Evaluate a CLIP model on the held-out clip-art: retrieval recall, zero-shot accuracy, plain queries.
+"""Evaluate a CLIP model on held-out data: the unseen emoji style and the clip-art test split.
 
 Command (writes ``EVAL.md`` beside the bundled model)::
 
-    python -m clipnb.evaluation [--data DIR] [--out data/models/clipnb-clipart-s/EVAL.md]
+    python -m clipnb.evaluation [--model bundled] [--baseline bundled:clipart]
 
-Every number is printed next to chance and next to the same architecture untrained.
+The emoji test set is one whole style (twemoji) that no model here was trained on or tuned
+with.  Every number is printed next to chance, next to the same architecture untrained and
+next to the baseline model.
 """
 from __future__ import annotations
 
@@ -39,6 +41,102 @@ PLAIN_QUERIES = {
     "a star": r"\bstars?\b",
     "a map": r"\bmaps?\b|geography",
 }
+
+
+# --- the held-out emoji style -------------------------------------------------------------------
+# Zero-shot classes: label -> the emoji concepts (names without tone) that show it.
+EMOJI_CLASSES = {
+    "cat": ["cat"], "dog": ["dog"], "monkey": ["monkey"], "burger": ["hamburger"], "pizza": ["pizza"],
+    "car": ["automobile"], "bus": ["bus"], "bicycle": ["bicycle"], "airplane": ["airplane"], "rocket": ["rocket"],
+    "house": ["house"], "horse": ["horse"], "cow": ["cow"], "pig": ["pig"], "rabbit": ["rabbit"],
+    "elephant": ["elephant"], "snake": ["snake"], "frog": ["frog"], "penguin": ["penguin"], "owl": ["owl"],
+    "banana": ["banana"], "apple": ["red-apple"], "grapes": ["grapes"], "strawberry": ["strawberry"],
+    "watermelon": ["watermelon"], "cake": ["birthday-cake"], "guitar": ["guitar"], "umbrella": ["umbrella"],
+    "football": ["soccer-ball"], "clock": ["alarm-clock"], "book": ["closed-book"], "snowman": ["snowman"],
+    "pine tree": ["evergreen-tree"], "tree": ["deciduous-tree"], "palm tree": ["palm-tree"],
+    "mushroom": ["mushroom"], "sun": ["sun"], "fire": ["fire"], "ship": ["ship"], "train": ["locomotive"],
+    "tiger": ["tiger"], "lion": ["lion"], "bear": ["bear"], "mouse": ["mouse"], "spider": ["spider"],
+    "fish": ["fish"], "bird": ["bird"], "camera": ["camera"],
+}
+EMOJI_TEMPLATES = ["a {}", "an emoji of a {}", "a drawing of a {}", "an icon of a {}"]
+# Plain queries over the held-out style: what counts as right is a pattern over the concept's words.
+EMOJI_QUERIES = {
+    # the talk's nouns
+    "a cat": r"\bcat\b", "a dog": r"(?<!hot )\bdog\b|poodle", "a monkey": r"monkey", "a burger": r"hamburger",
+    "a cheeseburger": r"hamburger", "a doctor": r"health worker", "a nurse": r"health worker",
+    "a teacher": r"teacher", "a software engineer": r"technologist", "a scientist": r"scientist",
+    "a man": r"^(?:man|men|old man|prince|person beard)\b|^man ", "a woman": r"^(?:woman|women|old woman|princess)\b",
+    "a person running": r"running", "a tree": r"\btree\b", "an evergreen tree": r"evergreen|christmas tree",
+    "snow": r"snow|skier", "a happy face": r"grinning|smiling|beaming|joy|laughing|grin",
+    "a sad face": r"crying|frowning|sad|disappointed|pensive|weary|anguished|sob",
+    # everyday things
+    "a car": r"automobile|\bcar\b", "a bus": r"\bbus\b", "a train": r"train|locomotive|railway|tram|metro",
+    "an airplane": r"airplane", "a bicycle": r"bicycle|biking|\bbike\b", "a rocket": r"rocket", "a ship": r"ship|boat|ferry",
+    "a house": r"\bhouses?\b|home", "a pizza": r"pizza", "an apple": r"apple", "a banana": r"banana",
+    "grapes": r"grapes", "a strawberry": r"strawberry", "a cake": r"cake|cupcake", "coffee": r"coffee|hot beverage",
+    "beer": r"beer", "a flag": r"\bflag\b", "a heart": r"heart", "a star": r"\bstar\b|glowing star",
+    "the sun": r"\bsun\b", "the moon": r"moon", "a cloud": r"cloud", "fire": r"\bfire\b", "a flower": r"flower|blossom|rose|tulip|hibiscus|sunflower",
+    "a horse": r"horse", "a cow": r"\bcow\b|\box\b", "a pig": r"\bpig\b", "a bird": r"\bbird\b|chick|eagle|dove|parrot",
+    "a fish": r"\bfish\b", "a snake": r"snake", "a bear": r"\bbear\b", "a lion": r"\blion\b", "a tiger": r"tiger",
+    "a rabbit": r"rabbit", "a mouse": r"\bmouse\b(?! trap)", "an elephant": r"elephant", "a frog": r"frog",
+    "a spider": r"spider", "a guitar": r"guitar", "a book": r"\bbooks?\b", "a clock": r"clock", "a phone": r"phone",
+    "a computer": r"computer|laptop|desktop", "a camera": r"camera", "an umbrella": r"umbrella",
+    "a ball": r"\bball\b|football|baseball|basketball|volleyball|softball", "a key": r"\bkey\b",
+    "a baby": r"\bbaby\b", "a firefighter": r"firefighter", "a police officer": r"police officer",
+    "a cook": r"\bcook\b", "a farmer": r"farmer", "an astronaut": r"astronaut", "a pilot": r"pilot",
+    "a crown": r"crown", "a ghost": r"ghost", "a robot": r"robot",
+}
+PEOPLE_PATTERN = r"^(man|woman)-(?!and-|holding)"
+
+
+def emoji_table(emoji_dir: Path, split: str = "test"):
+    import pandas as pd
+
+    table = pd.read_parquet(Path(emoji_dir) / "emoji.parquet")
+    table = table[table["split"] == split].reset_index(drop=True)
+    table["png"] = [str(Path(emoji_dir) / p) for p in table["path"]]
+    table["words"] = table["concept"].str.replace("-", " ")
+    return table
+
+
+def emoji_zero_shot(model, table, classes=EMOJI_CLASSES, templates=EMOJI_TEMPLATES):
+    """Top-1 accuracy of the nearest prompt-ensemble class, over the images of those classes."""
+    label_of = {concept: label for label, concepts in classes.items() for concept in concepts}
+    table = table[table["concept"].isin(label_of)]
+    labels = sorted(set(label_of[c] for c in table["concept"]))
+    prototypes = np.stack([model.encode_text([t.format(label) for t in templates]).numpy().mean(0) for label in labels])
+    prototypes /= np.linalg.norm(prototypes, axis=1, keepdims=True)
+    predicted = (model.encode_image(list(table["png"])).numpy() @ prototypes.T).argmax(1)
+    truth = [labels.index(label_of[c]) for c in table["concept"]]
+    return float((predicted == np.array(truth)).mean()), len(labels), len(table)
+
+
+def man_woman(model, table):
+    """Share of held-out man-/woman- images whose own gender's prompt scores higher.
+
+    Two prompt pairs: "a man {rest}" vs "a woman {rest}" (e.g. "a man firefighter"), and plain
+    "a man" vs "a woman".
+    """
+    people = table[table["concept"].str.match(PEOPLE_PATTERN)]
+    gender = people["concept"].str.split("-").str[0]
+    rest = people["concept"].str.split("-", n=1).str[1].str.replace("-", " ")
+    image_features = model.encode_image(list(people["png"])).numpy()
+    man = model.encode_text([f"a man {r}" for r in rest]).numpy()
+    woman = model.encode_text([f"a woman {r}" for r in rest]).numpy()
+    specific = np.where(gender == "man", (image_features * man).sum(1) > (image_features * woman).sum(1),
+                        (image_features * woman).sum(1) > (image_features * man).sum(1))
+    plain = image_features @ model.encode_text(["a man", "a woman"]).numpy().T
+    plain_right = np.where(gender == "man", plain[:, 0] > plain[:, 1], plain[:, 1] > plain[:, 0])
+    return {"a man X vs a woman X": float(specific.mean()), "a man vs a woman": float(plain_right.mean()),
+            "images": len(people)}
+
+
+def cat_first(model, table):
+    """For the held-out cat images: how often "a cat" beats "a dog", "a monkey", "a cheeseburger"."""
+    cats = table[table["concept"].isin(["cat", "cat-face", "black-cat"])]
+    scores = model.encode_image(list(cats["png"])).numpy() @ model.encode_text(
+        ["a dog", "a cat", "a monkey", "a cheeseburger"]).numpy().T
+    return float((scores.argmax(1) == 1).mean()), len(cats)
 
 
 def _split_table(data_dir: Path, split: str = "test"):
@@ -77,15 +175,15 @@ def zero_shot(model, table, classes=FOLDER_CLASSES, templates=TEMPLATES):
     return float(balanced_accuracy_score(table["folder"], [names[i] for i in predicted])), len(names)
 
 
-def plain_queries(model, table, k: int = 5, queries=PLAIN_QUERIES):
+def plain_queries(model, table, k: int = 5, queries=PLAIN_QUERIES, text=None):
     """For each query: how many of the top k images are right, and how many are right in the pool."""
     image_features = model.encode_image(list(table["png"])).numpy()
-    text = (table["caption"] + " " + table["svg"]).str.lower()
+    text = (table["caption"] + " " + table["svg"]).str.lower() if text is None else text
     rows = []
     for query, pattern in queries.items():
         relevant = text.str.contains(pattern, regex=True).to_numpy()
         top = np.argsort(-(image_features @ model.encode_text([query])[0].numpy()))[:k]
-        rows.append({"query": query, "right in top-5": int(relevant[top].sum()),
+        rows.append({"query": query, "first right": bool(relevant[top[0]]), "right in top-5": int(relevant[top].sum()),
                      "chance (expected)": k * relevant.mean(), "relevant in pool": int(relevant.sum()),
                      "top-5 captions": " | ".join(table["caption"].iloc[top].str.split(",").str[0])})
     return rows
@@ -96,63 +194,97 @@ def untrained_model(spec: str):
     import json
 
     import clipnb
-    from clipnb.models import bundled_model_dir
+    from clipnb.models import BUNDLED_MODELS, bundled_model_dir
     from clipnb.training import build_model, export_model
 
-    source = bundled_model_dir() if spec == "bundled" else Path(spec.removeprefix("local-dir:"))
+    source = bundled_model_dir(spec) if spec in BUNDLED_MODELS else Path(spec.removeprefix("local-dir:"))
     config = json.loads((source / "open_clip_config.json").read_text())["model_cfg"]
     folder = Path(tempfile.mkdtemp(prefix="clipnb-untrained-"))
     export_model(build_model(seed=0, config=config), folder, config=config)
     return clipnb.load_model(f"local-dir:{folder}", device="cpu")
 
 
-def report(data_dir: Path, trained_spec: str = "bundled") -> str:
+def _times(value, chance):
+    return f"{value:.3f} ({value / chance:.1f}× chance)"
+
+
+def report(emoji_dir: Path, clipart_dir: Path, trained: str = "bundled", baseline: str = "bundled:clipart") -> str:
     import pandas as pd
 
     import clipnb
+    from clipnb.models import BUNDLED_MODELS
 
-    table = _split_table(data_dir)
-    models = {"trained": clipnb.load_model(trained_spec, device="cpu"), "untrained": untrained_model(trained_spec)}
-    name = "bundled (clipnb-clipart-s)" if trained_spec == "bundled" else trained_spec
-    lines = [f"# Evaluation of `{name}` on the held-out clip-art test split ({len(table)} images)", "",
-             "Made by `python -m clipnb.evaluation`. *Untrained* = the same architecture with random weights.", ""]
-    rec = {name: retrieval(m, table) for name, m in models.items()}
-    chance = {k: min(1.0, int(k.split("@")[1]) / len(table)) for k in rec["trained"]}
-    frame = pd.DataFrame({"trained": rec["trained"], "untrained": rec["untrained"], "chance": chance})
-    frame["trained ÷ chance"] = frame["trained"] / frame["chance"]
-    lines += ["## Retrieval (one caption per image)", "", frame.round(3).to_markdown(), ""]
-    zs = {name: zero_shot(m, table) for name, m in models.items()}
-    n_classes = zs["trained"][1]
-    lines += [f"## Zero-shot classification over {n_classes} top-level folders",
-              "", f"Prompt ensemble: {TEMPLATES}; classes: {FOLDER_CLASSES}.", "",
-              "| | balanced accuracy |", "|---|---|",
-              f"| trained | {zs['trained'][0]:.3f} ({zs['trained'][0] * n_classes:.1f}× chance) |",
-              f"| untrained | {zs['untrained'][0]:.3f} |", f"| chance | {1 / n_classes:.3f} |", ""]
-    plain = {name: pd.DataFrame(plain_queries(m, table)) for name, m in models.items()}
-    merged = plain["trained"].copy()
-    merged.insert(2, "untrained: right in top-5", plain["untrained"]["right in top-5"])
-    merged["chance (expected)"] = merged["chance (expected)"].round(2)
-    total = merged["right in top-5"].sum()
-    lines += ["## Plain queries: top-5 images", "",
-              "An image counts as right when its caption or SVG path matches the query's pattern "
-              "(see `PLAIN_QUERIES` in `clipnb/evaluation.py`).", "",
-              merged.to_markdown(index=False), "",
-              f"Right: **{total} of {5 * len(merged)}** (untrained: {merged['untrained: right in top-5'].sum()}, "
-              f"chance: {merged['chance (expected)'].sum():.1f}).", ""]
+    models = {trained: clipnb.load_model(trained, device="cpu"), baseline: clipnb.load_model(baseline, device="cpu"),
+              "untrained": untrained_model(trained)}
+    label = {m: f"`{m}` ({BUNDLED_MODELS[m]})" if m in BUNDLED_MODELS else f"`{m}`" for m in models}
+    label["untrained"] = "untrained (same architecture, random weights)"
+    emoji = emoji_table(emoji_dir)
+    lines = [f"# Evaluation of {label[trained]}", "",
+             "Made by `python -m clipnb.evaluation`. Two held-out sets, neither trained on nor used to pick the recipe:",
+             f"* **the twemoji style**: {len(emoji)} images of {emoji['concept'].nunique()} concepts in a drawing style "
+             "no model here ever saw (validation used another style, streamline);",
+             "* **the clip-art test split**: last round's measures, side by side with last round's model.", "",
+             f"Columns: {', '.join(label[m] for m in models)}.", "", "## Held-out emoji style (twemoji)", ""]
+    rows = {}
+    for name, model in models.items():
+        rec = retrieval(model, emoji)
+        zs, n_classes, n_zs = emoji_zero_shot(model, emoji)
+        mw = man_woman(model, emoji)
+        cat, n_cat = cat_first(model, emoji)
+        plain = pd.DataFrame(plain_queries(model, emoji, queries=EMOJI_QUERIES, text=emoji["words"]))
+        rows[name] = {"text→image R@10": rec["text→image R@10"], "image→text R@10": rec["image→text R@10"],
+                      f"zero-shot top-1 over {n_classes} classes ({n_zs} images)": zs,
+                      f"man/woman: 'a man X' vs 'a woman X' ({mw['images']} images)": mw["a man X vs a woman X"],
+                      "man/woman: 'a man' vs 'a woman'": mw["a man vs a woman"],
+                      f"'a cat' first among dog/cat/monkey/cheeseburger ({n_cat} cat images)": cat,
+                      f"plain queries whose first image is right (of {len(plain)})": int(plain["first right"].sum()),
+                      f"plain queries with ≥1 of top-5 right (of {len(plain)})": int((plain["right in top-5"] >= 1).sum()),
+                      "plain queries: top-5 images right (of 5 per query)": int(plain["right in top-5"].sum())}
+        if name == trained:
+            trained_plain = plain
+    frame = pd.DataFrame(rows).rename(columns=label)
+    chance = {frame.index[0]: 10 / len(emoji), frame.index[1]: 10 / len(emoji), frame.index[2]: 1 / n_classes,
+              frame.index[3]: 0.5, frame.index[4]: 0.5, frame.index[5]: 0.25}
+    frame["chance"] = [chance.get(i, float("nan")) for i in frame.index]
+    share = trained_plain["relevant in pool"] / len(emoji)  # chance that a random image is right
+    frame.loc[frame.index[6:], "chance"] = [round(share.sum(), 1), round((1 - (1 - share) ** 5).sum(), 1),
+                                           round(trained_plain["chance (expected)"].sum(), 1)]
+    lines += [frame.to_markdown(floatfmt=".3f"), "",
+              f"Zero-shot prompts: {EMOJI_TEMPLATES}, averaged; classes: {', '.join(EMOJI_CLASSES)} "
+              "(those with images in the style). A plain query's image is right when the concept's words match the "
+              "query's pattern (`EMOJI_QUERIES` in `clipnb/evaluation.py`).", "",
+              f"### Plain queries on {label[trained]}", "", trained_plain.to_markdown(index=False), ""]
+    table = _split_table(clipart_dir)
+    lines += [f"## Held-out clip-art (openclipart test split, {len(table)} images)", ""]
+    rows = {}
+    for name, model in models.items():
+        rec = retrieval(model, table)
+        zs, n_classes = zero_shot(model, table)
+        plain = pd.DataFrame(plain_queries(model, table))
+        rows[name] = {"text→image R@10": rec["text→image R@10"], "image→text R@10": rec["image→text R@10"],
+                      f"zero-shot balanced accuracy over {n_classes} folders": zs,
+                      f"plain queries: top-5 images right (of {5 * len(plain)})": int(plain["right in top-5"].sum())}
+    frame = pd.DataFrame(rows).rename(columns=label)
+    frame["chance"] = [10 / len(table), 10 / len(table), 1 / n_classes, round(plain["chance (expected)"].sum(), 1)]
+    lines += [frame.to_markdown(floatfmt=".3f"), "",
+              f"Zero-shot prompts: {TEMPLATES}; classes: {FOLDER_CLASSES}. Plain queries: `PLAIN_QUERIES`.", ""]
     return "\n".join(lines)
 
 
 def main(argv=None):
-    from clipnb.clipart import default_dir
+    from clipnb import clipart, emoji
     from clipnb.models import bundled_model_dir
 
     parser = argparse.ArgumentParser(prog="python -m clipnb.evaluation", description=__doc__.split("\n")[0])
-    parser.add_argument("--data", type=Path, default=default_dir())
+    parser.add_argument("--emoji", type=Path, default=emoji.default_dir(), help="the emoji build folder")
+    parser.add_argument("--data", type=Path, default=clipart.default_dir(), help="the clip-art build folder")
     parser.add_argument("--model", default="bundled")
-    parser.add_argument("--out", type=Path, default=bundled_model_dir() / "EVAL.md")
+    parser.add_argument("--baseline", default="bundled:clipart")
+    parser.add_argument("--out", type=Path, default=None, help="default: EVAL.md beside the bundled model")
     args = parser.parse_args(argv)
-    text = report(args.data, args.model)
-    args.out.write_text(text)
+    text = report(args.emoji, args.data, args.model, args.baseline)
+    out = args.out or bundled_model_dir(args.model) / "EVAL.md"
+    out.write_text(text)
     print(text)
 
 

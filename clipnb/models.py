@@ -2,7 +2,8 @@
 
 ``load_model(spec)`` accepts
 
-* ``"bundled"`` — the project's own offline model in ``data/models/`` (trained on clip-art);
+* ``"bundled"`` — the project's own offline model in ``data/models/`` (trained on named emoji and
+  clip-art); ``"bundled:clipart"`` — last round's model, trained on clip-art alone;
 * ``"NAME:TAG"`` — open_clip's pretrained weights, e.g. ``"MobileCLIP-S2:datacompdr"`` (the talk's
   model) or ``"ViT-B-32:laion2b_s34b_b79k"``, fetched once into the Hugging Face cache;
 * ``"NAME:/path/weights.safetensors"`` — an open_clip architecture with your own weights;
@@ -26,13 +27,20 @@ import numpy as np
 from clipnb.errors import ModelNotAvailableError, UnknownModelError
 
 DATA_DIR = Path(__file__).resolve().parent.parent / "data"
-BUNDLED_NAME = "clipnb-clipart-s"
+BUNDLED_NAME = "clipnb-emoji-s"
+# the offline models this project trains and ships: spec -> folder name in data/models/
+BUNDLED_MODELS = {"bundled": BUNDLED_NAME, "bundled:clipart": "clipnb-clipart-s"}
 TALK_MODEL = "MobileCLIP-S2:datacompdr"
 PROGRESS_MIN = 64  # show a progress bar from this many inputs on
 
 
-def bundled_model_dir() -> Path:
-    return DATA_DIR / "models" / BUNDLED_NAME
+def bundled_model_dir(spec: str = "bundled") -> Path:
+    """The folder of a bundled model (``"bundled"`` or ``"bundled:clipart"``)."""
+    if spec not in BUNDLED_MODELS:
+        close = difflib.get_close_matches(spec, list(BUNDLED_MODELS), n=1)
+        raise UnknownModelError(f"unknown bundled model {spec!r}; the bundled models are "
+                                f"{', '.join(BUNDLED_MODELS)}" + (f" (did you mean {close[0]!r}?)" if close else ""))
+    return DATA_DIR / "models" / BUNDLED_MODELS[spec]
 
 
 class ClipModel:
@@ -263,8 +271,8 @@ def _create(spec: str, device: str):
         raise TypeError(f"model spec must be a non-empty string like 'bundled' or 'ViT-B-32:laion2b_s34b_b79k', "
                         f"not {spec!r}")
     spec = spec.strip()
-    if spec == "bundled":
-        folder = bundled_model_dir()
+    if spec == "bundled" or spec.startswith("bundled:"):
+        folder = bundled_model_dir(spec)
         if not (folder / "open_clip_model.safetensors").exists():
             raise ModelNotAvailableError(f"the bundled model is missing from {folder}: the repository checkout is "
                                          "incomplete (git lfs? partial clone?) -- re-clone, or train it with "
@@ -339,6 +347,6 @@ def default_model_spec(verbose: bool = True) -> str:
         return TALK_MODEL
     if verbose:
         print(f"Notice: the talk's model {TALK_MODEL} is not cached and the hub is unreachable, so this uses "
-              f"the bundled offline model '{BUNDLED_NAME}' (trained on ~5k clip-arts; its scores are NOT CLIP's). "
+              f"the bundled offline model '{BUNDLED_NAME}' (trained on ~15k emoji and clip-arts; its scores are NOT CLIP's). "
               "Set CLIPNB_MODEL to choose.")
     return "bundled"

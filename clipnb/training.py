@@ -1,9 +1,11 @@
-"""Train a small open_clip model on the clip-art captions: the bundled offline model.
+"""Train a small open_clip model on named emoji and clip-art: the bundled offline model.
 
 The loss is CLIP's symmetric InfoNCE (notebook 02 derives it by hand on seed 004's
 4×4 example).  Command::
 
-    python -m clipnb.training --data ~/.cache/clipnb/openclipart --out data/models/clipnb-clipart-s
+    python -m clipnb.training        # data from `python -m clipnb.clipart build` and `python -m clipnb.emoji build`
+
+``--emoji ''`` trains on clip-art alone (last round's ``clipnb-clipart-s`` recipe).
 
 Seeded and resumable: a checkpoint (safetensors + JSON, no pickle) is written
 after every epoch into ``OUT/checkpoint/``; running the command again resumes.
@@ -27,7 +29,7 @@ import torch.nn.functional as F
 
 from clipnb.cache import cache_dir
 
-MODEL_NAME = "clipnb-clipart-s"
+MODEL_NAME = "clipnb-emoji-s"
 # open_clip architectures as data, like open_clip's own model_configs/*.json. Both fit 20 MB in fp16;
 # most of it is the text tower's 49,408-token embedding table.
 TEXT_CONFIG = {"context_length": 32, "vocab_size": 49408, "width": 128, "heads": 4, "layers": 4}
@@ -50,6 +52,7 @@ TINY_CONFIG = {
 MEAN = (0.48145466, 0.4578275, 0.40821073)  # OpenAI's normalisation, open_clip's default
 STD = (0.26862954, 0.26130258, 0.27577711)
 TEMPLATES = ["{}", "{}", "a drawing of {}", "clip art of {}", "an icon of {}", "a picture of {}"]
+EMOJI_TEMPLATES = ["{}", "{}", "{}", "a drawing of {}", "an emoji of {}", "an icon of {}", "a picture of {}"]
 
 
 def contrastive_loss(image_features, text_features, logit_scale):
@@ -67,8 +70,10 @@ def contrastive_loss(image_features, text_features, logit_scale):
 @dataclass
 class TrainConfig:
     data: str = str(cache_dir() / "openclipart")
+    emoji: str = str(cache_dir() / "emoji")  # '' = clip-art only
     out: str = f"data/models/{MODEL_NAME}"
     epochs: int = 40
+    clipart_share: float = 0.3  # share of each batch drawn from clip-art (when emoji are used)
     batch_size: int = 256
     lr: float = 1e-3
     weight_decay: float = 0.1
@@ -92,11 +97,14 @@ def build_model(seed: int = 0, config: dict = MODEL_CONFIG):
 class ClipArtData:
     """Images pre-resized to the model's input size and held in memory as uint8, with captions."""
 
-    def __init__(self, paths, captions, image_size: int, groups=None):
+    def __init__(self, paths, captions, image_size: int, groups=None, alternatives=None, sources=None):
         from PIL import Image
 
         self.captions = list(captions)
         self.groups = list(groups) if groups is not None else None
+        # emoji rows carry several captions each ("a woman health worker", "a female doctor", ...)
+        self.alternatives = list(alternatives) if alternatives is not None else [None] * len(self.captions)
+        self.sources = list(sources) if sources is not None else ["clipart"] * len(self.captions)
         pixels = np.empty((len(self.captions), image_size, image_size, 3), np.uint8)
         for i, path in enumerate(paths):
             with Image.open(path) as im:
@@ -121,12 +129,55 @@ class ClipArtData:
         groups = table["folder"] if group_by == "folder" else table["svg"].map(lambda s: str(Path(s).parent))
         return cls([data_dir / "png" / f"{sha}.png" for sha in table["sha1"]], table["caption"], image_size, groups)
 
-    def sampling_weights(self, balance: float):
-        """Per-image weights (group size) ** -balance: 0 = uniform, 1 = every group equally often."""
+    @classmethod
+    def from_builds(cls, clipart_dir, emoji_dir, split: str, image_size: int, max_images: int | None = None,
+                    seed: int = 0, group_by: str = "folder"):
+        """One split of the clip-art build plus the same split of the emoji build (split by style)."""
+        import pandas as pd
+
+        clipart = cls.from_build(clipart_dir, split, image_size, max_images, seed, group_by)
+        if not emoji_dir:
+            return clipart
+        emoji_dir = Path(emoji_dir).expanduser()
+        table_path = emoji_dir / "emoji.parquet"
+        if not table_path.exists():
+            raise FileNotFoundError(f"{table_path} not found: build the emoji first with "
+                                    f"`python -m clipnb.emoji build --out {emoji_dir}`")
+        table = pd.read_parquet(table_path)
+        table = table[table["split"] == split].reset_index(drop=True)
+        if max_images:
+            table = table.sample(min(max_images, len(table)), random_state=seed).reset_index(drop=True)
+        emoji = cls([emoji_dir / p for p in table["path"]], table["caption"], image_size,
+                    groups=table["concept"], alternatives=[list(c) for c in table["captions"]],
+                    sources=["emoji"] * len(table))
+        return clipart.concat(emoji)
+
+    def concat(self, other: "ClipArtData") -> "ClipArtData":
+        joined = ClipArtData.__new__(ClipArtData)
+        joined.captions = self.captions + other.captions
+        joined.groups = (self.groups or [""] * len(self)) + (other.groups or [""] * len(other))
+        joined.alternatives = self.alternatives + other.alternatives
+        joined.sources = self.sources + other.sources
+        joined.pixels = torch.cat([self.pixels, other.pixels])
+        return joined
+
+    def sampling_weights(self, balance: float, clipart_share: float | None = None):
+        """Per-image weights (group size) ** -balance: 0 = uniform, 1 = every group equally often.
+
+        Groups are counted within each source (clip-art folders; emoji concepts, so the tone
+        variants of one concept share its weight). With both sources, ``clipart_share`` of the
+        total weight goes to clip-art.
+        """
         import collections
 
-        counts = collections.Counter(self.groups)
-        return torch.tensor([counts[g] ** -balance for g in self.groups], dtype=torch.float64)
+        counts = collections.Counter(zip(self.sources, self.groups))
+        weights = torch.tensor([counts[k] ** -balance for k in zip(self.sources, self.groups)], dtype=torch.float64)
+        sources = np.array(self.sources)
+        if clipart_share is not None and len(set(self.sources)) > 1:
+            is_clipart = torch.from_numpy(sources == "clipart")
+            weights[is_clipart] *= clipart_share / weights[is_clipart].sum()
+            weights[~is_clipart] *= (1 - clipart_share) / weights[~is_clipart].sum()
+        return weights
 
     def __len__(self):
         return len(self.captions)
@@ -143,7 +194,8 @@ class ClipArtData:
     def texts(self, index, augment: bool, rng: random.Random | None = None, short: float = 0.0):
         if not augment:
             return [self.captions[i] for i in index]
-        return [augment_caption(self.captions[i], rng, short) for i in index]
+        return [augment_caption(self.captions[i], rng, short) if self.alternatives[i] is None
+                else augment_emoji_caption(self.alternatives[i], rng) for i in index]
 
 
 def augment_caption(caption: str, rng: random.Random, short: float = 0.0) -> str:
@@ -155,6 +207,14 @@ def augment_caption(caption: str, rng: random.Random, short: float = 0.0) -> str
     tags = tags[: rng.randint(0, len(tags))]
     parts = ([head] if rng.random() < 0.8 or not tags else []) + tags
     return rng.choice(TEMPLATES).format(", ".join(parts))
+
+
+def augment_emoji_caption(captions: list[str], rng: random.Random) -> str:
+    """The main caption half the time (its skin tone kept half of that), else another; in a template."""
+    caption = captions[0] if len(captions) == 1 or rng.random() < 0.5 else rng.choice(captions[1:])
+    if ", " in caption and rng.random() < 0.5:
+        caption = caption.split(", ")[0]
+    return rng.choice(EMOJI_TEMPLATES).format(caption)
 
 
 def _random_resized_crop(x, generator, min_scale: float = 0.6):
@@ -215,7 +275,7 @@ def load_checkpoint(folder: Path, model, optimizer) -> dict:
     return meta
 
 
-def export_model(model, out: Path, extra: dict | None = None, config: dict = MODEL_CONFIG):
+def export_model(model, out: Path, extra: dict | None = None, config: dict = MODEL_CONFIG, name: str = MODEL_NAME):
     """Write open_clip's local-dir layout: config JSON (``config`` is the model's architecture) + fp16 safetensors."""
     from safetensors.torch import save_file
 
@@ -223,7 +283,7 @@ def export_model(model, out: Path, extra: dict | None = None, config: dict = MOD
     config = {"model_cfg": config,
               "preprocess_cfg": {"mean": list(MEAN), "std": list(STD), "interpolation": "bicubic",
                                  "resize_mode": "shortest"},
-              "clipnb": {"name": MODEL_NAME, **(extra or {})}}
+              "clipnb": {"name": name, **(extra or {})}}
     state = {k: v.detach().half().contiguous() for k, v in model.state_dict().items()}
     save_file(state, out / "open_clip_model.safetensors.tmp")
     os.replace(out / "open_clip_model.safetensors.tmp", out / "open_clip_model.safetensors")
@@ -302,9 +362,9 @@ def train(config: TrainConfig, model=None, progress: bool = True, on_epoch=None)
     model = model or build_model(config.seed, architecture)
     tokenizer = tokenizer_for_bundled()
     image_size = architecture["vision_cfg"]["image_size"]
-    train_data = ClipArtData.from_build(config.data, "train", image_size, config.max_images, config.seed,
-                                        config.balance_by)
-    val_data = ClipArtData.from_build(config.data, "val", image_size, config.max_images, config.seed)
+    train_data = ClipArtData.from_builds(config.data, config.emoji, "train", image_size, config.max_images,
+                                         config.seed, config.balance_by)
+    val_data = ClipArtData.from_builds(config.data, config.emoji, "val", image_size, config.max_images, config.seed)
     optimizer = torch.optim.AdamW(_param_groups(model, config.weight_decay), lr=config.lr, betas=(0.9, 0.98), eps=1e-6)
     steps_per_epoch = max(1, len(train_data) // config.batch_size)
     total = steps_per_epoch * config.epochs
@@ -321,7 +381,8 @@ def train(config: TrainConfig, model=None, progress: bool = True, on_epoch=None)
     generator = torch.Generator().manual_seed(config.seed + start_epoch)
     for epoch in range(start_epoch, config.epochs):
         model.train()
-        order = torch.multinomial(train_data.sampling_weights(config.balance), len(train_data), replacement=True,
+        order = torch.multinomial(train_data.sampling_weights(config.balance, config.clipart_share),
+                                  len(train_data), replacement=True,
                                   generator=generator) if config.balance else torch.randperm(len(train_data), generator=generator)
         t0, losses = time.time(), []
         bar = tqdm(range(steps_per_epoch), desc=f"epoch {epoch + 1}/{config.epochs}", disable=not progress)
@@ -342,7 +403,7 @@ def train(config: TrainConfig, model=None, progress: bool = True, on_epoch=None)
                         {"epoch": epoch + 1, "log": log, "config": asdict(config), "python_rng": rng.getstate()})
     model.eval()
     export_model(model, out, {"epochs": config.epochs, "seed": config.seed, "train_images": len(train_data),
-                              "arch": config.arch}, architecture)
+                              "arch": config.arch, "emoji": bool(config.emoji)}, architecture, name=out.name)
     (out / "train_log.json").write_text(json.dumps(log, indent=1) + "\n")
     return model, log
 
