@@ -5,7 +5,7 @@ VENV   ?= .venv
 BIN    := $(VENV)/bin
 STAMP  := $(VENV)/.installed
 
-.PHONY: lab test unit notebooks bench clean-notebooks data model
+.PHONY: lab test unit notebooks bench clean-notebooks data model samples compare
 
 $(STAMP): pyproject.toml
 	test -x $(BIN)/python || $(PYTHON) -m venv $(VENV)
@@ -34,8 +34,20 @@ bench: $(STAMP)
 clean-notebooks: $(STAMP)
 	$(BIN)/nbstripout notebooks/*.ipynb
 
+# the bundled model's data: openclipart (apt: openclipart-svg librsvg2-bin) and named emoji (npm registry)
 data: $(STAMP)
 	$(BIN)/python -m clipnb.clipart build
+	$(BIN)/python -m clipnb.emoji build
 
 model: data
 	$(BIN)/python -m clipnb.training
+	$(BIN)/python -m clipnb.evaluation
+
+samples: data
+	$(BIN)/python -m clipnb.samples
+
+# make compare MODELS="bundled,bundled:clipart,ViT-B-32:laion2b_s34b_b79k" [OUT=compare-report]
+MODELS ?= bundled,bundled:clipart
+OUT ?= compare-report
+compare: $(STAMP)
+	$(BIN)/python -m clipnb.compare --models "$(MODELS)" --out "$(OUT)"

@@ -36,8 +36,12 @@ def _src(path) -> str:
         return ""
 
 
-def image_grid_html(results, model_name: str, title: str | None = None, columns: int = 6, size: int = 120) -> str:
-    """HTML for a grid of result thumbnails, each with its rank, score and caption."""
+def image_grid_html(results, model_name: str, title: str | None = None, columns: int = 6, size: int = 120,
+                    score_label: str = "cosine similarity") -> str:
+    """HTML for a grid of result thumbnails, each with its rank, score and caption.
+
+    score_label says what the score is (a cosine, a delta of two cosines, ...).
+    """
     cells = []
     for row in results.itertuples():
         caption = html.escape(str(getattr(row, "caption", "") or ""))
@@ -49,15 +53,16 @@ def image_grid_html(results, model_name: str, title: str | None = None, columns:
             f'<span style="color:#666">{caption[:60]}</span></figcaption></figure>')
     heading = f"<b>{html.escape(title)}</b> — " if title else ""
     return (f'<div class="clipnb-grid"><div style="font:12px sans-serif;margin:4px 0">{heading}'
-            f'model: <code>{html.escape(model_name)}</code> · score = cosine similarity</div>'
+            f'model: <code>{html.escape(model_name)}</code> · score = {html.escape(score_label)}</div>'
             f'<div style="display:flex;flex-wrap:wrap;gap:6px;max-width:{columns * (size + 14)}px">'
             + "".join(cells) + "</div></div>")
 
 
-def image_grid(results, model_name: str, title: str | None = None, columns: int = 6):
+def image_grid(results, model_name: str, title: str | None = None, columns: int = 6,
+               score_label: str = "cosine similarity"):
     from IPython.display import HTML
 
-    return HTML(image_grid_html(results, model_name, title, columns))
+    return HTML(image_grid_html(results, model_name, title, columns, score_label=score_label))
 
 
 def heatmap(table, model_name: str, title: str = "", fmt: str = "{:.3f}", cmap: str = "viridis", ax=None,
@@ -145,9 +150,30 @@ def scatter_thumbnails(table, x: str, y: str, model_name: str, title: str = "", 
     return ax
 
 
+def label_points(ax, xy, labels, fontsize: int = 9, step: float = 0.6):
+    """Write each label beside its point, nudging labels down until no two overlap on screen."""
+    texts = [ax.text(x, y, f" {label}", fontsize=fontsize, va="center") for (x, y), label in zip(xy, labels)]
+    ax.figure.canvas.draw()
+    renderer = ax.figure.canvas.get_renderer()
+    placed = []
+    for text in sorted(texts, key=lambda t: -t.get_position()[1]):
+        box = text.get_window_extent(renderer)
+        for _ in range(60):
+            if not any(box.overlaps(other) for other in placed):
+                break
+            x, y = ax.transData.transform(text.get_position())
+            text.set_position(ax.transData.inverted().transform((x, y - step * box.height)))
+            box = text.get_window_extent(renderer)
+        placed.append(box)
+    return texts
+
+
 def thumbnail_map(xy, paths, model_name: str, title: str = "", colors=None, zoom: float = 0.2, ax=None,
-                  max_thumbnails: int = 120, legend=None):
-    """Images placed at 2-D coordinates, framed in their cluster's colour."""
+                  max_thumbnails: int = 120, legend=None, xlabel: str = "", ylabel: str = ""):
+    """Images placed at 2-D coordinates, framed in their cluster's colour.
+
+    legend : {cluster: name}; a name that several clusters share is marked with the others' numbers.
+    """
     import matplotlib.pyplot as plt
     import numpy as np
     from matplotlib.offsetbox import AnnotationBbox, OffsetImage
@@ -169,10 +195,14 @@ def thumbnail_map(xy, paths, model_name: str, title: str = "", colors=None, zoom
                                      bboxprops={"edgecolor": color_of(i), "linewidth": 1.5}))
     if legend:
         for c, name in legend.items():
-            ax.scatter([], [], color=palette(int(c) % 10), label=name)
+            twins = [str(o) for o, other in legend.items() if other == name and o != c]
+            ax.scatter([], [], color=palette(int(c) % 10),
+                       label=f"{c}: {name}" + (f" (as {', '.join(twins)})" if twins else ""))
         ax.legend(fontsize=8, loc="best")
     ax.set_xticks([])
     ax.set_yticks([])
+    ax.set_xlabel(xlabel)
+    ax.set_ylabel(ylabel)
     ax.set_title(f"{title}\nmodel: {model_name}" if title else f"model: {model_name}", fontsize=10)
     return ax
 

@@ -189,19 +189,25 @@ def plain_queries(model, table, k: int = 5, queries=PLAIN_QUERIES, text=None):
     return rows
 
 
-def untrained_model(spec: str):
-    """The same architecture as ``spec`` (bundled or local-dir) with random weights, loaded the same way."""
+def untrained_dir(spec: str = "bundled", seed: int = 0) -> Path:
+    """A local-dir folder holding the architecture of ``spec`` (bundled or local-dir) with random weights."""
     import json
 
-    import clipnb
     from clipnb.models import BUNDLED_MODELS, bundled_model_dir
     from clipnb.training import build_model, export_model
 
     source = bundled_model_dir(spec) if spec in BUNDLED_MODELS else Path(spec.removeprefix("local-dir:"))
     config = json.loads((source / "open_clip_config.json").read_text())["model_cfg"]
     folder = Path(tempfile.mkdtemp(prefix="clipnb-untrained-"))
-    export_model(build_model(seed=0, config=config), folder, config=config)
-    return clipnb.load_model(f"local-dir:{folder}", device="cpu")
+    export_model(build_model(seed=seed, config=config), folder, config=config, name="untrained")
+    return folder
+
+
+def untrained_model(spec: str):
+    """The same architecture as ``spec`` (bundled or local-dir) with random weights, loaded the same way."""
+    import clipnb
+
+    return clipnb.load_model(f"local-dir:{untrained_dir(spec)}", device="cpu")
 
 
 def _times(value, chance):
