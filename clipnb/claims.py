@@ -270,3 +270,62 @@ def ordered_path_is_shorter(features, n_random=20, seed=0, time_limit_s=1.0) -> 
                    f"solver {solved:.2f} rad vs random {np.mean(randoms):.2f} rad on average{share}, "
                    f"best of {n_random} random {min(randoms):.2f}",
                    {"solver": solved, "random mean": np.mean(randoms), "random best": min(randoms)})
+
+
+def profession_images(folder, professions):
+    """{profession: {"man": [...], "woman": [...]}} from files named like ``man-pilot-dark-skin-tone.png``."""
+    from pathlib import Path
+
+    files = sorted(Path(folder).glob("*.png"))
+    return {job: {g: [f for f in files if f.stem == f"{g}-{job}" or f.stem.startswith(f"{g}-{job}-")]
+                  for g in ("man", "woman")} for job in professions}
+
+
+def planted_skew_shows(base_model, skewed_model, images, skew: dict) -> ClaimResult:
+    """Bias comes from data: after training on data where some professions appear as one gender only,
+    the unmarked prompt's gap (mean cosine of the man images − the woman images) moves towards that
+    gender for exactly those professions, more than for the professions left alone.
+
+    images : {profession: {"man": [...], "woman": [...]}}, the skewed ones and controls.
+    skew : {profession: "man" or "woman"}, the gender each skewed profession kept in training.
+    Test: the mean planted-direction change over the skewed professions, against every way of
+    choosing as many professions (with as many of each direction) from all of them (exact).
+    """
+    import itertools
+
+    import pandas as pd
+
+    statement = "a bias planted in the training data shows in the gaps of exactly the skewed professions"
+    jobs = [j for j in images if images[j]["man"] and images[j]["woman"]]
+    if not set(skew) <= set(jobs) or len(jobs) <= len(skew):
+        return ClaimResult("B1", statement, UNCHECKABLE, "needs man and woman images of every skewed profession "
+                           "and of some professions left alone")
+    rows = []
+    for job in jobs:
+        prompt = "a " + job.replace("-", " ")
+        gap = {}
+        for label, model in [("base", base_model), ("skewed", skewed_model)]:
+            text_features = model.encode_text([prompt]).numpy()[0]
+            means = {g: float((model.encode_image(images[job][g]).numpy() @ text_features).mean()) for g in ("man", "woman")}
+            gap[label] = means["man"] - means["woman"]
+        rows.append({"profession": job, "kept in training": skew.get(job, "both"), "gap before": gap["base"],
+                     "gap after": gap["skewed"], "change": gap["skewed"] - gap["base"]})
+    table = pd.DataFrame(rows)
+    change = dict(zip(table["profession"], table["change"]))
+    direction = {job: 1 if gender == "man" else -1 for job, gender in skew.items()}
+    observed = np.mean([direction[j] * change[j] for j in skew])
+    n_man = sum(d > 0 for d in direction.values())
+    null = []
+    for chosen in itertools.combinations(jobs, len(skew)):
+        for men in itertools.combinations(chosen, n_man):
+            null.append(np.mean([change[j] if j in men else -change[j] for j in chosen]))
+    p = float(np.mean(np.array(null) >= observed - 1e-12))
+    moved = [j for j in skew if direction[j] * change[j] > 0]
+    controls = table[~table["profession"].isin(list(skew))]["change"].abs()
+    reason = (f"{len(moved)} of {len(skew)} skewed professions moved the planted way; mean planted change "
+              f"{observed:+.4f} vs mean |change| of the {len(controls)} controls {controls.mean():.4f}; "
+              f"exact permutation p = {p:.4f} over {len(null)} choices")
+    result = _result("B1", statement, p < ALPHA and len(moved) == len(skew), reason,
+                     {"planted change": observed, "controls mean |change|": controls.mean(), "p": p})
+    result.numbers = table
+    return result

@@ -16,6 +16,7 @@ from __future__ import annotations
 
 import difflib
 import hashlib
+import json
 import os
 import socket
 import warnings
@@ -29,7 +30,9 @@ from clipnb.errors import ModelNotAvailableError, UnknownModelError
 DATA_DIR = Path(__file__).resolve().parent.parent / "data"
 BUNDLED_NAME = "clipnb-emoji-s"
 # the offline models this project trains and ships: spec -> folder name in data/models/
-BUNDLED_MODELS = {"bundled": BUNDLED_NAME, "bundled:clipart": "clipnb-clipart-s"}
+BUNDLED_MODELS = {"bundled": BUNDLED_NAME, "bundled:clipart": "clipnb-clipart-s",
+                  # the bundled model fine-tuned on data skewed on purpose (some professions one gender only)
+                  "bundled:skewed": "clipnb-emoji-s-skewed"}
 TALK_MODEL = "MobileCLIP-S2:datacompdr"
 PROGRESS_MIN = 64  # show a progress bar from this many inputs on
 
@@ -217,8 +220,8 @@ def _resolve_pretrained(name: str, tag: str) -> tuple[str, dict]:
     import open_clip
 
     if name not in open_clip.list_models():
-        close = difflib.get_close_matches(name, open_clip.list_models(), n=5, cutoff=0.5)
-        raise UnknownModelError(f"unknown model name {name!r}. Closest open_clip models: {close or 'none'}; "
+        close = difflib.get_close_matches(name, [*BUNDLED_MODELS, *open_clip.list_models()], n=5, cutoff=0.5)
+        raise UnknownModelError(f"unknown model name {name!r}. Closest model names: {close or 'none'}; "
                                 "all of them: open_clip.list_models()")
     cfg = open_clip.get_pretrained_cfg(name, tag)
     if not cfg:
@@ -263,6 +266,22 @@ def _resolve_hf_hub(repo_id: str) -> str:
     return str(Path(config).parent)
 
 
+def _create_fine_tune(folder: Path, base: Path, device: str):
+    import open_clip
+    from safetensors.torch import load_file
+
+    if not (base / "open_clip_model.safetensors").exists():
+        raise ModelNotAvailableError(f"{folder} is a fine-tune of {base.name}, which is missing from {base.parent}: "
+                                     "keep the two folders side by side")
+    model, _, preprocess = open_clip.create_model_and_transforms(f"local-dir:{base}", device=device)
+    changed = load_file(folder / "open_clip_model.safetensors")
+    unknown = set(changed) - set(model.state_dict())
+    if unknown:
+        raise ValueError(f"{folder} holds tensors its base {base.name} does not have: {sorted(unknown)[:3]}")
+    model.load_state_dict({k: v.to(device) for k, v in changed.items()}, strict=False)
+    return model, preprocess, open_clip.get_tokenizer(f"local-dir:{base}")
+
+
 def _create(spec: str, device: str):
     """Build the open_clip model, preprocess and tokenizer for a spec."""
     import open_clip
@@ -286,6 +305,9 @@ def _create(spec: str, device: str):
             if not (folder / required).exists():
                 raise FileNotFoundError(f"{folder} is not an open_clip model folder: it has no {required} "
                                         "(a local-dir needs open_clip_config.json + open_clip_model.safetensors)")
+        base = json.loads((folder / "open_clip_config.json").read_text()).get("clipnb", {}).get("base")
+        if base:  # a fine-tune that ships only what it changed: its base model's weights, then its own
+            return _create_fine_tune(folder, folder.parent / base, device)
         model, _, preprocess = open_clip.create_model_and_transforms(f"local-dir:{folder}", device=device)
         tokenizer = open_clip.get_tokenizer(f"local-dir:{folder}")
         return model, preprocess, tokenizer

@@ -112,6 +112,9 @@ class Query:
             if t.kind == "text":
                 vectors.append(model.encode_text([t.value])[0].numpy())
             elif t.kind == "image":
+                if isinstance(t.value, (str, os.PathLike)) and not Path(t.value).expanduser().is_file():
+                    raise FileNotFoundError(f"image term img:{t.value}: no such file (relative paths start in "
+                                            f"the current folder, {Path.cwd()})")
                 vectors.append(model.encode_image([t.value])[0].numpy())
             else:
                 vectors.append(_unit(np.asarray(t.value, np.float32).reshape(-1), model))
@@ -254,6 +257,8 @@ def parse(source: str) -> Query:
             body, i = source[i:j].strip(), j
             if not body:
                 raise _caret(source, start, "a term is missing")
+        if kind == "text" and i > start and source[start] not in "\"'":
+            _check_text_term(source, start, body)
         if kind == "image":
             if not is_image_path(body):
                 raise _caret(source, start, f"img:{body} does not name an image file (.jpg, .png, ...)")
@@ -264,6 +269,17 @@ def parse(source: str) -> Query:
     if expect_term:
         raise _caret(source, n, "the query ends with an operator; a term is missing")
     return Query(terms)
+
+
+def _check_text_term(source: str, start: int, body: str):
+    """Unquoted text that looks like a botched weight is an error, never silently searched as words."""
+    if re.match(r"[+-]?\d+(?:[.,]\d*)?(?:\s|$|[*:,])", body):
+        raise _caret(source, start, f"the term '{body}' starts with a number: write a weight as 0.3*winter "
+                     f"(a number, then * or :), or put the words in quotes to search them as they are")
+    star = body.find("*")
+    if star >= 0:
+        raise _caret(source, start + star, f"'*' inside the term '{body}': a weight goes before its term "
+                     "(a cat - 0.3*winter, with spaces around + and -), or quote the words")
 
 
 def is_image_query(query) -> bool:
@@ -286,6 +302,11 @@ def to_query(query) -> Query:
     if isinstance(query, str):
         if not query.strip():
             raise ValueError("the query is an empty string: type some words, e.g. 'a cat'")
+        if is_image_path(query.strip()) and " " not in query.strip():
+            path = Path(query.strip()).expanduser()
+            raise FileNotFoundError(f"no image file {path} (looked in {path.resolve().parent}, relative to the "
+                                    f"current folder {Path.cwd()}); to search the words themselves, put them in "
+                                    "quotes in a query")
         return parse(query)
     if hasattr(query, "detach") or isinstance(query, np.ndarray):
         array = query.detach().cpu().numpy() if hasattr(query, "detach") else query

@@ -65,9 +65,11 @@ def pick_emoji(table):
     """The held-out style's rows for the sample: the listed concepts (untoned), then the haystack."""
     from clipnb.emoji import SETS
 
-    table = table[(table["style"] == EMOJI_STYLE) & (table["name"] == table["concept"])]
+    table = table[table["style"] == EMOJI_STYLE]
     if SETS[EMOJI_STYLE][2] != "test":
         raise ValueError(f"{EMOJI_STYLE} is not the held-out style: the sample must not hold training images")
+    toned = table[table["name"] != table["concept"]]
+    table = table[table["name"] == table["concept"]]
     rows, taken = [], set()
     for group, names in EMOJI_GROUPS.items():
         for name in names:
@@ -75,6 +77,8 @@ def pick_emoji(table):
             if len(match):
                 rows.append((group, match.iloc[0]))
                 taken.add(name)
+            if group == "professions":  # skin-tone variants too: three images per profession and gender
+                rows += [(group, row) for _, row in toned[toned["concept"] == name].iterrows()]
     rest = table[~table["name"].isin(taken) & ~table["name"].str.startswith("flag-")]
     rest = rest.assign(key=[hashlib.sha1(n.encode()).hexdigest() for n in rest["name"]]).sort_values("key")
     rows += [("things", row) for _, row in rest.head(HAYSTACK).iterrows()]

@@ -49,6 +49,9 @@ TINY_CONFIG = {
     "vision_cfg": {"image_size": 32, "layers": 2, "width": 64, "patch_size": 8, "head_width": 32},
     "text_cfg": {"context_length": 32, "vocab_size": 49408, "width": 64, "heads": 2, "layers": 2},
 }
+# Deliberate skews (issue: "bias comes from data"): profession -> the only gender kept in training.
+SKEWS = {"professions": {"firefighter": "man", "mechanic": "man", "pilot": "man",
+                         "health-worker": "woman", "teacher": "woman"}}
 MEAN = (0.48145466, 0.4578275, 0.40821073)  # OpenAI's normalisation, open_clip's default
 STD = (0.26862954, 0.26130258, 0.27577711)
 TEMPLATES = ["{}", "{}", "a drawing of {}", "clip art of {}", "an icon of {}", "a picture of {}"]
@@ -84,6 +87,9 @@ class TrainConfig:
     balance: float = 0.5  # sample images with weight (size of their top-level folder) ** -balance
     short_captions: float = 0.3  # share of captions cut to one phrase, like a typed query
     balance_by: str = "folder"  # the groups that balance evens out: top-level "folder" or "leaf" folder
+    init: str = ""  # start from a trained local-dir model (a fine-tune) instead of random weights
+    skew: str = ""  # a name in SKEWS: drop some emoji from training to plant a bias on purpose
+    freeze: str = ""  # comma-separated parameter-name prefixes left as they are (and not exported)
 
 
 def build_model(seed: int = 0, config: dict = MODEL_CONFIG):
@@ -131,8 +137,12 @@ class ClipArtData:
 
     @classmethod
     def from_builds(cls, clipart_dir, emoji_dir, split: str, image_size: int, max_images: int | None = None,
-                    seed: int = 0, group_by: str = "folder"):
-        """One split of the clip-art build plus the same split of the emoji build (split by style)."""
+                    seed: int = 0, group_by: str = "folder", skew: str = ""):
+        """One split of the clip-art build plus the same split of the emoji build (split by style).
+
+        skew : a name in ``SKEWS``; its professions keep only one gender's images (the other
+        gender's are dropped, the gender-neutral "person" drawings stay).
+        """
         import pandas as pd
 
         clipart = cls.from_build(clipart_dir, split, image_size, max_images, seed, group_by)
@@ -145,6 +155,11 @@ class ClipArtData:
                                     f"`python -m clipnb.emoji build --out {emoji_dir}`")
         table = pd.read_parquet(table_path)
         table = table[table["split"] == split].reset_index(drop=True)
+        if skew:
+            if skew not in SKEWS:
+                raise ValueError(f"unknown skew {skew!r}; the skews are {list(SKEWS)}")
+            dropped = {f"{'woman' if kept == 'man' else 'man'}-{job}" for job, kept in SKEWS[skew].items()}
+            table = table[~table["concept"].isin(dropped)].reset_index(drop=True)
         if max_images:
             table = table.sample(min(max_images, len(table)), random_state=seed).reset_index(drop=True)
         emoji = cls([emoji_dir / p for p in table["path"]], table["caption"], image_size,
@@ -275,7 +290,8 @@ def load_checkpoint(folder: Path, model, optimizer) -> dict:
     return meta
 
 
-def export_model(model, out: Path, extra: dict | None = None, config: dict = MODEL_CONFIG, name: str = MODEL_NAME):
+def export_model(model, out: Path, extra: dict | None = None, config: dict = MODEL_CONFIG, name: str = MODEL_NAME,
+                 exclude: tuple = ()):
     """Write open_clip's local-dir layout: config JSON (``config`` is the model's architecture) + fp16 safetensors."""
     from safetensors.torch import save_file
 
@@ -284,7 +300,7 @@ def export_model(model, out: Path, extra: dict | None = None, config: dict = MOD
               "preprocess_cfg": {"mean": list(MEAN), "std": list(STD), "interpolation": "bicubic",
                                  "resize_mode": "shortest"},
               "clipnb": {"name": name, **(extra or {})}}
-    state = {k: v.detach().half().contiguous() for k, v in model.state_dict().items()}
+    state = {k: v.detach().half().contiguous() for k, v in model.state_dict().items() if not k.startswith(tuple(exclude))}
     save_file(state, out / "open_clip_model.safetensors.tmp")
     os.replace(out / "open_clip_model.safetensors.tmp", out / "open_clip_model.safetensors")
     (out / "open_clip_config.json").write_text(json.dumps(config, indent=2) + "\n")
@@ -360,10 +376,18 @@ def train(config: TrainConfig, model=None, progress: bool = True, on_epoch=None)
     rng = random.Random(config.seed)
     architecture = ARCHITECTURES[config.arch]
     model = model or build_model(config.seed, architecture)
+    if config.init:
+        from safetensors.torch import load_file
+
+        init = Path(config.init.removeprefix("local-dir:"))
+        model.load_state_dict({k: v.float() for k, v in load_file(init / "open_clip_model.safetensors").items()})
+    frozen = tuple(p for p in config.freeze.split(",") if p)
+    for name, parameter in model.named_parameters():
+        parameter.requires_grad_(not name.startswith(frozen))
     tokenizer = tokenizer_for_bundled()
     image_size = architecture["vision_cfg"]["image_size"]
     train_data = ClipArtData.from_builds(config.data, config.emoji, "train", image_size, config.max_images,
-                                         config.seed, config.balance_by)
+                                         config.seed, config.balance_by, config.skew)
     val_data = ClipArtData.from_builds(config.data, config.emoji, "val", image_size, config.max_images, config.seed)
     optimizer = torch.optim.AdamW(_param_groups(model, config.weight_decay), lr=config.lr, betas=(0.9, 0.98), eps=1e-6)
     steps_per_epoch = max(1, len(train_data) // config.batch_size)
@@ -402,8 +426,11 @@ def train(config: TrainConfig, model=None, progress: bool = True, on_epoch=None)
         save_checkpoint(checkpoint, model, optimizer,
                         {"epoch": epoch + 1, "log": log, "config": asdict(config), "python_rng": rng.getstate()})
     model.eval()
-    export_model(model, out, {"epochs": config.epochs, "seed": config.seed, "train_images": len(train_data),
-                              "arch": config.arch, "emoji": bool(config.emoji)}, architecture, name=out.name)
+    extra = {"epochs": config.epochs, "seed": config.seed, "train_images": len(train_data), "arch": config.arch,
+             "emoji": bool(config.emoji), "skew": SKEWS.get(config.skew, {})}
+    if config.init:  # a fine-tune ships only what it changed, on top of its base model
+        extra.update(base=Path(config.init.removeprefix("local-dir:")).name, exclude=list(frozen))
+    export_model(model, out, extra, architecture, name=out.name, exclude=frozen)
     (out / "train_log.json").write_text(json.dumps(log, indent=1) + "\n")
     return model, log
 

@@ -189,3 +189,28 @@ def test_verdicts_print_their_numbers():
     result = claims.ClaimResult("E3", "a claim", claims.FAILS, '"a cat" 0.1 vs "a dog" 0.2')
     assert str(result).startswith("✘ E3 does not hold") and "0.2" in str(result)
     assert "does not hold" in result._repr_html_()
+
+
+def test_planted_skew_both_ways():
+    dim = 16
+    jobs = ["firefighter", "teacher", "cook", "farmer", "judge", "artist"]
+    skew = {"firefighter": "man", "teacher": "woman"}
+    rng = np.random.default_rng(0)
+    vectors, images = {}, {}
+    for j, job in enumerate(jobs):
+        images[job] = {}
+        for g, axis in [("man", 0), ("woman", 1)]:
+            images[job][g] = [f"{g}-{job}-{i}" for i in range(3)]
+            for name in images[job][g]:
+                vectors[name] = basis(axis, dim) + basis(2 + j, dim) + 0.02 * rng.normal(size=dim)
+        vectors[f"a {job}"] = basis(2 + j, dim)
+    base = TableModel(vectors, dim)
+    planted = dict(vectors)
+    planted["a firefighter"] = basis(2, dim) + 0.5 * basis(0, dim)   # pulled towards the man images
+    planted["a teacher"] = basis(3, dim) + 0.5 * basis(1, dim)       # towards the woman images
+    result = claims.planted_skew_shows(base, TableModel(planted, dim), images, skew)
+    assert result.status == claims.HOLDS and "2 of 2" in result.reason
+    wrong = dict(vectors)
+    wrong["a cook"] = basis(4, dim) + 0.5 * basis(0, dim)            # a control moved instead
+    assert claims.planted_skew_shows(base, TableModel(wrong, dim), images, skew).status == claims.FAILS
+    assert claims.planted_skew_shows(base, base, {"teacher": images["teacher"]}, skew).status == claims.UNCHECKABLE

@@ -175,3 +175,17 @@ def test_sample_corpus_has_captions(model, cache):
     corpus = clipnb.sample_corpus(model, cache=cache)
     assert len(corpus) > 250
     assert (corpus.table["caption"] != "").all()
+
+
+def test_a_query_image_is_left_out_of_its_own_results(model):
+    import clipnb
+    from clipnb.query import image, text
+
+    corpus = clipnb.sample_corpus(model, progress=False)
+    query_path = clipnb.samples_dir() / "emoji" / "animals" / "cat.png"
+    results = corpus.search(image(query_path) - 0.5 * text("a cat"), k=5)
+    assert str(query_path) not in set(results["path"]) and len(results) == 5
+    assert results.attrs["left_out"] == [str(query_path)]
+    kept = corpus.search(image(query_path), k=5, exclude_query_images=False)
+    assert kept["path"].iloc[0] == str(query_path) and kept["score"].iloc[0] > 0.999
+    assert corpus.search("a cat", k=5).attrs["left_out"] == []

@@ -176,3 +176,54 @@ def test_identity_tells_weights_apart(model, tmp_path):
     save_file(state, tmp_path / "m" / "open_clip_model.safetensors")
     other = clipnb.load_model(f"local-dir:{tmp_path / 'm'}", device="cpu")
     assert other.identity != model.identity
+
+
+def test_last_rounds_model_loads_under_its_own_name():
+    import clipnb
+    from clipnb.errors import UnknownModelError
+
+    old = clipnb.load_model("bundled:clipart", device="cpu")
+    assert old.embed_dim == 128 and old.name == "bundled:clipart"
+    with pytest.raises(UnknownModelError, match="bundled:clipart") as info:
+        clipnb.load_model("bundled:clipartt", device="cpu")
+    assert "did you mean" in str(info.value)
+
+
+def test_bundled_model_knows_the_talks_subjects_in_an_unseen_style(model):
+    """The shipped weights on held-out twemoji (a style never trained on): the talk's toy works."""
+    import clipnb
+
+    animals = clipnb.samples_dir() / "emoji" / "animals"
+    labels = ["a dog", "a cat", "a monkey", "a cheeseburger"]
+    scores = model.encode_image([animals / "cat.png", animals / "dog.png", animals / "monkey.png"]).numpy() \
+        @ model.encode_text(labels).numpy().T
+    assert [labels[i] for i in scores.argmax(1)] == ["a cat", "a dog", "a monkey"]
+
+
+def test_a_fine_tune_ships_only_what_it_changed(tmp_path):
+    """A partial local-dir (config names its base) loads as base weights + its own tensors."""
+    import shutil
+
+    import clipnb
+    from clipnb import training
+    from clipnb.models import bundled_model_dir
+
+    base = tmp_path / "clipnb-emoji-s"
+    shutil.copytree(bundled_model_dir(), base, ignore=shutil.ignore_patterns("checkpoint"))
+    original = clipnb.load_model(f"local-dir:{base}", device="cpu")
+    config = json.loads((base / "open_clip_config.json").read_text())["model_cfg"]
+    tuned = training.build_model(0, config)
+    tuned.load_state_dict(original.model.state_dict())
+    with torch.no_grad():
+        tuned.visual.head.proj.weight.mul_(-1)  # a visible change in the image tower only
+    training.export_model(tuned, tmp_path / "tuned", {"base": base.name}, config, name="tuned",
+                          exclude=("token_embedding",))
+    size = (tmp_path / "tuned" / "open_clip_model.safetensors").stat().st_size
+    assert size < 0.5 * (base / "open_clip_model.safetensors").stat().st_size
+    loaded = clipnb.load_model(f"local-dir:{tmp_path / 'tuned'}", device="cpu")
+    assert torch.allclose(loaded.encode_text(["a cat"]), original.encode_text(["a cat"]), atol=1e-6)
+    image = clipnb.samples_dir() / "emoji" / "animals" / "cat.png"
+    assert torch.allclose(loaded.encode_image([image]), -original.encode_image([image]), atol=1e-3)
+    shutil.rmtree(base)
+    with pytest.raises(ModelNotAvailableError, match="fine-tune of clipnb-emoji-s"):
+        clipnb.load_model(f"local-dir:{tmp_path / 'tuned'}", device="cpu")

@@ -18,7 +18,8 @@ from clipnb.query import Query, QueryError, embedding, image, parse, text
     ('img:"my photos/a b.png" + sea', [("image", "my photos/a b.png", 1.0), ("text", "sea", 1.0)]),
     ("- a cat", [("text", "a cat", -1.0)]),
     ("a cat -0.25 * dog", [("text", "a cat", 1.0), ("text", "dog", -0.25)]),
-    ("1984", [("text", "1984", 1.0)]),
+    ('"1984"', [("text", "1984", 1.0)]),            # quoting is the escape for words that start with a number
+    ('a cat - "0.3 winter"', [("text", "a cat", 1.0), ("text", "0.3 winter", -1.0)]),
 ])
 def test_parse(source, expected):
     query = parse(source)
@@ -39,6 +40,11 @@ def test_parse(source, expected):
     ("0..3*x", "malformed weight"),
     ('"a"b', "expected '\\+' or '-' between terms"),
     ("img:", "a term is missing"),
+    ("a cat - 0.3 winter", "starts with a number"),     # the missing '*': not "0.3 winter" at full weight
+    ("0,3*winter", "starts with a number"),
+    ("a cat -* dog", "'\\*' inside the term"),
+    ("a cat-0.3*winter", "'\\*' inside the term"),
+    ("1984", "starts with a number"),
 ])
 def test_malformed_queries_say_where_and_what(source, message):
     with pytest.raises(QueryError, match=message) as info:
@@ -106,3 +112,23 @@ def test_moving_a_weight_reencodes_nothing(model, image_folder, cache):
     finally:
         del model.model.encode_text
     assert calls == []
+
+
+def test_a_mistyped_image_path_is_an_error_not_a_text_search(model, tmp_path, monkeypatch):
+    import clipnb
+
+    corpus = clipnb.sample_corpus(model, progress=False)
+    monkeypatch.chdir(tmp_path)
+    with pytest.raises(FileNotFoundError, match="no image file phot0s/chelsea.jpg") as info:
+        corpus.search("phot0s/chelsea.jpg")
+    assert str(tmp_path) in str(info.value)
+    with pytest.raises(FileNotFoundError, match="relative paths start in the current folder"):
+        corpus.search("img:photos/forest.jpg - 0.5*forest")
+
+
+def test_bundled_is_suggested_for_a_typo():
+    import clipnb
+    from clipnb.errors import UnknownModelError
+
+    with pytest.raises(UnknownModelError, match="'bundled'"):
+        clipnb.load_model("bundeled")
