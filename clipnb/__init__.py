@@ -29,6 +29,19 @@ def sample_corpus(model, **kwargs) -> ImageCorpus:
     return ImageCorpus.from_folder(samples_dir(), model, **kwargs)
 
 
+_SUBMODULES = {"ann", "claims", "clusters", "compare", "datasets", "display", "emoji", "evaluation", "geometry",
+               "interop", "opposition", "paths", "probes", "query", "samples", "training", "widgets", "zeroshot"}
+
+
+def __getattr__(name):
+    """``clipnb.datasets.fetch(...)`` works after a plain ``import clipnb``: submodules load on first use."""
+    if name in _SUBMODULES:
+        import importlib
+
+        return importlib.import_module(f"clipnb.{name}")
+    raise AttributeError(f"module 'clipnb' has no attribute {name!r}")
+
+
 __all__ = ["CacheError", "ClipModel", "ClipnbError", "EmptyCorpusError", "ImageCorpus", "ImageLoadError",
            "ModelNotAvailableError", "UnknownModelError", "cache_dir", "default_model_spec", "load_image",
            "load_model", "sample_corpus", "samples_dir"]

@@ -74,7 +74,11 @@ def download(url: str, dest: Path, checksum: str | None = None, progress: bool =
     dest = Path(dest)
     if dest.exists():
         if checksum:
-            verify(dest, checksum)
+            try:
+                verify(dest, checksum)
+            except ChecksumError:  # set aside, so the next run downloads afresh (as the message says)
+                os.replace(dest, dest.with_name(dest.name + ".bad"))
+                raise
         return dest
     dest.parent.mkdir(parents=True, exist_ok=True)
     part = dest.with_name(dest.name + ".part")

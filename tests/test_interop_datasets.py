@@ -179,3 +179,23 @@ def test_unsafe_zip_is_refused(tmp_path):
 def test_unknown_dataset():
     with pytest.raises(KeyError, match="oxford-iiit-pet"):
         datasets.fetch("imagenet-please")
+
+
+def test_a_corrupt_existing_download_is_set_aside_as_the_message_says(tmp_path):
+    from clipnb.datasets import ChecksumError, download
+
+    existing = tmp_path / "f.bin"
+    existing.write_bytes(b"not what was published")
+    with pytest.raises(ChecksumError, match="kept as \\*.bad"):
+        download("http://127.0.0.1:9/never-asked", existing, checksum="sha256:" + "0" * 64)
+    assert not existing.exists() and (tmp_path / "f.bin.bad").read_bytes() == b"not what was published"
+
+
+def test_submodules_after_a_plain_import():
+    import subprocess
+    import sys
+
+    code = "import clipnb; print(clipnb.datasets.fetch.__name__, clipnb.claims.HOLDS)"
+    out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True)
+    assert out.returncode == 0, out.stderr
+    assert out.stdout.split() == ["fetch", "holds"]
