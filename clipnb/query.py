@@ -84,7 +84,18 @@ class Query:
         return self * -1.0
 
     def __eq__(self, other):
-        return isinstance(other, Query) and str(self) == str(other)
+        """Same terms: kind, weight, label and value (vectors compared element by element)."""
+        if not isinstance(other, Query) or len(self.terms) != len(other.terms):
+            return False
+        for a, b in zip(self.terms, other.terms):
+            if (a.kind, a.weight, a.label) != (b.kind, b.weight, b.label):
+                return False
+            if a.kind == "embedding":
+                if not np.array_equal(np.asarray(a.value), np.asarray(b.value)):
+                    return False
+            elif a.value is not b.value and str(a.value) != str(b.value):
+                return False
+        return True
 
     def __hash__(self):
         return hash(str(self))
@@ -112,10 +123,7 @@ class Query:
             if t.kind == "text":
                 vectors.append(model.encode_text([t.value])[0].numpy())
             elif t.kind == "image":
-                if isinstance(t.value, (str, os.PathLike)) and not Path(t.value).expanduser().is_file():
-                    raise FileNotFoundError(f"image term img:{t.value}: no such file (relative paths start in "
-                                            f"the current folder, {Path.cwd()})")
-                vectors.append(model.encode_image([t.value])[0].numpy())
+                vectors.append(_image_vector(model, t.value))
             else:
                 vectors.append(_unit(np.asarray(t.value, np.float32).reshape(-1), model))
         return np.stack(vectors)
@@ -154,6 +162,23 @@ class Query:
         table.attrs["norm"] = norm
         table.attrs["query"] = str(self)
         return table
+
+
+def _image_vector(model, value) -> np.ndarray:
+    """An image term's unit vector, encoded once per model and file version (path, size, mtime):
+    a slider move or an ``explain`` reuses it instead of decoding and encoding the image again."""
+    if not isinstance(value, (str, os.PathLike)):
+        return model.encode_image([value])[0].numpy()
+    path = Path(value).expanduser()
+    if not path.is_file():
+        raise FileNotFoundError(f"image term img:{value}: no such file (relative paths start in the current "
+                                f"folder, {Path.cwd()})")
+    stat = path.stat()
+    key = (str(path.resolve()), stat.st_size, stat.st_mtime_ns)
+    memo = model.__dict__.setdefault("_image_term_memo", {})
+    if key not in memo:
+        memo[key] = model.encode_image([path])[0].numpy()
+    return memo[key]
 
 
 def text(value: str, weight: float = 1.0) -> Query:

@@ -259,7 +259,7 @@ def _lr_at(step, total, config):
     return config.lr * 0.5 * (1 + math.cos(math.pi * progress))
 
 
-def save_checkpoint(folder: Path, model, optimizer, meta: dict):
+def save_checkpoint(folder: Path, model, optimizer, meta: dict, generator=None):
     """Model + AdamW moments + RNG states as safetensors, the rest as JSON; atomic."""
     from safetensors.torch import save_file
 
@@ -268,6 +268,8 @@ def save_checkpoint(folder: Path, model, optimizer, meta: dict):
         for key, value in optimizer.state.get(p, {}).items():
             tensors[f"optim.{i}.{key}"] = value.detach().reshape(value.shape).contiguous()
     tensors["rng.torch"] = torch.get_rng_state()
+    if generator is not None:  # the generator that draws batches and augmentations
+        tensors["rng.generator"] = generator.get_state()
     folder.mkdir(parents=True, exist_ok=True)
     save_file(tensors, folder / "state.safetensors.tmp")
     os.replace(folder / "state.safetensors.tmp", folder / "state.safetensors")
@@ -275,7 +277,7 @@ def save_checkpoint(folder: Path, model, optimizer, meta: dict):
     os.replace(folder / "meta.json.tmp", folder / "meta.json")
 
 
-def load_checkpoint(folder: Path, model, optimizer) -> dict:
+def load_checkpoint(folder: Path, model, optimizer, generator=None) -> dict:
     from safetensors.torch import load_file
 
     tensors = load_file(folder / "state.safetensors")
@@ -287,6 +289,8 @@ def load_checkpoint(folder: Path, model, optimizer) -> dict:
             _, i, name = key.split(".", 2)
             optimizer.state[params[int(i)]][name] = value
     torch.set_rng_state(tensors["rng.torch"])
+    if generator is not None and "rng.generator" in tensors:
+        generator.set_state(tensors["rng.generator"])
     return meta
 
 
@@ -395,14 +399,14 @@ def train(config: TrainConfig, model=None, progress: bool = True, on_epoch=None)
     out = Path(config.out)
     checkpoint = out / "checkpoint"
     log, start_epoch = [], 0
-    if (checkpoint / "meta.json").exists():
-        meta = load_checkpoint(checkpoint, model, optimizer)
+    generator = torch.Generator().manual_seed(config.seed)
+    if (checkpoint / "meta.json").exists():  # resume exactly: weights, optimizer, and every random state
+        meta = load_checkpoint(checkpoint, model, optimizer, generator)
         if meta["config"] != asdict(config):
             raise ValueError(f"{checkpoint} was made with another configuration; delete it to start over")
         log, start_epoch = meta["log"], meta["epoch"]
         rng.setstate(_tuple(meta["python_rng"]))
         print(f"resuming from epoch {start_epoch}")
-    generator = torch.Generator().manual_seed(config.seed + start_epoch)
     for epoch in range(start_epoch, config.epochs):
         model.train()
         order = torch.multinomial(train_data.sampling_weights(config.balance, config.clipart_share),
@@ -423,7 +427,7 @@ def train(config: TrainConfig, model=None, progress: bool = True, on_epoch=None)
         print(json.dumps(entry))
         if on_epoch:
             on_epoch(entry)
-        save_checkpoint(checkpoint, model, optimizer,
+        save_checkpoint(checkpoint, model, optimizer, generator=generator, meta=
                         {"epoch": epoch + 1, "log": log, "config": asdict(config), "python_rng": rng.getstate()})
     model.eval()
     extra = {"epochs": config.epochs, "seed": config.seed, "train_images": len(train_data), "arch": config.arch,

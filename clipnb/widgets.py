@@ -37,9 +37,13 @@ class Debouncer:
 
 class _TermRow:
     def __init__(self, builder, term: Term):
-        self.kind = W.Dropdown(options=["text", "image"], value="image" if term.kind == "image" else "text",
-                               layout=W.Layout(width="80px"))
-        value = str(term.value) if term.kind != "embedding" else term.label
+        # an embedding or an in-memory (PIL) image has no text form: the row keeps the term itself and
+        # shows its label; editing the text turns the row into an ordinary text or image term
+        self.fixed = term if term.kind == "embedding" or (term.kind == "image" and not _is_path(term.value)) else None
+        options = ["text", "image"] + ([term.kind] if self.fixed is not None and term.kind == "embedding" else [])
+        self.kind = W.Dropdown(options=options, value=term.kind if self.fixed is not None else
+                               ("image" if term.kind == "image" else "text"), layout=W.Layout(width="100px"))
+        value = term.label or term.kind if self.fixed is not None else str(term.value)
         self.value = W.Text(value=value, placeholder="words, or an image path", layout=W.Layout(width="340px"),
                             continuous_update=False)
         self.weight = W.FloatSlider(value=term.weight, min=-2, max=2, step=0.05, description="weight",
@@ -54,7 +58,17 @@ class _TermRow:
         text = self.value.value.strip()
         if not text:
             return None
-        return Term(self.kind.value, text, float(self.weight.value), text)
+        fixed = self.fixed
+        if fixed is not None and text == (fixed.label or fixed.kind) and self.kind.value == fixed.kind:
+            return Term(fixed.kind, fixed.value, float(self.weight.value), fixed.label)
+        kind = self.kind.value if self.kind.value in ("text", "image") else "text"
+        return Term(kind, text, float(self.weight.value), text)
+
+
+def _is_path(value) -> bool:
+    import os
+
+    return isinstance(value, (str, os.PathLike))
 
 
 class QueryBuilder:

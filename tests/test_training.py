@@ -132,3 +132,40 @@ def test_caption_augmentation_keeps_words():
         out = training.augment_caption(caption, rng, short=0.3)
         assert any(phrase in out for phrase in caption.split(", "))
     assert training.augment_caption(caption, random.Random(1), short=0.0) != ""
+
+
+def _tiny_build(folder):
+    """A clip-art build of 24 training and 8 validation sample images, in the layout train() reads."""
+    import hashlib
+
+    import pandas as pd
+
+    captions = pd.read_csv(clipnb.samples_dir() / "captions.csv")
+    captions = captions[captions["image_path"].str.startswith("emoji/")].head(32)
+    (folder / "png").mkdir(parents=True)
+    rows = []
+    for i, r in enumerate(captions.itertuples()):
+        sha = hashlib.sha1(r.image_path.encode()).hexdigest()
+        shutil.copy(clipnb.samples_dir() / r.image_path, folder / "png" / f"{sha}.png")
+        rows.append({"sha1": sha, "caption": r.caption, "folder": r.folder, "svg": r.image_path,
+                     "split": "train" if i < 24 else "val"})
+    pd.DataFrame(rows).to_parquet(folder / "clipart.parquet")
+
+
+def test_a_resumed_run_equals_an_uninterrupted_one(tmp_path):
+    _tiny_build(tmp_path / "data")
+    config = dict(data=str(tmp_path / "data"), emoji="", epochs=2, batch_size=8, warmup_steps=2, lr=1e-3)
+    _, straight = training.train(training.TrainConfig(out=str(tmp_path / "a"), **config), progress=False)
+
+    class Stop(Exception):
+        pass
+
+    def stop_at_second_epoch(entry):
+        if entry["epoch"] == 2:
+            raise Stop  # after epoch 1's checkpoint, before epoch 2's
+
+    with pytest.raises(Stop):
+        training.train(training.TrainConfig(out=str(tmp_path / "b"), **config), progress=False,
+                       on_epoch=stop_at_second_epoch)
+    _, resumed = training.train(training.TrainConfig(out=str(tmp_path / "b"), **config), progress=False)
+    assert [e["train_loss"] for e in resumed] == pytest.approx([e["train_loss"] for e in straight], abs=1e-5)

@@ -37,3 +37,41 @@ def test_opposition_explorer_walks_the_list(model, cache):
     assert explorer.grid.value != start
     explorer.pole_b.value = "happy"
     assert "the same" in explorer.status.value
+
+
+def test_a_slider_move_encodes_no_image_again(model, cache):
+    """An image term is decoded and encoded once; slider moves (search + explain) reuse its vector."""
+    corpus = clipnb.sample_corpus(model, cache=cache)
+    cat = clipnb.samples_dir() / "emoji" / "animals" / "cat.png"
+    builder = QueryBuilder(corpus, clipnb.query.image(cat) - 0.5 * clipnb.query.text("a cat"), k=4, delay=0)
+    calls = []
+    original = model.model.encode_image
+    model.model.encode_image = lambda *a, **k: calls.append(1) or original(*a, **k)
+    try:
+        for w in (-0.2, -0.7, -1.3):
+            builder.rows[1].weight.value = w
+    finally:
+        del model.model.encode_image
+    assert calls == [] and "updated in" in builder.status.value
+
+
+def test_embedding_and_pil_terms_survive_the_builder(model, cache):
+    import numpy as np
+
+    corpus = clipnb.sample_corpus(model, cache=cache)
+    vector = model.encode_text(["a dog"])[0].numpy()
+    picture = clipnb.load_image(clipnb.samples_dir() / "emoji" / "animals" / "cat.png")
+    query = clipnb.query.embedding(vector, label="doggo") + 0.5 * clipnb.query.image(picture)
+    builder = QueryBuilder(corpus, query, k=3, delay=0)
+    terms = builder.query().terms
+    assert terms[0].kind == "embedding" and np.array_equal(terms[0].value, vector)   # not the text "doggo"
+    assert terms[1].kind == "image" and terms[1].value is picture                    # not a path "<PIL…>"
+    assert list(corpus.search(builder.query(), k=3)["path"]) == list(corpus.search(query, k=3)["path"])
+
+
+def test_embedding_queries_with_one_label_are_not_equal():
+    import numpy as np
+
+    a = clipnb.query.embedding(np.array([1.0, 0, 0]), label="v")
+    b = clipnb.query.embedding(np.array([0, 1.0, 0]), label="v")
+    assert a != b and a == clipnb.query.embedding(np.array([1.0, 0, 0]), label="v")
