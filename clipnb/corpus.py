@@ -175,14 +175,15 @@ class ImageCorpus:
                    name=folder.name, cache_path=path)
 
     @classmethod
-    def from_clip_retrieval(cls, folder, model, ann=None) -> "ImageCorpus":
+    def from_clip_retrieval(cls, folder, model, ann=None, images_root=None) -> "ImageCorpus":
         """Embeddings made elsewhere, in clip-retrieval's layout (memory-mapped when float32).
 
+        images_root : the folder clip-retrieval ran in, which its relative image paths start from.
         Thumbnails come from the URLs when the browser is online, captions otherwise.
         """
         from clipnb.interop import read_clip_retrieval
 
-        features, table, _ = read_clip_retrieval(folder, model)
+        features, table, _ = read_clip_retrieval(folder, model, images_root)
         return cls(model, features, table, name=Path(folder).name, cache_path=Path(folder).expanduser(), ann=ann)
 
     def export(self, folder):
@@ -196,23 +197,28 @@ class ImageCorpus:
     def uses_index(self) -> bool:
         from clipnb.ann import ANN_THRESHOLD
 
-        return bool(self.ann) if self.ann is not None else len(self) >= ANN_THRESHOLD
+        wanted = bool(self.ann) if self.ann is not None else len(self) >= ANN_THRESHOLD
+        return wanted and self.index() is not None
 
     def index(self):
-        """The FAISS HNSW index over the embeddings: loaded from beside the cache, else built and saved."""
+        """The FAISS HNSW index over the embeddings, or None where its recall@10 stays under 0.95 at
+        every efSearch tried (search is then exact). Kept in clipnb's cache, keyed to a fingerprint of
+        these embeddings and the model; ``self.index_report`` says how it was tuned."""
         from clipnb import ann
 
         if self._index is None:
-            path = Path(self.cache_path) / "index.faiss" if self.cache_path else None
-            self._index = ann.load_index(path, len(self), self.model.embed_dim) if path else None
-            if self._index is None:
-                self._index = ann.build_index(self.image_features)
-                if path is not None:
-                    try:
-                        ann.save_index(self._index, path)
-                    except OSError as e:
-                        warnings.warn(f"could not save the ANN index to {path} ({e}); it stays in memory", stacklevel=2)
-        return self._index
+            key = ann.fingerprint(self.image_features, self.model.identity)
+            try:
+                index, self.index_report = ann.tuned_index(self.image_features, cache_dir() / "ann", key)
+            except OSError as e:
+                warnings.warn(f"could not keep the ANN index in {cache_dir() / 'ann'} ({e}); it stays in memory",
+                              stacklevel=2)
+                index, self.index_report = ann.build_index(self.image_features), {"use_index": True}
+            if index is None:
+                warnings.warn(f"the HNSW index reaches recall@10 {max(self.index_report['recall_at_10'].values()):.2f} "
+                              f"at best on this corpus (under {ann.TARGET_RECALL}): search stays exact", stacklevel=2)
+            self._index = index if index is not None else False
+        return self._index or None
 
     def query_vector(self, query) -> np.ndarray:
         """The unit vector of a query: text, image path, PIL image, or an embedding (D,)."""

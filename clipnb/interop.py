@@ -18,27 +18,46 @@ from pathlib import Path
 import numpy as np
 
 
-def _shards(folder: Path, sub: str, prefix: str, suffix: str) -> list[Path]:
-    files = list((folder / sub).glob(f"{prefix}_*{suffix}"))
-    number = lambda p: int(re.search(r"_(\d+)" + re.escape(suffix) + "$", p.name).group(1))  # noqa: E731
-    return sorted(files, key=number)
+def _shards(folder: Path, sub: str, prefix: str, suffix: str) -> dict[int, Path]:
+    """{shard number: file}; clip-retrieval zero-pads the number from 10 partitions on (img_emb_07.npy)."""
+    out = {}
+    for p in (folder / sub).glob(f"{prefix}_*{suffix}"):
+        m = re.fullmatch(re.escape(prefix) + r"_(\d+)" + re.escape(suffix), p.name)
+        if m:
+            if int(m.group(1)) in out:
+                raise ValueError(f"two files for shard {int(m.group(1))} in {folder / sub}: {out[int(m.group(1))].name}, {p.name}")
+            out[int(m.group(1))] = p
+    return dict(sorted(out.items()))
 
 
-def read_clip_retrieval(folder, model):
-    """(features (N, D) float32 unit rows, table with path + caption, info dict or None)."""
+def read_clip_retrieval(folder, model, images_root=None):
+    """(features (N, D) unit rows, table with path + caption, info dict or None).
+
+    Shards are paired by their number, never by position: a missing or extra shard is an error.
+    Rows follow shard numbers in numeric order (0, 1, …, 9, 10); embedding-reader and clip_back
+    sort file names as text (…_1, …_10, …_2): with 10+ shards a row number means another row there.
+    Paths: ``url`` wins where present (in webdataset mode ``image_path`` is only the sample key);
+    relative ``image_path`` values are resolved against ``images_root`` (clip-retrieval writes them
+    relative to the folder it ran in), else the folder named in clipnb's ``info.json``, else the
+    current folder; a warning says how many exist.
+    """
     import pandas as pd
 
     folder = Path(folder).expanduser()
     embeddings = _shards(folder, "img_emb", "img_emb", ".npy")
     metadata = _shards(folder, "metadata", "metadata", ".parquet")
     if not embeddings or not metadata:
-        raise FileNotFoundError(f"{folder} is not in clip-retrieval's layout: expected img_emb/img_emb_0.npy and "
-                                "metadata/metadata_0.parquet")
-    if len(embeddings) != len(metadata):
-        raise ValueError(f"{folder}: {len(embeddings)} embedding shards but {len(metadata)} metadata shards")
-    arrays = [np.load(p, mmap_mode="r") for p in embeddings]
-    tables = [pd.read_parquet(p) for p in metadata]
-    for a, t, p in zip(arrays, tables, embeddings):
+        raise FileNotFoundError(f"{folder} is not in clip-retrieval's layout: expected img_emb/img_emb_<n>.npy and "
+                                "metadata/metadata_<n>.parquet (n = 0, 1, … or 00, 01, … from 10 partitions on)")
+    if embeddings.keys() != metadata.keys():
+        only_emb = sorted(embeddings.keys() - metadata.keys())
+        only_meta = sorted(metadata.keys() - embeddings.keys())
+        raise ValueError(f"{folder}: shards do not pair up by number: {folder / 'img_emb'} has no metadata for "
+                         f"shards {only_emb or 'none'}; {folder / 'metadata'} has no embeddings for shards "
+                         f"{only_meta or 'none'}. Restore or remove the unpaired files.")
+    arrays = [np.load(p, mmap_mode="r") for p in embeddings.values()]
+    tables = [pd.read_parquet(p) for p in metadata.values()]
+    for a, t, p in zip(arrays, tables, embeddings.values()):
         if a.ndim != 2 or len(a) != len(t):
             raise ValueError(f"{p.name}: {a.shape} embeddings for {len(t)} metadata rows")
     dim = arrays[0].shape[1]
@@ -65,13 +84,22 @@ def read_clip_retrieval(folder, model):
         features = np.asarray(features, np.float32)
         features = features / np.linalg.norm(features, axis=1, keepdims=True)
     table = pd.concat(tables, ignore_index=True)
-    path_column = next((c for c in ("image_path", "url", "path") if c in table.columns), None)
-    if path_column is None:
+    if "url" not in table and "image_path" not in table and "path" not in table:
         raise ValueError(f"{folder}: metadata has no image_path or url column (columns: {list(table.columns)})")
-    paths = table[path_column].astype(str)
-    if path_column != "url":  # relative paths are relative to the folder that was embedded, if known
-        root = Path(info["folder"]) if info and info.get("folder") else folder
-        paths = [p if p.startswith(("http://", "https://", "/")) else str(root / p) for p in paths]
+    paths = table["image_path"].astype(str) if "image_path" in table else table.get("path", pd.Series([""] * len(table))).astype(str)
+    if "url" in table:
+        url = table["url"].astype("string")
+        paths = url.where(url.notna() & (url != ""), paths).astype(str)
+    root = Path(images_root).expanduser() if images_root else (
+        Path(info["folder"]) if info and info.get("folder") else Path.cwd())
+    paths = [p if p.startswith(("http://", "https://", "/")) else str(root / p) for p in paths]
+    local = [p for p in paths[:1000] if not p.startswith(("http://", "https://"))]
+    if local:
+        found = sum(Path(p).exists() for p in local)
+        if found < len(local):
+            warnings.warn(f"{folder}: {found} of the first {len(local)} image paths exist under {root}; clip-retrieval "
+                          "writes paths relative to the folder it ran in: pass images_root= that folder",
+                          stacklevel=3)
     table = pd.DataFrame({"path": list(paths),
                           "caption": table["caption"].fillna("").astype(str) if "caption" in table else ""})
     return features, table, info

@@ -57,17 +57,22 @@ def test_clip_retrieval_errors(model, tmp_path):
         clipnb.ImageCorpus.from_clip_retrieval(tmp_path / "x", model)
 
 
-def test_ann_index_recall_and_cache(model, tmp_path):
+def test_ann_index_recall_and_cache(model, tmp_path, monkeypatch):
+    monkeypatch.setenv("CLIPNB_CACHE", str(tmp_path / "cache"))
     rng = np.random.default_rng(0)
     centers = rng.standard_normal((50, model.embed_dim))
     x = (centers[rng.integers(0, 50, 20_000)] + 0.6 * rng.standard_normal((20_000, model.embed_dim))).astype(np.float32)
     x /= np.linalg.norm(x, axis=1, keepdims=True)
     table = pd.DataFrame({"path": [f"/x/{i}.jpg" for i in range(len(x))], "caption": ""})
-    corpus = clipnb.ImageCorpus(model, x, table, cache_path=tmp_path, ann=True)
+    user_folder = tmp_path / "user"
+    user_folder.mkdir()
+    corpus = clipnb.ImageCorpus(model, x, table, cache_path=user_folder, ann=True)
     queries = x[rng.choice(len(x), 50, replace=False)]
     assert ann.recall_at_k(corpus.index(), x, queries, k=10) >= 0.95
-    assert (tmp_path / "index.faiss").exists()
-    reopened = clipnb.ImageCorpus(model, x, table, cache_path=tmp_path, ann=True)
+    assert corpus.index_report["use_index"] and corpus.index_report["recall_at_10"]
+    assert list(user_folder.iterdir()) == []  # nothing written into the user's folder
+    assert len(list((tmp_path / "cache" / "ann").glob("*.faiss"))) == 1
+    reopened = clipnb.ImageCorpus(model, x, table, cache_path=user_folder, ann=True)
     assert reopened.index().ntotal == len(x)
     query = x[123]  # a query from the data's own distribution, as image-to-image search is
     exact = clipnb.ImageCorpus(model, x, table, ann=False).search(query, k=10)
@@ -75,6 +80,37 @@ def test_ann_index_recall_and_cache(model, tmp_path):
     assert len(set(exact["path"]) & set(approx["path"])) >= 9
     rows = [int(p[3:-4]) for p in approx["path"]]
     assert np.allclose(approx["score"], x[rows] @ query, atol=1e-5)  # scores are true cosines
+
+
+def test_a_stale_index_is_never_reused(model, tmp_path, monkeypatch):
+    """Same images re-embedded by another model of the same dimension: same count and dim, new index."""
+    monkeypatch.setenv("CLIPNB_CACHE", str(tmp_path / "cache"))
+    rng = np.random.default_rng(1)
+    table = pd.DataFrame({"path": [f"/x/{i}.jpg" for i in range(3000)], "caption": ""})
+    centers = rng.standard_normal((20, model.embed_dim))
+    old, new = ((centers[rng.integers(0, 20, 3000)] + 0.5 * rng.standard_normal((3000, model.embed_dim)))
+                .astype(np.float32) for _ in range(2))
+    old /= np.linalg.norm(old, axis=1, keepdims=True)
+    new /= np.linalg.norm(new, axis=1, keepdims=True)
+    clipnb.ImageCorpus(model, old, table, ann=True).search(old[0], k=10)
+    fresh = clipnb.ImageCorpus(model, new, table, ann=True)
+    exact = clipnb.ImageCorpus(model, new, table, ann=False).search(new[7], k=10)
+    assert len(set(fresh.search(new[7], k=10)["path"]) & set(exact["path"])) >= 9
+    assert len(list((tmp_path / "cache" / "ann").glob("*.faiss"))) == 2
+
+
+def test_an_index_that_cannot_reach_the_recall_stays_exact(model, tmp_path, monkeypatch):
+    monkeypatch.setenv("CLIPNB_CACHE", str(tmp_path / "cache"))
+    monkeypatch.setattr(ann, "EF_SEARCH_STEPS", (1,))  # a budget too small for 0.95 on random 128-d vectors
+    x = np.random.default_rng(2).standard_normal((5000, model.embed_dim)).astype(np.float32)
+    x /= np.linalg.norm(x, axis=1, keepdims=True)
+    table = pd.DataFrame({"path": [f"/x/{i}.jpg" for i in range(len(x))], "caption": ""})
+    corpus = clipnb.ImageCorpus(model, x, table, ann=True)
+    with pytest.warns(UserWarning, match="search stays exact"):
+        assert not corpus.uses_index()
+    assert corpus.index_report["use_index"] is False
+    exact = np.argsort(-(x @ x[3]))[:10]
+    assert list(corpus.search(x[3], k=10)["path"]) == [f"/x/{i}.jpg" for i in exact]
 
 
 class _RangeHandler(http.server.BaseHTTPRequestHandler):
@@ -199,3 +235,52 @@ def test_submodules_after_a_plain_import():
     out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True)
     assert out.returncode == 0, out.stderr
     assert out.stdout.split() == ["fetch", "holds"]
+
+
+def _write_shard(folder, s, model, n, name_width=1, **columns):
+    rng = np.random.default_rng(s)
+    x = rng.standard_normal((n, model.embed_dim)).astype(np.float32)
+    x /= np.linalg.norm(x, axis=1, keepdims=True)
+    (folder / "img_emb").mkdir(parents=True, exist_ok=True)
+    (folder / "metadata").mkdir(exist_ok=True)
+    np.save(folder / "img_emb" / f"img_emb_{s:0{name_width}d}.npy", x.astype(np.float16))
+    pd.DataFrame(columns).to_parquet(folder / "metadata" / f"metadata_{s:0{name_width}d}.parquet")
+    return x
+
+
+def test_webdataset_output_keeps_its_urls(model, tmp_path):
+    """clip-retrieval in webdataset mode writes image_path = the sample key, and the url beside it."""
+    _write_shard(tmp_path / "cr", 0, model, 3, image_path=["000010155", "000010156", "000010157"],
+                 url=[f"https://example.org/{i}.jpg" for i in range(3)], caption=["a", "b", "c"])
+    with pytest.warns(UserWarning, match="does not say which model"):
+        corpus = clipnb.ImageCorpus.from_clip_retrieval(tmp_path / "cr", model)
+    assert list(corpus.table["path"]) == [f"https://example.org/{i}.jpg" for i in range(3)]
+
+
+def test_shards_pair_by_number_and_an_unpaired_one_is_an_error(model, tmp_path):
+    rows = {}
+    for s in range(12):  # 12 partitions: clip-retrieval zero-pads to img_emb_00.npy …
+        rows[s] = _write_shard(tmp_path / "cr", s, model, 4, name_width=2,
+                               url=[f"https://example.org/{s}/{i}.jpg" for i in range(4)], caption=[""] * 4)
+    with pytest.warns(UserWarning):
+        corpus = clipnb.ImageCorpus.from_clip_retrieval(tmp_path / "cr", model)
+    expected = np.concatenate([rows[s] for s in range(12)]).astype(np.float16).astype(np.float32)
+    assert np.allclose(corpus.image_features, expected / np.linalg.norm(expected, axis=1, keepdims=True), atol=1e-3)
+    assert corpus.table["path"].iloc[40] == "https://example.org/10/0.jpg"  # numeric order: 0 … 9, 10, 11
+    (tmp_path / "cr" / "img_emb" / "img_emb_03.npy").unlink()
+    (tmp_path / "cr" / "metadata" / "metadata_05.parquet").unlink()
+    with pytest.raises(ValueError, match=r"no metadata for shards \[5\].*no embeddings for shards \[3\]"):
+        clipnb.ImageCorpus.from_clip_retrieval(tmp_path / "cr", model)
+
+
+def test_relative_paths_resolve_against_the_folder_clip_retrieval_ran_in(model, tmp_path):
+    (tmp_path / "run" / "imgs").mkdir(parents=True)
+    for i in range(2):
+        (tmp_path / "run" / "imgs" / f"{i}.png").write_bytes(b"")
+    _write_shard(tmp_path / "cr", 0, model, 2, image_path=["imgs/0.png", "imgs/1.png"], caption=["", ""])
+    with pytest.warns(UserWarning, match="0 of the first 2 image paths exist"):
+        clipnb.ImageCorpus.from_clip_retrieval(tmp_path / "cr", model)
+    with pytest.warns(UserWarning, match="does not say which model") as record:
+        corpus = clipnb.ImageCorpus.from_clip_retrieval(tmp_path / "cr", model, images_root=tmp_path / "run")
+    assert not any("image paths exist" in str(w.message) for w in record)
+    assert list(corpus.table["path"]) == [str(tmp_path / "run" / "imgs" / f"{i}.png") for i in range(2)]
