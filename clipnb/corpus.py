@@ -79,14 +79,18 @@ def read_captions(folder: Path) -> dict[str, str]:
 class ImageCorpus:
     """Images with their embeddings.
 
-    image_features : ndarray, shape (N, D), float32, L2-normalised; row i belongs to ``table.iloc[i]``.
+    image_features : ndarray, shape (N, D), float32, L2-normalised; row i belongs to ``table.iloc[i]``
+        (clip-retrieval shards stay memory-mapped: a float32 memmap, or ``interop.ShardedEmbeddings``).
     table : DataFrame with at least ``path`` (absolute) and ``caption`` ('' when unknown).
     """
 
     def __init__(self, model, image_features, table, name="corpus", cache_path=None, ann=None):
         self.model = model
-        self.image_features = image_features if isinstance(image_features, np.memmap) and \
-            image_features.dtype == np.float32 else np.ascontiguousarray(image_features, dtype=np.float32)
+        from clipnb.interop import ShardedEmbeddings
+
+        lazy = isinstance(image_features, ShardedEmbeddings) or (
+            isinstance(image_features, np.memmap) and image_features.dtype == np.float32)
+        self.image_features = image_features if lazy else np.ascontiguousarray(image_features, dtype=np.float32)
         self.ann = ann  # None: use an ANN index from ANN_THRESHOLD images on; True/False: always/never
         self._index = None
         self.table = table.reset_index(drop=True)

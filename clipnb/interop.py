@@ -73,10 +73,7 @@ def read_clip_retrieval(folder, model, images_root=None):
     elif info.get("model_identity") not in (None, model.identity):
         raise ValueError(f"{folder} was embedded by {info.get('model_name')} ({info.get('model_identity')}), not by "
                          f"{model.name} ({model.identity}): load that model to search it")
-    if len(arrays) == 1 and arrays[0].dtype == np.float32:
-        features = arrays[0]  # stays memory-mapped
-    else:
-        features = np.concatenate([np.asarray(a, np.float32) for a in arrays])
+    features = arrays[0] if len(arrays) == 1 and arrays[0].dtype == np.float32 else ShardedEmbeddings(arrays)
     sample = np.asarray(features[: min(len(features), 1000)], np.float32)
     norms = np.linalg.norm(sample, axis=1)
     if not np.allclose(norms, 1, atol=1e-2):
@@ -103,6 +100,66 @@ def read_clip_retrieval(folder, model, images_root=None):
     table = pd.DataFrame({"path": list(paths),
                           "caption": table["caption"].fillna("").astype(str) if "caption" in table else ""})
     return features, table, info
+
+
+class ShardedEmbeddings:
+    """Several memory-mapped shards (float16 as clip-retrieval writes them, or float32) used as one
+    (N, D) matrix without a float32 copy: ``x @ q`` runs block by block, rows are read on demand.
+
+    Opening is lazy (nothing is read), and resident memory stays near the pages the OS keeps.
+    ``np.asarray(x)`` still gives the whole float32 matrix when a caller really needs it.
+    """
+
+    BLOCK = 1 << 18  # rows per block: 256k × D float32 temporaries, 128 MB at D = 128
+
+    def __init__(self, arrays):
+        self.arrays = list(arrays)
+        self.offsets = np.cumsum([0] + [len(a) for a in self.arrays])
+        self.shape = (int(self.offsets[-1]), int(self.arrays[0].shape[1]))
+        self.dtype = np.dtype(np.float32)  # what rows come out as
+
+    def __len__(self):
+        return self.shape[0]
+
+    @property
+    def ndim(self):
+        return 2
+
+    def __matmul__(self, query):
+        query = np.asarray(query, np.float32)
+        out = np.empty((self.shape[0],) + query.shape[1:], np.float32)
+        for array, start in zip(self.arrays, self.offsets):
+            for i in range(0, len(array), self.BLOCK):
+                block = np.asarray(array[i:i + self.BLOCK], np.float32)
+                out[start + i:start + i + len(block)] = block @ query
+        return out
+
+    def __getitem__(self, key):
+        if isinstance(key, tuple):
+            return self[key[0]][(slice(None),) + key[1:]]
+        if isinstance(key, (int, np.integer)):
+            key = int(key) + (self.shape[0] if key < 0 else 0)
+            shard = int(np.searchsorted(self.offsets, key, side="right")) - 1
+            return np.asarray(self.arrays[shard][key - self.offsets[shard]], np.float32)
+        rows = np.arange(self.shape[0])[key] if isinstance(key, slice) else np.asarray(key)
+        if rows.dtype == bool:
+            rows = np.flatnonzero(rows)
+        out = np.empty((len(rows), self.shape[1]), np.float32)
+        shard_of = np.searchsorted(self.offsets, rows, side="right") - 1
+        for shard in np.unique(shard_of):
+            mask = shard_of == shard
+            out[mask] = self.arrays[shard][rows[mask] - self.offsets[shard]]
+        return out
+
+    def __array__(self, dtype=None, copy=None):
+        whole = np.concatenate([np.asarray(a, np.float32) for a in self.arrays])
+        return whole.astype(dtype) if dtype is not None else whole
+
+    def mean(self, axis=None):
+        if axis != 0:
+            return np.asarray(self).mean(axis)
+        total = sum(np.asarray(a, np.float64).sum(0) for a in self.arrays)
+        return (total / self.shape[0]).astype(np.float32)
 
 
 def write_clip_retrieval(corpus, folder):

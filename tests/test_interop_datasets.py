@@ -284,3 +284,21 @@ def test_relative_paths_resolve_against_the_folder_clip_retrieval_ran_in(model, 
         corpus = clipnb.ImageCorpus.from_clip_retrieval(tmp_path / "cr", model, images_root=tmp_path / "run")
     assert not any("image paths exist" in str(w.message) for w in record)
     assert list(corpus.table["path"]) == [str(tmp_path / "run" / "imgs" / f"{i}.png") for i in range(2)]
+
+
+def test_float16_shards_stay_mapped_and_read_like_one_matrix(tmp_path):
+    from clipnb.interop import ShardedEmbeddings
+
+    rng = np.random.default_rng(4)
+    parts = [rng.standard_normal((n, 8)).astype(np.float16) for n in (5, 3, 7)]
+    for i, p in enumerate(parts):
+        np.save(tmp_path / f"{i}.npy", p)
+    x = ShardedEmbeddings([np.load(tmp_path / f"{i}.npy", mmap_mode="r") for i in range(3)])
+    whole = np.concatenate(parts).astype(np.float32)
+    assert x.shape == (15, 8) and len(x) == 15 and np.array_equal(np.asarray(x), whole)
+    q = rng.standard_normal(8).astype(np.float32)
+    x.BLOCK = 2  # blocks smaller than a shard
+    assert np.allclose(x @ q, whole @ q, atol=1e-5)
+    for key in [6, -1, slice(2, 11, 3), np.array([14, 0, 5]), np.arange(15) % 2 == 0]:
+        assert np.array_equal(x[key], whole[key]), key
+    assert np.allclose(x.mean(0), whole.mean(0), atol=1e-6)
