@@ -170,7 +170,9 @@ class ImageCorpus:
         files["caption"] = [captions.get(p, "") for p in files["image_path"].tolist()]
         changed = cached_meta is None or len(todo) > 0 or len(files) != len(cached_meta) \
             or list(files["image_path"]) != list(cached_meta["image_path"]) \
-            or list(files["caption"]) != list(cached_meta["caption"])
+            or list(files["caption"]) != list(cached_meta["caption"]) \
+            or list(files["size"]) != list(cached_meta["size"]) \
+            or list(files["mtime_ns"]) != list(cached_meta["mtime_ns"])  # touched: record the new mtime
         if changed:
             _write_cache(path, model, features, files, folder)
         root = str(folder)

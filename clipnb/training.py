@@ -90,6 +90,8 @@ class TrainConfig:
     init: str = ""  # start from a trained local-dir model (a fine-tune) instead of random weights
     skew: str = ""  # a name in SKEWS: drop some emoji from training to plant a bias on purpose
     freeze: str = ""  # comma-separated parameter-name prefixes left as they are (and not exported)
+    focus: str = ""  # a regex over emoji concepts whose images are drawn focus_weight times as often
+    focus_weight: float = 1.0
 
 
 def build_model(seed: int = 0, config: dict = MODEL_CONFIG):
@@ -409,8 +411,14 @@ def train(config: TrainConfig, model=None, progress: bool = True, on_epoch=None)
         print(f"resuming from epoch {start_epoch}")
     for epoch in range(start_epoch, config.epochs):
         model.train()
-        order = torch.multinomial(train_data.sampling_weights(config.balance, config.clipart_share),
-                                  len(train_data), replacement=True,
+        weights = train_data.sampling_weights(config.balance, config.clipart_share)
+        if config.focus:
+            import re
+
+            focused = torch.tensor([s == "emoji" and re.search(config.focus, g or "") is not None
+                                    for s, g in zip(train_data.sources, train_data.groups)])
+            weights[focused] *= config.focus_weight
+        order = torch.multinomial(weights, len(train_data), replacement=True,
                                   generator=generator) if config.balance else torch.randperm(len(train_data), generator=generator)
         t0, losses = time.time(), []
         bar = tqdm(range(steps_per_epoch), desc=f"epoch {epoch + 1}/{config.epochs}", disable=not progress)

@@ -154,14 +154,16 @@ def test_missing_folder_and_file_instead_of_folder(model, tmp_path, cache):
 
 def test_query_kinds_agree(model, image_folder, cache):
     corpus = ImageCorpus.from_folder(image_folder, model, cache=cache)
-    by_path = corpus.search(image_folder / "cat.jpg", k=4)
-    by_str = corpus.search(str(image_folder / "cat.jpg"), k=4)
+    by_path = corpus.search(image_folder / "cat.jpg", k=4, exclude_query_images=False)
+    by_str = corpus.search(str(image_folder / "cat.jpg"), k=4, exclude_query_images=False)
     by_pil = corpus.search(clipnb.load_image(image_folder / "cat.jpg"), k=4)
     by_vector = corpus.search(model.encode_image([image_folder / "cat.jpg"])[0], k=4)
     assert by_path["path"].iloc[0] == str(image_folder / "cat.jpg")
     assert np.isclose(by_path["score"].iloc[0], 1, atol=1e-5)
     for other in (by_str, by_pil, by_vector):
         assert list(other["path"]) == list(by_path["path"])
+    # by default a corpus image used as the query is left out of its own results
+    assert list(corpus.search(image_folder / "cat.jpg", k=3)["path"]) == list(by_path["path"][1:])
 
 
 def test_show_renders_thumbnails_with_model_name(model, image_folder, cache):
@@ -189,3 +191,18 @@ def test_a_query_image_is_left_out_of_its_own_results(model):
     kept = corpus.search(image(query_path), k=5, exclude_query_images=False)
     assert kept["path"].iloc[0] == str(query_path) and kept["score"].iloc[0] > 0.999
     assert corpus.search("a cat", k=5).attrs["left_out"] == []
+
+
+def test_a_touched_unchanged_file_is_hashed_once_not_on_every_reopen(model, image_folder, cache, monkeypatch):
+    from clipnb import corpus as corpus_module
+
+    clipnb.ImageCorpus.from_folder(image_folder, model, cache=cache)
+    target = image_folder / "cat.jpg"
+    os.utime(target, ns=(target.stat().st_atime_ns, target.stat().st_mtime_ns + 10**9))  # touched, same bytes
+    hashed = []
+    original = corpus_module._sha256
+    monkeypatch.setattr(corpus_module, "_sha256", lambda p: hashed.append(p) or original(p))
+    clipnb.ImageCorpus.from_folder(image_folder, model, cache=cache)
+    assert hashed == [target]
+    clipnb.ImageCorpus.from_folder(image_folder, model, cache=cache)
+    assert hashed == [target]  # the second reopen trusts the recorded size and mtime
