@@ -111,8 +111,9 @@ class ClipArtData:
         self.captions = list(captions)
         self.groups = list(groups) if groups is not None else None
         # emoji rows carry several captions each ("a woman health worker", "a female doctor", ...)
-        self.alternatives = list(alternatives) if alternatives is not None else [None] * len(self.captions)
-        self.sources = list(sources) if sources is not None else ["clipart"] * len(self.captions)
+        n = max(len(self.captions), len(self.groups or []))
+        self.alternatives = list(alternatives) if alternatives is not None else [None] * n
+        self.sources = list(sources) if sources is not None else ["clipart"] * n
         pixels = np.empty((len(self.captions), image_size, image_size, 3), np.uint8)
         for i, path in enumerate(paths):
             with Image.open(path) as im:
