@@ -110,7 +110,7 @@ class ShardedEmbeddings:
     ``np.asarray(x)`` still gives the whole float32 matrix when a caller really needs it.
     """
 
-    BLOCK = 1 << 18  # rows per block: 256k × D float32 temporaries, 128 MB at D = 128
+    BLOCK = 1 << 15  # rows per block: a 32k × D float32 buffer (16 MB at D = 128), reused, stays in cache
 
     def __init__(self, arrays):
         self.arrays = list(arrays)
@@ -126,13 +126,21 @@ class ShardedEmbeddings:
         return 2
 
     def __matmul__(self, query):
-        query = np.asarray(query, np.float32)
-        out = np.empty((self.shape[0],) + query.shape[1:], np.float32)
-        for array, start in zip(self.arrays, self.offsets):
-            for i in range(0, len(array), self.BLOCK):
-                block = np.asarray(array[i:i + self.BLOCK], np.float32)
-                out[start + i:start + i + len(block)] = block @ query
-        return out
+        import warnings
+
+        import torch  # its float16 -> float32 copy is vectorised (F16C); numpy's is ~2× slower
+
+        query = torch.from_numpy(np.ascontiguousarray(query, np.float32))
+        out = torch.empty((self.shape[0],) + tuple(query.shape[1:]), dtype=torch.float32)
+        buffer = torch.empty((self.BLOCK, self.shape[1]), dtype=torch.float32)
+        with warnings.catch_warnings():
+            warnings.simplefilter("ignore", UserWarning)  # torch notes the memory map is read-only: we only read
+            for array, start in zip(self.arrays, self.offsets):
+                for i in range(0, len(array), self.BLOCK):
+                    rows = min(self.BLOCK, len(array) - i)
+                    buffer[:rows].copy_(torch.from_numpy(np.asarray(array[i:i + rows])))  # reused, no new allocation
+                    torch.matmul(buffer[:rows], query, out=out[start + i:start + i + rows])
+        return out.numpy()
 
     def __getitem__(self, key):
         if isinstance(key, tuple):
