@@ -29,6 +29,7 @@ bench: $(STAMP)
 	$(BIN)/python bench/slider_latency.py
 	$(BIN)/python bench/encode_throughput.py
 	$(BIN)/python bench/search_scale.py
+	$(BIN)/python bench/float16_shards.py
 	$(BIN)/python bench/notebook_suite.py
 
 clean-notebooks: $(STAMP)
