@@ -9,12 +9,13 @@ from __future__ import annotations
 
 import numpy as np
 
+from clipnb.geometry import unit
+
 METHODS = ("kmeans", "agglomerative", "hdbscan")
 
 
 def _unit_rows(x):
-    x = np.asarray(x, np.float64)
-    return x / np.linalg.norm(x, axis=1, keepdims=True)
+    return unit(np.asarray(x, np.float64))
 
 
 def cluster(features, method: str = "kmeans", n_clusters: int = 8, seed: int = 0, min_cluster_size: int = 5):

@@ -12,13 +12,20 @@ def as_array(features) -> np.ndarray:
     return features[None, :] if features.ndim == 1 else features
 
 
+def unit(x, axis: int = -1) -> np.ndarray:
+    """``x`` scaled to length 1 along ``axis`` (rows of a matrix, or one vector); float64 stays float64,
+    anything else becomes float32. The one place clipnb normalises embeddings."""
+    x = np.asarray(x)
+    x = x.astype(np.float64 if x.dtype == np.float64 else np.float32, copy=False)
+    return x / np.linalg.norm(x, axis=axis, keepdims=True)
+
+
 def cosine_similarity(a, b) -> np.ndarray:
     """Matrix of cosines between the rows of a (N, D) and b (M, D): (N, M). Works for any lengths."""
     a, b = as_array(a), as_array(b)
     if a.shape[1] != b.shape[1]:
         raise ValueError(f"vectors of different lengths cannot be compared: {a.shape[1]} vs {b.shape[1]}")
-    a = a / np.linalg.norm(a, axis=1, keepdims=True)
-    b = b / np.linalg.norm(b, axis=1, keepdims=True)
+    a, b = unit(a), unit(b)
     return a @ b.T
 
 

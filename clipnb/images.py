@@ -10,6 +10,8 @@ from clipnb.errors import ImageLoadError
 IMAGE_SUFFIXES = {".jpg", ".jpeg", ".png", ".webp", ".gif", ".bmp", ".tif", ".tiff"}
 
 
+PROGRESS_MIN = 64  # show a progress bar from this many inputs on
+
 def is_image_path(path) -> bool:
     return Path(path).suffix.lower() in IMAGE_SUFFIXES
 
@@ -93,7 +95,6 @@ def load_image_batches(images, preprocess, batch_size, skip_unreadable=True, wor
     import torch
     from tqdm.auto import tqdm
 
-    from clipnb.models import PROGRESS_MIN
 
     workers = workers or min(4, os.cpu_count() or 1)
     bar = tqdm(total=len(images), desc="encode images", unit="img", disable=len(images) < PROGRESS_MIN)

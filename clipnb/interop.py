@@ -78,8 +78,9 @@ def read_clip_retrieval(folder, model, images_root=None):
     norms = np.linalg.norm(sample, axis=1)
     if not np.allclose(norms, 1, atol=1e-2):
         warnings.warn(f"{folder}: embeddings are not unit length (e.g. {norms[0]:.3f}); normalising them", stacklevel=3)
-        features = np.asarray(features, np.float32)
-        features = features / np.linalg.norm(features, axis=1, keepdims=True)
+        from clipnb.geometry import unit
+
+        features = unit(np.asarray(features, np.float32))
     table = pd.concat(tables, ignore_index=True)
     if "url" not in table and "image_path" not in table and "path" not in table:
         raise ValueError(f"{folder}: metadata has no image_path or url column (columns: {list(table.columns)})")

@@ -26,6 +26,7 @@ from urllib.parse import urlparse
 import numpy as np
 
 from clipnb.errors import ModelNotAvailableError, UnknownModelError
+from clipnb.images import PROGRESS_MIN
 
 DATA_DIR = Path(__file__).resolve().parent.parent / "data"
 BUNDLED_NAME = "clipnb-emoji-s"
@@ -34,7 +35,6 @@ BUNDLED_MODELS = {"bundled": BUNDLED_NAME, "bundled:clipart": "clipnb-clipart-s"
                   # the bundled model fine-tuned on data skewed on purpose (some professions one gender only)
                   "bundled:skewed": "clipnb-emoji-s-skewed"}
 TALK_MODEL = "MobileCLIP-S2:datacompdr"
-PROGRESS_MIN = 64  # show a progress bar from this many inputs on
 
 
 def bundled_model_dir(spec: str = "bundled") -> Path:

@@ -14,6 +14,7 @@ from __future__ import annotations
 
 import numpy as np
 
+from clipnb.geometry import unit
 from clipnb.zeroshot import softmax
 
 METHODS = ("delta", "axis", "probability")
@@ -36,8 +37,7 @@ def opposition_table(corpus, pole_a, pole_b):
     a_prompts, b_prompts = _prompts(pole_a, "A"), _prompts(pole_b, "B")
     a_features = model.encode_text(a_prompts).numpy()
     b_features = model.encode_text(b_prompts).numpy()
-    a_unit = a_features.mean(0) / np.linalg.norm(a_features.mean(0))
-    b_unit = b_features.mean(0) / np.linalg.norm(b_features.mean(0))
+    a_unit, b_unit = unit(a_features.mean(0)), unit(b_features.mean(0))
     axis = a_features.mean(0) - b_features.mean(0)
     if np.linalg.norm(axis) < 1e-6:
         raise ValueError("the two poles are the same: the axis between them has length 0; choose different prompts")

@@ -10,10 +10,11 @@ from __future__ import annotations
 
 import numpy as np
 
+from clipnb.geometry import unit
+
 
 def _unit(v):
-    v = np.asarray(v, np.float64).reshape(-1)
-    return v / np.linalg.norm(v)
+    return unit(np.asarray(v, np.float64).reshape(-1))
 
 
 def lerp(a, b, t):
@@ -86,8 +87,7 @@ def shortest_path(features, start: int, end: int, k: int = 8) -> list[int]:
 
 def distance_matrix(features) -> np.ndarray:
     """Angular distances (radians) between all rows."""
-    features = np.asarray(features, np.float64)
-    features = features / np.linalg.norm(features, axis=1, keepdims=True)
+    features = unit(np.asarray(features, np.float64))
     return np.arccos(np.clip(features @ features.T, -1, 1))
 
 

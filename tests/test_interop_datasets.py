@@ -3,6 +3,7 @@ import http.server
 import io
 import tarfile
 import threading
+import warnings
 import zipfile
 
 import numpy as np
@@ -278,7 +279,8 @@ def test_relative_paths_resolve_against_the_folder_clip_retrieval_ran_in(model, 
     for i in range(2):
         (tmp_path / "run" / "imgs" / f"{i}.png").write_bytes(b"")
     _write_shard(tmp_path / "cr", 0, model, 2, image_path=["imgs/0.png", "imgs/1.png"], caption=["", ""])
-    with pytest.warns(UserWarning, match="0 of the first 2 image paths exist"):
+    with pytest.warns(UserWarning, match="0 of the first 2 image paths exist"), warnings.catch_warnings():
+        warnings.filterwarnings("ignore", message=".*does not say which model")
         clipnb.ImageCorpus.from_clip_retrieval(tmp_path / "cr", model)
     with pytest.warns(UserWarning, match="does not say which model") as record:
         corpus = clipnb.ImageCorpus.from_clip_retrieval(tmp_path / "cr", model, images_root=tmp_path / "run")
