@@ -7,7 +7,7 @@ Public API::
     corpus = clipnb.sample_corpus(model)            # or ImageCorpus.from_folder(path, model)
     corpus.show(corpus.search("a cat", k=9))
 """
-from clipnb.cache import cache_dir
+from clipnb.cache import cache_dir, samples_dir
 from clipnb.corpus import ImageCorpus
 from clipnb.errors import (CacheError, ClipnbError, EmptyCorpusError, ImageLoadError, ModelNotAvailableError,
                            UnknownModelError)
@@ -15,13 +15,6 @@ from clipnb.images import load_image
 from clipnb.models import ClipModel, default_model_spec, load_model
 
 __version__ = "0.1.0"
-
-
-def samples_dir():
-    """The bundled sample images (``data/samples``): public-domain clip-art and photos."""
-    from clipnb.models import DATA_DIR
-
-    return DATA_DIR / "samples"
 
 
 def sample_corpus(model, **kwargs) -> ImageCorpus:

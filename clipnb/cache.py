@@ -1,11 +1,44 @@
-"""Where clipnb keeps what it computes: ``$CLIPNB_CACHE``, else ``~/.cache/clipnb``."""
+"""Where clipnb keeps things: the one module that knows every location.
+
+* shipped with the project: ``DATA_DIR`` (``data/``): the sample images and the bundled models;
+* computed here: ``cache_dir()`` = ``$CLIPNB_CACHE``, else ``$XDG_CACHE_HOME/clipnb``, else
+  ``~/.cache/clipnb``, holding corpus embeddings, ANN indexes, data builds and datasets;
+* CLIP weights: the Hugging Face cache (``clipnb.models.hf_cache_dir``, owned by huggingface_hub).
+"""
 from __future__ import annotations
 
 import os
 from pathlib import Path
+
+DATA_DIR = Path(__file__).resolve().parent.parent / "data"
 
 
 def cache_dir() -> Path:
     """The cache root (created on demand). Set ``CLIPNB_CACHE`` to move it."""
     root = os.environ.get("CLIPNB_CACHE") or Path(os.environ.get("XDG_CACHE_HOME") or Path.home() / ".cache") / "clipnb"
     return Path(root).expanduser()
+
+
+def samples_dir() -> Path:
+    """The bundled sample images (``data/samples``) with their ``captions.csv``."""
+    return DATA_DIR / "samples"
+
+
+def models_dir() -> Path:
+    """The bundled models' folders (``data/models``)."""
+    return DATA_DIR / "models"
+
+
+def corpora_dir() -> Path:
+    """Corpus embedding caches, one folder per (image folder, model)."""
+    return cache_dir() / "corpora"
+
+
+def index_dir() -> Path:
+    """ANN indexes, keyed to a fingerprint of the embeddings they were built from."""
+    return cache_dir() / "ann"
+
+
+def build_dir(name: str) -> Path:
+    """A data build (``openclipart``, ``emoji``) or downloaded ``datasets``."""
+    return cache_dir() / name

@@ -199,9 +199,9 @@ def build(out: Path, size: int = 128, svg_root: Path = SVG_ROOT, workers: int | 
 
 
 def default_dir() -> Path:
-    from clipnb.cache import cache_dir
+    from clipnb.cache import build_dir
 
-    return cache_dir() / "openclipart"
+    return build_dir("openclipart")
 
 
 def main(argv=None):

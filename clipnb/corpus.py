@@ -23,7 +23,7 @@ from pathlib import Path
 
 import numpy as np
 
-from clipnb.cache import cache_dir
+from clipnb.cache import corpora_dir, index_dir
 from clipnb.errors import CacheError, EmptyCorpusError
 
 CACHE_FORMAT = 1
@@ -128,7 +128,7 @@ class ImageCorpus:
         if files.empty:
             raise EmptyCorpusError(f"no images in {folder} (looked for {', '.join(sorted(_suffixes()))}, "
                                    "recursively): put some images there or pick another folder")
-        root = Path(cache).expanduser() if cache else cache_dir() / "corpora"
+        root = Path(cache).expanduser() if cache else corpora_dir()
         slug = re.sub(r"[^A-Za-z0-9_.-]+", "_", folder.name)[:40] or "root"
         key = f"{slug}-{hashlib.sha1(str(folder).encode()).hexdigest()[:8]}-{model.identity}"
         path = root / key
@@ -155,7 +155,8 @@ class ImageCorpus:
             features[reuse_index >= 0] = cached_features[reuse_index[reuse_index >= 0]]
         todo = np.flatnonzero(reuse_index < 0)
         if len(todo):
-            encoded, failures = model.encode_image_files([folder / files["image_path"].iloc[i] for i in todo])
+            encoded, failures = model.encode_image_files([folder / files["image_path"].iloc[i] for i in todo],
+                                                         progress=progress)
             ok = np.array([j not in failures for j in range(len(todo))], bool)
             features[todo[ok]] = encoded.numpy()
             keep[todo[~ok]] = False
@@ -215,9 +216,9 @@ class ImageCorpus:
         if self._index is None:
             key = ann.fingerprint(self.image_features, self.model.identity)
             try:
-                index, self.index_report = ann.tuned_index(self.image_features, cache_dir() / "ann", key)
+                index, self.index_report = ann.tuned_index(self.image_features, index_dir(), key)
             except OSError as e:
-                warnings.warn(f"could not keep the ANN index in {cache_dir() / 'ann'} ({e}); it stays in memory",
+                warnings.warn(f"could not keep the ANN index in {index_dir()} ({e}); it stays in memory",
                               stacklevel=2)
                 index, self.index_report = ann.build_index(self.image_features), {"use_index": True}
             if index is None:
@@ -339,14 +340,10 @@ def _write_cache(path: Path, model, features, files, folder):
     """Write into a fresh sibling folder, then swap it in: readers never see half a cache."""
     tmp = Path(tempfile.mkdtemp(dir=path.parent, prefix=f".{path.name}.tmp-"))
     try:
-        (tmp / "img_emb").mkdir()
-        (tmp / "metadata").mkdir()
-        np.save(tmp / "img_emb" / "img_emb_0.npy", features.astype(np.float32))
-        files[["image_path", "caption", "size", "mtime_ns", "sha256"]].to_parquet(tmp / "metadata" / "metadata_0.parquet")
-        info = {"format": CACHE_FORMAT, "model_name": model.name, "model_identity": model.identity,
-                "embed_dim": model.embed_dim, "count": len(files), "folder": str(folder),
-                "emb_sha256": hashlib.sha256((tmp / "img_emb" / "img_emb_0.npy").read_bytes()).hexdigest()}
-        (tmp / "info.json").write_text(json.dumps(info, indent=1))
+        from clipnb.interop import write_layout
+
+        write_layout(tmp, model, features, files[["image_path", "caption", "size", "mtime_ns", "sha256"]],
+                     format=CACHE_FORMAT, folder=str(folder))
         old = None
         if path.exists():
             old = path.with_name(f".{path.name}.old-{os.getpid()}")

@@ -18,7 +18,7 @@ import zipfile
 from dataclasses import dataclass
 from pathlib import Path, PurePosixPath
 
-from clipnb.cache import cache_dir
+from clipnb.cache import build_dir
 
 
 @dataclass(frozen=True)
@@ -169,7 +169,7 @@ def fetch(name: str, root: Path | None = None, progress: bool = True) -> Path:
     if name not in DATASETS:
         raise KeyError(f"unknown dataset {name!r}; available: {', '.join(DATASETS)}")
     spec = DATASETS[name]
-    root = Path(root) if root else cache_dir() / "datasets"
+    root = Path(root) if root else build_dir("datasets")
     folder = root / name
     done = folder / ".complete"
     if not done.exists():

@@ -285,9 +285,9 @@ PINNED_SHA256 = {
 
 
 def default_dir() -> Path:
-    from clipnb.cache import cache_dir
+    from clipnb.cache import build_dir
 
-    return cache_dir() / "emoji"
+    return build_dir("emoji")
 
 
 def main(argv=None):

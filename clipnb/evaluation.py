@@ -153,13 +153,11 @@ def retrieval(model, table, ks=(1, 5, 10)) -> dict:
     table = table[table["caption"].str.strip() != ""]
     image_features = model.encode_image(list(table["png"])).numpy()
     text_features = model.encode_text(list(table["caption"])).numpy()
+    from clipnb.geometry import recall_at_k
+
     similarity = text_features @ image_features.T
-    right = np.diag(similarity)
-    out = {}
-    for name, sim, correct in [("text→image", similarity, right), ("image→text", similarity.T, right)]:
-        rank = (sim > correct[:, None]).sum(1)
-        out.update({f"{name} R@{k}": float((rank < k).mean()) for k in ks})
-    return out
+    return {f"{name} R@{k}": value for name, sim in [("text→image", similarity), ("image→text", similarity.T)]
+            for k, value in recall_at_k(sim, ks).items()}
 
 
 def zero_shot(model, table, classes=FOLDER_CLASSES, templates=TEMPLATES):

@@ -20,6 +20,15 @@ def unit(x, axis: int = -1) -> np.ndarray:
     return x / np.linalg.norm(x, axis=axis, keepdims=True)
 
 
+def recall_at_k(similarity, ks=(1, 5, 10)) -> dict:
+    """Retrieval recall when row i's right answer is column i: {k: share of rows whose right answer
+    is among their k best} (ties count against it). Used by training's log and by the evaluation."""
+    similarity = np.asarray(similarity)
+    right = np.diag(similarity)
+    beaten_by = (similarity > right[:, None]).sum(1)  # how many answers beat the right one
+    return {k: float((beaten_by < k).mean()) for k in ks}
+
+
 def cosine_similarity(a, b) -> np.ndarray:
     """Matrix of cosines between the rows of a (N, D) and b (M, D): (N, M). Works for any lengths."""
     a, b = as_array(a), as_array(b)

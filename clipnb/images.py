@@ -90,14 +90,13 @@ def _load_and_preprocess(item, preprocess):
         return None, e
 
 
-def load_image_batches(images, preprocess, batch_size, skip_unreadable=True, workers=None):
+def load_image_batches(images, preprocess, batch_size, skip_unreadable=True, workers=None, progress=True):
     """Yield (batch tensor or None, {index: error}) per batch; decoding runs in threads ahead of the model."""
     import torch
     from tqdm.auto import tqdm
 
-
     workers = workers or min(4, os.cpu_count() or 1)
-    bar = tqdm(total=len(images), desc="encode images", unit="img", disable=len(images) < PROGRESS_MIN)
+    bar = tqdm(total=len(images), desc="encode images", unit="img", disable=not progress or len(images) < PROGRESS_MIN)
 
     def submit(start):
         chunk = images[start:start + batch_size]

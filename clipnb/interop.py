@@ -171,20 +171,31 @@ class ShardedEmbeddings:
         return (total / self.shape[0]).astype(np.float32)
 
 
-def write_clip_retrieval(corpus, folder):
-    """Write a corpus in clip-retrieval's layout (plus clipnb's info.json naming the model)."""
+def write_layout(out, model, features, metadata, **info):
+    """The one writer of clip-retrieval's layout in clipnb (exports and the corpus cache alike).
+
+    Writes ``img_emb/img_emb_0.npy`` (float32), ``metadata/metadata_0.parquet`` and an ``info.json``
+    with the fields every reader here checks: model_name, model_identity, embed_dim, count,
+    emb_sha256, plus ``info`` (the cache adds its format and folder).
+    """
+    import hashlib
     import os
 
-    folder = Path(folder).expanduser()
-    (folder / "img_emb").mkdir(parents=True, exist_ok=True)
-    (folder / "metadata").mkdir(parents=True, exist_ok=True)
-    tmp = folder / "img_emb" / "img_emb_0.npy.tmp"
-    with open(tmp, "wb") as f:
-        np.save(f, np.asarray(corpus.image_features, np.float32))
-    os.replace(tmp, folder / "img_emb" / "img_emb_0.npy")
-    corpus.table[["path", "caption"]].rename(columns={"path": "image_path"}).to_parquet(
-        folder / "metadata" / "metadata_0.parquet")
-    (folder / "info.json").write_text(json.dumps({"model_name": corpus.model.name,
-                                                  "model_identity": corpus.model.identity,
-                                                  "embed_dim": corpus.model.embed_dim, "count": len(corpus)}, indent=1))
-    return folder
+    out = Path(out).expanduser()
+    (out / "img_emb").mkdir(parents=True, exist_ok=True)
+    (out / "metadata").mkdir(parents=True, exist_ok=True)
+    emb = out / "img_emb" / "img_emb_0.npy"
+    with open(emb.with_name(emb.name + ".tmp"), "wb") as f:
+        np.save(f, np.asarray(features, np.float32))
+    os.replace(emb.with_name(emb.name + ".tmp"), emb)
+    metadata.to_parquet(out / "metadata" / "metadata_0.parquet")
+    fields = {"model_name": model.name, "model_identity": model.identity, "embed_dim": model.embed_dim,
+              "count": len(metadata), "emb_sha256": hashlib.sha256(emb.read_bytes()).hexdigest(), **info}
+    (out / "info.json").write_text(json.dumps(fields, indent=1))
+    return out
+
+
+def write_clip_retrieval(corpus, folder):
+    """Write a corpus in clip-retrieval's layout (plus clipnb's info.json naming the model)."""
+    return write_layout(folder, corpus.model, corpus.image_features,
+                        corpus.table[["path", "caption"]].rename(columns={"path": "image_path"}))

@@ -25,10 +25,10 @@ from urllib.parse import urlparse
 
 import numpy as np
 
+from clipnb.cache import DATA_DIR, models_dir  # noqa: F401  (DATA_DIR stays importable from here)
 from clipnb.errors import ModelNotAvailableError, UnknownModelError
 from clipnb.images import PROGRESS_MIN
 
-DATA_DIR = Path(__file__).resolve().parent.parent / "data"
 BUNDLED_NAME = "clipnb-emoji-s"
 # the offline models this project trains and ships: spec -> folder name in data/models/
 BUNDLED_MODELS = {"bundled": BUNDLED_NAME, "bundled:clipart": "clipnb-clipart-s",
@@ -43,11 +43,14 @@ def bundled_model_dir(spec: str = "bundled") -> Path:
         close = difflib.get_close_matches(spec, list(BUNDLED_MODELS), n=1)
         raise UnknownModelError(f"unknown bundled model {spec!r}; the bundled models are "
                                 f"{', '.join(BUNDLED_MODELS)}" + (f" (did you mean {close[0]!r}?)" if close else ""))
-    return DATA_DIR / "models" / BUNDLED_MODELS[spec]
+    return models_dir() / BUNDLED_MODELS[spec]
 
 
 class ClipModel:
     """A loaded CLIP model: two encoders into one space.
+
+    ``encode_text`` and ``encode_image`` return ``torch.Tensor`` (N, D) float32 on the CPU, as openai/CLIP
+    and open_clip do: code written against either reads the same, and ``.numpy()`` is a free view.
 
     Attributes: ``name`` (the spec it was loaded from), ``embed_dim`` (D), ``logit_scale``
     (float, the inverse temperature it was trained with), ``device``, and the open_clip
@@ -117,7 +120,7 @@ class ClipModel:
         features, failures = self.encode_image_files(images, skip_unreadable=False)
         return features
 
-    def encode_image_files(self, images, skip_unreadable=True):
+    def encode_image_files(self, images, skip_unreadable=True, progress=True):
         """Encode images, reporting unreadable ones instead of failing.
 
         Returns (image_features, failures): features (M, D) for the M readable images in
@@ -128,7 +131,8 @@ class ClipModel:
         from clipnb.images import load_image_batches
 
         parts, failures = [], {}
-        for batch, fails in load_image_batches(images, self.preprocess, self.batch_size, skip_unreadable):
+        for batch, fails in load_image_batches(images, self.preprocess, self.batch_size, skip_unreadable,
+                                               progress=progress):
             failures.update(fails)
             if batch is not None:
                 with torch.inference_mode():

@@ -133,12 +133,12 @@ def build(emoji_dir: Path, clipart_dir: Path, out: Path, size: int = 128):
 
 def main(argv=None):
     from clipnb import clipart, emoji
-    from clipnb.models import DATA_DIR
+    from clipnb.cache import samples_dir
 
     parser = argparse.ArgumentParser(prog="python -m clipnb.samples", description=__doc__.split("\n")[0])
     parser.add_argument("--emoji", type=Path, default=emoji.default_dir(), help="the emoji build folder")
     parser.add_argument("--clipart", type=Path, default=clipart.default_dir(), help="the clip-art build folder")
-    parser.add_argument("--out", type=Path, default=DATA_DIR / "samples")
+    parser.add_argument("--out", type=Path, default=samples_dir())
     args = parser.parse_args(argv)
     build(args.emoji, args.clipart, args.out)
 

@@ -27,7 +27,7 @@ import numpy as np
 import torch
 import torch.nn.functional as F
 
-from clipnb.cache import cache_dir
+from clipnb.cache import build_dir
 
 MODEL_NAME = "clipnb-emoji-s"
 # open_clip architectures as data, like open_clip's own model_configs/*.json. Both fit 20 MB in fp16;
@@ -72,8 +72,8 @@ def contrastive_loss(image_features, text_features, logit_scale):
 
 @dataclass
 class TrainConfig:
-    data: str = str(cache_dir() / "openclipart")
-    emoji: str = str(cache_dir() / "emoji")  # '' = clip-art only
+    data: str = str(build_dir("openclipart"))
+    emoji: str = str(build_dir("emoji"))  # '' = clip-art only
     out: str = f"data/models/{MODEL_NAME}"
     epochs: int = 40
     clipart_share: float = 0.3  # share of each batch drawn from clip-art (when emoji are used)
@@ -320,14 +320,11 @@ def retrieval_recall(model, data: ClipArtData, tokenizer, ks=(1, 5, 10)) -> dict
     image_features = torch.cat([F.normalize(model.encode_image(data.images(range(i, min(i + 256, len(data))), False)), dim=-1)
                                 for i in range(0, len(data), 256)])
     text_features = F.normalize(model.encode_text(tokenizer(data.captions)), dim=-1)
-    similarity = text_features @ image_features.T
-    truth = torch.arange(len(data))
-    out = {}
-    for name, sim in [("text_to_image", similarity), ("image_to_text", similarity.T)]:
-        rank = (sim > sim[truth, truth].unsqueeze(1)).sum(1)  # how many beat the right answer
-        for k in ks:
-            out[f"{name}_R@{k}"] = (rank < k).float().mean().item()
-    return out
+    from clipnb.geometry import recall_at_k
+
+    similarity = (text_features @ image_features.T).numpy()
+    return {f"{name}_R@{k}": value for name, sim in [("text_to_image", similarity), ("image_to_text", similarity.T)]
+            for k, value in recall_at_k(sim, ks).items()}
 
 
 def tokenizer_for_bundled():

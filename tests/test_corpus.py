@@ -22,9 +22,9 @@ class Counting:
         self._original = model.encode_image_files
 
     def __enter__(self):
-        def counted(images, skip_unreadable=True):
+        def counted(images, skip_unreadable=True, progress=True):
             self.count += len(images)
-            return self._original(images, skip_unreadable)
+            return self._original(images, skip_unreadable, progress)
         self.model.encode_image_files = counted
         return self
 

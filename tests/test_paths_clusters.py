@@ -82,3 +82,11 @@ def test_cluster_methods_and_errors():
         clusters.cluster(features, "magic")
     with pytest.raises(ValueError, match="n_clusters"):
         clusters.cluster(features, "kmeans", 0)
+
+
+def test_recall_at_k_on_a_known_case():
+    from clipnb.geometry import recall_at_k
+
+    similarity = np.array([[0.9, 0.1, 0.2], [0.8, 0.5, 0.1], [0.1, 0.2, 0.3]])
+    # row 0 and row 2 find their answer first; row 1's is beaten once (by 0.8)
+    assert recall_at_k(similarity, (1, 2)) == {1: 2 / 3, 2: 1.0}
