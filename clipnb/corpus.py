@@ -311,23 +311,19 @@ def _check_writable(root: Path):
 
 def _read_cache(path: Path, model):
     """(features, metadata) from a valid cache, else (None, None) with a warning saying why."""
-    import pandas as pd
-
     info_path = path / "info.json"
     if not path.exists():
         return None, None
     try:
+        from clipnb.interop import read_layout
+
         info = json.loads(info_path.read_text())
         if info.get("format") != CACHE_FORMAT:
             raise ValueError(f"format {info.get('format')} is not {CACHE_FORMAT}")
         if info.get("model_identity") != model.identity:
             raise ValueError(f"it was made by another model ({info.get('model_name')}, "
                              f"{info.get('model_identity')}), not {model.name} ({model.identity})")
-        raw = (path / "img_emb" / "img_emb_0.npy").read_bytes()
-        if hashlib.sha256(raw).hexdigest() != info["emb_sha256"]:
-            raise ValueError("the embedding file does not match its checksum (truncated or corrupted)")
-        features = np.load(path / "img_emb" / "img_emb_0.npy")
-        meta = pd.read_parquet(path / "metadata" / "metadata_0.parquet")
+        features, meta, info = read_layout(path)
         if features.shape != (info["count"], model.embed_dim) or len(meta) != info["count"]:
             raise ValueError(f"shapes disagree: {features.shape} embeddings, {len(meta)} rows, {info['count']} expected")
         return features.astype(np.float32), meta

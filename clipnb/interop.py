@@ -171,6 +171,23 @@ class ShardedEmbeddings:
         return (total / self.shape[0]).astype(np.float32)
 
 
+def read_layout(folder):
+    """(features float32 (N, D), metadata DataFrame, info dict) of a single-shard folder that
+    ``write_layout`` wrote, after checking the embedding file against its recorded SHA-256."""
+    import hashlib
+
+    import pandas as pd
+
+    folder = Path(folder)
+    info = json.loads((folder / "info.json").read_text())
+    raw = (folder / "img_emb" / "img_emb_0.npy").read_bytes()
+    if hashlib.sha256(raw).hexdigest() != info.get("emb_sha256"):
+        raise ValueError("the embedding file does not match its checksum (truncated or corrupted)")
+    features = np.load(folder / "img_emb" / "img_emb_0.npy")
+    metadata = pd.read_parquet(folder / "metadata" / "metadata_0.parquet")
+    return features.astype(np.float32), metadata, info
+
+
 def write_layout(out, model, features, metadata, **info):
     """The one writer of clip-retrieval's layout in clipnb (exports and the corpus cache alike).
 
