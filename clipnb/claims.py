@@ -73,24 +73,24 @@ def cat_beats_dog_and_monkey(model, cat_images) -> ClaimResult:
                    {"a dog": dog, "a cat": cat, "a monkey": monkey})
 
 
+def _beats_dog(claim, model, cat_images, prompt, name, statement):
+    scores = _cat_scores(model, cat_images, ["a dog", prompt])
+    if scores is None:
+        return ClaimResult(claim, statement, UNCHECKABLE, "no cat image given")
+    return _result(claim, statement, scores[1] > scores[0], f'{name} {scores[1]:.4f} vs "a dog" {scores[0]:.4f}',
+                   {"a dog": scores[0], name.strip('"'): scores[1]})
+
+
 def cheezburger_beats_dog(model, cat_images) -> ClaimResult:
     """E5: the meme spelling "a cheezburger" scores above "a dog" for cat images (speaker: 0.2315 vs 0.1433)."""
-    statement = 'for a cat image, "a cheezburger" beats "a dog"'
-    scores = _cat_scores(model, cat_images, ["a dog", "a cheezburger"])
-    if scores is None:
-        return ClaimResult("E5a", statement, UNCHECKABLE, "no cat image given")
-    return _result("E5a", statement, scores[1] > scores[0], f'"a cheezburger" {scores[1]:.4f} vs "a dog" {scores[0]:.4f}',
-                   {"a dog": scores[0], "a cheezburger": scores[1]})
+    return _beats_dog("E5a", model, cat_images, "a cheezburger", '"a cheezburger"',
+                      'for a cat image, "a cheezburger" beats "a dog"')
 
 
 def keyboard_mash_beats_dog(model, cat_images) -> ClaimResult:
     """E5: the keyboard-mash scores above "a dog" for cat images (speaker: 0.1821 vs 0.1433, his surprise)."""
-    statement = 'for a cat image, the keyboard-mash "3hlufakjsdnfa3fnaj;ld" beats "a dog"'
-    scores = _cat_scores(model, cat_images, ["a dog", CAT_LABELS[-1]])
-    if scores is None:
-        return ClaimResult("E5b", statement, UNCHECKABLE, "no cat image given")
-    return _result("E5b", statement, scores[1] > scores[0], f"keyboard-mash {scores[1]:.4f} vs \"a dog\" {scores[0]:.4f}",
-                   {"a dog": scores[0], "keyboard-mash": scores[1]})
+    return _beats_dog("E5b", model, cat_images, CAT_LABELS[-1], "keyboard-mash",
+                      'for a cat image, the keyboard-mash "3hlufakjsdnfa3fnaj;ld" beats "a dog"')
 
 
 def description_beats_a_cat(model, cat_images) -> ClaimResult:

@@ -35,7 +35,6 @@ SPEAKER_NUMBERS = {
 }
 AGREEMENT_QUERIES = ["a cat", "a dog", "an image of a man", "a person running in front of trees", "a happy face",
                      "a sad face", "a doctor", "snow"]
-FOREST_CAPTIONS = r"\bforest|\btrees?\b|\bpine|\bfir\b|evergreen|national park"
 
 
 @dataclass
@@ -47,28 +46,21 @@ class Context:
     cat_images: list = field(default_factory=list)
     groups: dict = field(default_factory=dict)
     forest_image: str | None = None
+    gaps: object = None  # E6's table, computed once for both of its claims
 
     @classmethod
     def samples(cls, model):
-        import pandas as pd
-
         import clipnb
+        from clipnb import samples
 
-        root = clipnb.samples_dir()
-        captions = pd.read_csv(root / "captions.csv")
-        emoji = captions[captions["folder"].isin(["professions", "people"])]
-        gender = emoji["concept"].str.extract(r"^(man|woman)(?:-|$)")[0]
-        keep = gender.notna() & ~emoji["concept"].str.contains("running|walking|biking|beard|hair")
-        groups = {g: [root / p for p in emoji[keep & (gender == g)]["image_path"]] for g in ["man", "woman"]}
-        cats = [root / "emoji" / "animals" / f"{n}.png" for n in ["cat", "cat-face", "black-cat"]]
-        return cls(model, clipnb.sample_corpus(model, progress=False), cats, groups,
-                   str(root / "emoji" / "nature" / "evergreen-tree.png"))
+        return cls(model, clipnb.sample_corpus(model, progress=False), samples.cat_images(), samples.gender_groups(),
+                   str(samples.forest_image()))
 
 
 def _bias(context):
-    if not hasattr(context, "_gaps"):
-        context._gaps = claims.bias_table(context.model, context.groups, n_permutations=2000)
-    return context._gaps
+    if context.gaps is None:
+        context.gaps = claims.bias_table(context.model, context.groups, n_permutations=2000)
+    return context.gaps
 
 
 def _gap(context):
@@ -78,6 +70,8 @@ def _gap(context):
 
 
 def _forest(context):
+    from clipnb.samples import FOREST_CAPTIONS
+
     forest = context.corpus.table["caption"].fillna("").str.contains(FOREST_CAPTIONS, case=False, regex=True)
     return claims.image_minus_word(context.corpus, context.forest_image, "forest", forest.to_numpy(), k=9)
 
@@ -114,8 +108,8 @@ def run(specs, context_for=Context.samples, progress: bool = True):
 
     rows, errors, rankings = [], {}, {}
     for spec in specs:
-        label, _, target = spec.partition("=") if _has_label(spec) else (spec, "", spec)
-        spec = label
+        target = spec.split("=", 1)[1] if _has_label(spec) else spec
+        spec = _label(spec)
         try:
             model = clipnb.load_model(target)
             context = context_for(model)

@@ -93,6 +93,7 @@ class ImageCorpus:
         self.image_features = image_features if lazy else np.ascontiguousarray(image_features, dtype=np.float32)
         self.ann = ann  # None: use an ANN index from ANN_THRESHOLD images on; True/False: always/never
         self._index = None
+        self._row_by_path = None  # path -> row, built on the first image query
         self.table = table.reset_index(drop=True)
         self.name = name
         self.cache_path = cache_path
@@ -275,7 +276,7 @@ class ImageCorpus:
                   if t.kind == "image" and isinstance(t.value, (str, os.PathLike))]
         if not wanted:
             return []
-        if getattr(self, "_row_by_path", None) is None:  # built once per corpus, not per slider move
+        if self._row_by_path is None:  # built once per corpus, not per slider move
             self._row_by_path = {os.path.abspath(p): i for i, p in enumerate(self.paths)}
         return sorted({self._row_by_path[w] for w in wanted if w in self._row_by_path})
 

@@ -61,6 +61,40 @@ SAMPLE_PHOTOS = {"chelsea": "a photo of Chelsea the cat, a tabby cat",
                  "hubble_deep_field": "the Hubble extreme deep field (NASA)", "moon": "the surface of the moon"}
 
 
+# The roles the talk's experiments give to sample images (notebooks 03, 04, 07 and clipnb.compare).
+CAT_EMOJI = ["cat", "cat-face", "black-cat"]
+FOREST_CAPTIONS = r"\bforest|\btrees?\b|\bpine|\bfir\b|evergreen|national park"  # what counts as a forest image
+
+
+def cat_images(root=None) -> list:
+    """The held-out cat emoji: a cat, a cat face, a black cat."""
+    from clipnb.cache import samples_dir
+
+    return [Path(root or samples_dir()) / "emoji" / "animals" / f"{name}.png" for name in CAT_EMOJI]
+
+
+def forest_image(root=None) -> Path:
+    """The stand-in for the talk's forest photo (experiment 10): an evergreen tree in the held-out style."""
+    from clipnb.cache import samples_dir
+
+    return Path(root or samples_dir()) / "emoji" / "nature" / "evergreen-tree.png"
+
+
+def gender_groups(root=None) -> dict:
+    """{"man": [...], "woman": [...]}: the held-out emoji of men and women at work, plus the plain faces
+    (runners, walkers, bikers and hair or beard variants left out: they are about something else)."""
+    import pandas as pd
+
+    from clipnb.cache import samples_dir
+
+    root = Path(root or samples_dir())
+    captions = pd.read_csv(root / "captions.csv")
+    emoji = captions[captions["folder"].isin(["professions", "people"])]
+    gender = emoji["concept"].str.extract(r"^(man|woman)(?:-|$)")[0]
+    keep = gender.notna() & ~emoji["concept"].str.contains("running|walking|biking|beard|hair")
+    return {g: [root / p for p in emoji[keep & (gender == g)]["image_path"]] for g in ["man", "woman"]}
+
+
 def pick_emoji(table):
     """The held-out style's rows for the sample: the listed concepts (untoned), then the haystack."""
     from clipnb.emoji import SETS

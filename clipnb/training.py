@@ -124,17 +124,8 @@ class ClipArtData:
     def from_build(cls, data_dir, split: str, image_size: int, max_images: int | None = None, seed: int = 0,
                    group_by: str = "folder"):
         """One split of the clip-art build (``python -m clipnb.clipart build``)."""
-        import pandas as pd
-
         data_dir = Path(data_dir).expanduser()
-        table_path = data_dir / "clipart.parquet"
-        if not table_path.exists():
-            raise FileNotFoundError(f"{table_path} not found: build the data first with "
-                                    f"`python -m clipnb.clipart build --out {data_dir}`")
-        table = pd.read_parquet(table_path)
-        table = table[table["split"] == split].reset_index(drop=True)
-        if max_images:
-            table = table.sample(min(max_images, len(table)), random_state=seed).reset_index(drop=True)
+        table = _split_rows(data_dir / "clipart.parquet", "clipnb.clipart", split, max_images, seed)
         groups = table["folder"] if group_by == "folder" else table["svg"].map(lambda s: str(Path(s).parent))
         return cls([data_dir / "png" / f"{sha}.png" for sha in table["sha1"]], table["caption"], image_size, groups)
 
@@ -146,25 +137,15 @@ class ClipArtData:
         skew : a name in ``SKEWS``; its professions keep only one gender's images (the other
         gender's are dropped, the gender-neutral "person" drawings stay).
         """
-        import pandas as pd
-
         clipart = cls.from_build(clipart_dir, split, image_size, max_images, seed, group_by)
         if not emoji_dir:
             return clipart
+        if skew and skew not in SKEWS:
+            raise ValueError(f"unknown skew {skew!r}; the skews are {list(SKEWS)}")
+        dropped = {f"{'woman' if kept == 'man' else 'man'}-{job}" for job, kept in SKEWS.get(skew, {}).items()}
         emoji_dir = Path(emoji_dir).expanduser()
-        table_path = emoji_dir / "emoji.parquet"
-        if not table_path.exists():
-            raise FileNotFoundError(f"{table_path} not found: build the emoji first with "
-                                    f"`python -m clipnb.emoji build --out {emoji_dir}`")
-        table = pd.read_parquet(table_path)
-        table = table[table["split"] == split].reset_index(drop=True)
-        if skew:
-            if skew not in SKEWS:
-                raise ValueError(f"unknown skew {skew!r}; the skews are {list(SKEWS)}")
-            dropped = {f"{'woman' if kept == 'man' else 'man'}-{job}" for job, kept in SKEWS[skew].items()}
-            table = table[~table["concept"].isin(dropped)].reset_index(drop=True)
-        if max_images:
-            table = table.sample(min(max_images, len(table)), random_state=seed).reset_index(drop=True)
+        table = _split_rows(emoji_dir / "emoji.parquet", "clipnb.emoji", split, max_images, seed,
+                            keep=lambda t: ~t["concept"].isin(dropped))
         emoji = cls([emoji_dir / p for p in table["path"]], table["caption"], image_size,
                     groups=table["concept"], alternatives=[list(c) for c in table["captions"]],
                     sources=["emoji"] * len(table))
@@ -214,6 +195,23 @@ class ClipArtData:
             return [self.captions[i] for i in index]
         return [augment_caption(self.captions[i], rng, short) if self.alternatives[i] is None
                 else augment_emoji_caption(self.alternatives[i], rng) for i in index]
+
+
+def _split_rows(table_path: Path, builder: str, split: str, max_images, seed, keep=None):
+    """The rows of one split of a data build (optionally filtered, then sampled down to max_images)."""
+    import pandas as pd
+
+    if not table_path.exists():
+        raise FileNotFoundError(f"{table_path} not found: build the data first with "
+                                f"`python -m {builder} build --out {table_path.parent}`")
+    table = pd.read_parquet(table_path)
+    table = table[table["split"] == split]
+    if keep is not None:
+        table = table[keep(table)]
+    table = table.reset_index(drop=True)
+    if max_images:
+        table = table.sample(min(max_images, len(table)), random_state=seed).reset_index(drop=True)
+    return table
 
 
 def augment_caption(caption: str, rng: random.Random, short: float = 0.0) -> str:
