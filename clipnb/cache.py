@@ -1,6 +1,9 @@
 """Where clipnb keeps things: the one module that knows every location.
 
-* shipped with the project: ``DATA_DIR`` (``data/``): the sample images and the bundled models;
+* shipped with the project: ``DATA_DIR`` (the sample images and the bundled models) and
+  ``NOTEBOOKS_DIR``. A source checkout and an editable install keep them at the top of the repository
+  (``data/``, ``notebooks/``); a wheel carries them inside the package (``clipnb/data``,
+  ``clipnb/notebooks``). The installed copy is looked for first, so both read the same;
 * computed here: ``cache_dir()`` = ``$CLIPNB_CACHE``, else ``$XDG_CACHE_HOME/clipnb``, else
   ``~/.cache/clipnb``, holding corpus embeddings, ANN indexes, data builds and datasets;
 * CLIP weights: the Hugging Face cache (``clipnb.models.hf_cache_dir``, owned by huggingface_hub).
@@ -10,7 +13,20 @@ from __future__ import annotations
 import os
 from pathlib import Path
 
-DATA_DIR = Path(__file__).resolve().parent.parent / "data"
+_PACKAGE = Path(__file__).resolve().parent
+
+
+def _shipped(name: str, marker: str) -> Path:
+    """``clipnb/<name>`` in a wheel, else ``<repository>/<name>``; the one holding ``marker`` wins."""
+    candidates = [_PACKAGE / name, _PACKAGE.parent / name]
+    for candidate in candidates:
+        if (candidate / marker).exists():
+            return candidate
+    return candidates[-1]  # an incomplete checkout: the error that follows names the repository's folder
+
+
+DATA_DIR = _shipped("data", "models")
+NOTEBOOKS_DIR = _shipped("notebooks", "00_start_here.ipynb")
 
 
 def cache_dir() -> Path:
