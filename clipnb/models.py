@@ -183,9 +183,10 @@ def hub_reachable(timeout: float = 2.0) -> bool:
     """Can we open a TCP connection to the Hugging Face hub (or ``HF_ENDPOINT``) within timeout?"""
     if os.environ.get("HF_HUB_OFFLINE", "0").lower() in ("1", "true", "yes"):
         return False
-    host = urlparse(os.environ.get("HF_ENDPOINT", "https://huggingface.co")).hostname or "huggingface.co"
+    endpoint = urlparse(os.environ.get("HF_ENDPOINT", "https://huggingface.co"))
+    port = endpoint.port or (80 if endpoint.scheme == "http" else 443)
     try:
-        with socket.create_connection((host, 443), timeout=timeout):
+        with socket.create_connection((endpoint.hostname or "huggingface.co", port), timeout=timeout):
             return True
     except OSError:
         return False
