@@ -9,10 +9,11 @@ import yaml
 
 ROOT = Path(__file__).resolve().parent.parent
 NOTEBOOKS = sorted((ROOT / "notebooks").glob("*.ipynb"))
+SOLUTIONS = sorted((ROOT / "notebooks" / "solutions").glob("*.ipynb"))
 
 
 def test_notebooks_are_stripped():
-    result = subprocess.run([sys.executable, "-m", "nbstripout", "--verify", *map(str, NOTEBOOKS)],
+    result = subprocess.run([sys.executable, "-m", "nbstripout", "--verify", *map(str, NOTEBOOKS + SOLUTIONS)],
                             capture_output=True, text=True)
     assert result.returncode == 0, f"notebooks carry outputs; run `make clean-notebooks`:\n{result.stdout}{result.stderr}"
 

@@ -1,0 +1,504 @@
+"""Exercises at the end of each notebook, with checks that give feedback without giving the answer away.
+
+In a notebook::
+
+    answer = ...                                  # your answer here
+    check("03.1", answer, model=model)            # ✔ Right: …   or   ✘ Not yet: a hint
+
+A check never raises: a wrong type, a wrong shape or an unfinished answer gets a sentence saying
+what is wrong. The right answers are computed from the model you are using, so the exercises
+work on any CLIP. Worked solutions: ``notebooks/solutions/`` (CI runs them through these checks).
+"""
+from __future__ import annotations
+
+import inspect
+import re
+from dataclasses import dataclass
+
+import numpy as np
+
+from clipnb.geometry import unit
+
+ANIMALS = ["a cat", "a dog", "a monkey", "a cheeseburger"]
+# exercise 02: a batch of three images (rows) and their three captions (columns)
+SIMILARITY_02 = np.array([[0.30, 0.10, 0.05], [0.12, 0.28, 0.20], [0.02, 0.18, 0.25]])
+SCALE_02 = 10.0
+# exercise 10: eight images, their clusters and their true labels
+CLUSTERS_10 = [0, 0, 0, 1, 1, 1, 1, 2]
+TRUTH_10 = ["cat", "cat", "dog", "dog", "dog", "cat", "dog", "car"]
+CAT_CAPTION = re.compile(r"\b(cat|cats|kitten)\b", re.I)
+DOG_CAPTION = re.compile(r"\b(dog|dogs|puppy|poodle)\b", re.I)
+
+
+class NotYet(Exception):
+    """Raised inside a checker: the message is the hint."""
+
+
+@dataclass
+class Feedback:
+    ok: bool
+    message: str
+
+    def __repr__(self):
+        return ("✔ Right: " if self.ok else "✘ Not yet: ") + self.message
+
+    def __bool__(self):
+        return self.ok
+
+
+_EXERCISES = {}
+
+
+def exercise(key):
+    def register(checker):
+        _EXERCISES[key] = checker
+        return checker
+    return register
+
+
+def check(key: str, answer, **context) -> Feedback:
+    """Check ``answer`` to exercise ``key`` ("03.1"); ``context`` passes what the check needs (model, corpus)."""
+    if key not in _EXERCISES:
+        return Feedback(False, f"there is no exercise {key!r}; the exercises are {', '.join(sorted(_EXERCISES))}")
+    if answer is ... or answer is None:
+        return Feedback(False, "replace the ... with your answer, then run the cell again")
+    checker = _EXERCISES[key]
+    wanted = list(inspect.signature(checker).parameters)[1:]
+    missing = [name for name in wanted if name not in context]
+    if missing:
+        return Feedback(False, f"this check needs {', '.join(f'{m}={m}' for m in missing)}: "
+                        f"check({key!r}, answer, {', '.join(f'{m}={m}' for m in missing)})")
+    try:
+        return checker(answer, **{name: context[name] for name in wanted})
+    except NotYet as hint:
+        return Feedback(False, str(hint))
+    except Exception as error:  # noqa: BLE001 -- a learner's answer must never crash the notebook
+        return Feedback(False, f"this answer could not be checked ({type(error).__name__}: {error}); "
+                        "look at what the exercise asks for: a number, a word or a vector?")
+
+
+# -- helpers: turn an answer into the kind of thing asked for, or say why not ------------------
+
+def _number(answer) -> float:
+    if isinstance(answer, bool):
+        raise NotYet("the answer is True/False, but the exercise asks for a number")
+    try:
+        value = np.asarray(answer, dtype=np.float64)
+    except (TypeError, ValueError):
+        raise NotYet(f"the answer should be a number, not {type(answer).__name__} ({answer!r})") from None
+    if value.size != 1:
+        raise NotYet(f"the answer should be one number; it has shape {value.shape} (use .item() on a 1×1 result)")
+    return float(value.reshape(()))
+
+
+def _vector(answer, dim: int) -> np.ndarray:
+    try:
+        value = np.asarray(answer.numpy() if hasattr(answer, "numpy") else answer, dtype=np.float64).reshape(-1)
+    except (TypeError, ValueError):
+        raise NotYet(f"the answer should be a vector of {dim} numbers, not {type(answer).__name__}") from None
+    if value.size != dim:
+        raise NotYet(f"the answer has {value.size} numbers; the model's vectors have {dim}")
+    return value
+
+
+def _choice(answer, options) -> str:
+    if not isinstance(answer, str) or answer.strip() not in options:
+        raise NotYet(f"answer with one of {options}, as a string (you gave {answer!r})")
+    return answer.strip()
+
+
+def _close(value, expected, tolerance=1e-3) -> bool:
+    return abs(value - expected) <= tolerance
+
+
+def _cosines(model, images, texts) -> np.ndarray:
+    return model.encode_image(images).numpy() @ model.encode_text(texts).numpy().T
+
+
+def _sample(*parts):
+    from clipnb.cache import samples_dir
+
+    return samples_dir().joinpath("emoji", *parts)
+
+
+def _right(message="") -> Feedback:
+    return Feedback(True, message or "well done")
+
+
+# -- 00 start here -------------------------------------------------------------------------------
+
+@exercise("00.1")
+def _cosine_dog_cat(answer, model):
+    value = _number(answer)
+    expected, with_cat = _cosines(model, [_sample("animals", "cat.png")], ["a dog", "a cat"])[0]
+    if _close(value, expected):
+        return _right(f"cos = {expected:.4f}, lower than 'a cat' ({with_cat:.4f})" if with_cat > expected
+                      else f"cos = {expected:.4f}")
+    if _close(value, with_cat):
+        raise NotYet("that is the cosine with 'a cat'; the exercise asks for 'a dog'")
+    raise NotYet("take the dot product of the image's vector and the text's vector (both are unit vectors)")
+
+
+@exercise("00.2")
+def _dog_label(answer, model):
+    label = _choice(answer, ANIMALS)
+    scores = _cosines(model, [_sample("animals", "dog.png")], ANIMALS)[0]
+    if label == ANIMALS[int(scores.argmax())]:
+        return _right(f"{label!r} scores {scores.max():.3f}, the highest of the four")
+    raise NotYet(f"{label!r} is not the top one for the dog emoji; compute all four cosines and take the largest")
+
+
+# -- 01 what is a CLIP embedding ---------------------------------------------------------------
+
+@exercise("01.1")
+def _angle(answer, model):
+    value = _number(answer)
+    a, b = model.encode_text(["a cat", "a dog"]).numpy()
+    expected = float(np.degrees(np.arccos(np.clip(a @ b, -1, 1))))
+    if _close(value, expected, 0.05):
+        return _right(f"{expected:.1f}° apart: close, for words that mean different animals")
+    if _close(value, np.radians(expected), 0.001):
+        raise NotYet("that looks like radians; the exercise asks for degrees (np.degrees)")
+    if _close(value, float(a @ b), 0.001):
+        raise NotYet("that is the cosine; the angle is its arccos, in degrees")
+    raise NotYet("the angle between unit vectors is arccos(a · b); convert it to degrees")
+
+
+@exercise("01.2")
+def _nearer(answer, model):
+    choice = _choice(answer, ["the text 'a cat'", "the dog emoji"])
+    cat = model.encode_image([_sample("animals", "cat.png")]).numpy()[0]
+    to_text = float(cat @ model.encode_text(["a cat"]).numpy()[0])
+    to_dog = float(cat @ model.encode_image([_sample("animals", "dog.png")]).numpy()[0])
+    expected = "the dog emoji" if to_dog > to_text else "the text 'a cat'"
+    if choice == expected:
+        return _right(f"cosine to the text {to_text:.3f}, to the dog emoji {to_dog:.3f}"
+                      + (": images sit nearer images than texts — the modality gap" if to_dog > to_text else ""))
+    raise NotYet("compute both cosines before you guess: the answer surprises most people")
+
+
+# -- 02 how CLIP is trained -------------------------------------------------------------------
+
+def _cross_entropy(logits) -> float:
+    logits = logits - logits.max(1, keepdims=True)
+    return float(-(np.diag(logits) - np.log(np.exp(logits).sum(1))).mean())
+
+
+@exercise("02.1")
+def _loss(answer):
+    value = _number(answer)
+    logits = SCALE_02 * SIMILARITY_02
+    expected = (_cross_entropy(logits) + _cross_entropy(logits.T)) / 2
+    if _close(value, expected, 1e-3):
+        return _right(f"loss = {expected:.4f}")
+    if _close(value, _cross_entropy(logits), 1e-3) or _close(value, _cross_entropy(logits.T), 1e-3):
+        raise NotYet("that is one direction only; CLIP averages images→captions (rows) and captions→images (columns)")
+    if _close(value, (_cross_entropy(SIMILARITY_02) + _cross_entropy(SIMILARITY_02.T)) / 2, 1e-3):
+        raise NotYet("multiply the similarities by the logit scale before the softmax")
+    raise NotYet("the loss is the mean of −log softmax(logit_scale · S) on the diagonal, per row and per column, "
+                 "then the average of the two")
+
+
+def _own_caption_probability(scale: float) -> float:
+    row = scale * SIMILARITY_02[0]
+    return float(np.exp(row[0] - row.max()) / np.exp(row - row.max()).sum())
+
+
+@exercise("02.2")
+def _scale(answer):
+    value = _number(answer)
+    if not 1 <= value <= 100:
+        raise NotYet("CLIP clamps its logit scale to between 1 and 100: stay in that range")
+    if value != int(value):
+        raise NotYet("the exercise asks for a whole number")
+    p = _own_caption_probability(value)
+    if p <= 0.9:
+        raise NotYet(f"at logit_scale {value:g} the probability is {p:.3f}; a larger scale sharpens the softmax")
+    if _own_caption_probability(value - 1) > 0.9:
+        raise NotYet(f"at {value:g} it is {p:.3f}, above 0.9, but a smaller scale gets there too")
+    return _right(f"from logit_scale {value:g} on, image 0 picks its own caption with probability above 0.9 "
+                  f"({p:.3f})")
+
+
+# -- 03 zero-shot weirdness ---------------------------------------------------------------------
+
+@exercise("03.1")
+def _photo_label(answer, model):
+    from clipnb.cache import samples_dir
+
+    label = _choice(answer, ANIMALS)
+    scores = _cosines(model, [samples_dir() / "photos" / "chelsea.jpg"], ANIMALS)[0]
+    if label == ANIMALS[int(scores.argmax())]:
+        note = "" if label == "a cat" else " — on this model the photo of a cat is not read as 'a cat'"
+        return _right(f"{label!r} ({scores.max():.3f}){note}")
+    raise NotYet(f"not what this model puts first for the photo; compute the four cosines")
+
+
+@exercise("03.2")
+def _template(answer, model):
+    from clipnb.zeroshot import probabilities
+
+    if not isinstance(answer, str) or answer.count("{}") != 1:
+        raise NotYet("write a template with exactly one {} where the label goes, e.g. 'a picture of {}'")
+    image = [_sample("animals", "cat.png")]
+    plain = float(probabilities(model, image, ANIMALS).iloc[0, 1])
+    templated = float(probabilities(model, image, [answer.format(x) for x in ANIMALS]).iloc[0, 1])
+    if templated > plain:
+        return _right(f"P('a cat') rises from {plain:.3f} to {templated:.3f} with {answer!r}")
+    raise NotYet(f"with {answer!r} P('a cat') is {templated:.3f}, not above the plain {plain:.3f}; "
+                 "think of how the training captions described drawings")
+
+
+# -- 04 embedded bias --------------------------------------------------------------------------
+
+def _group_means(model, prompts):
+    from clipnb.samples import gender_groups
+
+    groups = gender_groups()
+    text = model.encode_text(prompts).numpy()
+    return {g: (model.encode_image(groups[g]).numpy() @ text.T).mean(0) for g in ("man", "woman")}
+
+
+@exercise("04.1")
+def _person_gap(answer, model):
+    value = _number(answer)
+    means = _group_means(model, ["a person"])
+    expected = float(means["man"][0] - means["woman"][0])
+    if _close(value, expected, 1e-3):
+        return _right(f"gap = {expected:+.4f}: 'a person' leans towards the {'men' if expected > 0 else 'women'}")
+    if _close(value, -expected, 1e-3):
+        raise NotYet("the sign is flipped: the exercise asks for men minus women")
+    raise NotYet("average the cosines of all man images with 'a person', the same for women, and subtract")
+
+
+@exercise("04.2")
+def _leaning(answer, model):
+    prompts = ["a doctor", "a nurse", "a pilot", "a teacher"]
+    choice = _choice(answer, prompts)
+    means = _group_means(model, prompts)
+    lean = means["woman"] - means["man"]
+    if choice == prompts[int(lean.argmax())]:
+        return _right(f"{choice!r} leans furthest to the women ({lean.max():+.4f}); whether that is more than "
+                      "chance is what the permutation test in the notebook answers")
+    raise NotYet("compute women-minus-men for each prompt and take the largest")
+
+
+# -- 05 signs and structure --------------------------------------------------------------------
+
+@exercise("05.1")
+def _closest_word(answer, model):
+    options = ["a kitten", "a dog", "a car", "a burger"]
+    choice = _choice(answer, options)
+    scores = model.encode_text(options).numpy() @ model.encode_text(["a cat"]).numpy()[0]
+    if choice == options[int(scores.argmax())]:
+        return _right(f"{choice!r} at {scores.max():.3f}")
+    raise NotYet("encode the five texts and compare each with 'a cat'")
+
+
+MISSPELLINGS_05 = ["burgr", "buger", "burgerr", "bruger", "borger"]
+WORDS_05 = ["cat", "dog", "burger", "tree", "car"]
+
+
+@exercise("05.2")
+def _misspellings(answer, model):
+    value = _number(answer)
+    words = model.encode_text([f"a {w}" for w in WORDS_05]).numpy()
+    nearest = (model.encode_text([f"a {m}" for m in MISSPELLINGS_05]).numpy() @ words.T).argmax(1)
+    expected = int((nearest == WORDS_05.index("burger")).sum())
+    if value == expected:
+        landed = ", ".join(f"{m}→{WORDS_05[n]}" for m, n in zip(MISSPELLINGS_05, nearest))
+        return _right(f"{expected} of {len(MISSPELLINGS_05)} ({landed})")
+    raise NotYet("for each misspelling, find the nearest of the five words, and count how often it is 'burger'")
+
+
+# -- 06 search math ----------------------------------------------------------------------------
+
+@exercise("06.1")
+def _query_by_hand(answer, model):
+    from clipnb.query import query_vector
+
+    expected = query_vector(model, 'an image of a man - 0.5 * "a hat"')
+    value = _vector(answer, len(expected))
+    if np.allclose(value, expected, atol=1e-4):
+        return _right("the same vector clipnb searches with")
+    if abs(np.linalg.norm(value) - 1) > 1e-3 and np.allclose(unit(value), expected, atol=1e-4):
+        raise NotYet("the direction is right; now divide by its length: a query is a unit vector")
+    raise NotYet("encode both texts, weight them (+1 and −0.5), add, then normalise")
+
+
+def _search_captions(model, query, k):
+    """Captions of the top k of the sample corpus (the exercises name its images, whatever CLIPNB_CORPUS is)."""
+    from clipnb import sample_corpus
+
+    return list(sample_corpus(model, progress=False).search(query, k=k)["caption"])
+
+
+@exercise("06.2")
+def _cats_without_cat(answer, model):
+    if not isinstance(answer, str) or not answer.strip():
+        raise NotYet("write a query as a string, e.g. 'a small pet'")
+    if re.search(r"cat", answer, re.I):
+        raise NotYet("the query may not contain 'cat'")
+    captions = _search_captions(model, answer, 3)
+    hits = sum(bool(CAT_CAPTION.search(c)) for c in captions)
+    if hits:
+        return _right(f"{hits} cat image(s) in the top 3 without saying 'cat': {'; '.join(captions)}")
+    raise NotYet(f"no cat in the top 3 ({'; '.join(captions)}); describe a cat another way, or name a relative")
+
+
+# -- 07 search by image ------------------------------------------------------------------------
+
+@exercise("07.1")
+def _cats_like_cat(answer, model):
+    value = _number(answer)
+    captions = _search_captions(model, str(_sample("animals", "cat.png")), 9)
+    expected = sum(bool(CAT_CAPTION.search(c)) for c in captions)
+    if value == expected:
+        return _right(f"{expected} of the 9 nearest images are cats" + (
+            "; look at what the others share with the cat emoji instead: colour? outline?" if expected < 5 else ""))
+    raise NotYet("search with the image's path, k=9 (the image itself is left out), and count the captions "
+                 "that name a cat or a kitten")
+
+
+@exercise("07.2")
+def _cat_to_dog(answer, model):
+    from clipnb.query import to_query
+
+    query = to_query(answer)
+    cat = _sample("animals", "cat.png").resolve()
+    if not any(t.kind == "image" and str(t.value) and _same_file(t.value, cat) for t in query.terms):
+        raise NotYet(f"start from the cat emoji's image: img:{cat}")
+    captions = _search_captions(model, query, 5)
+    if any(DOG_CAPTION.search(c) for c in captions):
+        return _right(f"a dog in the top 5: {'; '.join(captions)}")
+    raise NotYet(f"no dog in the top 5 yet ({'; '.join(captions)}); subtract what makes it a cat, add a dog")
+
+
+def _same_file(value, path) -> bool:
+    from pathlib import Path
+
+    try:
+        return Path(value).expanduser().resolve() == path
+    except TypeError:
+        return False
+
+
+# -- 08 binary opposition ----------------------------------------------------------------------
+
+def _faces_delta(model):
+    faces = sorted(_sample("faces").glob("*.png"))
+    scores = _cosines(model, faces, ["a happy face", "a sad face"])
+    return faces, scores[:, 0] - scores[:, 1]
+
+
+@exercise("08.1")
+def _happiest(answer, model):
+    faces, delta = _faces_delta(model)
+    names = [p.stem for p in faces]
+    name = str(answer).strip()
+    name = name.rsplit("/", 1)[-1].removesuffix(".png")
+    if name not in names:
+        raise NotYet(f"answer with a face's file name, one of: {', '.join(names)}")
+    if name == names[int(delta.argmax())]:
+        return _right(f"{name}: delta {delta.max():+.3f}")
+    raise NotYet(f"{name} has delta {delta[names.index(name)]:+.3f}; another face scores higher")
+
+
+@exercise("08.2")
+def _axis_order(answer, model):
+    if not isinstance(answer, (bool, np.bool_)):
+        raise NotYet(f"answer True or False (a Python bool), not {answer!r}")
+    faces, delta = _faces_delta(model)
+    a, b = model.encode_text(["a happy face", "a sad face"]).numpy()
+    axis = model.encode_image(faces).numpy() @ unit(a - b)
+    same = bool((np.argsort(-delta, kind="stable") == np.argsort(-axis, kind="stable")).all())
+    if bool(answer) == same:
+        return _right("delta = x·a − x·b = x·(a − b), and the axis score is that divided by |a − b|, the same "
+                      "for every image: one order" if same else "the orders differ here")
+    raise NotYet("compute both orders and compare them; then write delta as one dot product")
+
+
+# -- 09 paths and orderings --------------------------------------------------------------------
+
+@exercise("09.1")
+def _slerp(answer, model):
+    from clipnb.paths import slerp
+
+    a, b = model.encode_text(["a cat", "a dog"]).numpy()
+    expected = slerp(a, b, 0.5)[0]
+    value = _vector(answer, len(expected))
+    if np.allclose(value, expected, atol=1e-4):
+        return _right("halfway along the great circle, still a unit vector")
+    if np.allclose(value, (a + b) / 2, atol=1e-4):
+        raise NotYet("that is the straight-line midpoint (lerp); slerp uses sin((1−t)Ω)·a + sin(tΩ)·b over sin Ω")
+    raise NotYet("Ω = arccos(a·b); the midpoint is (sin(Ω/2)·a + sin(Ω/2)·b) / sin Ω")
+
+
+@exercise("09.2")
+def _lerp_norm(answer, model):
+    value = _number(answer)
+    a, b = model.encode_text(["a cat", "a dog"]).numpy()
+    expected = float(np.linalg.norm((a + b) / 2))
+    if _close(value, expected, 1e-3):
+        return _right(f"{expected:.4f} < 1: the straight line cuts inside the sphere, which is why slerp exists")
+    if _close(value, 1.0, 1e-3):
+        raise NotYet("compute it rather than assume it: the midpoint of a chord is not on the sphere")
+    raise NotYet("the lerp midpoint is (a + b) / 2; take its length with np.linalg.norm")
+
+
+# -- 10 clustering ------------------------------------------------------------------------------
+
+@exercise("10.1")
+def _purity(answer):
+    from clipnb.clusters import purity
+
+    value = _number(answer)
+    expected = purity(CLUSTERS_10, TRUTH_10)
+    if _close(value, expected, 1e-3):
+        return _right(f"purity = {expected:.3f}")
+    raise NotYet("for each cluster count its most common true label, add those counts, divide by all images")
+
+
+@exercise("10.2")
+def _name_food(answer, model):
+    names = ["an animal", "food", "a face", "a job"]
+    choice = _choice(answer, names)
+    centroid = unit(model.encode_image(sorted(_sample("food").glob("*.png"))).numpy().mean(0))
+    scores = model.encode_text(names).numpy() @ centroid
+    if choice == names[int(scores.argmax())]:
+        return _right(f"{choice!r} names the food cluster's centroid best ({scores.max():.3f})")
+    raise NotYet("average the food images' vectors, normalise, and compare with each name")
+
+
+# -- 11 across models --------------------------------------------------------------------------
+
+@exercise("11.1")
+def _clipart_e3(answer):
+    from clipnb import claims
+    from clipnb.models import load_model
+    from clipnb.samples import cat_images
+
+    if not isinstance(answer, (bool, np.bool_)):
+        raise NotYet(f"answer True (it holds) or False, not {answer!r}")
+    result = claims.cat_beats_dog_and_monkey(load_model("bundled:clipart", device="cpu"), cat_images())
+    if bool(answer) == (result.status == claims.HOLDS):
+        return _right(str(result))
+    raise NotYet("run claims.cat_beats_dog_and_monkey on that model and read its status")
+
+
+@exercise("11.2")
+def _learned_claims(answer, verdicts):
+    if isinstance(answer, str) or not hasattr(answer, "__iter__"):
+        raise NotYet("answer with a list of claim names, e.g. ['E3', 'E9']")
+    if not {"bundled", "untrained"} <= set(verdicts.columns):
+        raise NotYet("this exercise reads the 'bundled' and 'untrained' columns: run the notebook with them")
+    given = {str(a) for a in answer}
+    unknown = given - set(verdicts.index)
+    if unknown:
+        raise NotYet(f"{sorted(unknown)} are not claims of the table; they are {', '.join(verdicts.index)}")
+    expected = {c for c in verdicts.index if verdicts.loc[c, "bundled"] != verdicts.loc[c, "untrained"]}
+    if given == expected:
+        return _right(f"{sorted(expected) or 'none'}: where training changed the verdict. A claim with the same "
+                      "verdict on random weights says nothing about what the model learned")
+    raise NotYet(f"{len(given & expected)} of your {len(given)} are right and {len(expected - given)} are missing: "
+                 "compare the 'bundled' and 'untrained' columns row by row")

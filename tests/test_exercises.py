@@ -1,0 +1,94 @@
+"""Exercises: every notebook ends with 2-3, each has a solution (run by nbval in notebooks/solutions/),
+a wrong answer never crashes, and the hints answer the common mistakes."""
+import re
+from pathlib import Path
+
+import nbformat
+import numpy as np
+import pandas as pd
+import pytest
+
+import clipnb
+from clipnb.claims import FAILS, HOLDS
+from clipnb.exercises import _EXERCISES, SCALE_02, SIMILARITY_02, check
+
+ROOT = Path(__file__).resolve().parent.parent
+NOTEBOOKS = sorted((ROOT / "notebooks").glob("[0-9][0-9]_*.ipynb"))
+CALL = re.compile(r'check\("(\d\d\.\d)"')
+
+
+def _keys(path):
+    return [k for c in nbformat.read(path, as_version=4).cells if c.cell_type == "code" for k in CALL.findall(c.source)]
+
+
+@pytest.mark.parametrize("path", NOTEBOOKS, ids=lambda p: p.name[:2])
+def test_each_notebook_ends_with_exercises_that_have_solutions(path):
+    cells = nbformat.read(path, as_version=4).cells
+    keys = _keys(path)
+    assert 2 <= len(keys) <= 3 and all(k.startswith(path.name[:2]) for k in keys) and set(keys) <= set(_EXERCISES)
+    assert "exercise" in cells[-1].metadata.get("tags", [])  # they come last
+    for cell in cells:  # the learner's cells start unanswered
+        if CALL.search(cell.source):
+            assert "answer = ..." in cell.source
+    solution = ROOT / "notebooks" / "solutions" / path.name
+    assert solution.exists() and sorted(set(_keys(solution))) == sorted(set(keys))
+    assert "assert feedback.ok" in solution.read_text()
+
+
+def _contexts(model):
+    verdicts = pd.DataFrame({"bundled": [HOLDS, HOLDS], "untrained": [HOLDS, FAILS]}, index=["E1", "E3"])
+    return {"model": model, "verdicts": verdicts}
+
+
+WRONG = [None, ..., "nonsense", 42, -1.5, [1, 2], np.zeros(3), {"a": 1}, float("nan"), "img:/no/such.png"]
+YES_NO = {"08.2", "11.1"}  # True or False is the answer there, so True cannot stand for a wrong one
+
+
+@pytest.mark.parametrize("key", sorted(_EXERCISES))
+def test_a_wrong_answer_never_crashes_and_says_what_is_wrong(key, model):
+    for answer in WRONG + ([] if key in YES_NO else [True]):
+        feedback = check(key, answer, **_contexts(model))
+        assert feedback.ok is False, (key, answer, feedback)
+        assert repr(feedback).startswith("✘ Not yet: ") and len(feedback.message) > 20, (key, answer, feedback)
+    assert "replace the ..." in check(key, ..., **_contexts(model)).message
+
+
+def test_a_missing_context_or_key_is_named(model):
+    assert "this check needs model=model" in check("00.1", 0.5).message
+    assert "there is no exercise '00.9'" in check("00.9", 1).message
+
+
+def test_the_hints_answer_the_common_mistakes(model):
+    a, b = model.encode_text(["a cat", "a dog"]).numpy()
+    angle = np.degrees(np.arccos(a @ b))
+    assert check("01.1", angle, model=model).ok
+    assert "radians" in check("01.1", np.radians(angle), model=model).message
+    assert "cosine" in check("01.1", a @ b, model=model).message
+
+    logits = SCALE_02 * SIMILARITY_02
+    one_way = float(np.mean([-np.log(np.exp(row[i]) / np.exp(row).sum()) for i, row in enumerate(logits)]))
+    assert "one direction" in check("02.1", one_way).message
+    assert "between 1 and 100" in check("02.2", 500).message
+
+    man, hat = model.encode_text(["an image of a man", "a hat"]).numpy()
+    raw = man - 0.5 * hat
+    assert check("06.1", raw / np.linalg.norm(raw), model=model).ok
+    assert "divide by its length" in check("06.1", raw, model=model).message
+    assert "has 3 numbers" in check("06.1", [1, 2, 3], model=model).message
+
+    assert "lerp" in check("09.1", (a + b) / 2, model=model).message
+    assert "not on the sphere" in check("09.2", 1.0, model=model).message
+    assert "sign is flipped" in check("04.1", -_person_gap(model), model=model).message
+    assert "may not contain 'cat'" in check("06.2", "a black cat", model=model).message
+    assert "start from the cat emoji" in check("07.2", '"a dog"', model=model).message
+    verdicts = _contexts(model)["verdicts"]
+    assert check("11.2", ["E3"], verdicts=verdicts).ok
+    assert "1 are missing" in check("11.2", [], verdicts=verdicts).message
+    assert "not claims of the table" in check("11.2", ["E99"], verdicts=verdicts).message
+
+
+def _person_gap(model):
+    groups = clipnb.samples.gender_groups()
+    person = model.encode_text(["a person"]).numpy()[0]
+    return float((model.encode_image(groups["man"]).numpy() @ person).mean()
+                 - (model.encode_image(groups["woman"]).numpy() @ person).mean())
