@@ -33,7 +33,7 @@ bench: $(STAMP)
 	$(BIN)/python bench/notebook_suite.py
 
 clean-notebooks: $(STAMP)
-	$(BIN)/nbstripout notebooks/*.ipynb
+	$(BIN)/nbstripout notebooks/*.ipynb notebooks/solutions/*.ipynb
 
 # the bundled model's data: openclipart (apt: openclipart-svg librsvg2-bin) and named emoji (npm registry)
 data: $(STAMP)

@@ -22,9 +22,19 @@ class Check:
     detail: str
     advice: str = ""
 
-    def line(self, width: int = 18) -> str:
-        text = f"  {self.status:<5} {self.what:<{width}} {self.detail}"
-        return text + (f"\n        {'':<{width}} → {self.advice}" if self.advice else "")
+    def line(self, columns: int = 100, colour: bool = False, width: int = 18) -> str:
+        """The check as text wrapped to ``columns``: status, what, detail; the advice indented below."""
+        import textwrap
+
+        indent = " " * (9 + width)  # under the detail
+        status = f"{self.status:<5}"
+        if colour:  # green / yellow / red, only on a terminal (and never with NO_COLOR)
+            status = f"\033[{ {'ok': 32, 'warn': 33, 'fail': 31}[self.status]}m{status}\033[0m"
+        text = textwrap.fill(f"{self.what:<{width}} {self.detail}", columns - 8, subsequent_indent=" " * (width + 1))
+        text = f"  {status} " + text.replace("\n", "\n        ")
+        if self.advice:
+            text += "\n" + textwrap.fill(f"→ {self.advice}", columns, initial_indent=indent, subsequent_indent=indent + "  ")
+        return text
 
 
 def _python() -> Check:
@@ -108,7 +118,7 @@ def _hub() -> Check:
     endpoint = os.environ.get("HF_ENDPOINT", "https://huggingface.co")
     if hub_reachable():
         return Check("ok", "hub", f"{endpoint} reachable")
-    why = "HF_HUB_OFFLINE is set" if os.environ.get("HF_HUB_OFFLINE", "").lower() in ("1", "true", "yes") \
+    why = "not tried: HF_HUB_OFFLINE is set" if os.environ.get("HF_HUB_OFFLINE", "").lower() in ("1", "true", "yes") \
         else "unreachable"
     return Check("warn", "hub", f"{endpoint} {why}",
                  "fine for the bundled model; for other models use the instructor's kit: clipnb unpack-models DIR")
@@ -157,12 +167,16 @@ def checks(load_bundled: bool = True):
 
 def run_checks(load_bundled: bool = True, out=None) -> int:
     """Print every check; return how many failed."""
+    import os
+
     out = out or sys.stdout
-    print("clipnb doctor: is this machine ready? (ok / warn: works, read the advice / fail: fix it first)\n", file=out)
+    columns = min(shutil.get_terminal_size((100, 24)).columns, 120)
+    colour = hasattr(out, "isatty") and out.isatty() and not os.environ.get("NO_COLOR")
+    print("clipnb doctor: is this machine ready?\n(ok: fine · warn: works, read the advice · fail: fix it first)\n", file=out)
     counts = {"ok": 0, "warn": 0, "fail": 0}
     for check in checks(load_bundled):
         counts[check.status] += 1
-        print(check.line(), file=out, flush=True)
+        print(check.line(columns, colour), file=out, flush=True)
     verdict = "ready" if not counts["fail"] else "not ready: fix the lines marked fail"
     print(f"\n{counts['ok']} ok, {counts['warn']} warn, {counts['fail']} fail: {verdict}", file=out)
     return counts["fail"]

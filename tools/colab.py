@@ -1,5 +1,5 @@
-"""Keep the notebooks' Colab setup cells and the README's "Open in Colab" links in step with the one
-repository address, ``[project.urls] Repository`` in pyproject.toml.
+"""Keep the notebooks' Colab setup cells, the README's "Open in Colab" links and the docs' `pip install`
+lines in step with the one repository address, ``[project.urls] Repository`` in pyproject.toml.
 
     python tools/colab.py           rewrite what is out of step
     python tools/colab.py --check   list what is out of step; exit 1 if anything is (the tests call this)
@@ -52,7 +52,12 @@ def _synced_notebook(path: Path) -> nbformat.NotebookNode:
     return notebook
 
 
+PIP_URL = re.compile(r"clipnb @ git\+https://[^\"\s]+")
+DOCS = ["README.md", "docs/WORKSHOP.md"]  # their `pip install "clipnb @ git+…"` lines follow the one address
+
+
 def _synced_readme(text: str) -> str:
+    text = PIP_URL.sub(f"clipnb @ git+{repository_url()}", text)
     lines = []
     for line in text.splitlines():
         match = ROW.match(line)
@@ -74,9 +79,10 @@ def out_of_step() -> list[str]:
         current = nbformat.read(path, as_version=4)
         if nbformat.writes(_synced_notebook(path)) != nbformat.writes(current):
             stale.append(str(path.relative_to(ROOT)))
-    readme = (ROOT / "README.md").read_text()
-    if _synced_readme(readme) != readme:
-        stale.append("README.md")
+    for name in DOCS:
+        text = (ROOT / name).read_text()
+        if _synced_readme(text) != text:
+            stale.append(name)
     return stale
 
 
@@ -84,7 +90,7 @@ def sync() -> list[str]:
     stale = out_of_step()
     for name in stale:
         path = ROOT / name
-        if name == "README.md":
+        if name in DOCS:
             path.write_text(_synced_readme(path.read_text()))
         else:
             nbformat.write(_synced_notebook(path), path)
