@@ -20,6 +20,7 @@ import sys
 from pathlib import Path
 
 from clipnb.cache import NOTEBOOKS_DIR
+from clipnb.errors import ClipnbError
 
 DEFAULT_FOLDER = "clipnb-notebooks"
 
@@ -88,9 +89,11 @@ def _doctor(args) -> int:
 def _fetch(args) -> int:
     from clipnb.kit import fetch
 
+    from clipnb.models import hf_cache_dir
+
     for path, digest in fetch(args.spec):
         print(f"{digest}  {path}")
-    print(f"cached in {path.parents[2]}. To carry it to machines without internet: clipnb pack-models DIR {args.spec}")
+    print(f"cached in {hf_cache_dir()}. To carry it to machines without internet: clipnb pack-models DIR {args.spec}")
     return 0
 
 
@@ -172,8 +175,8 @@ def main(argv: list[str] | None = None) -> int:
         if extra:
             parser().error(f"'--' only passes options to JupyterLab, in clipnb lab; {args.command} got {extra}")
         return args.handler(args)
-    except (OSError, ValueError, TypeError, RuntimeError, LookupError) as error:
-        # ClipnbError subclasses ValueError/RuntimeError/LookupError: each message says what to do
+    except (ClipnbError, OSError, ValueError, TypeError, RuntimeError, LookupError) as error:
+        # clipnb's errors and the OS's name what went wrong and what to do; anything else is a bug: traceback
         print(f"clipnb {args.command}: error: {error}", file=sys.stderr)
         return 1
 

@@ -5,6 +5,7 @@ to do. The command exits with status 1 when a check fails.
 """
 from __future__ import annotations
 
+import os
 import platform
 import shutil
 import sys
@@ -84,8 +85,6 @@ def _folder(what: str, path: Path) -> Check:
     while not existing.exists() and existing != existing.parent:
         existing = existing.parent
     free = shutil.disk_usage(existing).free / 1e9
-    import os
-
     if not os.access(existing, os.W_OK):
         return Check("fail", what, f"{path} cannot be written", f"set {'CLIPNB_CACHE' if what == 'clipnb cache' else 'HF_HOME'}"
                      " to a folder you can write to")
@@ -111,8 +110,6 @@ def _cached_models() -> Check:
 
 
 def _hub() -> Check:
-    import os
-
     from clipnb.models import hub_reachable
 
     endpoint = os.environ.get("HF_ENDPOINT", "https://huggingface.co")
@@ -167,8 +164,6 @@ def checks(load_bundled: bool = True):
 
 def run_checks(load_bundled: bool = True, out=None) -> int:
     """Print every check; return how many failed."""
-    import os
-
     out = out or sys.stdout
     columns = min(shutil.get_terminal_size((100, 24)).columns, 120)
     colour = hasattr(out, "isatty") and out.isatty() and not os.environ.get("NO_COLOR")

@@ -131,8 +131,8 @@ def pack(kit: Path, specs: list[str] | None = None, log=print) -> dict:
     Returns the manifest.
     """
     kit = Path(kit)
-    if specs is None or not specs:
-        specs = sorted({specs[0] for specs in cached_models().values()})
+    if not specs:
+        specs = sorted({loads_as[0] for loads_as in cached_models().values()})
         if not specs:
             raise ModelNotAvailableError(f"no open_clip model is in the Hugging Face cache ({hf_cache_dir()}) to pack: "
                                          "fetch one first, e.g. clipnb fetch-model MobileCLIP-S2:datacompdr")

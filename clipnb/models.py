@@ -215,9 +215,9 @@ _WEIGHT_FILES = ["open_clip_model.safetensors", "open_clip_pytorch_model.bin"]
 
 
 def _how_to_get(spec: str) -> str:
-    return (f"Run once on a machine with internet: python -c \"import clipnb; clipnb.load_model('{spec}')\" "
-            "(it lands in the Hugging Face cache, ~/.cache/huggingface, which you can copy over), "
-            "or use the offline model: clipnb.load_model('bundled') / CLIPNB_MODEL=bundled")
+    return (f"On a machine with internet run `clipnb fetch-model {spec}`; to carry it here, `clipnb pack-models DIR "
+            f"{spec}` there and `clipnb unpack-models DIR` here. Or use the offline model: "
+            "clipnb.load_model('bundled') / CLIPNB_MODEL=bundled")
 
 
 def _resolve_pretrained(name: str, tag: str) -> tuple[str, dict]:
