@@ -61,6 +61,11 @@ def _notebooks(args) -> int:
 
 
 def _lab(args, extra: list[str]) -> int:
+    import importlib.util
+
+    if importlib.util.find_spec("jupyterlab") is None:
+        raise ModuleNotFoundError("JupyterLab is not installed in this environment: pip install \"clipnb[lab]\" "
+                                  "(or pip install jupyterlab); or open the copied notebooks in VS Code or Colab")
     folder = Path(args.dir).expanduser()
     copy_notebooks(folder, force=False)
     command = [sys.executable, "-m", "jupyterlab", f"--notebook-dir={folder}"]
@@ -175,7 +180,7 @@ def main(argv: list[str] | None = None) -> int:
         if extra:
             parser().error(f"'--' only passes options to JupyterLab, in clipnb lab; {args.command} got {extra}")
         return args.handler(args)
-    except (ClipnbError, OSError, ValueError, TypeError, RuntimeError, LookupError) as error:
+    except (ClipnbError, ImportError, OSError, ValueError, TypeError, RuntimeError, LookupError) as error:
         # clipnb's errors and the OS's name what went wrong and what to do; anything else is a bug: traceback
         print(f"clipnb {args.command}: error: {error}", file=sys.stderr)
         return 1

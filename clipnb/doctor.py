@@ -149,7 +149,8 @@ def checks(load_bundled: bool = True):
     yield _clipnb()
     yield _package("torch", "torch", "pip install torch (see pytorch.org for your platform)")
     yield _package("open_clip", "open_clip", "pip install open_clip_torch")
-    yield _package("jupyterlab", "jupyterlab", "pip install jupyterlab")
+    lab = _package("jupyterlab", "jupyterlab", 'for clipnb lab: pip install "clipnb[lab]" (Colab and VS Code need none)')
+    yield lab if lab.status == "ok" else Check("warn", lab.what, lab.detail, lab.advice)  # optional, not a failure
     yield _device()
     from clipnb.cache import cache_dir
     from clipnb.models import hf_cache_dir

@@ -194,6 +194,15 @@ def test_pretrained_tags_map_to_their_hub_repository():
     assert _spec_repos("ViT-B-16-SigLIP:webli") == ["timm/ViT-B-16-SigLIP"]  # its tokenizer lives in the same one
 
 
+def test_lab_without_jupyterlab_says_how_to_get_it(tmp_path, monkeypatch, capsys):
+    import importlib.util
+
+    real = importlib.util.find_spec
+    monkeypatch.setattr(importlib.util, "find_spec", lambda name, *a: None if name == "jupyterlab" else real(name, *a))
+    code, out, err = _run(capsys, "lab", str(tmp_path / "w"))
+    assert code == 1 and 'pip install "clipnb[lab]"' in err and out == ""
+
+
 def _free_port():
     with socket.socket() as s:
         s.bind(("127.0.0.1", 0))

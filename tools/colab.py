@@ -52,12 +52,12 @@ def _synced_notebook(path: Path) -> nbformat.NotebookNode:
     return notebook
 
 
-PIP_URL = re.compile(r"clipnb @ git\+https://[^\"\s]+")
+PIP_URL = re.compile(r"(clipnb(?:\[lab\])? @ git\+)https://[^\"\s]+")
 DOCS = ["README.md", "docs/WORKSHOP.md"]  # their `pip install "clipnb @ git+…"` lines follow the one address
 
 
 def _synced_readme(text: str) -> str:
-    text = PIP_URL.sub(f"clipnb @ git+{repository_url()}", text)
+    text = PIP_URL.sub(lambda m: m.group(1) + repository_url(), text)
     lines = []
     for line in text.splitlines():
         match = ROW.match(line)
