@@ -58,3 +58,14 @@ def index_dir() -> Path:
 def build_dir(name: str) -> Path:
     """A data build (``openclipart``, ``emoji``) or downloaded ``datasets``."""
     return cache_dir() / name
+
+
+def file_sha256(path) -> str:
+    """The SHA-256 of a file's bytes, read in 1 MB blocks: the fingerprint caches and model kits are keyed by."""
+    import hashlib
+
+    digest = hashlib.sha256()
+    with open(path, "rb") as f:
+        for block in iter(lambda: f.read(1 << 20), b""):
+            digest.update(block)
+    return digest.hexdigest()

@@ -23,19 +23,11 @@ from pathlib import Path
 
 import numpy as np
 
-from clipnb.cache import corpora_dir, index_dir
+from clipnb.cache import corpora_dir, file_sha256, index_dir
 from clipnb.errors import CacheError, EmptyCorpusError
 
 CACHE_FORMAT = 1
 CAPTIONS_FILE = "captions.csv"
-
-
-def _sha256(path: Path) -> str:
-    digest = hashlib.sha256()
-    with open(path, "rb") as f:
-        for block in iter(lambda: f.read(1 << 20), b""):
-            digest.update(block)
-    return digest.hexdigest()
 
 
 def scan_folder(folder: Path):
@@ -146,7 +138,7 @@ class ImageCorpus:
             if cached_meta is not None else [""] * len(files)
         by_hash = dict(zip(cached_meta["sha256"], range(len(cached_meta)))) if cached_meta is not None else {}
         for i in np.flatnonzero(reuse_index < 0):  # new or changed: the content decides
-            hashes[i] = _sha256(folder / files["image_path"].iloc[i])
+            hashes[i] = file_sha256(folder / files["image_path"].iloc[i])
             reuse_index[i] = by_hash.get(hashes[i], -1)
         files["sha256"] = hashes
 

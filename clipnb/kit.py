@@ -14,12 +14,12 @@ A kit is a folder::
 """
 from __future__ import annotations
 
-import hashlib
 import json
 import os
 import shutil
 from pathlib import Path
 
+from clipnb.cache import file_sha256
 from clipnb.errors import ClipnbError, ModelNotAvailableError, UnknownModelError
 from clipnb.models import BUNDLED_MODELS, hf_cache_dir
 
@@ -29,14 +29,6 @@ FORMAT = 1
 
 class KitError(ClipnbError, ValueError):
     """A kit folder that is missing, incomplete or corrupt."""
-
-
-def sha256(path: Path) -> str:
-    digest = hashlib.sha256()
-    with open(path, "rb") as f:
-        for block in iter(lambda: f.read(1 << 20), b""):
-            digest.update(block)
-    return digest.hexdigest()
 
 
 def _repo_folder(repo_id: str) -> str:
@@ -120,7 +112,7 @@ def fetch(spec: str, log=print) -> list[tuple[Path, str]]:
     for repo_id in repos:
         cached = _snapshot(repo_id)
         if cached:
-            files += [(p, sha256(p)) for p in sorted(cached[1].rglob("*")) if p.is_file()]
+            files += [(p, file_sha256(p)) for p in sorted(cached[1].rglob("*")) if p.is_file()]
     return files
 
 
@@ -159,7 +151,7 @@ def pack(kit: Path, specs: list[str] | None = None, log=print) -> dict:
             log(f"packing {repo_id}/{path} ({source.stat().st_size / 1e6:.1f} MB)")
             shutil.copyfile(source, target)
             manifest["files"].append({"repo": repo_id, "commit": commit, "path": path, "size": target.stat().st_size,
-                                      "sha256": sha256(target), "blob": Path(os.path.realpath(source)).name})
+                                      "sha256": file_sha256(target), "blob": Path(os.path.realpath(source)).name})
             known.add((repo_id, commit, path))
     _write_json(kit / MANIFEST, manifest)
     return manifest
@@ -186,7 +178,7 @@ def verify(kit: Path) -> dict:
         path = kit / _repo_folder(entry["repo"]) / entry["commit"] / entry["path"]
         if not path.is_file():
             bad.append(f"{path}: missing")
-        elif path.stat().st_size != entry["size"] or sha256(path) != entry["sha256"]:
+        elif path.stat().st_size != entry["size"] or file_sha256(path) != entry["sha256"]:
             bad.append(f"{path}: checksum differs from the manifest (a broken copy?)")
     if bad:
         raise KitError(f"{len(bad)} file(s) of the kit in {kit} are bad, so nothing was installed:\n  "
@@ -202,7 +194,7 @@ def unpack(kit: Path, log=print) -> list[str]:
     for entry in manifest["files"]:
         root = cache / _repo_folder(entry["repo"])
         blob = root / "blobs" / entry["blob"]
-        if not (blob.is_file() and blob.stat().st_size == entry["size"] and sha256(blob) == entry["sha256"]):
+        if not (blob.is_file() and blob.stat().st_size == entry["size"] and file_sha256(blob) == entry["sha256"]):
             blob.parent.mkdir(parents=True, exist_ok=True)
             partial = blob.with_name(blob.name + ".incomplete")
             shutil.copyfile(kit / _repo_folder(entry["repo"]) / entry["commit"] / entry["path"], partial)

@@ -200,8 +200,8 @@ def test_a_touched_unchanged_file_is_hashed_once_not_on_every_reopen(model, imag
     target = image_folder / "cat.jpg"
     os.utime(target, ns=(target.stat().st_atime_ns, target.stat().st_mtime_ns + 10**9))  # touched, same bytes
     hashed = []
-    original = corpus_module._sha256
-    monkeypatch.setattr(corpus_module, "_sha256", lambda p: hashed.append(p) or original(p))
+    original = corpus_module.file_sha256
+    monkeypatch.setattr(corpus_module, "file_sha256", lambda p: hashed.append(p) or original(p))
     clipnb.ImageCorpus.from_folder(image_folder, model, cache=cache)
     assert hashed == [target]
     clipnb.ImageCorpus.from_folder(image_folder, model, cache=cache)
