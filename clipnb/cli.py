@@ -13,22 +13,26 @@ Errors go to stderr.
 from __future__ import annotations
 
 import argparse
-import filecmp
+import json
 import os
 import shutil
 import sys
 from pathlib import Path
 
-from clipnb.cache import NOTEBOOKS_DIR
+from clipnb.cache import NOTEBOOKS_DIR, file_sha256
 from clipnb.errors import ClipnbError
 
 DEFAULT_FOLDER = "clipnb-notebooks"
 
 
+COPIED = ".clipnb-copied.json"  # in the learner's folder: the SHA-256 of each notebook as clipnb last wrote it
+
+
 def copy_notebooks(folder: Path, force: bool = False, log=print) -> tuple[list[str], list[str]]:
     """Copy the notebooks (and their solutions) into ``folder``. Returns (copied, kept).
 
-    A notebook already there and different from ours is a learner's work: it is kept unless ``force``.
+    A notebook that differs from what clipnb last wrote there is a learner's work: it is kept unless
+    ``force``. One that is unchanged since clipnb wrote it is brought up to date (a newer clipnb).
     """
     folder = Path(folder).expanduser()
     if folder.exists() and not folder.is_dir():
@@ -36,18 +40,27 @@ def copy_notebooks(folder: Path, force: bool = False, log=print) -> tuple[list[s
     sources = sorted(NOTEBOOKS_DIR.glob("*.ipynb")) + sorted(NOTEBOOKS_DIR.glob("solutions/*.ipynb"))
     if not sources:
         raise FileNotFoundError(f"no notebooks in {NOTEBOOKS_DIR}: this clipnb install is incomplete; reinstall it")
+    try:
+        written = json.loads((folder / COPIED).read_text())
+    except (OSError, ValueError):
+        written = {}  # no record (or an unreadable one): only identical files count as ours
     copied, kept = [], []
     for source in sources:
         name = source.relative_to(NOTEBOOKS_DIR).as_posix()
         target = folder / name
-        if target.exists() and filecmp.cmp(source, target, shallow=False):
-            continue
-        if target.exists() and not force:
-            kept.append(name)
-            continue
+        if target.exists():
+            current = file_sha256(target)
+            if current == file_sha256(source):
+                written[name] = current
+                continue
+            if current != written.get(name) and not force:
+                kept.append(name)
+                continue
         target.parent.mkdir(parents=True, exist_ok=True)
         shutil.copyfile(source, target)
+        written[name] = file_sha256(target)
         copied.append(name)
+    (folder / COPIED).write_text(json.dumps(written, indent=1, sort_keys=True) + "\n")
     log(f"{len(copied)} notebook(s) copied to {folder}" + (f": {', '.join(copied)}" if len(copied) <= 3 else ""))
     if kept:
         log(f"kept {len(kept)} notebook(s) you changed: {', '.join(kept)} (clipnb notebooks {folder} --force "

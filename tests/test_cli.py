@@ -40,6 +40,21 @@ def test_notebooks_are_copied_and_a_learners_edits_are_kept(tmp_path, capsys):
     assert "1 notebook(s) copied" in out
 
 
+def test_a_notebook_left_as_copied_is_updated_by_a_newer_clipnb(tmp_path, capsys):
+    work = tmp_path / "w"
+    assert _run(capsys, "notebooks", str(work))[0] == 0
+    name = sorted(p.name for p in NOTEBOOKS_DIR.glob("*.ipynb"))[5]
+    # as if an older clipnb had copied another version and the learner never touched it
+    old = (NOTEBOOKS_DIR / name).read_text().replace("clipnb", "clipnb-0.0", 1)
+    (work / name).write_text(old)
+    record = json.loads((work / ".clipnb-copied.json").read_text())
+    record[name] = hashlib.sha256(old.encode()).hexdigest()
+    (work / ".clipnb-copied.json").write_text(json.dumps(record))
+    code, out, _ = _run(capsys, "notebooks", str(work))
+    assert code == 0 and f"1 notebook(s) copied to {work}: {name}" in out and "kept" not in out
+    assert (work / name).read_bytes() == (NOTEBOOKS_DIR / name).read_bytes()
+
+
 def test_bad_inputs_exit_nonzero_with_the_reason_on_stderr(tmp_path, capsys):
     (tmp_path / "file").write_text("x")
     code, out, err = _run(capsys, "notebooks", str(tmp_path / "file"))
