@@ -123,6 +123,8 @@ def pack(kit: Path, specs: list[str] | None = None, log=print) -> dict:
     Returns the manifest.
     """
     kit = Path(kit)
+    if kit.exists() and not kit.is_dir():
+        raise KitError(f"{kit} is a file: give a folder for the kit (it is created if missing)")
     if not specs:
         specs = sorted({loads_as[0] for loads_as in cached_models().values()})
         if not specs:

@@ -61,6 +61,8 @@ def test_bad_inputs_exit_nonzero_with_the_reason_on_stderr(tmp_path, capsys):
     assert code == 1 and out == "" and "is a file, not a folder" in err
     code, _, err = _run(capsys, "unpack-models", str(tmp_path))
     assert code == 1 and "not a model kit" in err and "pack-models" in err
+    code, _, err = _run(capsys, "pack-models", str(tmp_path / "file"))
+    assert code == 1 and "is a file: give a folder for the kit" in err
     code, _, err = _run(capsys, "fetch-model", "bundled")
     assert code == 1 and "ships inside clipnb" in err
     code, _, err = _run(capsys, "fetch-model", "local-dir:/x")
