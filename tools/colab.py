@@ -16,7 +16,7 @@ import nbformat
 ROOT = Path(__file__).resolve().parent.parent
 TAG = "colab-setup"
 SETUP = '''\
-# Setup. On Google Colab this installs clipnb (1-2 minutes, once per session); anywhere else it does nothing.
+# Colab only: installs clipnb (1-2 minutes, once per session). Elsewhere it does nothing.
 import sys
 if "google.colab" in sys.modules:
     %pip install -q "clipnb @ git+{url}"'''
