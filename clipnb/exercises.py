@@ -265,7 +265,8 @@ def _person_gap(answer, model):
     means = _group_means(model, ["a person"])
     expected = float(means["man"][0] - means["woman"][0])
     if _close(value, expected, 1e-3):
-        return _right(f"gap = {expected:+.4f}: 'a person' leans towards the {'men' if expected > 0 else 'women'}")
+        return _right(f"gap = {expected:+.4f} (men minus women); whether a gap this size is more than chance is "
+                      "what the permutation test in the notebook answers")
     if _close(value, -expected, 1e-3):
         raise NotYet("the sign is flipped: the exercise asks for men minus women")
     raise NotYet("average the cosines of all man images with 'a person', the same for women, and subtract")
@@ -278,8 +279,7 @@ def _leaning(answer, model):
     means = _group_means(model, prompts)
     lean = means["woman"] - means["man"]
     if choice == prompts[int(lean.argmax())]:
-        return _right(f"{choice!r} leans furthest to the women ({lean.max():+.4f}); whether that is more than "
-                      "chance is what the permutation test in the notebook answers")
+        return _right(f"{choice!r} leans furthest to the women ({lean.max():+.4f}, women minus men)")
     raise NotYet("compute women-minus-men for each prompt and take the largest")
 
 
