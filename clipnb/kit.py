@@ -46,7 +46,7 @@ def _spec_repos(spec: str) -> list[str]:
         cached = _snapshot(repos[0])
         if cached and (cached[1] / "open_clip_config.json").exists():
             config = json.loads((cached[1] / "open_clip_config.json").read_text()).get("model_cfg", {})
-    elif spec.count(":") == 1 and not spec.startswith("local-dir:"):
+    elif spec.count(":") == 1 and not spec.startswith("local-dir:") and not _is_file_spec(spec):
         name, tag = spec.split(":")
         cfg = open_clip.get_pretrained_cfg(name, tag) if name in open_clip.list_models() else {}
         if not cfg.get("hf_hub"):
@@ -60,6 +60,11 @@ def _spec_repos(spec: str) -> list[str]:
                        "A local-dir or a weights file is already a folder you can copy as it is")
     tokenizer = ((config or {}).get("text_cfg") or {}).get("hf_tokenizer_name")
     return repos + ([tokenizer] if tokenizer and tokenizer not in repos else [])
+
+
+def _is_file_spec(spec: str) -> bool:
+    weights = spec.split(":", 1)[1]
+    return "/" in weights or os.sep in weights or weights.endswith((".safetensors", ".bin", ".pt", ".pth"))
 
 
 def _snapshot(repo_id: str, cache: Path | None = None) -> tuple[str, Path] | None:

@@ -65,8 +65,9 @@ def test_bad_inputs_exit_nonzero_with_the_reason_on_stderr(tmp_path, capsys):
     assert code == 1 and "is a file: give a folder for the kit" in err
     code, _, err = _run(capsys, "fetch-model", "bundled")
     assert code == 1 and "ships inside clipnb" in err
-    code, _, err = _run(capsys, "fetch-model", "local-dir:/x")
-    assert code == 1 and "copy as it is" in err
+    for spec in ["local-dir:/x", "ViT-B-32:/weights/mine.safetensors", "ViT-B-32:mine.pt"]:
+        code, _, err = _run(capsys, "fetch-model", spec)
+        assert code == 1 and "copy as it is" in err, err
     with pytest.raises(SystemExit) as exit_info:
         main([])
     assert exit_info.value.code == 2 and "COMMAND" in capsys.readouterr().err
