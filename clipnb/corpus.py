@@ -238,8 +238,11 @@ class ImageCorpus:
         """
         import pandas as pd
 
+        from clipnb.query import to_query
+
         if not isinstance(k, (int, np.integer)) or isinstance(k, bool) or k < 1:
             raise ValueError(f"k must be a positive whole number, not {k!r}")
+        query = to_query(query)  # parsed once, here; every step below reuses it
         left_out = self._query_image_rows(query) if exclude_query_images else []
         if self.uses_index():
             from clipnb import ann
@@ -257,14 +260,8 @@ class ImageCorpus:
         return results
 
     def _query_image_rows(self, query) -> list[int]:
-        """Rows of this corpus that are image terms of the query (matched by resolved path)."""
-        from clipnb.query import to_query
-
-        try:
-            terms = to_query(query).terms
-        except (TypeError, ValueError):
-            return []  # search itself will raise the clear error
-        wanted = [os.path.abspath(Path(t.value).expanduser()) for t in terms
+        """Rows of this corpus that are image terms of the query (a parsed Query; matched by resolved path)."""
+        wanted = [os.path.abspath(Path(t.value).expanduser()) for t in query.terms
                   if t.kind == "image" and isinstance(t.value, (str, os.PathLike))]
         if not wanted:
             return []

@@ -206,3 +206,15 @@ def test_a_touched_unchanged_file_is_hashed_once_not_on_every_reopen(model, imag
     assert hashed == [target]
     clipnb.ImageCorpus.from_folder(image_folder, model, cache=cache)
     assert hashed == [target]  # the second reopen trusts the recorded size and mtime
+
+
+def test_a_search_parses_its_query_once(model, image_folder, cache, monkeypatch):
+    import clipnb.query
+
+    corpus = clipnb.ImageCorpus.from_folder(image_folder, model, cache=cache, progress=False)
+    calls = []
+    real = clipnb.query.parse
+    monkeypatch.setattr(clipnb.query, "parse", lambda source: calls.append(source) or real(source))
+    results = corpus.search(f'img:{image_folder / "cat.jpg"} - 0.3 * "winter"', k=2)
+    assert len(calls) == 1 and len(results) == 2
+    assert results.attrs["left_out"] == [str(image_folder / "cat.jpg")]
