@@ -57,7 +57,7 @@ def exercise(key):
 
 
 def check(key: str, answer, **context) -> Feedback:
-    """Check ``answer`` to exercise ``key`` ("03.1"); ``context`` passes what the check needs (model, corpus)."""
+    """Check ``answer`` to exercise ``key`` ("03.1"); ``context`` passes what the check needs (``model=``, ``verdicts=``)."""
     if key not in _EXERCISES:
         return Feedback(False, f"there is no exercise {key!r}; the exercises are {', '.join(sorted(_EXERCISES))}")
     if answer is ... or answer is None:
@@ -69,12 +69,15 @@ def check(key: str, answer, **context) -> Feedback:
         return Feedback(False, f"this check needs {', '.join(f'{m}={m}' for m in missing)}: "
                         f"check({key!r}, answer, {', '.join(f'{m}={m}' for m in missing)})")
     try:
-        return checker(answer, **{name: context[name] for name in wanted})
+        feedback = checker(answer, **{name: context[name] for name in wanted})
     except NotYet as hint:
-        return Feedback(False, str(hint))
+        feedback = Feedback(False, str(hint))
     except Exception as error:  # noqa: BLE001 -- a learner's answer must never crash the notebook
         return Feedback(False, f"this answer could not be checked ({type(error).__name__}: {error}); "
                         "look at what the exercise asks for: a number, a word or a vector?")
+    if "model" in wanted:  # the numbers came from this model: say which
+        feedback.message += f" [model: {context['model'].name}]"
+    return feedback
 
 
 # -- helpers: turn an answer into the kind of thing asked for, or say why not ------------------
@@ -156,7 +159,7 @@ def _angle(answer, model):
     a, b = model.encode_text(["a cat", "a dog"]).numpy()
     expected = float(np.degrees(np.arccos(np.clip(a @ b, -1, 1))))
     if _close(value, expected, 0.05):
-        return _right(f"{expected:.1f}° apart: close, for words that mean different animals")
+        return _right(f"{expected:.1f}° apart (unrelated directions would be 90° apart)")
     if _close(value, np.radians(expected), 0.001):
         raise NotYet("that looks like radians; the exercise asks for degrees (np.degrees)")
     if _close(value, float(a @ b), 0.001):
@@ -174,7 +177,7 @@ def _nearer(answer, model):
     if choice == expected:
         return _right(f"cosine to the text {to_text:.3f}, to the dog emoji {to_dog:.3f}"
                       + (": images sit nearer images than texts — the modality gap" if to_dog > to_text else ""))
-    raise NotYet("compute both cosines before you guess: the answer surprises most people")
+    raise NotYet("compute both cosines before you answer")
 
 
 # -- 02 how CLIP is trained -------------------------------------------------------------------
@@ -240,12 +243,12 @@ def _template(answer, model):
 
     if not isinstance(answer, str) or answer.count("{}") != 1:
         raise NotYet("write a template with exactly one {} where the label goes, e.g. 'a picture of {}'")
-    image = [_sample("animals", "cat.png")]
-    plain = float(probabilities(model, image, ANIMALS).iloc[0, 1])
-    templated = float(probabilities(model, image, [answer.format(x) for x in ANIMALS]).iloc[0, 1])
+    image, right = [_sample("animals", "dog-face.png")], ANIMALS.index("a dog")
+    plain = float(probabilities(model, image, ANIMALS).iloc[0, right])
+    templated = float(probabilities(model, image, [answer.format(x) for x in ANIMALS]).iloc[0, right])
     if templated > plain:
-        return _right(f"P('a cat') rises from {plain:.3f} to {templated:.3f} with {answer!r}")
-    raise NotYet(f"with {answer!r} P('a cat') is {templated:.3f}, not above the plain {plain:.3f}; "
+        return _right(f"P('a dog') rises from {plain:.3f} to {templated:.3f} with {answer!r}")
+    raise NotYet(f"with {answer!r} P('a dog') is {templated:.3f}, not above the plain {plain:.3f}; "
                  "think of how the training captions described drawings")
 
 
@@ -386,14 +389,16 @@ def _same_file(value, path) -> bool:
 # -- 08 binary opposition ----------------------------------------------------------------------
 
 def _faces_delta(model):
+    """The face emoji, their image features, and delta = cos(happy) − cos(sad) for each."""
     faces = sorted(_sample("faces").glob("*.png"))
-    scores = _cosines(model, faces, ["a happy face", "a sad face"])
-    return faces, scores[:, 0] - scores[:, 1]
+    image_features = model.encode_image(faces).numpy()
+    scores = image_features @ model.encode_text(["a happy face", "a sad face"]).numpy().T
+    return faces, image_features, scores[:, 0] - scores[:, 1]
 
 
 @exercise("08.1")
 def _happiest(answer, model):
-    faces, delta = _faces_delta(model)
+    faces, _, delta = _faces_delta(model)
     names = [p.stem for p in faces]
     name = str(answer).strip()
     name = name.rsplit("/", 1)[-1].removesuffix(".png")
@@ -408,9 +413,9 @@ def _happiest(answer, model):
 def _axis_order(answer, model):
     if not isinstance(answer, (bool, np.bool_)):
         raise NotYet(f"answer True or False (a Python bool), not {answer!r}")
-    faces, delta = _faces_delta(model)
-    a, b = model.encode_text(["a happy face", "a sad face"]).numpy()
-    axis = model.encode_image(faces).numpy() @ unit(a - b)
+    faces, image_features, delta = _faces_delta(model)
+    a, b = model.encode_text(["a happy face", "a sad face"]).numpy()  # memoised: no second encode
+    axis = image_features @ unit(a - b)
     same = bool((np.argsort(-delta, kind="stable") == np.argsort(-axis, kind="stable")).all())
     if bool(answer) == same:
         return _right("delta = x·a − x·b = x·(a − b), and the axis score is that divided by |a − b|, the same "
@@ -482,7 +487,7 @@ def _clipart_e3(answer):
         raise NotYet(f"answer True (it holds) or False, not {answer!r}")
     result = claims.cat_beats_dog_and_monkey(load_model("bundled:clipart", device="cpu"), cat_images())
     if bool(answer) == (result.status == claims.HOLDS):
-        return _right(str(result))
+        return _right(f"on bundled:clipart, {result}")
     raise NotYet("run claims.cat_beats_dog_and_monkey on that model and read its status")
 
 
