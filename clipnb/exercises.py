@@ -72,6 +72,8 @@ def check(key: str, answer, **context) -> Feedback:
         feedback = checker(answer, **{name: context[name] for name in wanted})
     except NotYet as hint:
         feedback = Feedback(False, str(hint))
+    except (FileNotFoundError, ValueError) as error:  # a query or path that says what is wrong with it
+        return Feedback(False, f"this answer could not be used: {error}")
     except Exception as error:  # noqa: BLE001 -- a learner's answer must never crash the notebook
         return Feedback(False, f"this answer could not be checked ({type(error).__name__}: {error}); "
                         "look at what the exercise asks for: a number, a word or a vector?")

@@ -327,6 +327,8 @@ def to_query(query) -> Query:
     if isinstance(query, str):
         if not query.strip():
             raise ValueError("the query is an empty string: type some words, e.g. 'a cat'")
+        if query.strip().startswith(("img:", "image:")):  # an image term in the query syntax, alone or not
+            return parse(query)
         if is_image_path(query.strip()) and " " not in query.strip():
             path = Path(query.strip()).expanduser()
             raise FileNotFoundError(f"no image file {path} (looked in {path.resolve().parent}, relative to the "

@@ -132,3 +132,38 @@ def test_bundled_is_suggested_for_a_typo():
 
     with pytest.raises(UnknownModelError, match="'bundled'"):
         clipnb.load_model("bundeled")
+
+
+def test_every_documented_image_term_works_alone_and_combined(model, tmp_path, monkeypatch):
+    """img:PATH alone (absolute, relative, in the samples folder, quoted with spaces) and with a second term:
+    each searches with that image's vector, never a FileNotFoundError for the 'img:' prefix itself."""
+    import shutil
+
+    import clipnb
+
+    corpus = clipnb.sample_corpus(model, progress=False)
+    bear = clipnb.samples_dir() / "emoji" / "animals" / "bear.png"
+    spaced = tmp_path / "my photos" / "a bear.png"
+    spaced.parent.mkdir()
+    shutil.copy(bear, spaced)
+    monkeypatch.chdir(tmp_path)
+    shutil.copy(bear, tmp_path / "bear.png")
+    bear_vector = model.encode_image([bear])[0].numpy()
+    forms = {f"img:{bear}": bear, "img:bear.png": tmp_path / "bear.png", f'img:"{spaced}"': spaced,
+             f"image:{bear}": bear}
+    for source, path in forms.items():
+        alone = corpus.search(source, k=3, exclude_query_images=False)
+        expected = np.sort(corpus.image_features @ bear_vector)[::-1][:3]
+        assert np.allclose(alone["score"], expected, atol=1e-4), source
+        combined = corpus.search(f"{source} - 0.1*a dog", k=3)
+        assert len(combined) == 3 and str(bear) not in list(combined["path"]), source
+    with pytest.raises(FileNotFoundError, match="no such file"):
+        corpus.search("img:nobear.png")
+
+
+def test_exercise_feedback_passes_on_what_is_wrong_with_a_query(model, tmp_path, monkeypatch):
+    from clipnb.exercises import check
+
+    monkeypatch.chdir(tmp_path)
+    feedback = check("07.2", "img:missing-cat.png - a cat + a dog", model=model)
+    assert not feedback.ok and "no such file" in feedback.message and "a number, a word" not in feedback.message
