@@ -90,12 +90,32 @@ def _lab(args, extra: list[str]) -> int:
 
 
 def _run(command: list[str]) -> int:
+    """Run JupyterLab so that stopping `clipnb lab` stops it too.
+
+    POSIX: the process *becomes* JupyterLab (exec), so SIGTERM, SIGINT and SIGHUP reach the server
+    and nothing is left behind. Elsewhere (Windows has no exec): a child whose exit we wait for, with
+    the stop signals handed on.
+    """
+    import signal
     import subprocess
 
+    if os.name == "posix":
+        sys.stdout.flush()
+        sys.stderr.flush()
+        os.execv(command[0], command)
+    child = subprocess.Popen(command)
+
+    def forward(signum, _frame):
+        child.send_signal(signum)
+
+    for name in ("SIGTERM", "SIGINT", "SIGBREAK"):
+        if hasattr(signal, name):
+            signal.signal(getattr(signal, name), forward)
     try:
-        return subprocess.call(command)
+        return child.wait()
     except KeyboardInterrupt:
-        return 0
+        child.terminate()
+        return child.wait()
 
 
 def _doctor(args) -> int:

@@ -244,5 +244,9 @@ def test_lab_copies_the_notebooks_and_serves_them(tmp_path):
         assert listing is not None, "JupyterLab did not answer within 60 s"
         assert "00_start_here.ipynb" in {item["name"] for item in listing["content"]}
     finally:
-        process.terminate()
+        process.terminate()  # what an instructor's script or a process manager does
         process.wait(timeout=30)
+    # stopping `clipnb lab` stopped the server: nothing still answers on its port
+    time.sleep(1)
+    with pytest.raises(OSError):
+        urllib.request.urlopen(f"http://127.0.0.1:{port}/api/contents", timeout=2)
