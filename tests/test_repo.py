@@ -48,3 +48,24 @@ def test_pyproject_admits_the_torch_that_installs_here():
 
 def test_ci_calls_make_test():
     assert "make test" in (ROOT / ".ci" / "run").read_text()
+
+
+def _readme_row(name: str) -> str:
+    return next(line for line in (ROOT / "README.md").read_text().splitlines() if line.startswith(f"| [`{name}"))
+
+
+def test_the_readmes_notebook_table_states_what_the_notebooks_do():
+    """Every count the README's notebook table states is the one the notebooks compute with."""
+    import clipnb
+    from clipnb import samples
+
+    groups = samples.gender_groups()
+    row = _readme_row("04_embedded_bias")
+    men, women = map(int, re.search(r"(\d+) man and (\d+) woman", row).groups())
+    assert (men, women) == (len(groups["man"]), len(groups["woman"])), row
+    probability, loss = re.search(r"P ≈ ([\d.]+), loss ([\d.]+)", _readme_row("02_how_clip")).groups()
+    source = (ROOT / "notebooks" / "02_how_clip_is_trained.ipynb").read_text()
+    assert f"== {probability}" in source and f"== {float(loss):g}" in source
+    suite = re.search(r"the whole suite with the (\d+) solution notebooks", (ROOT / "README.md").read_text())
+    assert int(suite.group(1)) == len(SOLUTIONS)
+    assert clipnb.samples_dir().exists()
