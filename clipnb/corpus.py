@@ -18,6 +18,7 @@ import os
 import re
 import shutil
 import tempfile
+import time
 import warnings
 from pathlib import Path
 
@@ -83,7 +84,7 @@ class ImageCorpus:
         lazy = isinstance(image_features, ShardedEmbeddings) or (
             isinstance(image_features, np.memmap) and image_features.dtype == np.float32)
         self.image_features = image_features if lazy else np.ascontiguousarray(image_features, dtype=np.float32)
-        self.ann = ann  # None: use an ANN index from ANN_THRESHOLD images on; True/False: always/never
+        self.ann = ann  # None: exact, or an index built before for these embeddings; True: build one; False: exact
         self._index = None
         self._row_by_path = None  # path -> row, built on the first image query
         self.table = table.reset_index(drop=True)
@@ -195,21 +196,39 @@ class ImageCorpus:
     # -- searching ------------------------------------------------------------------------------
 
     def uses_index(self) -> bool:
-        from clipnb.ann import ANN_THRESHOLD
+        """Whether searches go through the HNSW index: asked for (``ann=True``), or built before for these
+        embeddings (``ann=None``, looked up once); ``ann=False`` is always exact."""
+        if self.ann is False:
+            return False
+        if self.ann is None and self._index is None:
+            from clipnb import ann
 
-        wanted = bool(self.ann) if self.ann is not None else len(self) >= ANN_THRESHOLD
-        return wanted and self.index() is not None
+            key = ann.fingerprint(self.image_features, self.model.identity)
+            index, report = ann.cached_index(self.image_features, index_dir(), key)
+            self._index = index if index is not None else False
+            if report is not None:
+                self.index_report = report
+        return self.index() is not None
 
-    def index(self):
+    def build_index(self, progress: bool = True):
+        """Build (or load) the HNSW index now and search through it from here on; returns it or None."""
+        self.ann = True
+        if self._index is False:
+            self._index = None
+        return self.index(progress)
+
+    def index(self, progress: bool = True):
         """The FAISS HNSW index over the embeddings, or None where its recall@10 stays under 0.95 at
         every efSearch tried (search is then exact). Kept in clipnb's cache, keyed to a fingerprint of
-        these embeddings and the model; ``self.index_report`` says how it was tuned."""
+        these embeddings and the model; ``self.index_report`` says how it was tuned. Builds it only when
+        the corpus was asked to (``ann=True`` or :meth:`build_index`)."""
         from clipnb import ann
 
-        if self._index is None:
+        if self._index is None and self.ann:
             key = ann.fingerprint(self.image_features, self.model.identity)
             try:
-                index, self.index_report = ann.tuned_index(self.image_features, index_dir(), key)
+                index, self.index_report = ann.tuned_index(self.image_features, index_dir(), key,
+                                                           progress=progress and len(self) >= 50_000)
             except OSError as e:
                 warnings.warn(f"could not keep the ANN index in {index_dir()} ({e}); it stays in memory",
                               stacklevel=2)
@@ -249,15 +268,35 @@ class ImageCorpus:
 
             top, top_scores = ann.search(self.index(), self.query_vector(query), k + len(left_out))
         else:
+            started = time.perf_counter()
             scores = self.scores(query)
             top = top_k(scores, k + len(left_out))
             top_scores = scores[top]
+            self._notice_slow_exact(time.perf_counter() - started)
         keep = ~np.isin(top, left_out)
         top, top_scores = top[keep][:k], top_scores[keep][:k]
-        results = pd.DataFrame({"rank": np.arange(1, len(top) + 1), "path": self.table["path"].to_numpy()[top],
-                                "score": top_scores, "caption": self.table["caption"].to_numpy()[top]})
+        rows = self.table.iloc[top]  # only the k rows: a million-row path column is never converted whole
+        results = pd.DataFrame({"rank": np.arange(1, len(top) + 1), "path": rows["path"].to_numpy(dtype=object),
+                                "score": top_scores, "caption": rows["caption"].to_numpy(dtype=object)})
         results.attrs["left_out"] = [self.paths[i] for i in left_out]
         return results
+
+    def captions_of(self, paths) -> list[str]:
+        """The caption of each path of this corpus ('' for a path it does not hold)."""
+        if self._row_by_path is None:
+            self._row_by_path = {os.path.abspath(p): i for i, p in enumerate(self.paths)}
+        captions = self.table["caption"]
+        return [str(captions.iloc[self._row_by_path[os.path.abspath(p)]]) if os.path.abspath(p) in self._row_by_path
+                else "" for p in paths]
+
+    def _notice_slow_exact(self, seconds: float):
+        from clipnb.ann import EXACT_NOTICE_SECONDS
+
+        if seconds > EXACT_NOTICE_SECONDS and self.ann is None and not getattr(self, "_noticed", False):
+            self._noticed = True
+            warnings.warn(f"an exact search over {len(self):,} images took {seconds:.1f} s. corpus.build_index() "
+                          "builds an HNSW index once (minutes at a million images, with a progress bar), after which "
+                          "a search takes about a millisecond; it is kept and reused.", stacklevel=3)
 
     def _query_image_rows(self, query) -> list[int]:
         """Rows of this corpus that are image terms of the query (a parsed Query; matched by resolved path)."""

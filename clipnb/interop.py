@@ -56,10 +56,10 @@ def read_clip_retrieval(folder, model, images_root=None):
                          f"shards {only_emb or 'none'}; {folder / 'metadata'} has no embeddings for shards "
                          f"{only_meta or 'none'}. Restore or remove the unpaired files.")
     arrays = [np.load(p, mmap_mode="r") for p in embeddings.values()]
-    tables = [pd.read_parquet(p) for p in metadata.values()]
+    tables = [_read_metadata(p) for p in metadata.values()]
     for a, t, p in zip(arrays, tables, embeddings.values()):
-        if a.ndim != 2 or len(a) != len(t):
-            raise ValueError(f"{p.name}: {a.shape} embeddings for {len(t)} metadata rows")
+        if a.ndim != 2 or len(a) != t.num_rows:
+            raise ValueError(f"{p.name}: {a.shape} embeddings for {t.num_rows} metadata rows")
     dim = arrays[0].shape[1]
     if dim != model.embed_dim:
         raise ValueError(f"these embeddings have {dim} dimensions but {model.name} makes {model.embed_dim}: "
@@ -81,26 +81,58 @@ def read_clip_retrieval(folder, model, images_root=None):
         from clipnb.geometry import unit
 
         features = unit(np.asarray(features, np.float32))
-    table = pd.concat(tables, ignore_index=True)
-    if "url" not in table and "image_path" not in table and "path" not in table:
-        raise ValueError(f"{folder}: metadata has no image_path or url column (columns: {list(table.columns)})")
-    paths = table["image_path"].astype(str) if "image_path" in table else table.get("path", pd.Series([""] * len(table))).astype(str)
-    if "url" in table:
-        url = table["url"].astype("string")
-        paths = url.where(url.notna() & (url != ""), paths).astype(str)
     root = Path(images_root).expanduser() if images_root else (
         Path(info["folder"]) if info and info.get("folder") else Path.cwd())
-    paths = [p if p.startswith(("http://", "https://", "/")) else str(root / p) for p in paths]
-    local = [p for p in paths[:1000] if not p.startswith(("http://", "https://"))]
+    table = _paths_and_captions(tables, root, folder)
+    local = [p for p in table["path"].iloc[:1000] if not p.startswith(("http://", "https://"))]
     if local:
         found = sum(Path(p).exists() for p in local)
         if found < len(local):
             warnings.warn(f"{folder}: {found} of the first {len(local)} image paths exist under {root}; clip-retrieval "
                           "writes paths relative to the folder it ran in: pass images_root= that folder",
                           stacklevel=3)
-    table = pd.DataFrame({"path": list(paths),
-                          "caption": table["caption"].fillna("").astype(str) if "caption" in table else ""})
     return features, table, info
+
+
+_PATH_COLUMNS = ("url", "image_path", "path", "caption")
+
+
+def _read_metadata(path: Path):
+    """One metadata shard as an Arrow table of the columns clipnb reads (never the others)."""
+    import pyarrow.parquet as pq
+
+    names = pq.read_schema(path).names
+    return pq.read_table(path, columns=[c for c in _PATH_COLUMNS if c in names])
+
+
+def _paths_and_captions(tables, root: Path, folder: Path):
+    """DataFrame(path, caption) with Arrow-backed strings, computed column-wise (no Python object per row).
+
+    ``url`` wins where present (in webdataset mode ``image_path`` is only the sample key); a relative
+    ``image_path`` is joined to ``root``.
+    """
+    import pandas as pd
+    import pyarrow as pa
+    import pyarrow.compute as pc
+
+    table = pa.concat_tables(tables, promote_options="default")
+    columns = set(table.column_names)
+    if not columns & {"url", "image_path", "path"}:
+        raise ValueError(f"{folder}: metadata has no image_path or url column (columns: {sorted(columns)})")
+    empty = pa.array([""] * table.num_rows, pa.string())
+
+    def strings(name):
+        return pc.fill_null(pc.cast(table[name], pa.string()), "") if name in columns else empty
+
+    paths = strings("image_path") if "image_path" in columns else strings("path")
+    absolute = pc.or_(pc.starts_with(paths, "/"), pc.match_substring_regex(paths, r"^https?://"))
+    paths = pc.if_else(absolute, paths, pc.binary_join_element_wise(str(root).rstrip("/"), paths, "/"))
+    if "url" in columns:
+        url = strings("url")
+        paths = pc.if_else(pc.not_equal(url, ""), url, paths)
+    arrow = pa.table({"path": paths, "caption": strings("caption")})
+    return arrow.to_pandas(types_mapper={pa.string(): pd.StringDtype("pyarrow"),
+                                         pa.large_string(): pd.StringDtype("pyarrow")}.get)
 
 
 class ShardedEmbeddings:

@@ -304,3 +304,41 @@ def test_float16_shards_stay_mapped_and_read_like_one_matrix(tmp_path):
     for key in [6, -1, slice(2, 11, 3), np.array([14, 0, 5]), np.arange(15) % 2 == 0]:
         assert np.array_equal(x[key], whole[key]), key
     assert np.allclose(x.mean(0), whole.mean(0), atol=1e-6)
+
+
+def test_a_large_corpus_searches_exactly_until_an_index_is_asked_for(model, tmp_path, monkeypatch):
+    """The first search never builds an index unasked (a 1M-row corpus stalled minutes on it); build_index()
+    builds one, and a corpus opened later over the same embeddings uses it without being asked."""
+    monkeypatch.setenv("CLIPNB_CACHE", str(tmp_path / "cache"))
+    rng = np.random.default_rng(3)
+    centers = rng.standard_normal((30, model.embed_dim))
+    x = (centers[rng.integers(0, 30, 4000)] + 0.5 * rng.standard_normal((4000, model.embed_dim))).astype(np.float32)
+    x /= np.linalg.norm(x, axis=1, keepdims=True)
+    table = pd.DataFrame({"path": [f"/x/{i}.jpg" for i in range(len(x))], "caption": ""})
+    corpus = clipnb.ImageCorpus(model, x, table)
+    results = corpus.search(x[5], k=5)
+    assert not corpus.uses_index() and not list((tmp_path / "cache").rglob("*.faiss"))
+    assert list(results["path"])[0] == "/x/5.jpg"
+    assert corpus.build_index(progress=False) is not None and corpus.uses_index()
+    assert len(list((tmp_path / "cache" / "ann").glob("*.faiss"))) == 1
+    later = clipnb.ImageCorpus(model, x, table)
+    assert later.uses_index() and later.index().ntotal == len(x)
+    assert not clipnb.ImageCorpus(model, x, table, ann=False).uses_index()
+
+
+def test_clip_retrieval_paths_are_joined_column_wise(model, tmp_path):
+    """Relative image_path joins images_root, absolute paths and URLs stay, a url column wins where set."""
+    folder = tmp_path / "cr"
+    (folder / "img_emb").mkdir(parents=True)
+    (folder / "metadata").mkdir()
+    x = np.eye(4, model.embed_dim, dtype=np.float16)
+    np.save(folder / "img_emb" / "img_emb_0.npy", x)
+    pd.DataFrame({"image_path": ["a/1.jpg", "/abs/2.jpg", "3.jpg", "k4"],
+                  "url": [None, None, "", "https://x.org/4.jpg"], "caption": ["one", None, "three", "four"],
+                  "width": [1, 2, 3, 4]}).to_parquet(folder / "metadata" / "metadata_0.parquet")
+    with pytest.warns(UserWarning):
+        corpus = clipnb.ImageCorpus.from_clip_retrieval(folder, model, images_root=tmp_path / "root")
+    assert list(corpus.table["path"]) == [str(tmp_path / "root" / "a/1.jpg"), "/abs/2.jpg",
+                                          str(tmp_path / "root" / "3.jpg"), "https://x.org/4.jpg"]
+    assert list(corpus.table["caption"]) == ["one", "", "three", "four"]
+    assert list(corpus.search(x[2].astype(np.float32), k=1)["path"]) == [str(tmp_path / "root" / "3.jpg")]
