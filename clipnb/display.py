@@ -94,24 +94,36 @@ def heatmap(table, model_name: str, title: str = "", fmt: str = "{:.3f}", cmap: 
 
 def bar_chart(series, model_name: str, title: str = "", xlabel: str = "cosine similarity", ax=None,
               highlight=None, reference=None):
-    """Horizontal bars for a Series (label → value), best on top; optional reference values as dots."""
+    """Horizontal bars for a Series (label → value), best on top, each with its value written at its end.
+
+    reference : values to compare with (e.g. the speaker's), drawn as a second, orange bar under each
+    label with its own value, so neither number covers the other.
+    """
     import matplotlib.pyplot as plt
+    import numpy as np
 
     series = series.sort_values()
+    rows = np.arange(len(series))
     if ax is None:
-        _, ax = plt.subplots(figsize=(7, 0.4 * len(series) + 1.3))
+        _, ax = plt.subplots(figsize=(7.5, (0.62 if reference is not None else 0.4) * len(series) + 1.3))
     colors = ["#2a7" if highlight is not None and k == highlight else "#4a7bb7" for k in series.index]
-    ax.barh([str(k) for k in series.index], series.to_numpy(), color=colors, label=model_name)
+    height, offset = (0.38, 0.2) if reference is not None else (0.8, 0.0)
+    ax.barh(rows + offset, series.to_numpy(), height=height, color=colors, label=model_name)
     for i, v in enumerate(series.to_numpy()):
-        ax.text(max(v, 0), i, f" {v:.4f}", va="center", fontsize=8)
+        ax.text(max(v, 0), i + offset, f" {v:.4f}", va="center", fontsize=8)
+    high = float(series.max())
     if reference is not None:
-        ref = reference.reindex(series.index)
-        ax.plot(ref.to_numpy(), range(len(ref)), "o", color="#d62", label=getattr(reference, "name", "reference"))
+        ref = reference.reindex(series.index).to_numpy(dtype=float)
+        ax.barh(rows - offset, np.nan_to_num(ref), height=height, color="#e8894a",
+                label=getattr(reference, "name", "reference"))
+        for i, v in enumerate(ref):
+            ax.text(max(np.nan_to_num(v), 0), i - offset, " –" if np.isnan(v) else f" {v:.4f}", va="center",
+                    fontsize=8, color="#a4501a")
         ax.legend(fontsize=8, loc="upper center", bbox_to_anchor=(0.5, -0.12 - 0.3 / max(1, len(series))), ncol=2)
-    low, high = min(0.0, float(series.min())), float(series.max())
-    if reference is not None:
-        high = max(high, float(reference.max()))
-    ax.set_xlim(low - 0.02 * (high - low), high + 0.18 * (high - low))
+        high = max(high, float(np.nanmax(ref)))
+    ax.set_yticks(rows, [str(k) for k in series.index])
+    low = min(0.0, float(series.min()))
+    ax.set_xlim(low - 0.02 * (high - low), high + 0.2 * (high - low))
     ax.set_xlabel(xlabel)
     ax.set_title(f"{title}\nmodel: {model_name}" if title else f"model: {model_name}", fontsize=10)
     ax.figure.tight_layout()
@@ -132,8 +144,10 @@ def scatter_thumbnails(table, x: str, y: str, model_name: str, title: str = "", 
     ax.scatter(table[x], table[y], s=8, color="#999", zorder=1)
     diff = (table[x] - table[y]).to_numpy()
     order = np.argsort(diff)
-    picks = np.unique(np.concatenate([order[: n_thumbnails // 4], order[-(n_thumbnails // 4):],
-                                      order[np.linspace(0, len(order) - 1, n_thumbnails // 2).astype(int)]]))
+    candidates = np.concatenate([order[: n_thumbnails // 4], order[::-1][: n_thumbnails // 4],
+                                 order[np.linspace(0, len(order) - 1, n_thumbnails // 2).astype(int)]])
+    xy = np.c_[table[x].to_numpy(), table[y].to_numpy()]
+    picks = spaced(xy, list(dict.fromkeys(candidates.tolist())), min_distance=0.075)
     for i in picks:
         im = load_image(table["path"].iloc[i])
         im.thumbnail((96, 96))
@@ -148,6 +162,21 @@ def scatter_thumbnails(table, x: str, y: str, model_name: str, title: str = "", 
     ax.legend(loc="upper left", fontsize=8)
     ax.set_title(f"{title}\nmodel: {model_name}" if title else f"model: {model_name}", fontsize=10)
     return ax
+
+
+def spaced(xy, candidates, min_distance: float) -> list[int]:
+    """The candidates (in priority order) whose points lie at least ``min_distance`` apart, measured as a
+    share of the plot's width and height: thumbnails drawn there never stack on one another."""
+    import numpy as np
+
+    xy = np.asarray(xy, dtype=float)
+    span = np.ptp(xy, axis=0)
+    scaled = (xy - xy.min(0)) / np.where(span > 0, span, 1)
+    kept: list[int] = []
+    for i in candidates:
+        if not kept or np.min(np.linalg.norm(scaled[kept] - scaled[i], axis=1)) >= min_distance:
+            kept.append(int(i))
+    return kept
 
 
 def label_points(ax, xy, labels, fontsize: int = 9, step: float = 0.6):
@@ -187,8 +216,8 @@ def thumbnail_map(xy, paths, model_name: str, title: str = "", colors=None, zoom
     color_of = (lambda i: palette(int(colors[i]) % 10) if colors[i] >= 0 else (0.6, 0.6, 0.6, 1)) if colors is not None \
         else (lambda i: (0.6, 0.6, 0.6, 1))
     ax.scatter(*xy.T, s=6, c=[color_of(i) for i in range(len(xy))])
-    step = max(1, len(xy) // max_thumbnails)
-    for i in range(0, len(xy), step):
+    step = max(1, len(xy) // (3 * max_thumbnails))
+    for i in spaced(xy, range(0, len(xy), step), min_distance=0.06)[:max_thumbnails]:
         im = load_image(paths[i])
         im.thumbnail((64, 64))
         ax.add_artist(AnnotationBbox(OffsetImage(np.asarray(im), zoom=zoom * 1.5), xy[i], frameon=True, pad=0.05,
@@ -207,14 +236,22 @@ def thumbnail_map(xy, paths, model_name: str, title: str = "", colors=None, zoom
     return ax
 
 
-def image_strip(paths, model_name: str, labels=None, title: str = "", size: int = 96):
-    """HTML: a horizontal strip of thumbnails with optional labels under each."""
+def image_strip(paths, model_name: str, labels=None, title: str = "", size: int = 96, captions=None):
+    """HTML: a horizontal strip of thumbnails; under each its label (a score, a step) and its caption.
+
+    captions : what each image shows (e.g. ``corpus.captions_of(paths)``), cut to fit under it.
+    """
     cells = []
+    paths = list(paths)
     for i, path in enumerate(paths):
         label = html.escape(str(labels[i])) if labels is not None else ""
-        cells.append(f'<figure style="margin:0;text-align:center;font:10px sans-serif">'
-                     f'<img src="{_src(path)}" style="width:{size}px;height:{size}px;object-fit:contain;'
-                     f'border:1px solid #ddd"><figcaption>{label}</figcaption></figure>')
+        caption = str(captions[i] or "") if captions is not None else ""
+        short = html.escape(caption.split(",")[0][: max(12, size // 4)])
+        cells.append(f'<figure style="margin:0;text-align:center;font:10px sans-serif;width:{size + 2}px">'
+                     f'<img src="{_src(path)}" alt="{html.escape(caption[:60])}" title="{html.escape(caption)}" '
+                     f'style="width:{size}px;height:{size}px;object-fit:contain;border:1px solid #ddd">'
+                     f'<figcaption>{label}{"<br>" if label and short else ""}'
+                     f'<span style="color:#555">{short}</span></figcaption></figure>')
     heading = f"<b>{html.escape(title)}</b> — " if title else ""
     from IPython.display import HTML
 
