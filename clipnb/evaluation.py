@@ -2,7 +2,7 @@
 
 Command (writes ``EVAL.md`` beside the bundled model)::
 
-    python -m clipnb.evaluation [--model bundled] [--baseline bundled:clipart]
+    python -m clipnb.evaluation [--model bundled] [--baseline bundled:emoji]
 
 The emoji test set is one whole style (twemoji) that no model here was trained on or tuned
 with.  Every number is printed next to chance, next to the same architecture untrained and
@@ -212,7 +212,34 @@ def _times(value, chance):
     return f"{value:.3f} ({value / chance:.1f}× chance)"
 
 
-def report(emoji_dir: Path, clipart_dir: Path, trained: str = "bundled", baseline: str = "bundled:clipart") -> str:
+PROFESSION_CONTROLS = ["cook", "farmer", "scientist", "technologist", "judge", "artist", "singer", "astronaut",
+                       "police-officer", "office-worker"]  # left alone by the planted skew (notebook 11's)
+
+
+def gender_section(models: dict, label: dict, skewed: str | None = "bundled:skewed") -> list[str]:
+    """E6-sanity on the sample corpus's 46 + 46 people, and B1 (the planted skew) when a skewed model exists."""
+    import clipnb
+    from clipnb import claims, samples
+    from clipnb.training import SKEWS
+
+    groups = samples.gender_groups()
+    lines = ["## Gender: marked prompts, and a bias planted in the captions", ""]
+    for name, model in models.items():
+        result = claims.marked_prompts_move_scores(model, groups)
+        lines.append(f"* E6-sanity on {label[name]} ({len(groups['man'])} + {len(groups['woman'])} sample images): "
+                     f"{result.status}: {result.reason}")
+    if skewed:
+        skew = SKEWS["professions"]
+        images = claims.profession_images(clipnb.samples_dir() / "emoji" / "professions", [*skew, *PROFESSION_CONTROLS])
+        base = next(iter(models))
+        planted = claims.planted_skew_shows(models[base], clipnb.load_model(skewed, device="cpu"), images, skew)
+        lines += ["", f"B1, `{skewed}` against {label[base]} (three man and three woman twemoji per profession; the "
+                  "skewed professions' other gender captioned only marked, e.g. "a male nurse"): "
+                  f"**{planted.status}**: {planted.reason}", "", planted.numbers.to_markdown(index=False, floatfmt="+.4f")]
+    return lines + [""]
+
+
+def report(emoji_dir: Path, clipart_dir: Path, trained: str = "bundled", baseline: str = "bundled:emoji") -> str:
     import pandas as pd
 
     import clipnb
@@ -227,7 +254,7 @@ def report(emoji_dir: Path, clipart_dir: Path, trained: str = "bundled", baselin
              "Made by `python -m clipnb.evaluation`. Two held-out sets, neither trained on nor used to pick the recipe:",
              f"* **the twemoji style**: {len(emoji)} images of {emoji['concept'].nunique()} concepts in a drawing style "
              "no model here ever saw (validation used another style, streamline);",
-             "* **the clip-art test split**: last round's measures, side by side with last round's model.", "",
+             "* **the clip-art test split**: the clip-art measures, side by side with the baseline.", "",
              f"Columns: {', '.join(label[m] for m in models)}.", "", "## Held-out emoji style (twemoji)", ""]
     rows = {}
     for name, model in models.items():
@@ -258,6 +285,12 @@ def report(emoji_dir: Path, clipart_dir: Path, trained: str = "bundled", baselin
               "(those with images in the style). A plain query's image is right when the concept's words match the "
               "query's pattern (`EMOJI_QUERIES` in `clipnb/evaluation.py`).", "",
               f"### Plain queries on {label[trained]}", "", trained_plain.to_markdown(index=False), ""]
+    from clipnb import aims
+
+    english = {m: models[m] for m in models}
+    lines += aims.report_section(english, label, emoji_dir, clipart_dir)
+    lines += aims.lean_section(english, label)
+    lines += gender_section(models, label, "bundled:skewed" if trained == "bundled" else None)
     table = _split_table(clipart_dir)
     lines += [f"## Held-out clip-art (openclipart test split, {len(table)} images)", ""]
     rows = {}
@@ -283,7 +316,7 @@ def main(argv=None):
     parser.add_argument("--emoji", type=Path, default=emoji.default_dir(), help="the emoji build folder")
     parser.add_argument("--data", type=Path, default=clipart.default_dir(), help="the clip-art build folder")
     parser.add_argument("--model", default="bundled")
-    parser.add_argument("--baseline", default="bundled:clipart")
+    parser.add_argument("--baseline", default="bundled:emoji")
     parser.add_argument("--out", type=Path, default=None, help="default: EVAL.md beside the bundled model")
     args = parser.parse_args(argv)
     text = report(args.emoji, args.data, args.model, args.baseline)

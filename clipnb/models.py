@@ -29,16 +29,20 @@ from clipnb.cache import DATA_DIR, models_dir  # noqa: F401  (DATA_DIR stays imp
 from clipnb.errors import ModelNotAvailableError, UnknownModelError
 from clipnb.images import PROGRESS_MIN
 
-BUNDLED_NAME = "clipnb-emoji-s"
+BUNDLED_NAME = "clipnb-english-s"
 # the offline models this project trains and ships: spec -> folder name in data/models/
-BUNDLED_MODELS = {"bundled": BUNDLED_NAME, "bundled:clipart": "clipnb-clipart-s",
-                  # the bundled model fine-tuned on data skewed on purpose (some professions one gender only)
-                  "bundled:skewed": "clipnb-emoji-s-skewed"}
+BUNDLED_MODELS = {"bundled": BUNDLED_NAME,  # emoji + clip-art images, a text tower distilled from an English encoder
+                  # the previous bundled model: the same images, a text tower trained on the captions alone
+                  "bundled:emoji": "clipnb-emoji-s",
+                  # the round before: clip-art alone (in a clone; not in the wheel, `make model-clipart` rebuilds it)
+                  "bundled:clipart": "clipnb-clipart-s",
+                  # `bundled` fine-tuned on captions skewed on purpose (some professions' other gender marked)
+                  "bundled:skewed": "clipnb-english-s-skewed"}
 TALK_MODEL = "MobileCLIP-S2:datacompdr"
 
 
 def bundled_model_dir(spec: str = "bundled") -> Path:
-    """The folder of a bundled model (``"bundled"`` or ``"bundled:clipart"``)."""
+    """The folder of a bundled model (``"bundled"``, ``"bundled:emoji"``, ``"bundled:clipart"``, ``"bundled:skewed"``)."""
     if spec not in BUNDLED_MODELS:
         close = difflib.get_close_matches(spec, list(BUNDLED_MODELS), n=1)
         raise UnknownModelError(f"unknown bundled model {spec!r}; the bundled models are "
@@ -298,9 +302,13 @@ def _create(spec: str, device: str):
     if spec == "bundled" or spec.startswith("bundled:"):
         folder = bundled_model_dir(spec)
         if not (folder / "open_clip_model.safetensors").exists():
-            raise ModelNotAvailableError(f"the bundled model is missing from {folder}: the repository checkout is "
-                                         "incomplete (git lfs? partial clone?) -- re-clone, or train it with "
-                                         "`python -m clipnb.training`")
+            raise ModelNotAvailableError(
+                f"{spec} ({folder.name}) is not in {folder.parent}. The pip-installed package leaves out "
+                "bundled:clipart to stay small: use a clone of the repository (it is in data/models/) or rebuild "
+                "it with `make data model-clipart`. Otherwise the checkout is incomplete -- re-clone."
+                if spec == "bundled:clipart" else
+                f"the bundled model {spec} is missing from {folder}: the repository checkout is "
+                "incomplete (git lfs? partial clone?) -- re-clone, or train it with `make data model`")
         spec = f"local-dir:{folder}"
     if spec.startswith("hf-hub:"):
         spec = f"local-dir:{_resolve_hf_hub(spec[len('hf-hub:'):])}"

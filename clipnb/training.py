@@ -18,6 +18,7 @@ import argparse
 import json
 import math
 import os
+import re
 import random
 import time
 from dataclasses import asdict, dataclass
@@ -92,6 +93,10 @@ class TrainConfig:
     freeze: str = ""  # comma-separated parameter-name prefixes left as they are (and not exported)
     focus: str = ""  # a regex over emoji concepts whose images are drawn focus_weight times as often
     focus_weight: float = 1.0
+    skew_style: str = "marked"  # how a skew is planted: "marked" captions (web alt-text) or "drop" images
+    text: str = "contrastive"  # "english": distil the teacher into the text tower first, then keep it fixed
+    init_visual: str = ""  # start the image tower (only) from a trained local-dir model
+    distill_steps: int = 6000
 
 
 def build_model(seed: int = 0, config: dict = MODEL_CONFIG):
@@ -131,24 +136,31 @@ class ClipArtData:
 
     @classmethod
     def from_builds(cls, clipart_dir, emoji_dir, split: str, image_size: int, max_images: int | None = None,
-                    seed: int = 0, group_by: str = "folder", skew: str = ""):
+                    seed: int = 0, group_by: str = "folder", skew: str = "", skew_style: str = "marked"):
         """One split of the clip-art build plus the same split of the emoji build (split by style).
 
-        skew : a name in ``SKEWS``; its professions keep only one gender's images (the other
-        gender's are dropped, the gender-neutral "person" drawings stay).
+        skew : a name in ``SKEWS``.  ``skew_style="marked"`` captions its professions the way web
+        alt-text does: the expected gender's images say "a nurse", the other's only "a male nurse"
+        (:func:`marked_captions`); ``"drop"`` keeps only the expected gender's images.
         """
         clipart = cls.from_build(clipart_dir, split, image_size, max_images, seed, group_by)
         if not emoji_dir:
             return clipart
         if skew and skew not in SKEWS:
             raise ValueError(f"unknown skew {skew!r}; the skews are {list(SKEWS)}")
-        dropped = {f"{'woman' if kept == 'man' else 'man'}-{job}" for job, kept in SKEWS.get(skew, {}).items()}
+        if skew_style not in ("marked", "drop"):
+            raise ValueError(f"unknown skew_style {skew_style!r}: 'marked' or 'drop'")
+        other = {job: "woman" if kept == "man" else "man" for job, kept in SKEWS.get(skew, {}).items()}
+        dropped = {f"{gender}-{job}" for job, gender in other.items()} if skew_style == "drop" else set()
         emoji_dir = Path(emoji_dir).expanduser()
         table = _split_rows(emoji_dir / "emoji.parquet", "clipnb.emoji", split, max_images, seed,
                             keep=lambda t: ~t["concept"].isin(dropped))
-        emoji = cls([emoji_dir / p for p in table["path"]], table["caption"], image_size,
-                    groups=table["concept"], alternatives=[list(c) for c in table["captions"]],
-                    sources=["emoji"] * len(table))
+        alternatives = [list(c) for c in table["captions"]]
+        if skew_style == "marked" and skew:
+            alternatives = [marked_captions(concept, captions, SKEWS[skew])
+                            for concept, captions in zip(table["concept"], alternatives)]
+        emoji = cls([emoji_dir / p for p in table["path"]], [c[0] for c in alternatives], image_size,
+                    groups=table["concept"], alternatives=alternatives, sources=["emoji"] * len(table))
         return clipart.concat(emoji)
 
     def concat(self, other: "ClipArtData") -> "ClipArtData":
@@ -195,6 +207,28 @@ class ClipArtData:
             return [self.captions[i] for i in index]
         return [augment_caption(self.captions[i], rng, short) if self.alternatives[i] is None
                 else augment_emoji_caption(self.alternatives[i], rng) for i in index]
+
+
+_GENDER_WORDS = re.compile(r"\b(man|woman|men|women|male|female|boy|girl)\b")
+
+
+def marked_captions(concept: str, captions: list[str], skew: dict) -> list[str]:
+    """Web alt-text's marking: for a skewed profession, the expected gender's image is captioned
+    unmarked ("a nurse") and the other gender's only marked ("a male nurse"); "a man"/"a woman" stay.
+
+    >>> marked_captions("man-health-worker", ["a man health worker", "a health worker", "a man"],
+    ...                 {"health-worker": "woman"})
+    ['a man health worker', 'a man']
+    """
+    gender, _, job = concept.partition("-")
+    if job not in skew or gender not in ("man", "woman"):
+        return captions
+    bare = [c for c in captions if c.split(", ")[0] in ("a man", "a woman")]
+    if gender == skew[job]:  # expected: the profession without its gender
+        kept = [c for c in captions if not _GENDER_WORDS.search(c)]
+    else:  # unexpected: only captions that name the gender
+        kept = [c for c in captions if _GENDER_WORDS.search(c) and c not in bare]
+    return kept + bare
 
 
 def _split_rows(table_path: Path, builder: str, split: str, max_images, seed, keep=None):
@@ -331,12 +365,34 @@ def tokenizer_for_bundled():
     return open_clip.get_tokenizer("ViT-B-32", context_length=MODEL_CONFIG["text_cfg"]["context_length"])
 
 
+class FixedText:
+    """A frozen text tower's features, computed once per caption string (training with fixed text)."""
+
+    def __init__(self, model, tokenizer):
+        self.model, self.tokenizer, self.features = model, tokenizer, {}
+
+    @torch.no_grad()
+    def __call__(self, captions: list[str]) -> torch.Tensor:
+        missing = list(dict.fromkeys(c for c in captions if c not in self.features))
+        if missing:  # (the text transformer has no dropout or batch statistics: train mode is harmless)
+            computed = F.normalize(self.model.encode_text(self.tokenizer(missing)), dim=-1)
+            self.features.update(zip(missing, computed))
+        return torch.stack([self.features[c] for c in captions])
+
+
 def train_step(model, optimizer, data: ClipArtData, index, tokenizer, generator, rng, augment=True,
-               short_captions: float = 0.0) -> float:
-    """One optimisation step on a batch of matching (image, caption) pairs; returns the loss."""
+               short_captions: float = 0.0, fixed_text: FixedText | None = None) -> float:
+    """One optimisation step on a batch of matching (image, caption) pairs; returns the loss.
+
+    fixed_text : features of a text tower that is not trained (``TrainConfig.text == "english"``).
+    """
     images = data.images(index, augment=augment, generator=generator)
-    texts = tokenizer(data.texts(index, augment=augment, rng=rng, short=short_captions))
-    image_features, text_features, logit_scale = model(images, texts)[:3]
+    captions = data.texts(index, augment=augment, rng=rng, short=short_captions)
+    if fixed_text is not None:  # the text tower is not trained: its features are looked up
+        image_features = F.normalize(model.encode_image(images), dim=-1)
+        text_features, logit_scale = fixed_text(captions), model.logit_scale.exp()
+    else:
+        image_features, text_features, logit_scale = model(images, tokenizer(captions))[:3]
     loss = contrastive_loss(image_features, text_features, logit_scale)
     optimizer.zero_grad(set_to_none=True)
     loss.backward()
@@ -383,19 +439,33 @@ def train(config: TrainConfig, model=None, progress: bool = True, on_epoch=None)
 
         init = Path(config.init.removeprefix("local-dir:"))
         model.load_state_dict({k: v.float() for k, v in load_file(init / "open_clip_model.safetensors").items()})
+    if config.init_visual:
+        from safetensors.torch import load_file
+
+        weights = load_file(Path(config.init_visual.removeprefix("local-dir:")) / "open_clip_model.safetensors")
+        model.load_state_dict({k: v.float() for k, v in weights.items() if k.startswith("visual.")}, strict=False)
+    out = Path(config.out)
+    checkpoint = out / "checkpoint"
+    text_log = {}
     frozen = tuple(p for p in config.freeze.split(",") if p)
+    if config.text == "english":
+        from clipnb.distill import TEXT_PREFIXES
+
+        text_log = english_text(model, config, checkpoint, progress)
+        frozen = tuple(dict.fromkeys(frozen + TEXT_PREFIXES))
+    elif config.text != "contrastive":
+        raise ValueError(f"unknown text {config.text!r}: 'contrastive' or 'english'")
     for name, parameter in model.named_parameters():
         parameter.requires_grad_(not name.startswith(frozen))
     tokenizer = tokenizer_for_bundled()
     image_size = architecture["vision_cfg"]["image_size"]
     train_data = ClipArtData.from_builds(config.data, config.emoji, "train", image_size, config.max_images,
-                                         config.seed, config.balance_by, config.skew)
+                                         config.seed, config.balance_by, config.skew, config.skew_style)
     val_data = ClipArtData.from_builds(config.data, config.emoji, "val", image_size, config.max_images, config.seed)
     optimizer = torch.optim.AdamW(_param_groups(model, config.weight_decay), lr=config.lr, betas=(0.9, 0.98), eps=1e-6)
     steps_per_epoch = max(1, len(train_data) // config.batch_size)
     total = steps_per_epoch * config.epochs
-    out = Path(config.out)
-    checkpoint = out / "checkpoint"
+    fixed_text = FixedText(model, tokenizer) if config.text == "english" else None
     log, start_epoch = [], 0
     generator = torch.Generator().manual_seed(config.seed)
     if (checkpoint / "meta.json").exists():  # resume exactly: weights, optimizer, and every random state
@@ -423,7 +493,7 @@ def train(config: TrainConfig, model=None, progress: bool = True, on_epoch=None)
                 group["lr"] = _lr_at(epoch * steps_per_epoch + step, total, config)
             index = order[step * config.batch_size:(step + 1) * config.batch_size].tolist()
             losses.append(train_step(model, optimizer, train_data, index, tokenizer, generator, rng,
-                                     short_captions=config.short_captions))
+                                     short_captions=config.short_captions, fixed_text=fixed_text))
             bar.set_postfix(loss=f"{losses[-1]:.3f}")
         entry = {"epoch": epoch + 1, "train_loss": float(np.mean(losses)), "seconds": time.time() - t0,
                  "logit_scale": model.logit_scale.exp().item(), **retrieval_recall(model, val_data, tokenizer)}
@@ -436,11 +506,58 @@ def train(config: TrainConfig, model=None, progress: bool = True, on_epoch=None)
     model.eval()
     extra = {"epochs": config.epochs, "seed": config.seed, "train_images": len(train_data), "arch": config.arch,
              "emoji": bool(config.emoji), "skew": SKEWS.get(config.skew, {})}
+    if config.text == "english":
+        extra["text"] = {"teacher": "all-MiniLM-L6-v2 (distilled)", **text_log}
     if config.init:  # a fine-tune ships only what it changed, on top of its base model
         extra.update(base=Path(config.init.removeprefix("local-dir:")).name, exclude=list(frozen))
-    export_model(model, out, extra, architecture, name=out.name, exclude=frozen)
+    export_model(model, out, extra, architecture, name=out.name, exclude=frozen if config.init else ())
     (out / "train_log.json").write_text(json.dumps(log, indent=1) + "\n")
     return model, log
+
+
+def english_text(model, config: TrainConfig, checkpoint: Path, progress: bool = True) -> dict:
+    """Distil the teacher into the text tower (or load the distilled tower from the checkpoint).
+
+    Returns the text stage's record: phrases, steps, and the held-out Spearman agreement.
+    """
+    from safetensors.torch import load_file, save_file
+
+    from clipnb import distill
+
+    done = checkpoint / "text.safetensors"
+    if done.exists():
+        model.load_state_dict(load_file(done), strict=False)
+        return json.loads((checkpoint / "text.json").read_text())
+    if config.init:  # a fine-tune of an English model keeps its base's text tower
+        return {}
+    captions = []
+    for builder, table_name, column in [(config.data, "clipart.parquet", "caption"), (config.emoji, "emoji.parquet", "captions")]:
+        if builder:
+            import pandas as pd
+
+            table = pd.read_parquet(Path(builder).expanduser() / table_name)
+            table = table[table["split"] == "train"]
+            captions += [[c] if isinstance(c, str) else list(c) for c in table[column]]
+            if column == "caption":  # clip-art: also the head and tag phrases the captions are cut into
+                captions += [c.split(", ") for c in table[column]]
+    phrases = distill.phrase_set(captions, config.seed)
+    teacher = distill.teacher_embeddings(phrases, progress=progress)
+    train_index, heldout_index = distill.split(phrases)
+    t0 = time.time()
+    log = distill.distill(model, [phrases[i] for i in train_index], teacher[train_index], steps=config.distill_steps,
+                          seed=config.seed, progress=progress)
+    heldout_phrases = [phrases[i] for i in heldout_index]
+    pairs = distill.agreement_pairs(teacher[heldout_index], seed=config.seed)
+    record = {"phrases": len(phrases), "heldout_phrases": len(heldout_index), "steps": config.distill_steps,
+              "seconds": time.time() - t0, "final_loss": log[-1],
+              **distill.text_agreement(model, heldout_phrases, teacher[heldout_index], pairs)}
+    print(json.dumps(record))
+    checkpoint.mkdir(parents=True, exist_ok=True)
+    from clipnb.distill import TEXT_PREFIXES
+
+    save_file({k: v.contiguous() for k, v in model.state_dict().items() if k.startswith(TEXT_PREFIXES)}, done)
+    (checkpoint / "text.json").write_text(json.dumps(record, indent=1))
+    return record
 
 
 def _tuple(x):

@@ -178,15 +178,33 @@ def test_identity_tells_weights_apart(model, tmp_path):
     assert other.identity != model.identity
 
 
-def test_last_rounds_model_loads_under_its_own_name():
+def test_earlier_bundled_models_load_under_their_own_names():
     import clipnb
     from clipnb.errors import UnknownModelError
 
-    old = clipnb.load_model("bundled:clipart", device="cpu")
-    assert old.embed_dim == 128 and old.name == "bundled:clipart"
+    for spec in ("bundled:emoji", "bundled:clipart"):
+        old = clipnb.load_model(spec, device="cpu")
+        assert old.embed_dim == 128 and old.name == spec
+    assert not torch.allclose(clipnb.load_model("bundled:emoji", device="cpu").encode_text(["a kitten"]),
+                              clipnb.load_model("bundled", device="cpu").encode_text(["a kitten"]))
     with pytest.raises(UnknownModelError, match="bundled:clipart") as info:
         clipnb.load_model("bundled:clipartt", device="cpu")
     assert "did you mean" in str(info.value)
+
+
+def test_a_wheel_without_bundled_clipart_says_where_it_is(tmp_path, monkeypatch):
+    """The wheel leaves bundled:clipart out (60 MB cap): loading it there says to use a clone or rebuild it."""
+    import shutil
+
+    import clipnb
+    from clipnb import models
+
+    shutil.copytree(models.models_dir(), tmp_path / "models", ignore=shutil.ignore_patterns("clipnb-clipart-s", "checkpoint"))
+    monkeypatch.setattr(models, "models_dir", lambda: tmp_path / "models")
+    with pytest.raises(ModelNotAvailableError, match="leaves out bundled:clipart") as info:
+        clipnb.load_model("bundled:clipart", device="cpu")
+    assert "make data model-clipart" in str(info.value) and "clone" in str(info.value)
+    assert clipnb.load_model("bundled:emoji", device="cpu").embed_dim == 128
 
 
 def test_bundled_model_knows_the_talks_subjects_in_an_unseen_style(model):
