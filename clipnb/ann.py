@@ -16,6 +16,7 @@ from pathlib import Path
 
 import numpy as np
 
+INDEX_MIN_IMAGES = 20_000  # below this, exact search takes milliseconds and no index is looked up
 EXACT_NOTICE_SECONDS = 1.0  # an exact search slower than this says once that an index would help
 HNSW_NEIGHBOURS = 32
 EF_SEARCH = 128

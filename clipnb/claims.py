@@ -22,6 +22,20 @@ CAT_DESCRIPTIONS = ["a sly black cat licking its whiskers", "a fat fluffy gray c
                     "garfield the cat"]
 TALK_SUBJECTS = ["doctor", "teacher", "software engineer", "ml researcher", "nurse"]
 ALPHA = 0.05
+# Neutral prompts: objects and places with no gender in them. A profession prompt "leans" only if its
+# man−woman gap lies outside the spread of these prompts' gaps (E6): any difference between the two
+# groups of images that every prompt picks up (colour, outline) moves the controls' gaps as well.
+CONTROL_PROMPTS = [f"a {w}" for w in (
+    "chair", "table", "lamp", "book", "cup", "clock", "window", "door", "bottle", "box", "key", "pencil",
+    "spoon", "plate", "bag", "ball", "rock", "leaf", "cloud", "road", "bridge", "wall", "river", "hill",
+    "bicycle", "car", "bus", "train", "boat", "ladder", "rope", "bucket", "brick", "coin", "candle", "shelf",
+    "bench", "fence", "tower", "tent", "map", "flag", "kite", "drum", "bell", "basket", "jar", "pillow",
+    "blanket", "mirror", "stone", "sign", "ticket", "letter", "phone", "computer", "camera", "wheel", "tool",
+    "screw", "nail", "pipe", "wire", "button", "cable", "pot", "pan", "bowl", "fork", "knife", "towel",
+    "umbrella", "envelope", "stamp", "magnet", "battery", "bulb", "fan", "heater", "radio", "speaker",
+    "keyboard", "printer", "sofa", "carpet", "curtain", "cupboard", "drawer", "roof", "chimney", "garden",
+    "park", "square", "tunnel", "harbour", "island", "valley", "desert", "forest", "lake", "beach")]
+DEGENERATE_COSINE = 0.99  # mean pairwise cosine above which a model's embeddings have collapsed to a point
 
 
 @dataclass
@@ -134,23 +148,63 @@ def _check_groups(groups, a, b):
     return None
 
 
+def prompt_leans(model, groups, subjects=TALK_SUBJECTS, a="man", b="woman", controls=CONTROL_PROMPTS):
+    """Each unmarked prompt's gap mean cos(a images) − mean cos(b images), against the gaps of neutral
+    control prompts on the same images.
+
+    Returns DataFrame(subject, prompt, gap, controls_mean, lean, p_value, p_holm): ``lean`` is the gap
+    minus the controls' mean gap (what the prompt adds beyond what every prompt shows on these images);
+    ``p_value`` is the share of control prompts whose distance from that mean is at least as large
+    (with the prompt itself counted, so never 0); Holm-adjusted across the subjects. A random-weight
+    model's profession prompt is just another direction, exchangeable with the controls: it passes
+    no more often than ALPHA.
+    """
+    import pandas as pd
+
+    prompts = [f"a {s}" for s in subjects]
+    text_features = model.encode_text(prompts + list(controls)).numpy()
+    means = {g: model.encode_image(list(groups[g])).numpy().mean(0) for g in (a, b)}
+    gaps = text_features @ (means[a] - means[b])
+    subject_gaps, control_gaps = gaps[: len(prompts)], gaps[len(prompts):]
+    centre = control_gaps.mean()
+    p = [(1 + np.sum(np.abs(control_gaps - centre) >= abs(g - centre))) / (1 + len(control_gaps)) for g in subject_gaps]
+    table = pd.DataFrame({"subject": list(subjects), "prompt": prompts, "gap": subject_gaps, "controls_mean": centre,
+                          "lean": subject_gaps - centre, "p_value": p})
+    table["p_holm"] = holm(table["p_value"])
+    table.attrs["control_gaps"] = control_gaps
+    return table
+
+
 def unmarked_prompts_lean(model, groups, subjects=TALK_SUBJECTS, a="man", b="woman", gaps=None) -> ClaimResult:
-    """E6: some unmarked profession prompt ("a nurse") scores one group's images higher, beyond chance:
-    Holm-adjusted permutation p < 0.05 across all variant × subject tests."""
-    statement = f"the unmarked profession prompts lean towards {a} or {b}"
+    """E6: some unmarked profession prompt ("a nurse") leans towards one group of images *more than
+    neutral prompts do* (:func:`prompt_leans`): Holm-adjusted p < 0.05 against the control prompts.
+
+    ``gaps`` is accepted for compatibility and not used: the image-group permutation it held tests
+    whether the groups differ along a prompt's direction, which any image difference passes.
+    """
+    statement = f"the unmarked profession prompts lean towards {a} or {b}, beyond neutral prompts"
     missing = _check_groups(groups, a, b)
     if missing:
         return ClaimResult("E6", statement, UNCHECKABLE, missing)
-    gaps = bias_table(model, groups, subjects, a, b) if gaps is None else gaps
-    unmarked = gaps[gaps["variant"] == "unmarked"]
-    leaning = unmarked[unmarked["p_holm"] < ALPHA]
-    parts = [f'"a {r.subject}" → {a if r.gap > 0 else b} (gap {r.gap:+.4f}, d {r.cohen_d:+.2f}, p_holm {r.p_holm:.3g})'
+    if len(subjects) / (len(CONTROL_PROMPTS) + 1) >= ALPHA:
+        return ClaimResult("E6", statement, UNCHECKABLE, f"{len(subjects)} prompts against {len(CONTROL_PROMPTS)} neutral "
+                           f"ones: even a prompt beyond every neutral one would not pass Holm's correction at {ALPHA}")
+    leans = prompt_leans(model, groups, subjects, a, b)
+    leaning = leans[leans["p_holm"] < ALPHA]
+    parts = [f'"{r.prompt}" → {a if r.lean > 0 else b} (lean {r.lean:+.4f}, p_holm {r.p_holm:.3g})'
              for r in leaning.itertuples()]
+    controls = leans.attrs["control_gaps"]
     reason = ("; ".join(parts) if parts else
-              f"no unmarked gap survives the correction (smallest p_holm {unmarked['p_holm'].min():.3g})")
-    return _result("E6", statement, bool(len(leaning)), reason + f"; n = {len(groups[a])} + {len(groups[b])} images",
-                   {f"gap {r.subject}": r.gap for r in unmarked.itertuples()} |
-                   {f"p_holm {r.subject}": r.p_holm for r in unmarked.itertuples()})
+              f"no unmarked prompt leans beyond the {len(controls)} neutral prompts (smallest p_holm "
+              f"{leans['p_holm'].min():.3g})")
+    result = _result("E6", statement, bool(len(leaning)),
+                     reason + f"; neutral prompts' gaps {controls.mean():+.4f} ± {controls.std():.4f}; "
+                     f"n = {len(groups[a])} + {len(groups[b])} images",
+                     {f"gap {r.subject}": r.gap for r in leans.itertuples()} |
+                     {f"lean {r.subject}": r.lean for r in leans.itertuples()} |
+                     {f"p_holm {r.subject}": r.p_holm for r in leans.itertuples()})
+    result.table = leans
+    return result
 
 
 def marked_prompts_move_scores(model, groups, subjects=TALK_SUBJECTS, a="man", b="woman", gaps=None) -> ClaimResult:
@@ -206,6 +260,86 @@ def subtraction_grows_with_weight(corpus, base="a person running in front of tre
                    {f"changed at w={w}": c for w, c in zip(weights, changed)})
 
 
+MEN_CAPTIONS = r"\bman\b|\bmen\b|\bboy\b"
+# a face filling the picture: the plain man/woman/person drawings and anything captioned as a face
+CLOSE_UP_CAPTIONS = r"^(?:a |an )?(?:man|woman|person|boy|girl|old man|old woman|older person)(?:,|$)| face\b"
+
+
+def man_minus_close_up(corpus, k: int = 9) -> ClaimResult:
+    """E8: "an image of a man" has men in its top k (at least half, by caption), and subtracting
+    "close up" (after "japanese", as the talk did) leaves fewer close-ups there (faces filling the picture)."""
+    from clipnb.query import text
+
+    statement = f'"an image of a man" finds men, and minus "close up" leaves fewer close-ups in the top {k}'
+    captions = corpus.table["caption"].fillna("")
+    base = text("an image of a man") - text("japanese")
+
+    def count(query, pattern):
+        top = set(corpus.search(query, k=k)["path"])
+        return int(captions[corpus.table["path"].isin(top)].str.contains(pattern, case=False, regex=True).sum())
+
+    men = count(text("an image of a man"), MEN_CAPTIONS)
+    before, after = count(base, CLOSE_UP_CAPTIONS), count(base - text("close up"), CLOSE_UP_CAPTIONS)
+    numbers = {"men in the top k": men, "close-ups before": before, "close-ups after": after}
+    if before == 0:
+        return ClaimResult("E8", statement, UNCHECKABLE, f'{men} of {k} are men; "an image of a man − japanese" '
+                           f"has no close-up in its top {k} to remove", _numbers(numbers))
+    return _result("E8", statement, men >= k / 2 and after < before,
+                   f"men in the top {k}: {men}; close-ups {before} → {after} after subtracting \"close up\"", numbers)
+
+
+def signs_of_one_idea(model, text_sign="a cat", word_sign="cat", emoji=None, photo=None,
+                      controls=("a dog", "dog", None, None)) -> ClaimResult:
+    """E7 (signs): four signs of one idea (a text, a bare word, an emoji, a photo) are nearer one another
+    than each is to a matched control of the same kind (another idea's text, word, emoji, photo):
+    for every pair (i, j), cos(sign i, sign j) > cos(sign i, control of j)."""
+    statement = f'the signs of "{word_sign}" (text, word, emoji, photo) are nearer one another than to matched controls'
+    if emoji is None or photo is None or controls[2] is None or controls[3] is None:
+        return ClaimResult("E7", statement, UNCHECKABLE, "needs an emoji and a photo of the idea and of a control")
+    signs = np.concatenate([model.encode_text([text_sign, word_sign]).numpy(), model.encode_image([emoji, photo]).numpy()])
+    others = np.concatenate([model.encode_text(list(controls[:2])).numpy(),
+                             model.encode_image(list(controls[2:])).numpy()])
+    margins = [float(signs[i] @ signs[j] - signs[i] @ others[j]) for i in range(4) for j in range(4) if i != j]
+    wrong = sum(m <= 0 for m in margins)
+    return _result("E7", statement, wrong == 0,
+                   f"{12 - wrong} of 12 sign pairs nearer each other than to the control; mean margin {np.mean(margins):+.4f}",
+                   {"pairs right": 12 - wrong, "mean margin": float(np.mean(margins))})
+
+
+WINTER_CAPTIONS = r"\b(?:winter|snow\w*|(?<!water )ski(?:er|ing)?|frost\w*|blizzard|sledg?e|icicle|ice skat\w*)\b"
+
+
+def subtraction_removes_the_term(corpus, base="a person running in front of trees", term="winter",
+                                 weights=(0.2, 0.3, 0.5, 1.0), k=12, relevant=None) -> ClaimResult:
+    """E9, judged by meaning: subtracting ``term`` lowers the number of images *of the term* (by their
+    captions) in the top k, never raising it as the weight grows, and ends below the base query's.
+
+    relevant : a boolean array over the corpus marking images of the term (default: captions matching
+    ``WINTER_CAPTIONS``). When the base query's top k holds none there is nothing to remove: cannot be checked.
+    """
+    from clipnb.query import text
+
+    statement = f'subtracting "{term}" removes {term} images from the top {k}, more as the weight grows'
+    if relevant is None:
+        relevant = corpus.table["caption"].fillna("").str.contains(WINTER_CAPTIONS, case=False, regex=True).to_numpy()
+    relevant = np.asarray(relevant, bool)
+    row = {p: i for i, p in enumerate(corpus.paths)}
+
+    def count(query):
+        return int(sum(relevant[row[p]] for p in corpus.search(query, k=k)["path"]))
+
+    before = count(text(base))
+    if not relevant.any() or before == 0:
+        return ClaimResult("E9", statement, UNCHECKABLE,
+                           f'"{base}" has no {term}-captioned image in its top {k} ({int(relevant.sum())} in the corpus): '
+                           "nothing to remove", _numbers({f"{term} images at w=0": before}))
+    after = [count(text(base) - w * text(term)) for w in weights]
+    ok = all(x >= y for x, y in zip([before, *after], after)) and after[-1] < before
+    return _result("E9", statement, ok, f"{term} images in the top {k}: " + ", ".join(
+        f"w={w}: {c}" for w, c in zip((0, *weights), (before, *after))),
+        {f"{term} images at w={w}": c for w, c in zip((0, *weights), (before, *after))})
+
+
 def image_minus_word(corpus, query_image, word="forest", relevant=None, k=9, weight=1.0) -> ClaimResult:
     """E10: image − ``word`` holds fewer ``relevant`` images in its top k than the image alone.
 
@@ -214,7 +348,7 @@ def image_minus_word(corpus, query_image, word="forest", relevant=None, k=9, wei
     """
     from clipnb.query import image, text
 
-    statement = f'an image minus "{word}" removes {word} images from the top {k}'
+    statement = f'an image minus {weight:g}·"{word}" removes {word} images from the top {k}'
     if relevant is None or not np.any(relevant):
         return ClaimResult("E10", statement, UNCHECKABLE, f"no image in this corpus is marked as {word}")
     row = {p: i for i, p in enumerate(corpus.paths)}
@@ -247,10 +381,26 @@ def probability_same_order(corpus, pole_a, pole_b) -> ClaimResult:
 
     from clipnb import opposition
 
-    statement = f'for one prompt per pole ("{pole_a}" / "{pole_b}"), probability and delta order the images alike'
+    statement = (f'for one prompt per pole ("{pole_a}" / "{pole_b}"), probability and delta order the images alike '
+                 "(an algebraic identity: P = sigmoid(logit_scale · delta) for every model)")
     table = opposition.opposition_table(corpus, pole_a, pole_b)
     rho = spearmanr(table["delta"], table["probability"]).statistic
-    return _result("E12b", statement, rho > 0.9999, f"Spearman ρ(delta, probability) = {rho:.6f}", {"spearman": rho})
+    ordered = table.sort_values("delta")["probability"].to_numpy()
+    # ties in float32: probabilities may step down by rounding only, never by more than 1e-6
+    monotone = bool(np.all(np.diff(ordered) >= -1e-6))
+    return _result("E12b", statement, monotone,
+                   f"probability never falls as the delta rises (float tolerance 1e-6); Spearman ρ = {rho:.6f}",
+                   {"spearman": rho})
+
+
+def collapsed(features, sample: int = 300, seed: int = 0) -> float:
+    """Mean pairwise cosine of (a sample of) unit vectors: near 1 when a model maps everything to one point."""
+    features = np.asarray(features[: len(features)] if len(features) <= sample else
+                          features[np.sort(np.random.default_rng(seed).choice(len(features), sample, replace=False))],
+                          np.float32)
+    similarity = features @ features.T
+    n = len(features)
+    return float((similarity.sum() - np.trace(similarity)) / max(1, n * (n - 1)))
 
 
 def ordered_path_is_shorter(features, n_random=20, seed=0, time_limit_s=1.0) -> ClaimResult:
@@ -287,7 +437,8 @@ def planted_skew_shows(base_model, skewed_model, images, skew: dict) -> ClaimRes
     gender for exactly those professions, more than for the professions left alone.
 
     images : {profession: {"man": [...], "woman": [...]}}, the skewed ones and controls.
-    skew : {profession: "man" or "woman"}, the gender each skewed profession kept in training.
+    skew : {profession: "man" or "woman"}, the gender the training data favoured for each skewed profession
+        (the only one kept, or the one captioned plainly while the other was marked).
     Test: the mean planted-direction change over the skewed professions, against every way of
     choosing as many professions (with as many of each direction) from all of them (exact).
     """
@@ -308,7 +459,7 @@ def planted_skew_shows(base_model, skewed_model, images, skew: dict) -> ClaimRes
             text_features = model.encode_text([prompt]).numpy()[0]
             means = {g: float((model.encode_image(images[job][g]).numpy() @ text_features).mean()) for g in ("man", "woman")}
             gap[label] = means["man"] - means["woman"]
-        rows.append({"profession": job, "kept in training": skew.get(job, "both"), "gap before": gap["base"],
+        rows.append({"profession": job, "plain caption under": skew.get(job, "both"), "gap before": gap["base"],
                      "gap after": gap["skewed"], "change": gap["skewed"] - gap["base"]})
     table = pd.DataFrame(rows)
     change = dict(zip(table["profession"], table["change"]))

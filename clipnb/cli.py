@@ -93,8 +93,8 @@ def _run(command: list[str]) -> int:
     """Run JupyterLab so that stopping `clipnb lab` stops it too.
 
     POSIX: the process *becomes* JupyterLab (exec), so SIGTERM, SIGINT and SIGHUP reach the server
-    and nothing is left behind. Elsewhere (Windows has no exec): a child whose exit we wait for, with
-    the stop signals handed on.
+    and nothing is left behind. Elsewhere (Windows has no exec): a child whose exit we wait for; the
+    console's Ctrl-C reaches it directly, and a terminate is handed on.
     """
     import signal
     import subprocess
@@ -104,18 +104,16 @@ def _run(command: list[str]) -> int:
         sys.stderr.flush()
         os.execv(command[0], command)
     child = subprocess.Popen(command)
+    # Ctrl-C and Ctrl-Break reach every process of the console, JupyterLab included: this one waits for it
+    signal.signal(signal.SIGINT, signal.SIG_IGN)
+    if hasattr(signal, "SIGBREAK"):
+        signal.signal(signal.SIGBREAK, signal.SIG_IGN)
 
-    def forward(signum, _frame):
-        child.send_signal(signum)
-
-    for name in ("SIGTERM", "SIGINT", "SIGBREAK"):
-        if hasattr(signal, name):
-            signal.signal(getattr(signal, name), forward)
-    try:
-        return child.wait()
-    except KeyboardInterrupt:
+    def stop(_signum, _frame):  # a process manager's terminate: stop the server, then ourselves
         child.terminate()
-        return child.wait()
+
+    signal.signal(signal.SIGTERM, stop)
+    return child.wait()
 
 
 def _doctor(args) -> int:

@@ -2,25 +2,27 @@
 
 Command::
 
-    python -m clipnb.compare --models bundled,bundled:clipart --out compare-report
+    python -m clipnb.compare --models bundled,bundled:emoji --out compare-report [--null 8]
     python -m clipnb.compare --models MobileCLIP-S2:datacompdr,ViT-B-32:laion2b_s34b_b79k,bundled
 
-writes ``OUT/claims.csv`` (tidy: claim, model, measure, value, verdict) and ``OUT/report.html``
-(one section per claim: models × numbers beside the speaker's MobileCLIP-S2 numbers, the verdicts,
-and how far the models agree).  A model that fails to load becomes a column holding its error;
-the rest of the report is still written.
+writes ``OUT/claims.csv`` (tidy: claim, model, measure, value, verdict, beyond_random, null_share) and
+``OUT/report.html`` (one section per claim: models × numbers, the speaker's MobileCLIP-S2 numbers in a
+labelled column of their own, each model's statistic against random-weight models of its
+architecture (``clipnb.nulls``), the verdicts, and how far the models agree).  A model that fails to
+load becomes a column holding its error; the rest of the report is still written.
 """
 from __future__ import annotations
 
 import argparse
 import html
+import json
 import os
 from dataclasses import dataclass, field
 from pathlib import Path
 
 import numpy as np
 
-from clipnb import claims
+from clipnb import claims, nulls
 
 # The speaker's MobileCLIP-S2 numbers (slides, seeds/001), one cat photo and one composite face per group.
 SPEAKER = "speaker: MobileCLIP-S2"
@@ -82,6 +84,14 @@ def _tsp(context):
     return claims.ordered_path_is_shorter(context.corpus.image_features[subset], time_limit_s=1.0)
 
 
+def _sample(*parts):
+    """A sample image's path, or None where the samples lack it."""
+    import clipnb
+
+    path = clipnb.samples_dir().joinpath(*parts)
+    return str(path) if path.exists() else None
+
+
 # claim id -> how to run it on a context
 CHECKS = {
     "E1": _gap,
@@ -89,9 +99,14 @@ CHECKS = {
     "E4": lambda c: claims.description_beats_a_cat(c.model, c.cat_images),
     "E5a": lambda c: claims.cheezburger_beats_dog(c.model, c.cat_images),
     "E5b": lambda c: claims.keyboard_mash_beats_dog(c.model, c.cat_images),
-    "E6": lambda c: claims.unmarked_prompts_lean(c.model, c.groups, gaps=_bias(c)),
+    "E6": lambda c: claims.unmarked_prompts_lean(c.model, c.groups),
     "E6-sanity": lambda c: claims.marked_prompts_move_scores(c.model, c.groups, gaps=_bias(c)),
-    "E9": lambda c: claims.subtraction_grows_with_weight(c.corpus),
+    "E7": lambda c: claims.signs_of_one_idea(c.model, emoji=c.cat_images[0] if c.cat_images else None,
+                                             photo=_sample("photos", "chelsea.jpg"),
+                                             controls=("a dog", "dog", _sample("emoji", "animals", "dog.png"),
+                                                       _sample("photos", "coffee.jpg"))),
+    "E8": lambda c: claims.man_minus_close_up(c.corpus),
+    "E9": lambda c: claims.subtraction_removes_the_term(c.corpus),
     "E10": _forest,
     "E12a": lambda c: claims.delta_differs_from_nearest(c.corpus, "happy", "sad"),
     "E12b": lambda c: claims.probability_same_order(c.corpus, "happy", "sad"),
@@ -99,10 +114,44 @@ CHECKS = {
 }
 
 
-def run(specs, context_for=Context.samples, progress: bool = True):
-    """Every claim for every model. Returns (tidy DataFrame, {spec: error}, {spec: query rankings})."""
-    import pandas as pd
+def _run_checks(context, progress: bool = False, desc: str = ""):
+    """{claim: ClaimResult} for one model's context; a model whose embeddings collapsed is named, not judged."""
     from tqdm.auto import tqdm
+
+    image_collapse = claims.collapsed(context.corpus.image_features)
+    text_collapse = claims.collapsed(context.model.encode_text(AGREEMENT_QUERIES + claims.CAT_LABELS).numpy())
+    out = {}
+    for claim_id, check in tqdm(CHECKS.items(), desc=desc, disable=not progress):
+        if max(image_collapse, text_collapse) > claims.DEGENERATE_COSINE:
+            out[claim_id] = claims.ClaimResult(
+                claim_id, "", claims.UNCHECKABLE, f"the model's embeddings collapse to one point (mean pairwise cosine "
+                f"{image_collapse:.4f} between images, {text_collapse:.4f} between texts): nothing to compare")
+            continue
+        try:
+            out[claim_id] = check(context)
+        except Exception as error:  # noqa: BLE001
+            out[claim_id] = claims.ClaimResult(claim_id, "", claims.UNCHECKABLE, f"failed: {type(error).__name__}: {error}")
+    return out
+
+
+_NULL_RESULTS: dict = {}
+
+
+def null_results(model, context_for=Context.samples, n: int = nulls.NULL_MODELS) -> list[dict]:
+    """The claims on ``n`` random-weight twins of ``model`` (computed once per architecture per session)."""
+    key = (json.dumps(nulls.architecture(model.name), sort_keys=True), n, context_for)
+    if key not in _NULL_RESULTS:  # one twin at a time: a large architecture's twins never sit in memory together
+        _NULL_RESULTS[key] = [_run_checks(context_for(twin)) for twin in nulls.twins(model, n)]
+    return _NULL_RESULTS[key]
+
+
+def run(specs, context_for=Context.samples, progress: bool = True, null: int = nulls.NULL_MODELS):
+    """Every claim for every model, each against ``null`` random-weight twins of its architecture.
+
+    Returns (tidy DataFrame, {spec: error}, {spec: query rankings}). A verdict row carries the
+    model's statistic, the null's spread, ``null_share`` and ``beyond_random``.
+    """
+    import pandas as pd
 
     import clipnb
 
@@ -116,17 +165,25 @@ def run(specs, context_for=Context.samples, progress: bool = True):
         except Exception as error:  # noqa: BLE001  a model that fails becomes a column with its error
             errors[spec] = f"{type(error).__name__}: {error}"
             continue
-        for claim_id, check in tqdm(CHECKS.items(), desc=spec, disable=not progress):
-            try:
-                result = check(context)
-            except Exception as error:  # noqa: BLE001
-                result = claims.ClaimResult(claim_id, "", claims.UNCHECKABLE, f"failed: {type(error).__name__}: {error}")
-            numbers = result.numbers if result.numbers is not None else pd.DataFrame({"measure": [], "value": []})
-            rows.append({"claim": claim_id, "model": spec, "measure": "verdict", "value": np.nan,
-                         "verdict": result.status, "statement": result.statement, "reason": result.reason})
-            rows += [{"claim": claim_id, "model": spec, "measure": m, "value": v, "verdict": result.status,
+        results = _run_checks(context, progress, spec)
+        try:
+            randoms = null_results(model, context_for, null) if null and nulls.architecture(target) else []
+        except Exception as error:  # noqa: BLE001  no null costs the null, not the comparison
+            errors[f"{spec} (random-weight null)"] = f"{type(error).__name__}: {error}"
+            randoms = []
+        for claim_id, result in results.items():
+            judged = nulls.Judged(result, nulls.statistic(result), [nulls.statistic(r[claim_id]) for r in randoms],
+                                  sum(r[claim_id].status == claims.HOLDS for r in randoms), len(randoms))
+            known = [x for x in judged.null_statistics if x is not None]
+            common = {"claim": claim_id, "model": spec, "verdict": judged.verdict, "status": result.status,
                       "statement": result.statement, "reason": result.reason}
-                     for m, v in zip(numbers["measure"], numbers["value"])]
+            rows.append({**common, "measure": "verdict", "value": np.nan, "statistic": judged.statistic,
+                         "null_min": min(known) if known else np.nan, "null_median": float(np.median(known)) if known else np.nan,
+                         "null_max": max(known) if known else np.nan, "null_models": judged.n,
+                         "null_holds": judged.null_holds if judged.n else np.nan,
+                         "null_share": judged.null_share, "beyond_random": judged.beyond_random})
+            numbers = result.numbers if result.numbers is not None else pd.DataFrame({"measure": [], "value": []})
+            rows += [{**common, "measure": m, "value": v} for m, v in zip(numbers["measure"], numbers["value"])]
         rankings[spec] = {q: list(context.corpus.search(q, k=10)["path"]) for q in AGREEMENT_QUERIES}
     return pd.DataFrame(rows), errors, rankings
 
@@ -161,6 +218,11 @@ def agreement(table, rankings):
     return pd.DataFrame(rows)
 
 
+def _number(value) -> str:
+    """Counts as integers, everything else to four places."""
+    return f"{value:.0f}" if float(value).is_integer() and abs(value) < 1e6 else f"{value:.4f}"
+
+
 def report_html(table, errors, rankings, specs) -> str:
     import pandas as pd
 
@@ -188,9 +250,20 @@ def report_html(table, errors, rankings, specs) -> str:
             if spec in errors:
                 numbers[spec] = np.nan
         if len(numbers):
-            out.append(numbers.to_html(float_format=lambda v: f"{v:.4f}", na_rep="–"))
+            out.append(numbers.to_html(float_format=_number, na_rep="–"))
+            if claim_id in SPEAKER_NUMBERS:
+                out.append(f"<p><small>{SPEAKER}: the speaker's own numbers, on his cat photo and composite faces "
+                           "(other images, another model): a reference, not a comparison.</small></p>")
         verdicts = part[part["measure"] == "verdict"]
-        items = "".join(f"<li><code>{html.escape(r.model)}</code>: <span class='{r.verdict.split()[0]}'>"
+        if "statistic" in verdicts:
+            null = verdicts.set_index("model")[["statistic", "null_min", "null_median", "null_max", "null_share",
+                                                "null_holds", "null_models", "verdict"]]
+            null.columns = ["statistic (model)", "random: min", "random: median", "random: max",
+                            "share of random ≥ model", "random models that hold", "random models", "verdict"]
+            out.append("<p>Against the null: the claim's statistic for each model and for random-weight models of "
+                       "its architecture (seeds 1…N), on the same images.</p>"
+                       + null.to_html(float_format=_number, na_rep="–"))
+        items = "".join(f"<li><code>{html.escape(r.model)}</code>: <span class='{r.status.split()[0]}'>"
                         f"<b>{html.escape(r.verdict)}</b></span>: {html.escape(r.reason)}</li>"
                         for r in verdicts.itertuples())
         items += "".join(f"<li><code>{html.escape(s)}</code>: not loaded</li>" for s in errors)
@@ -200,22 +273,32 @@ def report_html(table, errors, rankings, specs) -> str:
     out.append("<h2>Verdicts</h2>" + verdicts.to_html(na_rep="–"))
     agree = agreement(table, rankings)
     if len(agree):
-        out.append("<h2>Agreement between models</h2><p>Spearman ρ over every number the claims produced, and the "
-                   f"mean share of top-10 images two models share for {len(AGREEMENT_QUERIES)} queries.</p>"
+        out.append("<h2>Agreement between models</h2><p><b>Spearman ρ of claim numbers</b>: every number the claims "
+                   "produced for one model ranked against the same numbers for the other. Many share a scale whatever "
+                   "the model (accuracies near 1, counts out of 9, p-values), so unrelated models correlate too: read "
+                   "each pair against the pairs with a random-weight model. <b>Top-10 overlap</b>: the mean share of "
+                   f"the ten best images two models have in common for {len(AGREEMENT_QUERIES)} fixed queries "
+                   "(1 = the same ten).</p>"
                    + agree.to_html(index=False, float_format=lambda v: f"{v:.3f}"))
     return "\n".join(out) + "</body></html>"
 
 
-def compare(specs, out, context_for=Context.samples, progress: bool = True):
+def compare(specs, out, context_for=Context.samples, progress: bool = True, null: int = nulls.NULL_MODELS):
     """Run, then write ``claims.csv`` and ``report.html`` into ``out``; returns (table, errors, rankings)."""
     specs = [s.strip() for s in specs if s.strip()]
     if not specs:
-        raise ValueError("give at least one model, e.g. --models bundled,bundled:clipart")
-    table, errors, rankings = run(specs, context_for, progress)
+        raise ValueError("give at least one model, e.g. --models bundled,bundled:emoji")
+    table, errors, rankings = run(specs, context_for, progress, null)
     specs = [_label(s) for s in specs]
     out = Path(out)
     out.mkdir(parents=True, exist_ok=True)
-    tidy = table[["claim", "model", "measure", "value", "verdict"]]
+    table = table.copy()
+    if "beyond_random" not in table:
+        table["beyond_random"] = None
+        table["null_share"] = np.nan
+    # beyond_random: true / false, empty where the claim cannot be checked (or on number rows)
+    table["beyond_random"] = table["beyond_random"].map(lambda v: "" if v is None or v != v else str(bool(v)).lower())
+    tidy = table[["claim", "model", "measure", "value", "verdict", "beyond_random", "null_share"]]
     if errors:
         import pandas as pd
 
@@ -230,12 +313,14 @@ def compare(specs, out, context_for=Context.samples, progress: bool = True):
 
 def main(argv=None):
     parser = argparse.ArgumentParser(prog="python -m clipnb.compare", description=__doc__.split("\n")[0])
-    parser.add_argument("--models", default="bundled,bundled:clipart",
+    parser.add_argument("--models", default="bundled,bundled:emoji",
                         help="comma-separated model specs (as CLIPNB_MODEL takes them), each optionally "
                              "named: label=spec")
     parser.add_argument("--out", type=Path, default=Path("compare-report"), help="folder for report.html and claims.csv")
+    parser.add_argument("--null", type=int, default=nulls.NULL_MODELS,
+                        help="random-weight models per architecture to set each claim against (0: none)")
     args = parser.parse_args(argv)
-    table, errors, _ = compare(args.models.split(","), args.out)
+    table, errors, _ = compare(args.models.split(","), args.out, null=args.null)
     verdicts = table[table["measure"] == "verdict"].pivot_table(index="claim", columns="model", values="verdict",
                                                                 aggfunc="first", sort=False)
     print(verdicts.to_string())

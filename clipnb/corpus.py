@@ -88,6 +88,7 @@ class ImageCorpus:
         self._index = None
         self._row_by_path = None  # path -> row, built on the first image query
         self.table = table.reset_index(drop=True)
+        self.folder = None  # set by from_folder
         self.name = name
         self.cache_path = cache_path
         if len(self.image_features) != len(self.table):
@@ -172,8 +173,10 @@ class ImageCorpus:
             _write_cache(path, model, features, files, folder)
         root = str(folder)
         table = files.assign(path=[os.path.join(root, p) for p in files["image_path"].tolist()])
-        return cls(model, features, table[["path", "caption", "image_path", "size", "mtime_ns", "sha256"]],
-                   name=folder.name, cache_path=path)
+        corpus = cls(model, features, table[["path", "caption", "image_path", "size", "mtime_ns", "sha256"]],
+                     name=folder.name, cache_path=path)
+        corpus.folder = folder  # the images, for embedding them again with another model (clipnb.nulls)
+        return corpus
 
     @classmethod
     def from_clip_retrieval(cls, folder, model, ann=None, images_root=None) -> "ImageCorpus":
@@ -202,6 +205,10 @@ class ImageCorpus:
             return False
         if self.ann is None and self._index is None:
             from clipnb import ann
+
+            if len(self) < ann.INDEX_MIN_IMAGES:  # exact search is instant here: no index is worth looking up
+                self._index = False
+                return False
 
             key = ann.fingerprint(self.image_features, self.model.identity)
             index, report = ann.cached_index(self.image_features, index_dir(), key)

@@ -72,9 +72,9 @@ def teacher_embeddings(phrases: list[str], cache: Path | None = None, progress: 
 
     embeddings = Teacher().encode(phrases, progress=progress)
     cache.parent.mkdir(parents=True, exist_ok=True)
+    (cache.with_suffix(".txt")).write_text("\n".join(phrases))  # first: the embeddings mark the cache complete
     save_file({"embeddings": embeddings.astype(np.float16)}, str(cache) + ".tmp")
     Path(str(cache) + ".tmp").replace(cache)
-    (cache.with_suffix(".txt")).write_text("\n".join(phrases))
     return embeddings
 
 
@@ -116,6 +116,8 @@ def length_batches(lengths: torch.Tensor, batch_size: int, generator) -> list[to
     """Batches of phrases of similar token length (cheap to encode), in random order."""
     jitter = torch.rand(len(lengths), generator=generator)  # random order within a length
     order = torch.argsort(lengths.float() + jitter)
+    if len(order) < batch_size:
+        raise ValueError(f"{len(order)} phrases are fewer than one batch of {batch_size}")
     batches = [order[i:i + batch_size] for i in range(0, len(order) - batch_size + 1, batch_size)]
     return [batches[i] for i in torch.randperm(len(batches), generator=generator)]
 

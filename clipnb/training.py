@@ -50,7 +50,8 @@ TINY_CONFIG = {
     "vision_cfg": {"image_size": 32, "layers": 2, "width": 64, "patch_size": 8, "head_width": 32},
     "text_cfg": {"context_length": 32, "vocab_size": 49408, "width": 64, "heads": 2, "layers": 2},
 }
-# Deliberate skews (issue: "bias comes from data"): profession -> the only gender kept in training.
+# Deliberate skews ("bias comes from data"): profession -> the gender the data favours (captioned plainly,
+# or the only one kept with skew_style="drop").
 SKEWS = {"professions": {"firefighter": "man", "mechanic": "man", "pilot": "man",
                          "health-worker": "woman", "teacher": "woman"}}
 MEAN = (0.48145466, 0.4578275, 0.40821073)  # OpenAI's normalisation, open_clip's default
@@ -555,8 +556,10 @@ def english_text(model, config: TrainConfig, checkpoint: Path, progress: bool = 
     checkpoint.mkdir(parents=True, exist_ok=True)
     from clipnb.distill import TEXT_PREFIXES
 
-    save_file({k: v.contiguous() for k, v in model.state_dict().items() if k.startswith(TEXT_PREFIXES)}, done)
-    (checkpoint / "text.json").write_text(json.dumps(record, indent=1))
+    (checkpoint / "text.json").write_text(json.dumps(record, indent=1))  # first: the weights mark the stage done
+    save_file({k: v.contiguous() for k, v in model.state_dict().items() if k.startswith(TEXT_PREFIXES)},
+              str(done) + ".tmp")
+    os.replace(str(done) + ".tmp", done)
     return record
 
 

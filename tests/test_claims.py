@@ -83,21 +83,49 @@ def _gendered_model(lean: float, marked: float, n=10, dim=12):
         vectors[f"a {s}"] = basis(2, dim) + (lean * basis(1, dim) if s == "nurse" else 0)
         vectors[f"a male {s}"] = basis(2, dim) + marked * basis(0, dim)
         vectors[f"a female {s}"] = basis(2, dim) + marked * basis(1, dim)
+    for i, c in enumerate(claims.CONTROL_PROMPTS):  # neutral prompts: the same direction as the unmarked ones, jittered
+        vectors[c] = basis(2, dim) + 0.02 * np.random.default_rng(100 + i).normal(size=dim)
     return TableModel(vectors, dim), groups
 
 
 def test_bias_claims_both_ways():
     model, groups = _gendered_model(lean=0.5, marked=0.5)
     gaps = claims.bias_table(model, groups, n_permutations=2000)
-    lean = claims.unmarked_prompts_lean(model, groups, gaps=gaps)
+    lean = claims.unmarked_prompts_lean(model, groups)
     assert lean.status == claims.HOLDS and '"a nurse" → woman' in lean.reason
+    assert list(lean.table.query("p_holm < 0.05")["subject"]) == ["nurse"]
     assert claims.marked_prompts_move_scores(model, groups, gaps=gaps).status == claims.HOLDS
     fair, groups = _gendered_model(lean=0.0, marked=-0.5)
     gaps = claims.bias_table(fair, groups, n_permutations=2000)
-    assert claims.unmarked_prompts_lean(fair, groups, gaps=gaps).status == claims.FAILS
+    assert claims.unmarked_prompts_lean(fair, groups).status == claims.FAILS
     sanity = claims.marked_prompts_move_scores(fair, groups, gaps=gaps)
     assert sanity.status == claims.FAILS and "0 of 10" in sanity.reason
     assert claims.unmarked_prompts_lean(fair, {"man": groups["man"]}).status == claims.UNCHECKABLE
+
+
+def test_e6_is_not_fooled_by_images_that_differ_along_every_prompt():
+    """The old test's failure: the man and woman images differ (colour, outline) along every text direction.
+    Every prompt, neutral or not, then shows the same gap: no prompt leans *beyond* the neutral ones."""
+    model, groups = _gendered_model(lean=0.0, marked=0.5)
+    for g, shift in [("man", 0.6), ("woman", -0.6)]:  # an image-side difference that every prompt picks up
+        for name in groups[g]:
+            model.vectors[name] = model._unit(model.vectors[name] + shift * basis(2, 12))
+    gaps = claims.bias_table(model, groups, n_permutations=2000)
+    assert (gaps.query("variant == 'unmarked'")["p_holm"] < 0.05).all(), "the image-permutation test is fooled"
+    assert claims.unmarked_prompts_lean(model, groups).status == claims.FAILS
+
+
+def test_e6_on_random_weights_does_not_lean(tmp_path):
+    """Real random-weight models on the sample people: their profession prompts are directions like any other."""
+    import clipnb
+    from clipnb import samples, training
+
+    groups = samples.gender_groups()
+    for seed in (1, 2, 3):
+        training.export_model(training.build_model(seed, training.TINY_CONFIG), tmp_path / str(seed),
+                              config=training.TINY_CONFIG, name="random")
+        random_model = clipnb.load_model(f"local-dir:{tmp_path / str(seed)}", device="cpu")
+        assert claims.unmarked_prompts_lean(random_model, groups).status == claims.FAILS, seed
 
 
 def test_modality_gap_both_ways():
@@ -214,3 +242,48 @@ def test_planted_skew_both_ways():
     wrong["a cook"] = basis(4, dim) + 0.5 * basis(0, dim)            # a control moved instead
     assert claims.planted_skew_shows(base, TableModel(wrong, dim), images, skew).status == claims.FAILS
     assert claims.planted_skew_shows(base, base, {"teacher": images["teacher"]}, skew).status == claims.UNCHECKABLE
+
+
+def test_subtracting_a_word_is_judged_by_the_images_of_that_word():
+    """E9 by meaning: the winter-captioned images in the top k fall as 'winter' is subtracted; with none in
+    the base query's top k there is nothing to remove, and the verdict says so instead of counting changes."""
+    dim = 10
+    names = [f"img{i}" for i in range(20)]
+    captions = ["a runner in the snow" if i < 4 else "a runner" if i < 10 else "a cup" for i in range(20)]
+    rng = np.random.default_rng(5)
+    vectors = {n: basis(0, dim) + (basis(1, dim) if i < 4 else 0) + 0.1 * rng.normal(size=dim) if i < 10
+               else basis(5, dim) + 0.1 * rng.normal(size=dim) for i, n in enumerate(names)}
+    vectors["runner"], vectors["winter"] = basis(0, dim) + 0.5 * basis(1, dim), basis(1, dim)
+    corpus = _corpus(TableModel(vectors, dim), names, captions)
+    result = claims.subtraction_removes_the_term(corpus, "runner", "winter", k=6)
+    assert result.status == claims.HOLDS and "w=0: 4" in result.reason, result.reason
+    no_winter = _corpus(TableModel(vectors, dim), names, ["a runner" if i < 10 else "a cup" for i in range(20)])
+    unchecked = claims.subtraction_removes_the_term(no_winter, "runner", "winter", k=6)
+    assert unchecked.status == claims.UNCHECKABLE and "nothing to remove" in unchecked.reason
+
+
+def test_man_minus_close_up_and_signs_both_ways():
+    dim = 10
+    names = [f"img{i}" for i in range(12)]
+    captions = ["a man" if i < 3 else "a man running" if i < 8 else "a cup" for i in range(12)]
+    rng = np.random.default_rng(7)
+    vectors = {n: basis(0, dim) + (basis(2, dim) if i < 3 else 0) + 0.05 * rng.normal(size=dim) if i < 8
+               else basis(6, dim) for i, n in enumerate(names)}
+    vectors.update({"an image of a man": basis(0, dim) + basis(2, dim), "japanese": basis(7, dim),
+                    "close up": basis(2, dim)})
+    corpus = _corpus(TableModel(vectors, dim), names, captions)
+    result = claims.man_minus_close_up(corpus, k=5)
+    assert result.status == claims.HOLDS and "close-ups 3 →" in result.reason, result.reason
+    vectors["close up"] = basis(8, dim)  # a term unrelated to the faces removes none of them
+    assert claims.man_minus_close_up(_corpus(TableModel(vectors, dim), names, captions), k=5).status == claims.FAILS
+
+    near = {"a cat": basis(0, dim), "cat": basis(0, dim) + 0.1 * basis(1, dim), "emoji.png": basis(0, dim) + 0.2 * basis(2, dim),
+            "photo.jpg": basis(0, dim) + 0.2 * basis(3, dim), "a dog": basis(4, dim), "dog": basis(4, dim),
+            "dog.png": basis(4, dim) + basis(2, dim), "cup.jpg": basis(5, dim) + basis(3, dim)}
+    signs = claims.signs_of_one_idea(TableModel(near, dim), emoji="emoji.png", photo="photo.jpg",
+                                     controls=("a dog", "dog", "dog.png", "cup.jpg"))
+    assert signs.status == claims.HOLDS and "12 of 12" in signs.reason
+    near["photo.jpg"] = basis(5, dim) + basis(3, dim)  # the photo now looks like the control photo
+    assert claims.signs_of_one_idea(TableModel(near, dim), emoji="emoji.png", photo="photo.jpg",
+                                    controls=("a dog", "dog", "dog.png", "cup.jpg")).status == claims.FAILS
+    assert claims.signs_of_one_idea(TableModel(near, dim)).status == claims.UNCHECKABLE

@@ -8,32 +8,38 @@ from clipnb.models import bundled_model_dir
 
 
 def test_report_for_a_trained_a_random_and_a_missing_model(tmp_path):
-    config = json.loads((bundled_model_dir("bundled:clipart") / "open_clip_config.json").read_text())["model_cfg"]
+    config = json.loads((bundled_model_dir("bundled:emoji") / "open_clip_config.json").read_text())["model_cfg"]
     training.export_model(training.build_model(1, config), tmp_path / "random", config=config, name="random")
-    specs = ["bundled:clipart", f"local-dir:{tmp_path / 'random'}", "nope:nothing"]
-    table, errors, rankings = compare.compare(specs, tmp_path / "out", progress=False)
+    specs = ["bundled:emoji", f"local-dir:{tmp_path / 'random'}", "nope:nothing"]
+    table, errors, rankings = compare.compare(specs, tmp_path / "out", progress=False, null=2)
 
     assert list(errors) == ["nope:nothing"] and "UnknownModelError" in errors["nope:nothing"]
     tidy = pd.read_csv(tmp_path / "out" / "claims.csv")
-    assert list(tidy.columns) == ["claim", "model", "measure", "value", "verdict"]
+    assert list(tidy.columns) == ["claim", "model", "measure", "value", "verdict", "beyond_random", "null_share"]
     verdicts = tidy[tidy["measure"] == "verdict"]
     assert set(verdicts["claim"]) == set(compare.CHECKS)
-    assert set(verdicts["verdict"]) <= {claims.HOLDS, claims.FAILS, claims.UNCHECKABLE}
+    allowed = {"holds, beyond random", "holds, but so do 0 of 2 random models", "holds, but so do 1 of 2 random models",
+               "holds, but so do 2 of 2 random models", claims.FAILS, claims.UNCHECKABLE}
+    assert set(verdicts["verdict"]) <= allowed, set(verdicts["verdict"])
+    checked = verdicts[verdicts["verdict"] != claims.UNCHECKABLE]
+    assert checked["beyond_random"].isin([True, False]).all() and checked["null_share"].between(0, 1).all()
+    assert verdicts[verdicts["verdict"] == claims.UNCHECKABLE]["beyond_random"].isna().all()
     assert len(verdicts) == 2 * len(compare.CHECKS)  # the two models that loaded
     assert tidy[(tidy["claim"] == "load")]["model"].tolist() == ["nope:nothing"]
     # the numbers are real measurements: E3's cosines equal the model's own
     import clipnb
 
-    model = clipnb.load_model("bundled:clipart")
+    model = clipnb.load_model("bundled:emoji")
     context = compare.Context.samples(model)
     cosine = float((model.encode_image(context.cat_images).numpy() @ model.encode_text(["a cat"]).numpy().T).mean())
-    e3 = tidy[(tidy["claim"] == "E3") & (tidy["model"] == "bundled:clipart") & (tidy["measure"] == "a cat")]
+    e3 = tidy[(tidy["claim"] == "E3") & (tidy["model"] == "bundled:emoji") & (tidy["measure"] == "a cat")]
     assert abs(e3["value"].iloc[0] - cosine) < 1e-5
 
     page = (tmp_path / "out" / "report.html").read_text()
     for claim_id in compare.CHECKS:
         assert f"<h2>{claim_id}:" in page
     assert compare.SPEAKER in page and "could not be loaded" in page and "Agreement between models" in page
+    assert "Against the null" in page and "random: median" in page
     agreement = compare.agreement(table, rankings)
     assert len(agreement) == 1 and 0 <= agreement["top-10 overlap of query rankings"].iloc[0] <= 1
 
@@ -43,3 +49,36 @@ def test_no_models_is_a_clear_error(tmp_path):
 
     with pytest.raises(ValueError, match="at least one model"):
         compare.compare([" ", ""], tmp_path)
+
+
+def test_random_weights_are_not_called_beyond_random(tmp_path, monkeypatch):
+    """Eight random-weight models of one (small) architecture, each judged against eight others: a claim that
+    says "holds, beyond random" for more than one of them would be calling chance learning."""
+    monkeypatch.setenv("CLIPNB_CACHE", str(tmp_path / "cache"))
+    specs = []
+    for seed in range(101, 109):
+        training.export_model(training.build_model(seed, training.TINY_CONFIG), tmp_path / f"r{seed}",
+                              config=training.TINY_CONFIG, name="random")
+        specs.append(f"r{seed}=local-dir:{tmp_path / f'r{seed}'}")
+    table, errors, _ = compare.run(specs, progress=False, null=8)
+    assert not errors
+    verdicts = table[table["measure"] == "verdict"]
+    beyond = verdicts[verdicts["beyond_random"] == True].groupby("claim").size()  # noqa: E712
+    assert (beyond <= 1).all(), beyond.to_dict()
+
+
+def test_a_collapsed_model_is_named_not_judged(tmp_path):
+    """Random weights whose images all land on one point get 'cannot be checked here' with that number."""
+    import torch
+
+    config = training.TINY_CONFIG
+    model = training.build_model(0, config)
+    with torch.no_grad():
+        model.visual.proj.mul_(0).add_(torch.randn_like(model.visual.proj) * 1e-3)
+        model.visual.ln_post.bias.fill_(1.0)  # every image's features = the same bias, projected
+        model.visual.ln_post.weight.fill_(0.0)
+    training.export_model(model, tmp_path / "collapsed", config=config, name="collapsed")
+    table, errors, _ = compare.run([f"collapsed=local-dir:{tmp_path / 'collapsed'}"], progress=False, null=0)
+    verdicts = table[table["measure"] == "verdict"]
+    assert (verdicts["verdict"] == claims.UNCHECKABLE).all()
+    assert verdicts["reason"].str.contains("collapse to one point").all()

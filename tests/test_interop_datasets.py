@@ -310,6 +310,7 @@ def test_a_large_corpus_searches_exactly_until_an_index_is_asked_for(model, tmp_
     """The first search never builds an index unasked (a 1M-row corpus stalled minutes on it); build_index()
     builds one, and a corpus opened later over the same embeddings uses it without being asked."""
     monkeypatch.setenv("CLIPNB_CACHE", str(tmp_path / "cache"))
+    monkeypatch.setattr(ann, "INDEX_MIN_IMAGES", 1000)  # a small corpus stands in for a large one
     rng = np.random.default_rng(3)
     centers = rng.standard_normal((30, model.embed_dim))
     x = (centers[rng.integers(0, 30, 4000)] + 0.5 * rng.standard_normal((4000, model.embed_dim))).astype(np.float32)

@@ -1,0 +1,233 @@
+"""A null for every claim: what the same architecture with random weights scores on the same test.
+
+A claim that holds is evidence that a model *learned* something only when random weights do not
+hold it just as well. :func:`judge` runs a claim's check on ``NULL_MODELS`` random-weight twins of a
+model (same open_clip architecture, seeds 1…N, weights cached on disk so each architecture is built
+once) and turns the model's verdict into one of
+
+* **holds, beyond random**: the claim holds and its statistic beats every random twin (N = 8: the
+  model's statistic would have to be the largest of 9 exchangeable draws by chance, p = 1/9 at most);
+* **holds, but so do k of N random models**: the mechanics, not learning;
+* **does not hold**; **cannot be checked here**.
+
+``null_share`` is the share of random twins whose statistic is at least the model's.
+"""
+from __future__ import annotations
+
+import hashlib
+import json
+from dataclasses import dataclass
+from pathlib import Path
+
+import numpy as np
+
+from clipnb import claims
+from clipnb.cache import cache_dir
+
+NULL_MODELS = 8
+
+
+def default_count() -> int:
+    """``$CLIPNB_NULL_MODELS`` (0 turns the null off), else NULL_MODELS."""
+    import os
+
+    value = os.environ.get("CLIPNB_NULL_MODELS", "").strip()
+    if not value:
+        return NULL_MODELS
+    if not value.isdigit():
+        raise ValueError(f"CLIPNB_NULL_MODELS must be a whole number of random models (0 = no null), not {value!r}")
+    return int(value)
+
+
+def _value(numbers, name):
+    table = numbers.set_index("measure")["value"]
+    return float(table[name])
+
+
+# claim -> its statistic from the claim's numbers: larger = more in the claim's favour
+STATISTICS = {
+    "E1": lambda n: _value(n, "margin"),
+    "E3": lambda n: _value(n, "a cat") - max(_value(n, "a dog"), _value(n, "a monkey")),
+    "E4": lambda n: max(v for m, v in zip(n["measure"], n["value"]) if m != "a cat") - _value(n, "a cat"),
+    "E5a": lambda n: _value(n, "a cheezburger") - _value(n, "a dog"),
+    "E5b": lambda n: _value(n, "keyboard-mash") - _value(n, "a dog"),
+    "E6": lambda n: -min(v for m, v in zip(n["measure"], n["value"]) if m.startswith("p_holm")),
+    "E6-sanity": lambda n: _value(n, "right direction"),
+    "E7": lambda n: _value(n, "mean margin"),
+    "E8": lambda n: _value(n, "close-ups before") - _value(n, "close-ups after"),
+    "E9": lambda n: n["value"].iloc[0] - n["value"].iloc[-1],  # term images removed at the largest weight
+    "E10": lambda n: _value(n, "before") - _value(n, "after"),
+    "E12a": lambda n: -sum(v for m, v in zip(n["measure"], n["value"]) if m.startswith("shared")),
+    "E12b": lambda n: _value(n, "spearman"),
+    "E13": lambda n: 1 - _value(n, "solver") / _value(n, "random mean"),
+}
+
+
+def statistic(result) -> float | None:
+    """The claim's statistic, or None when it cannot be computed (unchecked, or no numbers)."""
+    if result.status == claims.UNCHECKABLE or result.numbers is None or result.claim not in STATISTICS:
+        return None
+    try:
+        return float(STATISTICS[result.claim](result.numbers))
+    except (KeyError, ValueError):
+        return None
+
+
+def architecture(spec: str) -> dict | None:
+    """The open_clip architecture (``model_cfg``) behind a model spec, or None where it is not known here."""
+    from clipnb.models import BUNDLED_MODELS, bundled_model_dir
+
+    if spec in BUNDLED_MODELS or spec.startswith("local-dir:"):
+        folder = bundled_model_dir(spec) if spec in BUNDLED_MODELS else Path(spec.removeprefix("local-dir:"))
+        config = json.loads((folder / "open_clip_config.json").read_text())
+        return {"model_cfg": config["model_cfg"]}
+    if ":" in spec and not spec.startswith("hf-hub:"):
+        import open_clip
+
+        name = spec.split(":", 1)[0]
+        config = open_clip.get_model_config(name)
+        return {"model_cfg": config, "name": name} if config else None
+    return None
+
+
+def twin_dir(spec: str, seed: int) -> Path:
+    """A local-dir with the architecture of ``spec`` and random weights (seeded), built once and kept."""
+    import torch
+
+    from clipnb.training import build_model, export_model
+
+    arch = architecture(spec)
+    if arch is None:
+        raise ValueError(f"no random-weight null for {spec!r}: its architecture is not known here")
+    key = hashlib.sha256(json.dumps(arch, sort_keys=True).encode()).hexdigest()[:12]
+    folder = cache_dir() / "untrained" / f"{key}-{seed}"
+    if not all((folder / name).exists() for name in ("open_clip_model.safetensors", "open_clip_config.json")):
+        if "name" in arch:
+            import open_clip
+
+            torch.manual_seed(seed)
+            model = open_clip.create_model(arch["name"], pretrained=None)
+        else:
+            model = build_model(seed, arch["model_cfg"])
+        export_model(model, folder, config=arch["model_cfg"], name=f"random weights, seed {seed}")
+    return folder
+
+
+_TWINS: dict = {}
+KEEP_PARAMETERS = 30_000_000  # twins of models up to this size stay in memory for the session
+
+
+def twin(model, seed: int):
+    """The random-weight model of ``model``'s architecture for ``seed`` (small ones kept in memory)."""
+    import clipnb
+
+    folder = str(twin_dir(model.name, seed))
+    if folder in _TWINS:
+        return _TWINS[folder]
+    loaded = clipnb.load_model(f"local-dir:{folder}", device="cpu")
+    loaded.name = f"random weights #{seed}"
+    if sum(p.numel() for p in loaded.model.parameters()) <= KEEP_PARAMETERS:
+        _TWINS[folder] = loaded
+    return loaded
+
+
+def twins(model, n: int = NULL_MODELS):
+    """``n`` random-weight models of ``model``'s architecture (seeds 1…n), one at a time."""
+    for seed in range(1, n + 1):
+        yield twin(model, seed)
+
+
+@dataclass
+class Judged:
+    """A claim's result set against its random-weight null."""
+
+    result: object          # the model's ClaimResult
+    statistic: float | None
+    null_statistics: list   # one per random twin (None where it could not be computed)
+    null_holds: int         # random twins for which the claim holds
+    n: int
+
+    @property
+    def null_share(self) -> float | None:
+        """Share of the random twins whose statistic is at least the model's (a twin whose test could not
+        be computed, e.g. one with nothing to remove, counts as not reaching it)."""
+        if self.statistic is None or not self.n:
+            return None
+        return float(np.mean([s is not None and s >= self.statistic - 1e-12 for s in self.null_statistics]))
+
+    @property
+    def p_value(self) -> float | None:
+        """(1 + twins at least as extreme) / (1 + N): with N = 8 the smallest possible is 1/9."""
+        share = self.null_share
+        return None if share is None else (1 + round(share * self.n)) / (1 + self.n)
+
+    @property
+    def beyond_random(self) -> bool | None:
+        """Holds, and beats every random twin (at least 95 % of the null, the issue's rule; p = 1/(N+1))."""
+        if self.result.status == claims.UNCHECKABLE or self.null_share is None:
+            return None
+        return self.result.status == claims.HOLDS and self.null_share <= 0.05
+
+    @property
+    def verdict(self) -> str:
+        status = self.result.status
+        if status != claims.HOLDS:
+            return status
+        if self.null_share is None:
+            return "holds (no random-weight null here)"
+        if self.beyond_random:
+            return "holds, beyond random"
+        return f"holds, but so do {self.null_holds} of {self.n} random models"
+
+    def __str__(self):
+        mark = {claims.HOLDS: "✔" if self.beyond_random else "≈", claims.FAILS: "✘", claims.UNCHECKABLE: "–"}[self.result.status]
+        null = (f"random weights ({self.n} models of this architecture): the claim holds for {self.null_holds}, "
+                f"{round(self.null_share * self.n)} score at least as high (p = {self.p_value:.2f})"
+                if self.null_share is not None else "no random-weight null here")
+        return f"{mark} {self.result.claim} {self.verdict}: {self.result.statement} — {self.result.reason}; {null}"
+
+    def _repr_html_(self):
+        import html
+
+        colour = "#1a7f37" if self.beyond_random else "#9a6700" if self.result.status == claims.HOLDS else \
+            "#cf222e" if self.result.status == claims.FAILS else "#6e7781"
+        return (f'<div style="border-left:4px solid {colour};padding:4px 8px;margin:4px 0">'
+                f'<b style="color:{colour}">{self.result.claim} {html.escape(self.verdict)}</b>: '
+                f'{html.escape(self.result.statement)}<br><span style="color:#444">{html.escape(str(self).split(" — ", 1)[1])}'
+                "</span></div>")
+
+
+def judge(result, model, check, n: int = NULL_MODELS) -> Judged:
+    """Set a claim's result against ``n`` random twins: ``check(twin)`` must run the same test on a twin."""
+    stats, holds = [], 0
+    if n and architecture(model.name) is not None:
+        for random_model in twins(model, n):
+            twin_result = check(random_model)
+            stats.append(statistic(twin_result))
+            holds += twin_result.status == claims.HOLDS
+    return Judged(result, statistic(result), stats, holds, len(stats))
+
+
+def same_corpus(corpus, twin):
+    """The corpus's images embedded by ``twin`` (cached on disk like any corpus)."""
+    from clipnb.corpus import ImageCorpus
+
+    if getattr(corpus, "folder", None) is None:
+        raise ValueError("this corpus was not opened from a folder, so its images cannot be embedded by a random "
+                         "model: a random-weight null needs ImageCorpus.from_folder")
+    return ImageCorpus.from_folder(corpus.folder, twin, progress=False)
+
+
+def check(claim, subject, *args, n: int | None = None, **kwargs) -> Judged:
+    """Run ``claim(subject, *args, **kwargs)`` and the same on ``n`` random twins; return it judged.
+
+    subject : a model (E3–E6) or an :class:`~clipnb.corpus.ImageCorpus` (E9–E13), whose images the
+    twins embed anew. ``n`` defaults to ``$CLIPNB_NULL_MODELS`` or 8.
+    """
+    from clipnb.corpus import ImageCorpus
+
+    is_corpus = isinstance(subject, ImageCorpus)
+    model = subject.model if is_corpus else subject
+    result = claim(subject, *args, **kwargs)
+    n = default_count() if n is None else n
+    return judge(result, model, lambda twin: claim(same_corpus(subject, twin) if is_corpus else twin, *args, **kwargs), n)
