@@ -15,7 +15,8 @@ ROOT = Path(__file__).resolve().parent.parent
 
 def main():
     with tempfile.TemporaryDirectory() as cache:
-        env = {**os.environ, "CLIPNB_MODEL": "bundled", "CLIPNB_CACHE": cache}
+        env = {**os.environ, "CLIPNB_MODEL": "bundled", "CLIPNB_CACHE": cache,
+               "CLIPNB_NULL_MODELS": os.environ.get("CLIPNB_NULL_MODELS", "3")}  # as `make test` runs it
         start = time.perf_counter()
         out = subprocess.run([sys.executable, "-m", "pytest", "-q", "--nbval-lax", "--durations=0", "-p", "no:cacheprovider",
                               str(ROOT / "notebooks")], env=env, capture_output=True, text=True, cwd=ROOT)

@@ -210,3 +210,30 @@ def split(phrases: list[str]) -> tuple[np.ndarray, np.ndarray]:
 
 def save_json(path: Path, value):
     path.write_text(json.dumps(value, indent=1) + "\n")
+
+
+class Regulariser:
+    """The distillation loss on a batch of phrases, added to the contrastive loss while the text tower
+    trains with the images, so that it keeps the teacher's English geometry (``text="english-joint"``)."""
+
+    def __init__(self, model, phrases: list[str], targets: np.ndarray, batch_size: int = 128, seed: int = 0,
+                 relational_weight: float = 10.0):
+        from clipnb.training import tokenizer_for_bundled
+
+        self.tokens = tokenizer_for_bundled()(phrases)
+        self.lengths = (self.tokens != 0).sum(1)
+        self.teacher = torch.from_numpy(targets)
+        embed_dim = model.text_projection.shape[1]
+        self.projected = F.normalize(self.teacher @ torch.from_numpy(projection(targets, embed_dim)), dim=-1)
+        self.batch_size, self.relational_weight = batch_size, relational_weight
+        self.generator = torch.Generator().manual_seed(seed)
+        self.batches: list = []
+
+    def __call__(self, model) -> torch.Tensor:
+        if not self.batches:
+            self.batches = length_batches(self.lengths, self.batch_size, self.generator)
+        index = self.batches.pop()
+        student = F.normalize(encode_trimmed(model, self.tokens[index]), dim=-1)
+        direct = (1 - (student * self.projected[index]).sum(1)).mean()
+        teacher = self.teacher[index]
+        return direct + self.relational_weight * F.mse_loss(student @ student.T, teacher @ teacher.T)

@@ -98,6 +98,7 @@ class TrainConfig:
     text: str = "contrastive"  # "english": distil the teacher into the text tower first, then keep it fixed
     init_visual: str = ""  # start the image tower (only) from a trained local-dir model
     distill_steps: int = 6000
+    distill_weight: float = 5.0  # text="english-joint": weight of the distillation loss beside the contrastive one
 
 
 def build_model(seed: int = 0, config: dict = MODEL_CONFIG):
@@ -382,10 +383,13 @@ class FixedText:
 
 
 def train_step(model, optimizer, data: ClipArtData, index, tokenizer, generator, rng, augment=True,
-               short_captions: float = 0.0, fixed_text: FixedText | None = None) -> float:
+               short_captions: float = 0.0, fixed_text: FixedText | None = None, regulariser=None,
+               regulariser_weight: float = 0.0) -> float:
     """One optimisation step on a batch of matching (image, caption) pairs; returns the loss.
 
     fixed_text : features of a text tower that is not trained (``TrainConfig.text == "english"``).
+    regulariser : a callable model -> loss added with ``regulariser_weight`` (the distillation loss that
+    keeps a trained text tower's English, ``text == "english-joint"``).
     """
     images = data.images(index, augment=augment, generator=generator)
     captions = data.texts(index, augment=augment, rng=rng, short=short_captions)
@@ -395,6 +399,8 @@ def train_step(model, optimizer, data: ClipArtData, index, tokenizer, generator,
     else:
         image_features, text_features, logit_scale = model(images, tokenizer(captions))[:3]
     loss = contrastive_loss(image_features, text_features, logit_scale)
+    if regulariser is not None:
+        loss = loss + regulariser_weight * regulariser(model)
     optimizer.zero_grad(set_to_none=True)
     loss.backward()
     optimizer.step()
@@ -449,13 +455,17 @@ def train(config: TrainConfig, model=None, progress: bool = True, on_epoch=None)
     checkpoint = out / "checkpoint"
     text_log = {}
     frozen = tuple(p for p in config.freeze.split(",") if p)
-    if config.text == "english":
+    regulariser = None
+    if config.text in ("english", "english-joint"):
         from clipnb.distill import TEXT_PREFIXES
 
         text_log = english_text(model, config, checkpoint, progress)
-        frozen = tuple(dict.fromkeys(frozen + TEXT_PREFIXES))
+        if config.text == "english" or config.init:  # fixed text (a fine-tune keeps its base's text tower)
+            frozen = tuple(dict.fromkeys(frozen + TEXT_PREFIXES))
+        else:  # trained with the images, held to the teacher's geometry by the distillation loss
+            regulariser = english_regulariser(model, config)
     elif config.text != "contrastive":
-        raise ValueError(f"unknown text {config.text!r}: 'contrastive' or 'english'")
+        raise ValueError(f"unknown text {config.text!r}: 'contrastive', 'english' or 'english-joint'")
     for name, parameter in model.named_parameters():
         parameter.requires_grad_(not name.startswith(frozen))
     tokenizer = tokenizer_for_bundled()
@@ -466,7 +476,7 @@ def train(config: TrainConfig, model=None, progress: bool = True, on_epoch=None)
     optimizer = torch.optim.AdamW(_param_groups(model, config.weight_decay), lr=config.lr, betas=(0.9, 0.98), eps=1e-6)
     steps_per_epoch = max(1, len(train_data) // config.batch_size)
     total = steps_per_epoch * config.epochs
-    fixed_text = FixedText(model, tokenizer) if config.text == "english" else None
+    fixed_text = FixedText(model, tokenizer) if text_is_frozen(frozen) else None
     log, start_epoch = [], 0
     generator = torch.Generator().manual_seed(config.seed)
     if (checkpoint / "meta.json").exists():  # resume exactly: weights, optimizer, and every random state
@@ -494,7 +504,8 @@ def train(config: TrainConfig, model=None, progress: bool = True, on_epoch=None)
                 group["lr"] = _lr_at(epoch * steps_per_epoch + step, total, config)
             index = order[step * config.batch_size:(step + 1) * config.batch_size].tolist()
             losses.append(train_step(model, optimizer, train_data, index, tokenizer, generator, rng,
-                                     short_captions=config.short_captions, fixed_text=fixed_text))
+                                     short_captions=config.short_captions, fixed_text=fixed_text,
+                                     regulariser=regulariser, regulariser_weight=config.distill_weight))
             bar.set_postfix(loss=f"{losses[-1]:.3f}")
         entry = {"epoch": epoch + 1, "train_loss": float(np.mean(losses)), "seconds": time.time() - t0,
                  "logit_scale": model.logit_scale.exp().item(), **retrieval_recall(model, val_data, tokenizer)}
@@ -507,13 +518,57 @@ def train(config: TrainConfig, model=None, progress: bool = True, on_epoch=None)
     model.eval()
     extra = {"epochs": config.epochs, "seed": config.seed, "train_images": len(train_data), "arch": config.arch,
              "emoji": bool(config.emoji), "skew": SKEWS.get(config.skew, {})}
-    if config.text == "english":
-        extra["text"] = {"teacher": "all-MiniLM-L6-v2 (distilled)", **text_log}
+    if config.text in ("english", "english-joint") and not config.init:
+        extra["text"] = {"teacher": "all-MiniLM-L6-v2 (distilled)", "after distillation": text_log,
+                         "trained with the images": regulariser is not None}
+        if regulariser is not None:  # how much of the teacher's geometry the joint training kept
+            from clipnb import distill
+
+            phrases, teacher = _phrases_and_teacher(config)
+            _, heldout = distill.split(phrases)
+            pairs = distill.agreement_pairs(teacher[heldout], seed=config.seed)
+            extra["text"]["after image training"] = distill.text_agreement(
+                model, [phrases[i] for i in heldout], teacher[heldout], pairs)
+            print(json.dumps(extra["text"]["after image training"]))
     if config.init:  # a fine-tune ships only what it changed, on top of its base model
         extra.update(base=Path(config.init.removeprefix("local-dir:")).name, exclude=list(frozen))
     export_model(model, out, extra, architecture, name=out.name, exclude=frozen if config.init else ())
     (out / "train_log.json").write_text(json.dumps(log, indent=1) + "\n")
     return model, log
+
+
+def text_is_frozen(frozen: tuple) -> bool:
+    """Whether every text-tower parameter is frozen (its features can then be computed once per caption)."""
+    from clipnb.distill import TEXT_PREFIXES
+
+    return all(p in frozen for p in TEXT_PREFIXES)
+
+
+def _phrases_and_teacher(config: TrainConfig):
+    """The distillation phrase set for this data and its (cached) teacher embeddings."""
+    import pandas as pd
+
+    from clipnb import distill
+
+    captions = []
+    for builder, table_name, column in [(config.data, "clipart.parquet", "caption"), (config.emoji, "emoji.parquet", "captions")]:
+        if builder:
+            table = pd.read_parquet(Path(builder).expanduser() / table_name)
+            table = table[table["split"] == "train"]
+            captions += [[c] if isinstance(c, str) else list(c) for c in table[column]]
+            if column == "caption":  # clip-art: also the head and tag phrases the captions are cut into
+                captions += [c.split(", ") for c in table[column]]
+    phrases = distill.phrase_set(captions, config.seed)
+    return phrases, distill.teacher_embeddings(phrases)
+
+
+def english_regulariser(model, config: TrainConfig):
+    """The distillation loss on the training phrases, for a text tower trained with the images."""
+    from clipnb import distill
+
+    phrases, teacher = _phrases_and_teacher(config)
+    train_index, _ = distill.split(phrases)
+    return distill.Regulariser(model, [phrases[i] for i in train_index], teacher[train_index], seed=config.seed)
 
 
 def english_text(model, config: TrainConfig, checkpoint: Path, progress: bool = True) -> dict:
@@ -531,18 +586,7 @@ def english_text(model, config: TrainConfig, checkpoint: Path, progress: bool = 
         return json.loads((checkpoint / "text.json").read_text())
     if config.init:  # a fine-tune of an English model keeps its base's text tower
         return {}
-    captions = []
-    for builder, table_name, column in [(config.data, "clipart.parquet", "caption"), (config.emoji, "emoji.parquet", "captions")]:
-        if builder:
-            import pandas as pd
-
-            table = pd.read_parquet(Path(builder).expanduser() / table_name)
-            table = table[table["split"] == "train"]
-            captions += [[c] if isinstance(c, str) else list(c) for c in table[column]]
-            if column == "caption":  # clip-art: also the head and tag phrases the captions are cut into
-                captions += [c.split(", ") for c in table[column]]
-    phrases = distill.phrase_set(captions, config.seed)
-    teacher = distill.teacher_embeddings(phrases, progress=progress)
+    phrases, teacher = _phrases_and_teacher(config)
     train_index, heldout_index = distill.split(phrases)
     t0 = time.time()
     log = distill.distill(model, [phrases[i] for i in train_index], teacher[train_index], steps=config.distill_steps,
