@@ -161,6 +161,7 @@ def run(specs, context_for=Context.samples, progress: bool = True, null: int = n
         spec = _label(spec)
         try:
             model = clipnb.load_model(target)
+            model.progress = progress
             context = context_for(model)
         except Exception as error:  # noqa: BLE001  a model that fails becomes a column with its error
             errors[spec] = f"{type(error).__name__}: {error}"

@@ -246,8 +246,9 @@ def image_strip(paths, model_name: str, labels=None, title: str = "", size: int 
     for i, path in enumerate(paths):
         label = html.escape(str(labels[i])) if labels is not None else ""
         caption = str(captions[i] or "") if captions is not None else ""
-        short = html.escape(caption.split(",")[0][: max(12, size // 4)])
-        cells.append(f'<figure style="margin:0;text-align:center;font:10px sans-serif;width:{size + 2}px">'
+        short = html.escape(caption.split(",")[0][:40])
+        cells.append(f'<figure style="margin:0;text-align:center;font:10px sans-serif;width:{max(size + 2, 72)}px;'
+                     f'overflow-wrap:anywhere">'
                      f'<img src="{_src(path)}" alt="{html.escape(caption[:60])}" title="{html.escape(caption)}" '
                      f'style="width:{size}px;height:{size}px;object-fit:contain;border:1px solid #ddd">'
                      f'<figcaption>{label}{"<br>" if label and short else ""}'

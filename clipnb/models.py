@@ -2,8 +2,10 @@
 
 ``load_model(spec)`` accepts
 
-* ``"bundled"`` — the project's own offline model in ``data/models/`` (trained on named emoji and
-  clip-art); ``"bundled:clipart"`` — last round's model, trained on clip-art alone;
+* ``"bundled"`` — the project's own offline model in ``data/models/`` (named emoji and clip-art; its
+  text side distilled from an English sentence encoder); ``"bundled:emoji"`` — the previous one, whose
+  text side learned only its captions; ``"bundled:clipart"`` — clip-art alone (in a clone, not the
+  wheel); ``"bundled:skewed"`` — ``bundled`` fine-tuned on captions with a planted skew;
 * ``"NAME:TAG"`` — open_clip's pretrained weights, e.g. ``"MobileCLIP-S2:datacompdr"`` (the talk's
   model) or ``"ViT-B-32:laion2b_s34b_b79k"``, fetched once into the Hugging Face cache;
 * ``"NAME:/path/weights.safetensors"`` — an open_clip architecture with your own weights;
@@ -70,6 +72,7 @@ class ClipModel:
         self.batch_size = batch_size
         self.logit_scale = float(model.logit_scale.exp()) if hasattr(model, "logit_scale") else 100.0
         self._identity = None
+        self.progress = True  # progress bars for long encodes (random-weight twins run without)
         self._text_cache: dict[str, np.ndarray] = {}
         self.embed_dim = int(self.encode_text(["a"]).shape[1])
 
@@ -102,7 +105,7 @@ class ClipModel:
 
         texts = _check_texts(texts)
         missing = list(dict.fromkeys(t for t in texts if t not in self._text_cache))
-        for start in _batches(len(missing), self.batch_size, "encode text"):
+        for start in _batches(len(missing), self.batch_size, "encode text", self.progress):
             chunk = missing[start:start + self.batch_size]
             with torch.inference_mode():
                 features = self.model.encode_text(self.tokenizer(chunk).to(self.device))
@@ -121,7 +124,7 @@ class ClipModel:
         from clipnb.images import check_image_inputs
 
         images = check_image_inputs(images)
-        features, failures = self.encode_image_files(images, skip_unreadable=False)
+        features, failures = self.encode_image_files(images, skip_unreadable=False, progress=self.progress)
         return features
 
     def encode_image_files(self, images, skip_unreadable=True, progress=True):
@@ -162,9 +165,9 @@ def _check_texts(texts) -> list[str]:
     return list(texts)
 
 
-def _batches(n, batch_size, desc):
+def _batches(n, batch_size, desc, progress: bool = True):
     starts = range(0, n, batch_size)
-    if n >= PROGRESS_MIN:
+    if progress and n >= PROGRESS_MIN:
         from tqdm.auto import tqdm
 
         return tqdm(starts, desc=desc, unit="batch")

@@ -25,6 +25,7 @@ from clipnb import claims
 from clipnb.cache import cache_dir
 
 NULL_MODELS = 8
+MIN_NULL = 8  # random twins needed before a claim is called "beyond random" (p = 1/9 at best)
 
 
 def default_count() -> int:
@@ -63,9 +64,21 @@ STATISTICS = {
 }
 
 
+STATISTIC_NAMES = {
+    "E1": "margin between the image and text clouds", "E3": 'lead of "a cat" over the best wrong label',
+    "E4": 'lead of the best description over "a cat"', "E5a": 'lead of "a cheezburger" over "a dog"',
+    "E5b": 'lead of the keyboard-mash over "a dog"', "E6": "smallest corrected p-value (negated)",
+    "E6-sanity": "count of marked prompts pointing the right way", "E7": "mean margin of the signs over their controls",
+    "E8": "close-ups removed", "E9": "term images removed", "E10": "forest images removed",
+    "E12a": "images not shared with nearest-to-pole (negated count shared)", "E13": "saving over random orders",
+}
+IDENTITIES = {"E12b"}  # true for every model by algebra: set against no null
+
+
 def statistic(result) -> float | None:
     """The claim's statistic, or None when it cannot be computed (unchecked, or no numbers)."""
-    if result.status == claims.UNCHECKABLE or result.numbers is None or result.claim not in STATISTICS:
+    if result.status == claims.UNCHECKABLE or result.numbers is None or result.claim not in STATISTICS \
+            or result.claim in IDENTITIES:
         return None
     try:
         return float(STATISTICS[result.claim](result.numbers))
@@ -126,6 +139,7 @@ def twin(model, seed: int):
         return _TWINS[folder]
     loaded = clipnb.load_model(f"local-dir:{folder}", device="cpu")
     loaded.name = f"random weights #{seed}"
+    loaded.progress = False  # a learner sees the verdict, not eight more progress bars
     if sum(p.numel() for p in loaded.model.parameters()) <= KEEP_PARAMETERS:
         _TWINS[folder] = loaded
     return loaded
@@ -163,27 +177,34 @@ class Judged:
 
     @property
     def beyond_random(self) -> bool | None:
-        """Holds, and beats every random twin (at least 95 % of the null, the issue's rule; p = 1/(N+1))."""
+        """Holds, and beats at least 95 % of at least MIN_NULL random twins (with 8: all of them, p = 1/9)."""
         if self.result.status == claims.UNCHECKABLE or self.null_share is None:
             return None
-        return self.result.status == claims.HOLDS and self.null_share <= 0.05
+        return self.result.status == claims.HOLDS and self.null_share <= 0.05 and self.n >= MIN_NULL
 
     @property
     def verdict(self) -> str:
         status = self.result.status
         if status != claims.HOLDS:
             return status
+        if self.result.claim in IDENTITIES:
+            return "holds (an algebraic identity, true for any model)"
         if self.null_share is None:
             return "holds (no random-weight null here)"
         if self.beyond_random:
             return "holds, beyond random"
+        if self.null_share <= 0.05:
+            return f"holds, above all {self.n} random models (too few to call it beyond random: use {MIN_NULL})"
         return f"holds, but so do {self.null_holds} of {self.n} random models"
 
     def __str__(self):
         mark = {claims.HOLDS: "✔" if self.beyond_random else "≈", claims.FAILS: "✘", claims.UNCHECKABLE: "–"}[self.result.status]
-        null = (f"random weights ({self.n} models of this architecture): the claim holds for {self.null_holds}, "
-                f"{round(self.null_share * self.n)} score at least as high (p = {self.p_value:.2f})"
-                if self.null_share is not None else "no random-weight null here")
+        what = STATISTIC_NAMES.get(self.result.claim, "statistic")
+        null = (f"random weights ({self.n} models of this architecture): {self.null_holds} of {self.n} also pass, "
+                f"{round(self.null_share * self.n)} of {self.n} reach this model's {what} ({self.statistic:+.4f}; "
+                f"p = {self.p_value:.2f})" if self.null_share is not None else
+                "an algebraic identity: it holds for every model, so no null is needed" if self.result.claim in IDENTITIES
+                else "no random-weight null here")
         return f"{mark} {self.result.claim} {self.verdict}: {self.result.statement} — {self.result.reason}; {null}"
 
     def _repr_html_(self):
@@ -197,8 +218,10 @@ class Judged:
                 "</span></div>")
 
 
-def judge(result, model, check, n: int = NULL_MODELS) -> Judged:
-    """Set a claim's result against ``n`` random twins: ``check(twin)`` must run the same test on a twin."""
+def judge(result, model, check, n: int | None = None) -> Judged:
+    """Set a claim's result against ``n`` random twins (default ``$CLIPNB_NULL_MODELS`` or 8):
+    ``check(twin)`` must run the same test on a twin."""
+    n = default_count() if n is None else n
     stats, holds = [], 0
     if n and architecture(model.name) is not None:
         for random_model in twins(model, n):
