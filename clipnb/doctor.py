@@ -58,9 +58,10 @@ def _package(module: str, what: str, advice: str) -> Check:
 def _clipnb() -> Check:
     import clipnb
     from clipnb.cache import DATA_DIR, NOTEBOOKS_DIR
-    from clipnb.models import BUNDLED_MODELS, bundled_model_dir
+    from clipnb.models import BUNDLED_MODELS, WHEEL_LEAVES_OUT, bundled_model_dir
 
-    missing = [spec for spec in BUNDLED_MODELS if not (bundled_model_dir(spec) / "open_clip_model.safetensors").exists()]
+    missing = [spec for spec in BUNDLED_MODELS if spec not in WHEEL_LEAVES_OUT
+               and not (bundled_model_dir(spec) / "open_clip_model.safetensors").exists()]
     if missing or not (NOTEBOOKS_DIR / "00_start_here.ipynb").exists():
         return Check("fail", "clipnb", f"{clipnb.__version__}, incomplete: missing {missing or 'the notebooks'} in "
                      f"{DATA_DIR.parent}", "reinstall: pip install --force-reinstall clipnb (or re-clone the repository)")

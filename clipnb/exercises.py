@@ -379,13 +379,18 @@ def _cat_to_dog(answer, model):
         raise NotYet(f"start from the cat emoji's image: img:{cat}")
     from clipnb.query import image
 
+    def dogs_and_first(captions):
+        ranks = [i + 1 for i, c in enumerate(captions) if DOG_CAPTION.search(c)]
+        return len(ranks), (ranks[0] if ranks else None)
+
     captions = _search_captions(model, query, 5)
-    dogs = sum(bool(DOG_CAPTION.search(c)) for c in captions)
-    plain = sum(bool(DOG_CAPTION.search(c)) for c in _search_captions(model, image(str(cat)), 5))
-    if dogs > plain:
-        return _right(f"{dogs} dog(s) in the top 5, against {plain} for the cat image alone: {'; '.join(captions)}")
-    raise NotYet(f"{dogs} dog(s) in the top 5, no more than the cat image alone finds ({plain}): "
-                 f"{'; '.join(captions)}; subtract what makes it a cat, add a dog")
+    (dogs, first), (plain, plain_first) = dogs_and_first(captions), dogs_and_first(
+        _search_captions(model, image(str(cat)), 5))
+    before = f"the cat image alone: {plain} dog(s)" + (f", the first at #{plain_first}" if plain_first else "")
+    if dogs > plain or (first is not None and (plain_first is None or first < plain_first)):
+        return _right(f"{dogs} dog(s) in the top 5, the first at #{first} ({before}): {'; '.join(captions)}")
+    raise NotYet(f"{dogs} dog(s) in the top 5, no better than {before}: {'; '.join(captions)}; "
+                 "subtract what makes it a cat, add a dog")
 
 
 def _same_file(value, path) -> bool:

@@ -40,6 +40,7 @@ BUNDLED_MODELS = {"bundled": BUNDLED_NAME,  # emoji + clip-art images, a text to
                   "bundled:clipart": "clipnb-clipart-s",
                   # `bundled` fine-tuned on captions skewed on purpose (some professions' other gender marked)
                   "bundled:skewed": "clipnb-english-s-skewed"}
+WHEEL_LEAVES_OUT = {"bundled:clipart"}  # pyproject's exclude-package-data: in a clone, not in the pip package
 TALK_MODEL = "MobileCLIP-S2:datacompdr"
 
 

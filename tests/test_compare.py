@@ -3,7 +3,7 @@ import json
 
 import pandas as pd
 
-from clipnb import claims, compare, training
+from clipnb import claims, compare, nulls, training
 from clipnb.models import bundled_model_dir
 
 
@@ -19,10 +19,12 @@ def test_report_for_a_trained_a_random_and_a_missing_model(tmp_path):
     verdicts = tidy[tidy["measure"] == "verdict"]
     assert set(verdicts["claim"]) == set(compare.CHECKS)
     allowed = {"holds, above all 2 random models (too few to call it beyond random: use 8)",
+               "holds (an algebraic identity, true for any model)",
                "holds, but so do 0 of 2 random models", "holds, but so do 1 of 2 random models",
                "holds, but so do 2 of 2 random models", claims.FAILS, claims.UNCHECKABLE}
     assert set(verdicts["verdict"]) <= allowed, set(verdicts["verdict"])
-    checked = verdicts[verdicts["verdict"] != claims.UNCHECKABLE]
+    checked = verdicts[(verdicts["verdict"] != claims.UNCHECKABLE) & ~verdicts["claim"].isin(nulls.IDENTITIES)]
+    assert verdicts[verdicts["claim"] == "E12b"]["verdict"].str.contains("identity|does not hold").all()
     assert (checked["beyond_random"] == False).all() and checked["null_share"].between(0, 1).all()  # noqa: E712
     assert verdicts[verdicts["verdict"] == claims.UNCHECKABLE]["beyond_random"].isna().all()
     assert len(verdicts) == 2 * len(compare.CHECKS)  # the two models that loaded
@@ -65,7 +67,10 @@ def test_random_weights_are_not_called_beyond_random(tmp_path, monkeypatch):
     assert not errors
     verdicts = table[table["measure"] == "verdict"]
     beyond = verdicts[verdicts["beyond_random"] == True].groupby("claim").size()  # noqa: E712
-    assert (beyond <= 1).all(), beyond.to_dict()
+    # Under exchangeability a random model beats all 8 of its random twins with probability at most 1/9, so the
+    # false-positive rate over every claim and seed must stay near that: here 4 of 112 (per claim: E4 1, E5a 1, E9 2)
+    assert beyond.sum() <= len(verdicts) / 9, beyond.to_dict()
+    assert (beyond <= 2).all(), beyond.to_dict()
 
 
 def test_a_collapsed_model_is_named_not_judged(tmp_path):

@@ -13,11 +13,10 @@ from pathlib import Path
 
 import pytest
 
-from clipnb.models import BUNDLED_MODELS
+from clipnb.models import BUNDLED_MODELS, WHEEL_LEAVES_OUT
 
 ROOT = Path(__file__).resolve().parent.parent
 MAX_WHEEL_MB = 60
-WHEEL_LEAVES_OUT = {"bundled:clipart"}  # pyproject's exclude-package-data: in a clone, not in the wheel
 
 
 @pytest.fixture(scope="module")
@@ -44,7 +43,7 @@ def test_the_wheel_carries_models_samples_and_notebooks(wheel):
     for spec, folder in BUNDLED_MODELS.items():
         files = {f"clipnb/data/models/{folder}/open_clip_config.json",
                  f"clipnb/data/models/{folder}/open_clip_model.safetensors"}
-        if spec in WHEEL_LEAVES_OUT:
+        if spec in WHEEL_LEAVES_OUT:  # pyproject's exclude-package-data
             assert not files & names, f"{spec} was left out of the wheel to keep it small"
         else:
             assert files <= names
