@@ -251,7 +251,8 @@ def report(emoji_dir: Path, clipart_dir: Path, trained: str = "bundled", baselin
     label["untrained"] = "untrained (same architecture, random weights)"
     emoji = emoji_table(emoji_dir)
     lines = [f"# Evaluation of {label[trained]}", "",
-             "Made by `python -m clipnb.evaluation`. Two held-out sets, neither trained on nor used to pick the recipe:",
+             "Made by `python -m clipnb.evaluation`. Two held-out sets, never trained on (how the recipe was chosen, "
+             "and where test was looked at: `data/README.md`):",
              f"* **the twemoji style**: {len(emoji)} images of {emoji['concept'].nunique()} concepts in a drawing style "
              "no model here ever saw (validation used another style, streamline);",
              "* **the clip-art test split**: the clip-art measures, side by side with the baseline.", "",
