@@ -290,11 +290,8 @@ class ImageCorpus:
 
     def captions_of(self, paths) -> list[str]:
         """The caption of each path of this corpus ('' for a path it does not hold)."""
-        if self._row_by_path is None:
-            self._row_by_path = {os.path.abspath(p): i for i, p in enumerate(self.paths)}
-        captions = self.table["caption"]
-        return [str(captions.iloc[self._row_by_path[os.path.abspath(p)]]) if os.path.abspath(p) in self._row_by_path
-                else "" for p in paths]
+        rows, captions = self._rows(), self.table["caption"]
+        return [str(captions.iloc[rows[os.path.abspath(p)]]) if os.path.abspath(p) in rows else "" for p in paths]
 
     def _notice_slow_exact(self, seconds: float):
         from clipnb.ann import EXACT_NOTICE_SECONDS
@@ -311,9 +308,14 @@ class ImageCorpus:
                   if t.kind == "image" and isinstance(t.value, (str, os.PathLike))]
         if not wanted:
             return []
-        if self._row_by_path is None:  # built once per corpus, not per slider move
+        rows = self._rows()
+        return sorted({rows[w] for w in wanted if w in rows})
+
+    def _rows(self) -> dict[str, int]:
+        """Absolute path -> row, built once per corpus (not per slider move)."""
+        if self._row_by_path is None:
             self._row_by_path = {os.path.abspath(p): i for i, p in enumerate(self.paths)}
-        return sorted({self._row_by_path[w] for w in wanted if w in self._row_by_path})
+        return self._row_by_path
 
     def show(self, results, title: str | None = None, columns: int = 6):
         """An HTML grid of the results' thumbnails with scores, labelled with the model's name."""

@@ -16,7 +16,6 @@ between the student's and the teacher's cosines on phrase pairs (:func:`text_agr
 from __future__ import annotations
 
 import hashlib
-import json
 import math
 import random
 from pathlib import Path
@@ -132,30 +131,16 @@ def distill(model, phrases: list[str], targets: np.ndarray, steps: int = 6000, b
     """
     from tqdm.auto import tqdm
 
-    from clipnb.training import tokenizer_for_bundled
-
-    tokenizer = tokenizer_for_bundled()
-    generator = torch.Generator().manual_seed(seed)
-    embed_dim = model.text_projection.shape[1]
-    teacher = torch.from_numpy(targets)
-    projected = F.normalize(teacher @ torch.from_numpy(projection(targets, embed_dim)), dim=-1)
+    loss_terms = Regulariser(model, phrases, targets, batch_size, seed, relational_weight)
     parameters = [p for n, p in model.named_parameters() if n.startswith(TEXT_PREFIXES)]
     optimizer = torch.optim.AdamW(parameters, lr=lr, weight_decay=0.01, betas=(0.9, 0.98), eps=1e-6)
     model.train()
     warmup = min(200, max(1, steps // 10))
-    tokens = tokenizer(phrases)
-    lengths = (tokens != 0).sum(1)
     log, bar = [], tqdm(range(steps), desc="distil text", disable=not progress)
-    batches = []
     for step in bar:
-        if not batches:
-            batches = length_batches(lengths, batch_size, generator)
-        index = batches.pop()
         for group in optimizer.param_groups:  # warm-up then cosine decay
             group["lr"] = lr * min(1.0, (step + 1) / warmup) * 0.5 * (1 + math.cos(math.pi * step / steps))
-        student = F.normalize(encode_trimmed(model, tokens[index]), dim=-1)
-        direct = (1 - (student * projected[index]).sum(1)).mean()
-        relational = F.mse_loss(student @ student.T, teacher[index] @ teacher[index].T)
+        direct, relational = loss_terms.terms(model)
         loss = direct + relational_weight * relational
         optimizer.zero_grad(set_to_none=True)
         loss.backward()
@@ -202,19 +187,24 @@ def text_agreement(model, phrases: list[str], teacher: np.ndarray, pairs: np.nda
             "pairs": int(len(pairs))}
 
 
+def heldout_agreement(model, phrases: list[str], teacher: np.ndarray, seed: int = 0) -> dict:
+    """:func:`text_agreement` on the held-out phrases' :func:`agreement_pairs`, with their count."""
+    _, heldout = split(phrases)
+    pairs = agreement_pairs(teacher[heldout], seed=seed)
+    return {"heldout_phrases": len(heldout),
+            **text_agreement(model, [phrases[i] for i in heldout], teacher[heldout], pairs)}
+
+
 def split(phrases: list[str]) -> tuple[np.ndarray, np.ndarray]:
     """Indices of the training and held-out phrases."""
     mask = np.array([heldout(p) for p in phrases])
     return np.flatnonzero(~mask), np.flatnonzero(mask)
 
 
-def save_json(path: Path, value):
-    path.write_text(json.dumps(value, indent=1) + "\n")
-
-
 class Regulariser:
-    """The distillation loss on a batch of phrases, added to the contrastive loss while the text tower
-    trains with the images, so that it keeps the teacher's English geometry (``text="english-joint"``)."""
+    """The distillation loss on a batch of phrases: what :func:`distill` minimises, and what is added to
+    the contrastive loss while the text tower trains with the images, so that it keeps the teacher's
+    English geometry (``text="english-joint"``)."""
 
     def __init__(self, model, phrases: list[str], targets: np.ndarray, batch_size: int = 128, seed: int = 0,
                  relational_weight: float = 10.0):
@@ -229,11 +219,16 @@ class Regulariser:
         self.generator = torch.Generator().manual_seed(seed)
         self.batches: list = []
 
-    def __call__(self, model) -> torch.Tensor:
+    def terms(self, model) -> tuple[torch.Tensor, torch.Tensor]:
+        """(direct, relational) on the next batch of phrases of one token length."""
         if not self.batches:
             self.batches = length_batches(self.lengths, self.batch_size, self.generator)
         index = self.batches.pop()
         student = F.normalize(encode_trimmed(model, self.tokens[index]), dim=-1)
         direct = (1 - (student * self.projected[index]).sum(1)).mean()
         teacher = self.teacher[index]
-        return direct + self.relational_weight * F.mse_loss(student @ student.T, teacher @ teacher.T)
+        return direct, F.mse_loss(student @ student.T, teacher @ teacher.T)
+
+    def __call__(self, model) -> torch.Tensor:
+        direct, relational = self.terms(model)
+        return direct + self.relational_weight * relational

@@ -12,7 +12,6 @@ from __future__ import annotations
 
 import argparse
 import re
-import tempfile
 from pathlib import Path
 
 import numpy as np
@@ -188,17 +187,11 @@ def plain_queries(model, table, k: int = 5, queries=PLAIN_QUERIES, text=None):
 
 
 def untrained_dir(spec: str = "bundled", seed: int = 0) -> Path:
-    """A local-dir folder holding the architecture of ``spec`` (bundled or local-dir) with random weights."""
-    import json
+    """A local-dir folder holding the architecture of ``spec`` with random weights (built once, kept in
+    clipnb's cache: :func:`clipnb.nulls.twin_dir`, whose seeds 1… are the claims' null)."""
+    from clipnb.nulls import twin_dir
 
-    from clipnb.models import BUNDLED_MODELS, bundled_model_dir
-    from clipnb.training import build_model, export_model
-
-    source = bundled_model_dir(spec) if spec in BUNDLED_MODELS else Path(spec.removeprefix("local-dir:"))
-    config = json.loads((source / "open_clip_config.json").read_text())["model_cfg"]
-    folder = Path(tempfile.mkdtemp(prefix="clipnb-untrained-"))
-    export_model(build_model(seed=seed, config=config), folder, config=config, name="untrained")
-    return folder
+    return twin_dir(spec, seed)
 
 
 def untrained_model(spec: str):

@@ -41,8 +41,6 @@ def read_clip_retrieval(folder, model, images_root=None):
     relative to the folder it ran in), else the folder named in clipnb's ``info.json``, else the
     current folder; a warning says how many exist.
     """
-    import pandas as pd
-
     folder = Path(folder).expanduser()
     embeddings = _shards(folder, "img_emb", "img_emb", ".npy")
     metadata = _shards(folder, "metadata", "metadata", ".parquet")

@@ -456,14 +456,23 @@ def train(config: TrainConfig, model=None, progress: bool = True, on_epoch=None)
     text_log = {}
     frozen = tuple(p for p in config.freeze.split(",") if p)
     regulariser = None
-    if config.text in ("english", "english-joint"):
-        from clipnb.distill import TEXT_PREFIXES
+    phrase_set = {}  # the distillation phrases and their teacher embeddings, built once and only if needed
 
-        text_log = english_text(model, config, checkpoint, progress)
+    def english_phrases():
+        if not phrase_set:
+            phrase_set["value"] = _phrases_and_teacher(config)
+        return phrase_set["value"]
+
+    if config.text in ("english", "english-joint"):
+        from clipnb.distill import TEXT_PREFIXES, Regulariser, split
+
+        text_log = english_text(model, config, checkpoint, english_phrases, progress)
         if config.text == "english" or config.init:  # fixed text (a fine-tune keeps its base's text tower)
             frozen = tuple(dict.fromkeys(frozen + TEXT_PREFIXES))
         else:  # trained with the images, held to the teacher's geometry by the distillation loss
-            regulariser = english_regulariser(model, config)
+            phrases, teacher = english_phrases()
+            train_index, _ = split(phrases)
+            regulariser = Regulariser(model, [phrases[i] for i in train_index], teacher[train_index], seed=config.seed)
     elif config.text != "contrastive":
         raise ValueError(f"unknown text {config.text!r}: 'contrastive', 'english' or 'english-joint'")
     for name, parameter in model.named_parameters():
@@ -522,14 +531,12 @@ def train(config: TrainConfig, model=None, progress: bool = True, on_epoch=None)
         extra["text"] = {"teacher": "all-MiniLM-L6-v2 (distilled)", "after distillation": text_log,
                          "trained with the images": regulariser is not None}
         if regulariser is not None:  # how much of the teacher's geometry the joint training kept
-            from clipnb import distill
+            from clipnb.distill import heldout_agreement
 
-            phrases, teacher = _phrases_and_teacher(config)
-            _, heldout = distill.split(phrases)
-            pairs = distill.agreement_pairs(teacher[heldout], seed=config.seed)
-            extra["text"]["after image training"] = distill.text_agreement(
-                model, [phrases[i] for i in heldout], teacher[heldout], pairs)
-            print(json.dumps(extra["text"]["after image training"]))
+            agreement = heldout_agreement(model, *english_phrases(), seed=config.seed)
+            agreement.pop("heldout_phrases")
+            extra["text"]["after image training"] = agreement
+            print(json.dumps(agreement))
     if config.init:  # a fine-tune ships only what it changed, on top of its base model
         extra.update(base=Path(config.init.removeprefix("local-dir:")).name, exclude=list(frozen))
     export_model(model, out, extra, architecture, name=out.name, exclude=frozen if config.init else ())
@@ -562,18 +569,10 @@ def _phrases_and_teacher(config: TrainConfig):
     return phrases, distill.teacher_embeddings(phrases)
 
 
-def english_regulariser(model, config: TrainConfig):
-    """The distillation loss on the training phrases, for a text tower trained with the images."""
-    from clipnb import distill
-
-    phrases, teacher = _phrases_and_teacher(config)
-    train_index, _ = distill.split(phrases)
-    return distill.Regulariser(model, [phrases[i] for i in train_index], teacher[train_index], seed=config.seed)
-
-
-def english_text(model, config: TrainConfig, checkpoint: Path, progress: bool = True) -> dict:
+def english_text(model, config: TrainConfig, checkpoint: Path, english_phrases, progress: bool = True) -> dict:
     """Distil the teacher into the text tower (or load the distilled tower from the checkpoint).
 
+    english_phrases : a callable giving (phrases, teacher embeddings), built on first call.
     Returns the text stage's record: phrases, steps, and the held-out Spearman agreement.
     """
     from safetensors.torch import load_file, save_file
@@ -586,16 +585,13 @@ def english_text(model, config: TrainConfig, checkpoint: Path, progress: bool = 
         return json.loads((checkpoint / "text.json").read_text())
     if config.init:  # a fine-tune of an English model keeps its base's text tower
         return {}
-    phrases, teacher = _phrases_and_teacher(config)
-    train_index, heldout_index = distill.split(phrases)
+    phrases, teacher = english_phrases()
+    train_index, _ = distill.split(phrases)
     t0 = time.time()
     log = distill.distill(model, [phrases[i] for i in train_index], teacher[train_index], steps=config.distill_steps,
                           seed=config.seed, progress=progress)
-    heldout_phrases = [phrases[i] for i in heldout_index]
-    pairs = distill.agreement_pairs(teacher[heldout_index], seed=config.seed)
-    record = {"phrases": len(phrases), "heldout_phrases": len(heldout_index), "steps": config.distill_steps,
-              "seconds": time.time() - t0, "final_loss": log[-1],
-              **distill.text_agreement(model, heldout_phrases, teacher[heldout_index], pairs)}
+    record = {"phrases": len(phrases), "steps": config.distill_steps, "seconds": time.time() - t0,
+              "final_loss": log[-1], **distill.heldout_agreement(model, phrases, teacher, seed=config.seed)}
     print(json.dumps(record))
     checkpoint.mkdir(parents=True, exist_ok=True)
     from clipnb.distill import TEXT_PREFIXES
