@@ -1,15 +1,27 @@
 """Downloadable photo corpora: resumable downloads, checksums, and safe archive extraction.
 
     folder = clipnb.datasets.fetch("oxford-iiit-pet")     # ~790 MB, once
+    folder = clipnb.datasets.fetch("coco-2017-val")       # ~1 GB, once; 5,000 photos with captions
     corpus = clipnb.ImageCorpus.from_folder(folder, model)
 
 Downloads go to ``$CLIPNB_CACHE/datasets``; an interrupted download resumes where it stopped
-(HTTP Range). The archive's checksum is verified before anything is extracted, and extraction
-refuses absolute paths, ``..``, links and device files.
+(HTTP Range). Every file's checksum is verified before anything is extracted, and extraction
+refuses absolute paths, ``..``, links and device files. A dataset is built in a side folder and
+moved into place only when complete, so a failed fetch leaves nothing half-built.
+
+COCO 2017 val: the folder holds ``val2017/*.jpg``, ``annotations/captions_val2017.json`` (the only
+member taken from the 241 MB annotations archive) and a ``captions.csv`` that ``from_folder`` reads:
+each image's captions joined with " | ", its Flickr URL, and its licence. COCO's terms of use
+(cocodataset.org/#termsofuse): the annotations belong to the COCO Consortium and are licensed under
+CC BY 4.0; the Consortium does not own the copyright of the images, whose use must abide by the
+Flickr Terms of Use, and users accept full responsibility for their use of the dataset, including
+any copies of copyrighted images they make. Each image's own Flickr licence is in ``captions.csv``.
 """
 from __future__ import annotations
 
+import csv
 import hashlib
+import json
 import os
 import shutil
 import tarfile
@@ -17,6 +29,7 @@ import urllib.request
 import zipfile
 from dataclasses import dataclass
 from pathlib import Path, PurePosixPath
+from typing import Callable
 
 from clipnb.cache import build_dir
 
@@ -27,8 +40,44 @@ class Dataset:
     checksum: str        # "sha256:<hex>" or, where only that is published, "md5:<hex>"
     licence: str
     description: str
-    images: str          # the folder of images inside the archive
-    size_mb: int
+    images: str          # the folder fetch returns, inside the extracted archive ("" for its top)
+    size_mb: int         # all files together
+    extra: tuple[tuple[str, str], ...] = ()  # further (url, checksum) files, downloaded before extracting
+    # (downloaded files, extracted folder) -> rows of image_path (relative to the returned folder),
+    # caption, source, licence: written to captions.csv for ImageCorpus.from_folder
+    captions: Callable[[list[Path], Path], list[dict]] | None = None
+
+    @property
+    def files(self) -> tuple[tuple[str, str], ...]:
+        return ((self.url, self.checksum),) + self.extra
+
+
+COCO_CAPTIONS_MEMBER = "annotations/captions_val2017.json"
+
+
+def coco_captions(files: list[Path], folder: Path) -> list[dict]:
+    """captions.csv rows from COCO's captions json (taken alone from the annotations zip, ``files[1]``).
+
+    An image's captions are joined with " | " in annotation id order; all are kept (most images have
+    five, a few more). The licence is the one the json's ``licenses`` list names for the image.
+    """
+    path = extract_member(files[1], COCO_CAPTIONS_MEMBER, folder)
+    data = json.loads(path.read_text(encoding="utf-8"))
+    licences = {item["id"]: f"{item['name']} ({item['url']})" for item in data.get("licenses", [])}
+    captions = {}
+    for note in sorted(data["annotations"], key=lambda a: a["id"]):
+        captions.setdefault(note["image_id"], []).append(" ".join(note["caption"].split()))
+    rows = []
+    for image in sorted(data["images"], key=lambda i: i["file_name"]):
+        image_path = f"val2017/{image['file_name']}"
+        if not (folder / image_path).is_file():
+            raise FileNotFoundError(f"{COCO_CAPTIONS_MEMBER} names {image_path}, which the images archive lacks: "
+                                    "the two downloads do not belong together")
+        rows.append({"image_path": image_path, "caption": " | ".join(captions.get(image["id"], [])),
+                     "source": image.get("flickr_url") or image.get("coco_url", ""),
+                     "licence": licences.get(image.get("license"), f"licence id {image.get('license')} "
+                                             "(not in the annotations' licenses list)")})
+    return rows
 
 
 DATASETS = {
@@ -38,6 +87,19 @@ DATASETS = {
         licence="CC BY-SA 4.0 (Parkhi, Vedaldi, Zisserman, Jawahar: Cats and Dogs, CVPR 2012)",
         description="7,349 photos of 37 cat and dog breeds",
         images="images", size_mb=792),
+    "coco-2017-val": Dataset(
+        # sha256 (and sizes: 815,585,330 and 252,907,541 bytes) as published by tensorflow-datasets in
+        # tensorflow_datasets/url_checksums/coco2017.txt (the same in coco.txt). dmlc/gluon-cv's
+        # scripts/datasets/mscoco.py publishes sha1s of the same two files: val2017.zip
+        # 4950dc9d00dbe1c933ee0170f5797584351d2a41, annotations 8551ee4bb5860311e79dace7e79cb91e432e78b3.
+        url="http://images.cocodataset.org/zips/val2017.zip",
+        checksum="sha256:4f7e2ccb2866ec5041993c9cf2a952bbed69647b115d0f74da7ce8f4bef82f05",
+        extra=(("http://images.cocodataset.org/annotations/annotations_trainval2017.zip",
+                "sha256:113a836d90195ee1f884e704da6304dfaaecff1f023f49b6ca93c4aaae470268"),),
+        licence="captions CC BY 4.0 (COCO Consortium); images under their Flickr licences, "
+                "named per file in captions.csv",
+        description="COCO 2017 validation: 5,000 photos with 5 captions each",
+        images="", size_mb=1019, captions=coco_captions),  # 778 MB images + 241 MB annotations
 }
 
 
@@ -164,8 +226,43 @@ def safe_extract(archive: Path, target: Path) -> Path:
     return target
 
 
+def extract_member(archive: Path, member: str, target: Path) -> Path:
+    """Extract one member of a zip to ``target / member``, after the checks ``safe_extract`` makes."""
+    _check_member(member, target)
+    with zipfile.ZipFile(archive) as z:
+        try:
+            info = z.getinfo(member)
+        except KeyError:
+            raise FileNotFoundError(f"{Path(archive).name} has no member {member!r}: the archive is not the "
+                                    "expected one -- delete it and download again") from None
+        if (info.external_attr >> 16) & 0o170000 == 0o120000:
+            raise UnsafeArchiveError(f"refusing archive member {member!r}: a symbolic link")
+        dest = Path(target) / member
+        dest.parent.mkdir(parents=True, exist_ok=True)
+        part = dest.with_name(dest.name + ".part")
+        with z.open(info) as source, open(part, "wb") as out:
+            shutil.copyfileobj(source, out)
+    os.replace(part, dest)
+    return dest
+
+
+def _write_captions(rows: list[dict], name: str, folder: Path):
+    columns = ["image_path", "caption", "folder", "concept", "source", "licence"]
+    part = folder / "captions.csv.part"
+    with open(part, "w", newline="", encoding="utf-8") as f:
+        writer = csv.DictWriter(f, columns)
+        writer.writeheader()
+        writer.writerows({**row, "folder": name, "concept": ""} for row in rows)
+    os.replace(part, folder / "captions.csv")
+
+
 def fetch(name: str, root: Path | None = None, progress: bool = True) -> Path:
-    """Download (once) and extract a registered dataset; returns its folder of images."""
+    """Download (once) and extract a registered dataset; returns its folder of images.
+
+    Every file is downloaded and verified before anything is extracted; the folder is built beside
+    its final place and moved there when complete, so an interrupted fetch resumes its downloads
+    and a failed one leaves no half-built folder.
+    """
     if name not in DATASETS:
         raise KeyError(f"unknown dataset {name!r}; available: {', '.join(DATASETS)}")
     spec = DATASETS[name]
@@ -173,7 +270,17 @@ def fetch(name: str, root: Path | None = None, progress: bool = True) -> Path:
     folder = root / name
     done = folder / ".complete"
     if not done.exists():
-        archive = download(spec.url, root / Path(spec.url).name, spec.checksum, progress)
-        safe_extract(archive, folder)
-        done.write_text(spec.checksum)
+        files = [download(url, root / Path(url).name, checksum, progress) for url, checksum in spec.files]
+        building = root / f"{name}.building"
+        try:
+            safe_extract(files[0], building)
+            if spec.captions:
+                _write_captions(spec.captions(files, building), name, building)
+            (building / ".complete").write_text("\n".join(checksum for _, checksum in spec.files))
+        except BaseException:
+            shutil.rmtree(building, ignore_errors=True)
+            raise
+        if folder.exists():  # an incomplete build from before
+            shutil.rmtree(folder)
+        os.replace(building, folder)
     return folder / spec.images

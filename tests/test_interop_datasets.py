@@ -1,6 +1,8 @@
 """clip-retrieval interop, the ANN index, and safe downloads against a loopback HTTP server."""
 import http.server
 import io
+import json
+import re
 import tarfile
 import threading
 import warnings
@@ -116,10 +118,16 @@ def test_an_index_that_cannot_reach_the_recall_stays_exact(model, tmp_path, monk
 
 class _RangeHandler(http.server.BaseHTTPRequestHandler):
     payload = b""
+    payloads = {}  # path -> bytes, where a test serves several files (else every path serves payload)
     cut_after = None  # bytes to send before dropping the connection (once)
+    requests = []  # (path, Range header or None) of every request
 
     def do_GET(self):  # noqa: N802
-        data, start = self.payload, 0
+        type(self).requests.append((self.path, self.headers.get("Range")))
+        if self.payloads and self.path not in self.payloads:
+            self.send_error(404)
+            return
+        data, start = self.payloads.get(self.path, self.payload), 0
         if "Range" in self.headers:
             start = int(self.headers["Range"].split("=")[1].split("-")[0])
             self.send_response(206)
@@ -142,6 +150,7 @@ class _RangeHandler(http.server.BaseHTTPRequestHandler):
 
 @pytest.fixture()
 def server():
+    _RangeHandler.payload, _RangeHandler.payloads, _RangeHandler.cut_after, _RangeHandler.requests = b"", {}, None, []
     httpd = http.server.ThreadingHTTPServer(("127.0.0.1", 0), _RangeHandler)
     thread = threading.Thread(target=httpd.serve_forever, daemon=True)
     thread.start()
@@ -226,6 +235,161 @@ def test_a_corrupt_existing_download_is_set_aside_as_the_message_says(tmp_path):
     with pytest.raises(ChecksumError, match="kept as \\*.bad"):
         download("http://127.0.0.1:9/never-asked", existing, checksum="sha256:" + "0" * 64)
     assert not existing.exists() and (tmp_path / "f.bin.bad").read_bytes() == b"not what was published"
+
+
+# -- COCO 2017 val, in its real layout, served from the loopback server ----------------------------------
+
+_COCO_LICENSES = [  # as in captions_val2017.json
+    {"url": "http://creativecommons.org/licenses/by-nc-sa/2.0/", "id": 1,
+     "name": "Attribution-NonCommercial-ShareAlike License"},
+    {"url": "http://creativecommons.org/licenses/by/2.0/", "id": 4, "name": "Attribution License"},
+    {"url": "http://flickr.com/commons/usage/", "id": 7, "name": "No known copyright restrictions"},
+]
+_COCO_IMAGES = [(139, 1), (285, 4), (632, 7)]  # (image id, licence id)
+
+
+def _jpeg(seed):
+    from PIL import Image
+
+    pixels = np.random.default_rng(seed).integers(0, 256, (40, 56, 3), dtype=np.uint8)
+    buffer = io.BytesIO()
+    Image.fromarray(pixels).save(buffer, "JPEG", quality=90)
+    return buffer.getvalue()
+
+
+def _coco_captions_json():
+    images = [{"license": lic, "file_name": f"{i:012d}.jpg",
+               "coco_url": f"http://images.cocodataset.org/val2017/{i:012d}.jpg", "height": 40, "width": 56, "date_captured": "2013-11-14 17:02:52",
+               "flickr_url": f"http://farm7.staticflickr.com/6116/{i}_da26cf2c9e_z.jpg", "id": i}
+              for i, lic in _COCO_IMAGES]
+    notes = [{"image_id": i, "id": 1000 * k + i, "caption": f"  caption {k} of image {i}, \"quoted\"\n"}
+             for i, _ in _COCO_IMAGES for k in range(5)]
+    notes = notes[::-1]  # not in id order, so the writer must sort
+    return json.dumps({"info": {"description": "COCO 2017 Dataset", "url": "http://cocodataset.org", "version": "1.0",
+                                "year": 2017, "contributor": "COCO Consortium", "date_created": "2017/09/01"},
+                       "licenses": _COCO_LICENSES, "images": images, "annotations": notes}).encode()
+
+
+def _zip_bytes(members):
+    buffer = io.BytesIO()
+    with zipfile.ZipFile(buffer, "w", zipfile.ZIP_STORED) as z:
+        for name, content in members:
+            z.writestr(name, content)
+    return buffer.getvalue()
+
+
+@pytest.fixture()
+def coco(server, tmp_path, monkeypatch):
+    """"coco-2017-val" registered with loopback URLs and the checksums of tiny archives in COCO's layout."""
+    import dataclasses
+    import hashlib
+
+    _, url = server
+    base = url.rsplit("/", 1)[0]
+    images = _zip_bytes([(f"val2017/{i:012d}.jpg", _jpeg(i)) for i, _ in _COCO_IMAGES])
+    annotations = _zip_bytes([("annotations/instances_val2017.json", np.random.default_rng(9).bytes(300_000)),
+                              ("annotations/captions_val2017.json", _coco_captions_json()),
+                              ("annotations/captions_train2017.json", b"{}")])
+    _RangeHandler.payloads = {"/zips/val2017.zip": images, "/annotations/annotations_trainval2017.zip": annotations}
+    sha = {path: "sha256:" + hashlib.sha256(data).hexdigest() for path, data in _RangeHandler.payloads.items()}
+    spec = dataclasses.replace(
+        datasets.DATASETS["coco-2017-val"], url=base + "/zips/val2017.zip", checksum=sha["/zips/val2017.zip"],
+        extra=((base + "/annotations/annotations_trainval2017.zip", sha["/annotations/annotations_trainval2017.zip"]),))
+    monkeypatch.setitem(datasets.DATASETS, "coco-2017-val", spec)
+    return tmp_path / "datasets"
+
+
+def _files(folder):
+    return sorted(str(p.relative_to(folder)) for p in folder.rglob("*") if p.is_file())
+
+
+def test_coco_captions_csv_one_row_per_image_and_only_the_captions_json(coco):
+    folder = datasets.fetch("coco-2017-val", root=coco, progress=False)
+    assert folder == coco / "coco-2017-val"
+    assert _files(folder) == [".complete", "annotations/captions_val2017.json", "captions.csv",
+                              "val2017/000000000139.jpg", "val2017/000000000285.jpg", "val2017/000000000632.jpg"]
+    table = pd.read_csv(folder / "captions.csv", keep_default_na=False)
+    assert list(table.columns) == ["image_path", "caption", "folder", "concept", "source", "licence"]
+    assert list(table["image_path"]) == [f"val2017/{i:012d}.jpg" for i, _ in _COCO_IMAGES]
+    assert table["caption"][0] == " | ".join(f'caption {k} of image 139, "quoted"' for k in range(5))
+    assert list(table["licence"]) == [
+        "Attribution-NonCommercial-ShareAlike License (http://creativecommons.org/licenses/by-nc-sa/2.0/)",
+        "Attribution License (http://creativecommons.org/licenses/by/2.0/)",
+        "No known copyright restrictions (http://flickr.com/commons/usage/)"]
+    assert table["source"][1] == "http://farm7.staticflickr.com/6116/285_da26cf2c9e_z.jpg"
+    assert set(table["folder"]) == {"coco-2017-val"} and set(table["concept"]) == {""}
+    assert sorted(p.name for p in coco.iterdir()) == ["annotations_trainval2017.zip", "coco-2017-val", "val2017.zip"]
+    asked = len(_RangeHandler.requests)
+    assert asked == 2
+    assert datasets.fetch("coco-2017-val", root=coco, progress=False) == folder
+    assert len(_RangeHandler.requests) == asked  # complete: nothing downloaded again
+
+
+def test_coco_an_interrupted_fetch_resumes(coco):
+    _RangeHandler.cut_after = 1500
+    with pytest.raises(ConnectionError, match="run again to resume"):
+        datasets.fetch("coco-2017-val", root=coco, progress=False)
+    assert sorted(p.name for p in coco.iterdir()) == ["val2017.zip.part"]  # no folder, half built or otherwise
+    folder = datasets.fetch("coco-2017-val", root=coco, progress=False)
+    assert ("/zips/val2017.zip", "bytes=1500-") in _RangeHandler.requests
+    assert (folder / "val2017" / "000000000285.jpg").read_bytes() == _jpeg(285)
+    assert len(pd.read_csv(folder / "captions.csv")) == 3
+
+
+def test_coco_a_wrong_checksum_leaves_nothing_half_built(coco, monkeypatch):
+    import dataclasses
+
+    spec = datasets.DATASETS["coco-2017-val"]
+    (url, _), = spec.extra
+    monkeypatch.setitem(datasets.DATASETS, "coco-2017-val",
+                        dataclasses.replace(spec, extra=((url, "sha256:" + "0" * 64),)))
+    with pytest.raises(datasets.ChecksumError, match="download again"):
+        datasets.fetch("coco-2017-val", root=coco, progress=False)
+    assert sorted(p.name for p in coco.iterdir()) == ["annotations_trainval2017.zip.bad", "val2017.zip"]
+
+
+def test_a_build_that_fails_after_extracting_leaves_no_folder(coco, monkeypatch):
+    import dataclasses
+
+    def broken(files, folder):
+        raise ValueError("captions json unreadable")
+
+    spec = dataclasses.replace(datasets.DATASETS["coco-2017-val"], captions=broken)
+    monkeypatch.setitem(datasets.DATASETS, "coco-2017-val", spec)
+    with pytest.raises(ValueError, match="unreadable"):
+        datasets.fetch("coco-2017-val", root=coco, progress=False)
+    assert sorted(p.name for p in coco.iterdir()) == ["annotations_trainval2017.zip", "val2017.zip"]
+
+
+def test_coco_folder_gives_the_corpus_its_captions(coco, model, cache):
+    folder = datasets.fetch("coco-2017-val", root=coco, progress=False)
+    corpus = clipnb.ImageCorpus.from_folder(folder, model, cache=cache, progress=False)
+    assert len(corpus) == 3
+    captions = dict(zip(corpus.table["image_path"], corpus.table["caption"]))
+    assert captions["val2017/000000000632.jpg"] == " | ".join(f'caption {k} of image 632, "quoted"' for k in range(5))
+
+
+def test_extract_member_checks_the_name(tmp_path):
+    archive = tmp_path / "a.zip"
+    archive.write_bytes(_zip_bytes([("../evil.json", b"{}"), ("annotations/ok.json", b"{}")]))
+    with pytest.raises(datasets.UnsafeArchiveError, match="climbs out"):
+        datasets.extract_member(archive, "../evil.json", tmp_path / "out")
+    with pytest.raises(FileNotFoundError, match="no member 'annotations/captions_val2017.json'"):
+        datasets.extract_member(archive, "annotations/captions_val2017.json", tmp_path / "out")
+    assert not (tmp_path / "evil.json").exists()
+
+
+def test_registered_checksums_are_well_formed():
+    hex_length = {"sha256": 64, "md5": 32}
+    names = []
+    for name, spec in datasets.DATASETS.items():
+        for url, checksum in spec.files:
+            algorithm, _, digest = checksum.partition(":")
+            assert algorithm in hex_length, (name, checksum)
+            assert re.fullmatch(f"[0-9a-f]{{{hex_length[algorithm]}}}", digest), (name, checksum)
+            assert url.startswith(("http://", "https://")), (name, url)
+            names.append(url.rsplit("/", 1)[1])
+    assert len(names) == len(set(names)), "two downloads would share one file name in the cache"
 
 
 def test_submodules_after_a_plain_import():
