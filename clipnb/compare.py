@@ -145,8 +145,9 @@ def null_results(model, context_for=Context.samples, n: int = nulls.NULL_MODELS)
     return _NULL_RESULTS[key]
 
 
-def run(specs, context_for=Context.samples, progress: bool = True, null: int = nulls.NULL_MODELS):
-    """Every claim for every model, each against ``null`` random-weight twins of its architecture.
+def run(specs, context_for=Context.samples, progress: bool = True, null: int | None = None):
+    """Every claim for every model, each against ``null`` random-weight twins of its architecture
+    (None: :func:`clipnb.nulls.default_count` per model, 8 for small architectures, 2 for large ones).
 
     Returns (tidy DataFrame, {spec: error}, {spec: query rankings}). A verdict row carries the
     model's statistic, the null's spread, ``null_share`` and ``beyond_random``.
@@ -168,7 +169,8 @@ def run(specs, context_for=Context.samples, progress: bool = True, null: int = n
             continue
         results = _run_checks(context, progress, spec)
         try:
-            randoms = null_results(model, context_for, null) if null and nulls.architecture(target) else []
+            count = nulls.default_count(model) if null is None else null
+            randoms = null_results(model, context_for, count) if count and nulls.architecture(target) else []
         except Exception as error:  # noqa: BLE001  no null costs the null, not the comparison
             errors[f"{spec} (random-weight null)"] = f"{type(error).__name__}: {error}"
             randoms = []
@@ -284,7 +286,7 @@ def report_html(table, errors, rankings, specs) -> str:
     return "\n".join(out) + "</body></html>"
 
 
-def compare(specs, out, context_for=Context.samples, progress: bool = True, null: int = nulls.NULL_MODELS):
+def compare(specs, out, context_for=Context.samples, progress: bool = True, null: int | None = None):
     """Run, then write ``claims.csv`` and ``report.html`` into ``out``; returns (table, errors, rankings)."""
     specs = [s.strip() for s in specs if s.strip()]
     if not specs:
@@ -318,8 +320,10 @@ def main(argv=None):
                         help="comma-separated model specs (as CLIPNB_MODEL takes them), each optionally "
                              "named: label=spec")
     parser.add_argument("--out", type=Path, default=Path("compare-report"), help="folder for report.html and claims.csv")
-    parser.add_argument("--null", type=int, default=nulls.NULL_MODELS,
-                        help="random-weight models per architecture to set each claim against (0: none)")
+    parser.add_argument("--null", type=int, default=None,
+                        help=f"random-weight models per architecture to set each claim against (0: none; default "
+                             f"$CLIPNB_NULL_MODELS, else {nulls.NULL_MODELS}, or {nulls.LARGE_NULL_MODELS} for "
+                             f"architectures over {nulls.LARGE_PARAMETERS // 10**6}M parameters)")
     args = parser.parse_args(argv)
     table, errors, _ = compare(args.models.split(","), args.out, null=args.null)
     verdicts = table[table["measure"] == "verdict"].pivot_table(index="claim", columns="model", values="verdict",

@@ -75,6 +75,7 @@ class ClipModel:
         self._identity = None
         self.progress = True  # progress bars for long encodes (random-weight twins run without)
         self._text_cache: dict[str, np.ndarray] = {}
+        self._image_cache: dict[tuple, np.ndarray] = {}  # (path, size, mtime) -> features: each file encoded once
         self.embed_dim = int(self.encode_text(["a"]).shape[1])
 
     def __repr__(self):
@@ -121,12 +122,27 @@ class ClipModel:
         Returns image_features : Tensor, shape (N, D), float32, L2-normalised, on the CPU.
         Raises ImageLoadError naming the file if an image cannot be read (use
         :meth:`encode_image_files` to skip unreadable files instead).
+        Image files are memoised by path, size and modification time (a changed file is encoded
+        again); PIL images are always encoded.
         """
         from clipnb.images import check_image_inputs
 
+        import torch
+
         images = check_image_inputs(images)
-        features, failures = self.encode_image_files(images, skip_unreadable=False, progress=self.progress)
-        return features
+        keys = [_file_key(image) for image in images]
+        todo = [i for i, key in enumerate(keys) if key is None or key not in self._image_cache]
+        if todo:
+            features, failures = self.encode_image_files([images[i] for i in todo], skip_unreadable=False,
+                                                         progress=self.progress)
+            if len(self._image_cache) + len(todo) > IMAGE_CACHE_SIZE:
+                self._image_cache.clear()
+            fresh = dict(zip(todo, features.numpy()))
+            self._image_cache.update((keys[i], row) for i, row in fresh.items() if keys[i] is not None)
+        else:
+            fresh = {}
+        return torch.from_numpy(np.stack([fresh[i] if i in fresh else self._image_cache[keys[i]]
+                                          for i in range(len(images))]))
 
     def encode_image_files(self, images, skip_unreadable=True, progress=True):
         """Encode images, reporting unreadable ones instead of failing.
@@ -148,6 +164,21 @@ class ClipModel:
                 parts.append(torch.nn.functional.normalize(features.float(), dim=-1).cpu())
         features = torch.cat(parts) if parts else torch.empty(0, self.embed_dim)
         return features, failures
+
+
+IMAGE_CACHE_SIZE = 50_000  # memoised image files per model (about 25 MB at D = 128), then it starts afresh
+
+
+def _file_key(image):
+    """(resolved path, size, mtime) for an image file, None for a PIL image or a file that is not there."""
+    if not isinstance(image, (str, os.PathLike)):
+        return None
+    try:
+        path = Path(image).expanduser().resolve()
+        stat = path.stat()
+    except OSError:
+        return None  # encode_image_files names the problem
+    return str(path), stat.st_size, stat.st_mtime_ns
 
 
 def _check_texts(texts) -> list[str]:

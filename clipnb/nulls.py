@@ -28,12 +28,20 @@ NULL_MODELS = 8
 MIN_NULL = 8  # random twins needed before a claim is called "beyond random" (p = 1/9 at best)
 
 
-def default_count() -> int:
-    """``$CLIPNB_NULL_MODELS`` (0 turns the null off), else NULL_MODELS."""
+LARGE_NULL_MODELS = 2  # for architectures over LARGE_PARAMETERS: each twin embeds the corpus anew (ViT-B-32: ~45 s)
+LARGE_PARAMETERS = 30_000_000
+
+
+def default_count(model=None) -> int:
+    """``$CLIPNB_NULL_MODELS`` (0 turns the null off), else NULL_MODELS, or LARGE_NULL_MODELS for a
+    ``model`` over LARGE_PARAMETERS parameters (too few to call anything beyond random: the verdict says so;
+    ask for 8 with ``--null 8`` or the variable where there is time or a GPU)."""
     import os
 
     value = os.environ.get("CLIPNB_NULL_MODELS", "").strip()
     if not value:
+        if model is not None and sum(p.numel() for p in model.model.parameters()) > LARGE_PARAMETERS:
+            return LARGE_NULL_MODELS
         return NULL_MODELS
     if not value.isdigit():
         raise ValueError(f"CLIPNB_NULL_MODELS must be a whole number of random models (0 = no null), not {value!r}")
@@ -103,6 +111,25 @@ def architecture(spec: str) -> dict | None:
     return None
 
 
+def _custom_architecture(config: dict) -> bool:
+    return bool(config.get("custom_text") or "timm_model_name" in config.get("vision_cfg", {})
+                or "hf_model_name" in config.get("text_cfg", {}))
+
+
+def _register(config: dict, key: str) -> str:
+    """Register an architecture with open_clip under a name of its own (its config written beside the twins)."""
+    import open_clip
+
+    name = f"clipnb-twin-{key}"
+    path = cache_dir() / "untrained" / f"{name}.json"
+    path.parent.mkdir(parents=True, exist_ok=True)
+    tmp = path.with_suffix(".tmp")
+    tmp.write_text(json.dumps(config))
+    tmp.replace(path)
+    open_clip.add_model_config(path)
+    return name
+
+
 def twin_dir(spec: str, seed: int) -> Path:
     """A local-dir with the architecture of ``spec`` and random weights (seeded), built once and kept."""
     import torch
@@ -115,11 +142,13 @@ def twin_dir(spec: str, seed: int) -> Path:
     key = hashlib.sha256(json.dumps(arch, sort_keys=True).encode()).hexdigest()[:12]
     folder = cache_dir() / "untrained" / f"{key}-{seed}"
     if not all((folder / name).exists() for name in ("open_clip_model.safetensors", "open_clip_config.json")):
-        if "name" in arch:
+        custom = _custom_architecture(arch["model_cfg"])
+        if "name" in arch or custom:  # open_clip builds it (timm image towers, Hugging Face text towers)
             import open_clip
 
+            name = arch.get("name") or _register(arch["model_cfg"], key)
             torch.manual_seed(seed)
-            model = open_clip.create_model(arch["name"], pretrained=None)
+            model = open_clip.create_model(name, pretrained=None)
         else:
             model = build_model(seed, arch["model_cfg"])
         export_model(model, folder, config=arch["model_cfg"], name=f"random weights, seed {seed}")
@@ -162,25 +191,31 @@ class Judged:
     n: int
 
     @property
+    def tested(self) -> int:
+        """Random twins on which the test could be run (one with nothing to remove, say, cannot)."""
+        return sum(s is not None for s in self.null_statistics)
+
+    @property
     def null_share(self) -> float | None:
-        """Share of the random twins whose statistic is at least the model's (a twin whose test could not
-        be computed, e.g. one with nothing to remove, counts as not reaching it)."""
-        if self.statistic is None or not self.n:
+        """Share of the tested random twins whose statistic is at least the model's. A twin whose test could
+        not be run is left out, not counted as beaten: whether there was anything to test is chance too."""
+        if self.statistic is None or not self.tested:
             return None
-        return float(np.mean([s is not None and s >= self.statistic - 1e-12 for s in self.null_statistics]))
+        return float(np.mean([s >= self.statistic - 1e-12 for s in self.null_statistics if s is not None]))
 
     @property
     def p_value(self) -> float | None:
-        """(1 + twins at least as extreme) / (1 + N): with N = 8 the smallest possible is 1/9."""
+        """(1 + tested twins at least as extreme) / (1 + tested twins): with 8 the smallest possible is 1/9."""
         share = self.null_share
-        return None if share is None else (1 + round(share * self.n)) / (1 + self.n)
+        return None if share is None else (1 + round(share * self.tested)) / (1 + self.tested)
 
     @property
     def beyond_random(self) -> bool | None:
-        """Holds, and beats at least 95 % of at least MIN_NULL random twins (with 8: all of them, p = 1/9)."""
-        if self.result.status == claims.UNCHECKABLE or self.null_share is None:
+        """Holds, and beats at least 95 % of at least MIN_NULL tested random twins (with 8: all, p = 1/9)."""
+        if self.result.status == claims.UNCHECKABLE or self.statistic is None or not self.n:
             return None
-        return self.result.status == claims.HOLDS and self.null_share <= 0.05 and self.n >= MIN_NULL
+        return self.result.status == claims.HOLDS and self.null_share is not None and self.null_share <= 0.05 \
+            and self.tested >= MIN_NULL
 
     @property
     def verdict(self) -> str:
@@ -189,20 +224,24 @@ class Judged:
             return status
         if self.result.claim in IDENTITIES:
             return "holds (an algebraic identity, true for any model)"
-        if self.null_share is None:
+        if not self.n or self.statistic is None:
             return "holds (no random-weight null here)"
+        if self.null_share is None:
+            return f"holds (none of the {self.n} random models could be tested the same way)"
+        untested = f"; {self.n - self.tested} of {self.n} could not be tested" if self.tested < self.n else ""
         if self.beyond_random:
-            return "holds, beyond random"
+            return "holds, beyond random" + untested.replace(";", ",")
         if self.null_share <= 0.05:
-            return f"holds, above all {self.n} random models (too few to call it beyond random: use {MIN_NULL})"
+            return (f"holds, above all {self.tested} random models tested (too few to call it beyond random: "
+                    f"use {MIN_NULL}{untested})")
         return f"holds, but so do {self.null_holds} of {self.n} random models"
 
     def __str__(self):
         mark = {claims.HOLDS: "✔" if self.beyond_random else "≈", claims.FAILS: "✘", claims.UNCHECKABLE: "–"}[self.result.status]
         what = STATISTIC_NAMES.get(self.result.claim, "statistic")
         null = (f"random weights ({self.n} models of this architecture): {self.null_holds} of {self.n} also pass, "
-                f"{round(self.null_share * self.n)} of {self.n} reach this model's {what} ({self.statistic:+.4f}; "
-                f"p = {self.p_value:.2f})" if self.null_share is not None else
+                f"{round(self.null_share * self.tested)} of {self.tested} tested reach this model's {what} "
+                f"({self.statistic:+.4f}; p = {self.p_value:.2f})" if self.null_share is not None else
                 "an algebraic identity: it holds for every model, so no null is needed" if self.result.claim in IDENTITIES
                 else "no random-weight null here")
         return f"{mark} {self.result.claim} {self.verdict}: {self.result.statement} — {self.result.reason}; {null}"
@@ -221,7 +260,7 @@ class Judged:
 def judge(result, model, check, n: int | None = None) -> Judged:
     """Set a claim's result against ``n`` random twins (default ``$CLIPNB_NULL_MODELS`` or 8):
     ``check(twin)`` must run the same test on a twin."""
-    n = default_count() if n is None else n
+    n = default_count(model) if n is None else n
     stats, holds = [], 0
     if n and architecture(model.name) is not None:
         for random_model in twins(model, n):
@@ -252,5 +291,5 @@ def check(claim, subject, *args, n: int | None = None, **kwargs) -> Judged:
     is_corpus = isinstance(subject, ImageCorpus)
     model = subject.model if is_corpus else subject
     result = claim(subject, *args, **kwargs)
-    n = default_count() if n is None else n
+    n = default_count(model) if n is None else n
     return judge(result, model, lambda twin: claim(same_corpus(subject, twin) if is_corpus else twin, *args, **kwargs), n)

@@ -245,3 +245,29 @@ def test_a_fine_tune_ships_only_what_it_changed(tmp_path):
     shutil.rmtree(base)
     with pytest.raises(ModelNotAvailableError, match="fine-tune of clipnb-emoji-s"):
         clipnb.load_model(f"local-dir:{tmp_path / 'tuned'}", device="cpu")
+
+
+def test_each_image_file_is_encoded_once_until_it_changes(tmp_path):
+    """The claims ask for the same sample images many times (E3–E7, B1): a file is encoded once per model,
+    a PIL image every time, and a file whose content changes is encoded afresh."""
+    import os
+    import shutil
+
+    from PIL import Image
+
+    model = clipnb.load_model("bundled", device="cpu")
+    calls = []
+    encode = model.encode_image_files
+    model.encode_image_files = lambda images, **kw: calls.append(len(images)) or encode(images, **kw)
+    cat, dog = tmp_path / "cat.png", tmp_path / "dog.png"
+    shutil.copy(clipnb.samples_dir() / "emoji" / "animals" / "cat.png", cat)
+    shutil.copy(clipnb.samples_dir() / "emoji" / "animals" / "dog.png", dog)
+    first = model.encode_image([cat, dog])
+    again = model.encode_image([str(dog), cat, cat])
+    assert calls == [2] and torch.equal(again, first[[1, 0, 0]])
+    pil = Image.open(cat)
+    assert torch.allclose(model.encode_image(pil)[0], first[0], atol=1e-6) and calls == [2, 1]
+    shutil.copy(clipnb.samples_dir() / "emoji" / "animals" / "monkey.png", cat)
+    os.utime(cat, ns=(0, 123))  # another content and time: the memo must not answer for it
+    changed = model.encode_image([cat, dog])
+    assert calls == [2, 1, 1] and not torch.allclose(changed[0], first[0]) and torch.equal(changed[1], first[1])

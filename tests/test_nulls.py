@@ -33,10 +33,38 @@ def test_too_few_twins_or_none_say_so():
     assert "random weights (8 models" in str(nulls.Judged(failing, nulls.statistic(failing), [0.0] * 8, 0, 8))
 
 
-def test_a_twin_that_cannot_be_checked_does_not_count_as_reaching_the_model():
+def test_twins_that_cannot_be_tested_are_left_out_not_counted_as_beaten():
+    """Whether a random model had anything to test (E9's winter images in its top k, say) is chance too: a model
+    that beats the one twin that could be tested is not thereby beyond random."""
     model = _e3(0.5)
-    judged = nulls.Judged(model, nulls.statistic(model), [None] * 7 + [0.9], 1, 8)
-    assert judged.null_share == pytest.approx(1 / 8) and not judged.beyond_random
+    one = nulls.Judged(model, nulls.statistic(model), [None] * 7 + [0.0], 1, 8)
+    assert one.tested == 1 and one.null_share == 0 and one.p_value == pytest.approx(1 / 2)
+    assert one.beyond_random is False and "above all 1 random models tested" in one.verdict
+    assert "7 of 8 could not be tested" in one.verdict
+    higher = nulls.Judged(model, nulls.statistic(model), [None] * 7 + [0.9], 1, 8)
+    assert higher.null_share == 1 and not higher.beyond_random
+    nothing = nulls.Judged(model, nulls.statistic(model), [None] * 8, 0, 8)
+    assert nothing.null_share is None and nothing.beyond_random is False
+    assert nothing.verdict == "holds (none of the 8 random models could be tested the same way)"
+    eight = nulls.Judged(model, nulls.statistic(model), [None] + [0.0] * 8, 8, 9)
+    assert eight.beyond_random and eight.verdict == "holds, beyond random, 1 of 9 could not be tested"
+
+
+def test_large_architectures_get_fewer_twins_by_default(monkeypatch):
+    import clipnb
+
+    monkeypatch.delenv("CLIPNB_NULL_MODELS", raising=False)
+    small = clipnb.load_model("bundled", device="cpu")
+    assert nulls.default_count(small) == nulls.NULL_MODELS == 8
+
+    import types
+
+    import open_clip
+
+    large = types.SimpleNamespace(model=open_clip.create_model("ViT-B-32"))  # 151M parameters, random weights
+    assert nulls.default_count(large) == nulls.LARGE_NULL_MODELS < nulls.MIN_NULL
+    monkeypatch.setenv("CLIPNB_NULL_MODELS", "8")
+    assert nulls.default_count(large) == 8
 
 
 def test_the_null_count_comes_from_the_environment(monkeypatch):
