@@ -64,8 +64,9 @@ model-clipart: data
 samples: data
 	$(BIN)/python -m clipnb.samples
 
-# make compare MODELS="bundled,bundled:emoji,ViT-B-32:laion2b_s34b_b79k" [OUT=compare-report]
+# make compare MODELS="bundled,bundled:emoji,ViT-B-32:laion2b_s34b_b79k" [OUT=compare-report] [CORPUS=coco|FOLDER]
 MODELS ?= bundled,bundled:emoji
 OUT ?= compare-report
+CORPUS ?=
 compare: $(STAMP)
-	$(BIN)/python -m clipnb.compare --models "$(MODELS)" --out "$(OUT)"
+	$(BIN)/python -m clipnb.compare --models "$(MODELS)" --out "$(OUT)" $(if $(CORPUS),--corpus "$(CORPUS)")

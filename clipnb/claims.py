@@ -260,6 +260,13 @@ def subtraction_grows_with_weight(corpus, base="a person running in front of tre
                    {f"changed at w={w}": c for w, c in zip(weights, changed)})
 
 
+def first_rank(corpus, query, relevant, limit: int = 10_000) -> int | None:
+    """The rank (1 = first) of the best-ranked ``relevant`` image for ``query``, None if none is in the first ``limit``."""
+    row = {p: i for i, p in enumerate(corpus.paths)}
+    ranked = corpus.search(query, k=min(limit, len(corpus)))["path"]
+    return next((rank for rank, p in enumerate(ranked, 1) if relevant[row[p]]), None)
+
+
 MEN_CAPTIONS = r"\bman\b|\bmen\b|\bboy\b"
 # a face filling the picture: the plain man/woman/person drawings and anything captioned as a face
 CLOSE_UP_CAPTIONS = r"^(?:a |an )?(?:man|woman|person|boy|girl|old man|old woman|older person)(?:,|$)| face\b"
@@ -282,8 +289,10 @@ def man_minus_close_up(corpus, k: int = 9) -> ClaimResult:
     before, after = count(base, CLOSE_UP_CAPTIONS), count(base - text("close up"), CLOSE_UP_CAPTIONS)
     numbers = {"men in the top k": men, "close-ups before": before, "close-ups after": after}
     if before == 0:
+        first = first_rank(corpus, base, captions.str.contains(CLOSE_UP_CAPTIONS, case=False, regex=True).to_numpy())
+        where = f" (the first is at rank {first})" if first else ""
         return ClaimResult("E8", statement, UNCHECKABLE, f'{men} of {k} are men; "an image of a man − japanese" '
-                           f"has no close-up in its top {k} to remove", _numbers(numbers))
+                           f"has no close-up in its top {k} to remove{where}", _numbers(numbers))
     return _result("E8", statement, men >= k / 2 and after < before,
                    f"men in the top {k}: {men}; close-ups {before} → {after} after subtracting \"close up\"", numbers)
 
@@ -330,9 +339,11 @@ def subtraction_removes_the_term(corpus, base="a person running in front of tree
 
     before = count(text(base))
     if not relevant.any() or before == 0:
+        first = first_rank(corpus, text(base), relevant)
+        where = f"; the first is at rank {first}" if first else ""
         return ClaimResult("E9", statement, UNCHECKABLE,
-                           f'"{base}" has no {term}-captioned image in its top {k} ({int(relevant.sum())} in the corpus): '
-                           "nothing to remove", _numbers({f"{term} images at w=0": before}))
+                           f'"{base}" has no {term}-captioned image in its top {k} ({int(relevant.sum())} in the corpus'
+                           f"{where}): nothing to remove", _numbers({f"{term} images at w=0": before}))
     after = [count(text(base) - w * text(term)) for w in weights]
     ok = all(x >= y for x, y in zip([before, *after], after)) and after[-1] < before
     return _result("E9", statement, ok, f"{term} images in the top {k}: " + ", ".join(

@@ -18,14 +18,16 @@ def test_report_for_a_trained_a_random_and_a_missing_model(tmp_path):
     assert list(tidy.columns) == ["claim", "model", "measure", "value", "verdict", "beyond_random", "null_share"]
     verdicts = tidy[tidy["measure"] == "verdict"]
     assert set(verdicts["claim"]) == set(compare.CHECKS)
-    allowed = {"holds, above all 2 random models (too few to call it beyond random: use 8)",
-               "holds (an algebraic identity, true for any model)",
-               "holds, but so do 0 of 2 random models", "holds, but so do 1 of 2 random models",
-               "holds, but so do 2 of 2 random models", claims.FAILS, claims.UNCHECKABLE}
-    assert set(verdicts["verdict"]) <= allowed, set(verdicts["verdict"])
+    allowed = (r"holds, above all [12] random models tested \(too few to call it beyond random: use 8"
+               r"(; 1 of 2 could not be tested)?\)|holds \(an algebraic identity, true for any model\)|"
+               r"holds, but so do [012] of 2 random models|holds \(none of the 2 random models could be tested the same way\)|"
+               + claims.FAILS + "|" + claims.UNCHECKABLE)
+    assert verdicts["verdict"].str.fullmatch(allowed).all(), set(verdicts["verdict"])
     checked = verdicts[(verdicts["verdict"] != claims.UNCHECKABLE) & ~verdicts["claim"].isin(nulls.IDENTITIES)]
     assert verdicts[verdicts["claim"] == "E12b"]["verdict"].str.contains("identity|does not hold").all()
-    assert (checked["beyond_random"] == False).all() and checked["null_share"].between(0, 1).all()  # noqa: E712
+    assert (checked["beyond_random"] == False).all()  # noqa: E712  two twins are too few to call anything
+    # the share is over the twins that could be tested; where none could (nothing to remove), there is none
+    assert checked["null_share"].dropna().between(0, 1).all() and checked["null_share"].notna().mean() > 0.5
     assert verdicts[verdicts["verdict"] == claims.UNCHECKABLE]["beyond_random"].isna().all()
     assert len(verdicts) == 2 * len(compare.CHECKS)  # the two models that loaded
     assert tidy[(tidy["claim"] == "load")]["model"].tolist() == ["nope:nothing"]

@@ -507,3 +507,55 @@ def test_clip_retrieval_paths_are_joined_column_wise(model, tmp_path):
                                           str(tmp_path / "root" / "3.jpg"), "https://x.org/4.jpg"]
     assert list(corpus.table["caption"]) == ["one", "", "three", "four"]
     assert list(corpus.search(x[2].astype(np.float32), k=1)["path"]) == [str(tmp_path / "root" / "3.jpg")]
+
+
+def test_compare_on_a_captioned_photo_set_fetched_in_cocos_layout(server, tmp_path, monkeypatch):
+    """`make compare CORPUS=coco`, offline: a small set in COCO's layout from the loopback server, fetched,
+    captioned, and the claims run on it, the talk's cats, men and women found by their captions."""
+    import dataclasses
+    import hashlib
+
+    import clipnb
+    from clipnb import compare
+
+    monkeypatch.setenv("CLIPNB_CACHE", str(tmp_path / "cache"))
+    samples = pd.read_csv(clipnb.samples_dir() / "captions.csv")
+    picked = samples[samples["image_path"].str.match(
+        r"emoji/animals/(cat|dog|monkey)|emoji/professions/(man|woman)-(teacher|cook|pilot|farmer)|scenes/|photos/")]
+    images, notes = [], []
+    for i, row in enumerate(picked.itertuples(), start=1):
+        images.append({"license": 4, "file_name": f"{i:012d}.jpg", "id": i, "height": 128, "width": 128,
+                       "flickr_url": f"http://farm1.staticflickr.com/{i}.jpg", "coco_url": ""})
+        notes += [{"image_id": i, "id": 10 * i + k, "caption": f"{row.caption} ({k})"} for k in range(5)]
+        (tmp_path / "src").mkdir(exist_ok=True)
+        clipnb.load_image(clipnb.samples_dir() / row.image_path).save(tmp_path / "src" / f"{i:012d}.jpg")
+    annotations = json.dumps({"info": {}, "licenses": _COCO_LICENSES, "images": images, "annotations": notes}).encode()
+    _RangeHandler.payloads = {
+        "/val2017.zip": _zip_bytes([(f"val2017/{p.name}", p.read_bytes()) for p in sorted((tmp_path / "src").iterdir())]),
+        "/annotations.zip": _zip_bytes([("annotations/captions_val2017.json", annotations)])}
+    base = server[1].rsplit("/", 1)[0]
+    sha = {p: "sha256:" + hashlib.sha256(d).hexdigest() for p, d in _RangeHandler.payloads.items()}
+    monkeypatch.setitem(datasets.DATASETS, "coco-2017-val", dataclasses.replace(
+        datasets.DATASETS["coco-2017-val"], url=base + "/val2017.zip", checksum=sha["/val2017.zip"],
+        extra=((base + "/annotations.zip", sha["/annotations.zip"]),)))
+
+    context_for = compare.context_for_corpus("coco")
+    model = clipnb.load_model("bundled")
+    context = context_for(model)
+    captions = dict(zip(context.corpus.paths, context.corpus.table["caption"]))
+    assert len(context.corpus) == len(picked) and 3 <= len(context.cat_images) <= compare.ROLE_IMAGES
+    assert all("cat" in captions[p] and "dog" not in captions[p] for p in context.cat_images)
+    assert all(re.search(r"\bman\b", captions[p]) and "woman" not in captions[p] for p in context.groups["man"])
+    assert len(context.groups["man"]) >= 4 and len(context.groups["woman"]) >= 4
+    assert "forest" in captions[context.forest_image] or "tree" in captions[context.forest_image]
+
+    table, errors, _ = compare.compare(["bundled"], tmp_path / "out", context_for, progress=False, null=2)
+    verdicts = table[table["measure"] == "verdict"].set_index("claim")
+    assert not errors and set(verdicts.index) == set(compare.CHECKS)
+    assert verdicts.loc["E3", "status"] != "cannot be checked here"  # the cats were found by their captions
+    assert verdicts.loc["E6-sanity", "status"] != "cannot be checked here"
+    assert (verdicts["null_models"].dropna() == 2).all()
+    page = (tmp_path / "out" / "report.html").read_text()
+    assert "coco-2017-val" in page and "found by their captions" in page
+    with pytest.raises(FileNotFoundError, match="neither a dataset"):
+        compare.context_for_corpus(str(tmp_path / "no-such-folder"))
