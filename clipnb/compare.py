@@ -144,6 +144,43 @@ def _sample(*parts):
     return str(path) if path.exists() else None
 
 
+def _names(paths, most: int = 4) -> str:
+    names = [Path(p).name for p in paths]
+    return ", ".join(names[:most]) + (f" and {len(names) - most} more" if len(names) > most else "")
+
+
+def tested_on(claim_id: str, context) -> str:
+    """What a claim was tested on, for the report: which images (how many, from where), the test and its threshold."""
+    from clipnb.samples import FOREST_CAPTIONS
+
+    n, cats, groups = len(context.corpus), context.cat_images, context.groups
+    captions = context.corpus.table["caption"].fillna("")
+    people = f"{len(groups.get('man', []))} images of men and {len(groups.get('woman', []))} of women"
+    described = {
+        "E1": f"all {n} images and their {n} captions; a linear SVM, 5-fold accuracy ≥ 0.95 and a positive margin",
+        "E3": f"{len(cats)} cat images ({_names(cats)}); mean cosine; one of three labels must win (chance 1 in 3)",
+        "E4": f"{len(cats)} cat images; the best of 3 descriptions against \"a cat\" (chance: 3 in 4)",
+        "E5a": f"{len(cats)} cat images; one prompt against \"a dog\" (chance: a coin)",
+        "E5b": f"{len(cats)} cat images; one prompt against \"a dog\" (chance: a coin)",
+        "E6": f"{people}; 5 profession prompts against {len(claims.CONTROL_PROMPTS)} neutral prompts, "
+              f"Holm-corrected p < {claims.ALPHA}",
+        "E6-sanity": f"{people}; 10 marked prompts (\"a male …\", \"a female …\"), each must point the right way",
+        "E7": "the text \"a cat\", the word \"cat\", a cat emoji and the photo chelsea.jpg, against \"a dog\", \"dog\", "
+              "a dog emoji and the photo coffee.jpg: all 12 pairs",
+        "E8": f"all {n} images; men and close-ups found by caption "
+              f"({int(captions.str.contains(claims.CLOSE_UP_CAPTIONS, case=False, regex=True).sum())} close-ups); top 9",
+        "E9": f"all {n} images; {int(captions.str.contains(claims.WINTER_CAPTIONS, case=False, regex=True).sum())} "
+              "captioned with winter or snow; top 12 at weights 0.2, 0.3, 0.5, 1",
+        "E10": f"the query image {Path(context.forest_image).name if context.forest_image else '(none)'}; "
+               f"{int(captions.str.contains(FOREST_CAPTIONS, case=False, regex=True).sum())} forest images by caption; top 9",
+        "E12a": f"all {n} images; {int(claims.pole_images(context.corpus, 'happy').sum())} happy and "
+                f"{int(claims.pole_images(context.corpus, 'sad').sum())} sad by caption; the 5 at each end",
+        "E12b": f"all {n} images; one prompt per pole",
+        "E13": f"{min(40, n)} of the {n} images, drawn with seed 0; the solver's path against 20 random orders",
+    }
+    return described.get(claim_id, "")
+
+
 # claim id -> how to run it on a context
 CHECKS = {
     "E1": _gap,
@@ -166,19 +203,35 @@ CHECKS = {
 }
 
 
+def collapse(model, image_features=None) -> tuple[float, float]:
+    """Mean pairwise cosine of the model's images (``image_features``, or a probe of 24 sample images) and of
+    its texts (the agreement queries and the cat labels): near 1 when the model maps everything to one point."""
+    if image_features is None:
+        import clipnb
+        from clipnb import samples
+
+        groups = samples.gender_groups()
+        probe = [*samples.cat_images(), *groups["man"][:6], *groups["woman"][:6], samples.forest_image(),
+                 *sorted((clipnb.samples_dir() / "photos").glob("*.jpg")), *sorted((clipnb.samples_dir() / "scenes").glob("*.png"))[:2]]
+        image_features = model.encode_image(probe).numpy()
+    return claims.collapsed(image_features), claims.collapsed(model.encode_text(AGREEMENT_QUERIES + claims.CAT_LABELS).numpy())
+
+
+def _collapsed_results(images: float, texts: float) -> dict:
+    return {claim_id: claims.ClaimResult(
+        claim_id, "", claims.UNCHECKABLE, f"the model's embeddings collapse to one point (mean pairwise cosine "
+        f"{images:.4f} between images, {texts:.4f} between texts): nothing to compare") for claim_id in CHECKS}
+
+
 def _run_checks(context, progress: bool = False, desc: str = ""):
     """{claim: ClaimResult} for one model's context; a model whose embeddings collapsed is named, not judged."""
     from tqdm.auto import tqdm
 
-    image_collapse = claims.collapsed(context.corpus.image_features)
-    text_collapse = claims.collapsed(context.model.encode_text(AGREEMENT_QUERIES + claims.CAT_LABELS).numpy())
+    image_collapse, text_collapse = collapse(context.model, context.corpus.image_features)
+    if max(image_collapse, text_collapse) > claims.DEGENERATE_COSINE:
+        return _collapsed_results(image_collapse, text_collapse)
     out = {}
     for claim_id, check in tqdm(CHECKS.items(), desc=desc, disable=not progress):
-        if max(image_collapse, text_collapse) > claims.DEGENERATE_COSINE:
-            out[claim_id] = claims.ClaimResult(
-                claim_id, "", claims.UNCHECKABLE, f"the model's embeddings collapse to one point (mean pairwise cosine "
-                f"{image_collapse:.4f} between images, {text_collapse:.4f} between texts): nothing to compare")
-            continue
         try:
             out[claim_id] = check(context)
         except Exception as error:  # noqa: BLE001
@@ -208,18 +261,19 @@ def run(specs, context_for=Context.samples, progress: bool = True, null: int | N
 
     import clipnb
 
-    rows, errors, rankings = [], {}, {}
+    rows, errors, rankings, loaded = [], {}, {}, {}
     for spec in specs:
         target = spec.split("=", 1)[1] if _has_label(spec) else spec
         spec = _label(spec)
         try:
             model = clipnb.load_model(target)
             model.progress = progress
-            context = context_for(model)
+            probe = collapse(model)  # before the corpus is embedded: a collapsed model need not embed it
+            context = context_for(model) if max(probe) <= claims.DEGENERATE_COSINE else None
         except Exception as error:  # noqa: BLE001  a model that fails becomes a column with its error
             errors[spec] = f"{type(error).__name__}: {error}"
             continue
-        results = _run_checks(context, progress, spec)
+        results = _run_checks(context, progress, spec) if context is not None else _collapsed_results(*probe)
         try:
             count = nulls.default_count(model) if null is None else null
             if all(r.status == claims.UNCHECKABLE for r in results.values()):
@@ -233,7 +287,8 @@ def run(specs, context_for=Context.samples, progress: bool = True, null: int | N
                                   sum(r[claim_id].status == claims.HOLDS for r in randoms), len(randoms))
             known = [x for x in judged.null_statistics if x is not None]
             common = {"claim": claim_id, "model": spec, "verdict": judged.verdict, "status": result.status,
-                      "statement": result.statement, "reason": result.reason}
+                      "statement": result.statement, "reason": result.reason,
+                      "tested_on": tested_on(claim_id, context) if context is not None else ""}
             rows.append({**common, "measure": "verdict", "value": np.nan, "statistic": judged.statistic,
                          "null_min": min(known) if known else np.nan, "null_median": float(np.median(known)) if known else np.nan,
                          "null_max": max(known) if known else np.nan, "null_models": judged.n,
@@ -241,8 +296,41 @@ def run(specs, context_for=Context.samples, progress: bool = True, null: int | N
                          "null_share": judged.null_share, "beyond_random": judged.beyond_random})
             numbers = result.numbers if result.numbers is not None else pd.DataFrame({"measure": [], "value": []})
             rows += [{**common, "measure": m, "value": v} for m, v in zip(numbers["measure"], numbers["value"])]
-        rankings[spec] = {q: list(context.corpus.search(q, k=10)["path"]) for q in AGREEMENT_QUERIES}
+        if context is not None:
+            rankings[spec] = {q: list(context.corpus.search(q, k=10)["path"]) for q in AGREEMENT_QUERIES}
+        loaded[target] = (spec, model)
+    for skewed, base in SKEW_PAIRS.items():
+        if skewed in loaded and base in loaded:
+            rows += planted_rows(loaded[base][1], *loaded[skewed])
     return pd.DataFrame(rows), errors, rankings
+
+
+SKEW_PAIRS = {"bundled:skewed": "bundled"}  # a model fine-tuned on skewed captions -> the model it started from
+
+
+def planted_rows(base_model, spec, skewed_model) -> list[dict]:
+    """B1 for a skewed/base pair: its null is the exact permutation over professions (clipnb.claims)."""
+    import clipnb
+    from clipnb.evaluation import PROFESSION_CONTROLS
+    from clipnb.training import SKEWS
+
+    skew = SKEWS["professions"]
+    images = claims.profession_images(clipnb.samples_dir() / "emoji" / "professions", [*skew, *PROFESSION_CONTROLS])
+    result = claims.planted_skew_shows(base_model, skewed_model, images, skew)
+    p = float(result.reason.split("p = ")[1].split()[0]) if "p = " in result.reason else np.nan
+    verdict = (f"holds, beyond its permutation null (p = {p:.4f})" if result.status == claims.HOLDS else result.status)
+    common = {"claim": "B1", "model": spec, "verdict": verdict, "status": result.status,
+              "statement": result.statement, "reason": f"against {base_model.name}: {result.reason}",
+              "tested_on": f"{sum(len(v['man']) + len(v['woman']) for v in images.values())} held-out emoji of "
+                           f"{len(images)} professions, 3 man and 3 woman images each; {len(skew)} skewed, "
+                           f"{len(images) - len(skew)} left alone; every choice of {len(skew)} professions as the null"}
+    rows = [{**common, "measure": "verdict", "value": np.nan, "statistic": np.nan, "null_models": 0,
+             "null_share": p, "beyond_random": result.status == claims.HOLDS if result.status != claims.UNCHECKABLE
+             else None}]
+    if result.numbers is not None and "change" in result.numbers:
+        rows += [{**common, "measure": f"change {r.profession}", "value": r.change}
+                 for r in result.numbers.itertuples()]
+    return rows
 
 
 def _has_label(spec: str) -> bool:
@@ -293,12 +381,15 @@ def report_html(table, errors, rankings, specs, corpus="the sample corpus (data/
            "composite faces: a reference, not the same images.</p>"]
     for spec, error in errors.items():
         out.append(f"<p class='does'><b>{html.escape(spec)}</b> could not be loaded: {html.escape(error)}</p>")
-    for claim_id in CHECKS:
+    for claim_id in [*CHECKS, "B1"]:
         part = table[table["claim"] == claim_id]
         if part.empty:
             continue
         statement = next((s for s in part["statement"] if s), claim_id)
         out.append(f"<h2>{html.escape(claim_id)}: {html.escape(statement)}</h2>")
+        tested = next((t for t in part.get("tested_on", []) if isinstance(t, str) and t), "")
+        if tested:
+            out.append(f"<p><b>Tested on</b> {html.escape(tested)}.</p>")
         numbers = part[part["measure"] != "verdict"].pivot_table(index="measure", columns="model", values="value",
                                                                   sort=False)
         if claim_id in SPEAKER_NUMBERS:
@@ -312,7 +403,7 @@ def report_html(table, errors, rankings, specs, corpus="the sample corpus (data/
                 out.append(f"<p><small>{SPEAKER}: the speaker's own numbers, on his cat photo and composite faces "
                            "(other images, another model): a reference, not a comparison.</small></p>")
         verdicts = part[part["measure"] == "verdict"]
-        if "statistic" in verdicts:
+        if "statistic" in verdicts and claim_id != "B1":  # B1 carries its own (permutation) null
             null = verdicts.set_index("model")[["statistic", "null_min", "null_median", "null_max", "null_share",
                                                 "null_holds", "null_models", "verdict"]]
             null.columns = ["statistic (model)", "random: min", "random: median", "random: max",

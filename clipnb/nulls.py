@@ -66,7 +66,7 @@ STATISTICS = {
     "E8": lambda n: _value(n, "close-ups before") - _value(n, "close-ups after"),
     "E9": lambda n: n["value"].iloc[0] - n["value"].iloc[-1],  # term images removed at the largest weight
     "E10": lambda n: _value(n, "before") - _value(n, "after"),
-    "E12a": lambda n: -sum(v for m, v in zip(n["measure"], n["value"]) if m.startswith("shared")),
+    "E12a": lambda n: _value(n, "pole images by delta") - _value(n, "pole images nearest to pole"),
     "E12b": lambda n: _value(n, "spearman"),
     "E13": lambda n: 1 - _value(n, "solver") / _value(n, "random mean"),
 }
@@ -78,7 +78,7 @@ STATISTIC_NAMES = {
     "E5b": 'lead of the keyboard-mash over "a dog"', "E6": "smallest corrected p-value (negated)",
     "E6-sanity": "count of marked prompts pointing the right way", "E7": "mean margin of the signs over their controls",
     "E8": "close-ups removed", "E9": "term images removed", "E10": "forest images removed",
-    "E12a": "images not shared with nearest-to-pole (negated count shared)", "E13": "saving over random orders",
+    "E12a": "pole images the delta finds beyond nearest-to-pole", "E13": "saving over random orders",
 }
 IDENTITIES = {"E12b"}  # true for every model by algebra: set against no null
 

@@ -183,25 +183,29 @@ def test_image_minus_word_both_ways(tmp_path):
 
 
 def test_opposition_claims():
+    """E12a by meaning: the delta's ends against nearest-to-pole, counted by caption."""
     dim = 8
     names = [f"img{i}" for i in range(12)]
+    captions = ["a face", "a face", "a face", "a smiling face", "a crying face", "a chair", "a table"] + \
+        [f"a thing {i}" for i in range(5)]
     rng = np.random.default_rng(3)
-    vectors = {n: rng.normal(size=dim) for n in names}
+    vectors = {n: np.r_[np.zeros(3), rng.normal(size=dim - 3)] for n in names}  # on neither pole: delta 0
     vectors.update({"happy": basis(0, dim) + basis(2, dim), "sad": basis(1, dim) + basis(2, dim)})
-    # images 0-2 are "about faces" (e2) and near both poles; 3 and 4 separate them
+    # faces 0-2 are near both poles (nearest to each); the smiling and crying faces sit at the delta's ends
     for i in range(3):
-        vectors[names[i]] = basis(2, dim) * 3 + 0.1 * rng.normal(size=dim)
-    vectors[names[3]], vectors[names[4]] = basis(0, dim) + basis(2, dim) * 0.5, basis(1, dim) + basis(2, dim) * 0.5
-    corpus = _corpus(TableModel(vectors, dim), names)
-    assert claims.delta_differs_from_nearest(corpus, "happy", "sad").status == claims.HOLDS
+        vectors[names[i]] = basis(2, dim)
+    vectors[names[3]], vectors[names[4]] = basis(0, dim) + 2 * basis(5, dim), basis(1, dim) + 2 * basis(5, dim)
+    corpus = _corpus(TableModel(vectors, dim), names, captions)
+    result = claims.delta_differs_from_nearest(corpus, "happy", "sad", k=1)
+    assert result.status == claims.HOLDS and "ends: 2; among the 1 nearest to each pole: 0" in result.reason
     assert claims.probability_same_order(corpus, "happy", "sad").status == claims.HOLDS
-    # when the poles' nearest images are the separating ones, delta and nearest agree
-    for i in range(3):
-        vectors[names[i]] = rng.normal(size=dim)
-    vectors["happy"], vectors["sad"] = basis(0, dim), basis(1, dim)
-    vectors[names[3]], vectors[names[4]] = basis(0, dim) * 5, basis(1, dim) * 5
-    corpus = _corpus(TableModel(vectors, dim), names)
-    assert claims.delta_differs_from_nearest(corpus, "happy", "sad", k=1).status == claims.FAILS
+    # when the faces are nearest to their poles and a chair and a table sit farther out on the axis, nearness wins
+    vectors[names[3]], vectors[names[4]] = basis(0, dim) + 0.2 * basis(2, dim), basis(1, dim) + 0.2 * basis(2, dim)
+    vectors[names[5]], vectors[names[6]] = basis(0, dim) - basis(1, dim), basis(1, dim) - basis(0, dim)
+    corpus = _corpus(TableModel(vectors, dim), names, captions)
+    result = claims.delta_differs_from_nearest(corpus, "happy", "sad", k=1)
+    assert result.status == claims.FAILS and "ends: 0; among the 1 nearest to each pole: 2" in result.reason
+    assert claims.delta_differs_from_nearest(corpus, "colonizer", "colonized").status == claims.UNCHECKABLE
 
 
 def test_tsp_claim_both_ways():

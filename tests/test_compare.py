@@ -70,9 +70,11 @@ def test_random_weights_are_not_called_beyond_random(tmp_path, monkeypatch):
     verdicts = table[table["measure"] == "verdict"]
     beyond = verdicts[verdicts["beyond_random"] == True].groupby("claim").size()  # noqa: E712
     # Under exchangeability a random model beats all 8 of its random twins with probability at most 1/9, so the
-    # false-positive rate over every claim and seed must stay near that: here 4 of 112 (per claim: E4 1, E5a 1, E9 2)
+    # false-positive rate over every claim and seed must stay near that, and (the bar) no claim may call more
+    # than 1 of the 8 seeds beyond random. Twins that could not be tested are left out, not counted as beaten.
+    print("beyond random, per claim:", beyond.to_dict(), "of", len(verdicts), "verdicts")
     assert beyond.sum() <= len(verdicts) / 9, beyond.to_dict()
-    assert (beyond <= 2).all(), beyond.to_dict()
+    assert (beyond <= 1).all(), beyond.to_dict()
 
 
 def test_a_collapsed_model_is_named_not_judged(tmp_path):
@@ -90,3 +92,18 @@ def test_a_collapsed_model_is_named_not_judged(tmp_path):
     verdicts = table[table["measure"] == "verdict"]
     assert (verdicts["verdict"] == claims.UNCHECKABLE).all()
     assert verdicts["reason"].str.contains("collapse to one point").all()
+
+
+def test_a_skewed_and_base_pair_gets_b1_and_every_claim_says_what_it_was_tested_on(tmp_path):
+    table, errors, _ = compare.compare(["bundled", "skewed=bundled:skewed"], tmp_path / "out", progress=False, null=0)
+    verdicts = table[table["measure"] == "verdict"].set_index(["claim", "model"])
+    assert not errors and ("B1", "skewed") in verdicts.index and ("B1", "bundled") not in verdicts.index
+    b1 = verdicts.loc[("B1", "skewed")]
+    assert 0 < b1["null_share"] <= 1 and f"p = {b1['null_share']:.4f}" in b1["reason"]
+    assert b1["beyond_random"] == str(b1["status"] == claims.HOLDS).lower()  # as claims.csv writes it
+    changes = table[(table["claim"] == "B1") & table["measure"].str.startswith("change ")]
+    assert len(changes) == 15 and changes["value"].abs().max() > 0  # 5 skewed + 10 control professions
+    assert verdicts["tested_on"].map(bool).all()
+    assert verdicts.loc[("E6", "bundled"), "tested_on"].startswith("46 images of men and 46 of women")
+    page = (tmp_path / "out" / "report.html").read_text()
+    assert "<h2>B1:" in page and page.count("<b>Tested on</b>") == len(compare.CHECKS) + 1
