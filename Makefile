@@ -33,6 +33,7 @@ bench: $(STAMP)
 	$(BIN)/python bench/search_scale.py
 	$(BIN)/python bench/float16_shards.py
 	$(BIN)/python bench/large_corpus.py
+	$(BIN)/python bench/compare_models.py
 	$(BIN)/python bench/notebook_suite.py
 
 clean-notebooks: $(STAMP)

@@ -268,8 +268,10 @@ def first_rank(corpus, query, relevant, limit: int = 10_000) -> int | None:
 
 
 MEN_CAPTIONS = r"\bman\b|\bmen\b|\bboy\b"
-# a face filling the picture: the plain man/woman/person drawings and anything captioned as a face
-CLOSE_UP_CAPTIONS = r"^(?:a |an )?(?:man|woman|person|boy|girl|old man|old woman|older person)(?:,|$)| face\b"
+# a face filling the picture: the plain man/woman/person drawings, anything captioned as a face, and photos
+# captioned as close-ups
+CLOSE_UP_CAPTIONS = (r"^(?:a |an )?(?:man|woman|person|boy|girl|old man|old woman|older person)(?:,|$)| face\b"
+                     r"|\bclose[- ]?up\b")
 
 
 def man_minus_close_up(corpus, k: int = 9) -> ClaimResult:

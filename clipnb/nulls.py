@@ -244,6 +244,8 @@ class Judged:
                 f"({self.statistic:+.4f}; p = {self.p_value:.2f})" if self.null_share is not None else
                 "an algebraic identity: it holds for every model, so no null is needed" if self.result.claim in IDENTITIES
                 else "no random-weight null here")
+        if self.result.status == claims.UNCHECKABLE:
+            return f"{mark} {self.result.claim} {self.verdict}: {self.result.statement} — {self.result.reason}"
         return f"{mark} {self.result.claim} {self.verdict}: {self.result.statement} — {self.result.reason}; {null}"
 
     def _repr_html_(self):
@@ -262,6 +264,8 @@ def judge(result, model, check, n: int | None = None) -> Judged:
     ``check(twin)`` must run the same test on a twin."""
     n = default_count(model) if n is None else n
     stats, holds = [], 0
+    if result.status == claims.UNCHECKABLE:
+        n = 0  # nothing was tested, so there is nothing to set against random weights
     if n and architecture(model.name) is not None:
         for random_model in twins(model, n):
             twin_result = check(random_model)
