@@ -42,22 +42,38 @@ AGREEMENT_QUERIES = ["a cat", "a dog", "an image of a man", "a person running in
 
 @dataclass
 class Context:
-    """What the claims run on, for one model: the sample corpus and the talk's images in it."""
+    """What the claims run on, for one model: the corpus and the talk's images in it.
+
+    make_corpus : the corpus, or a function that builds it on first use: the claims on a few images (E3–E7)
+    never embed the corpus, so random twins that run only those never do.
+    """
 
     model: object
-    corpus: object
+    make_corpus: object
     cat_images: list = field(default_factory=list)
     groups: dict = field(default_factory=dict)
     forest_image: str | None = None
     gaps: object = None  # E6's table, computed once for both of its claims
 
+    @property
+    def corpus(self):
+        if callable(self.make_corpus):
+            self.make_corpus = self.make_corpus()
+        return self.make_corpus
+
     @classmethod
     def samples(cls, model):
+        import functools
+
         import clipnb
         from clipnb import samples
 
-        return cls(model, clipnb.sample_corpus(model, progress=False), samples.cat_images(), samples.gender_groups(),
-                   str(samples.forest_image()))
+        return cls(model, functools.partial(clipnb.sample_corpus, model, progress=False), samples.cat_images(),
+                   samples.gender_groups(), str(samples.forest_image()))
+
+
+# claims on a few given images (the cats, the men and women, the signs): cheap for random twins of any size
+MODEL_CLAIMS = ("E3", "E4", "E5a", "E5b", "E6", "E6-sanity", "E7")
 
 
 CAT_CAPTIONS = r"\b(?:cats?|kittens?|kitty)\b"
@@ -71,15 +87,24 @@ def corpus_context(folder, model):
     Cats: captions naming a cat and no dog. Men and women: captions naming one and not the other (E6's groups).
     The forest image: the first captioned with a forest. Up to ROLE_IMAGES of each, the first by path.
     """
+    import functools
+    import os
+
+    import pandas as pd
+
     import clipnb
+    from clipnb.corpus import read_captions
     from clipnb.samples import FOREST_CAPTIONS
 
-    corpus = clipnb.ImageCorpus.from_folder(folder, model, progress=False)
-    table = corpus.table.sort_values("path")
+    folder = Path(folder).expanduser().resolve()  # as ImageCorpus.from_folder names its paths
+    listed = read_captions(folder)
+    table = pd.DataFrame({"path": [os.path.join(str(folder), p) for p in listed], "caption": list(listed.values())})
+    table = table[[os.path.isfile(p) for p in table["path"]]].sort_values("path")
     captions = table["caption"].fillna("").str
     if not captions.len().any():
-        raise ValueError(f"{folder} has no captions.csv (columns image_path, caption): the claims find the talk's "
-                         "images by their captions")
+        raise ValueError(f"{folder} has no captions.csv (columns image_path, caption) naming its images: the claims "
+                         "find the talk's images by their captions")
+    corpus = functools.partial(clipnb.ImageCorpus.from_folder, folder, model, progress=False)
     dog = captions.contains(r"\bdogs?\b|\bpupp", case=False, regex=True)
     men, women = captions.contains(claims.MEN_CAPTIONS, case=False, regex=True), \
         captions.contains(WOMEN_CAPTIONS, case=False, regex=True)
@@ -223,15 +248,18 @@ def _collapsed_results(images: float, texts: float) -> dict:
         f"{images:.4f} between images, {texts:.4f} between texts): nothing to compare") for claim_id in CHECKS}
 
 
-def _run_checks(context, progress: bool = False, desc: str = ""):
-    """{claim: ClaimResult} for one model's context; a model whose embeddings collapsed is named, not judged."""
+def _run_checks(context, progress: bool = False, desc: str = "", only=None):
+    """{claim: ClaimResult} for one model's context (``only``: these claims); a model whose embeddings
+    collapsed (on the probe images) is named, not judged."""
     from tqdm.auto import tqdm
 
-    image_collapse, text_collapse = collapse(context.model, context.corpus.image_features)
+    image_collapse, text_collapse = collapse(context.model)
     if max(image_collapse, text_collapse) > claims.DEGENERATE_COSINE:
         return _collapsed_results(image_collapse, text_collapse)
     out = {}
     for claim_id, check in tqdm(CHECKS.items(), desc=desc, disable=not progress):
+        if only is not None and claim_id not in only:
+            continue
         try:
             out[claim_id] = check(context)
         except Exception as error:  # noqa: BLE001
@@ -242,11 +270,14 @@ def _run_checks(context, progress: bool = False, desc: str = ""):
 _NULL_RESULTS: dict = {}
 
 
-def null_results(model, context_for=Context.samples, n: int = nulls.NULL_MODELS) -> list[dict]:
-    """The claims on ``n`` random-weight twins of ``model`` (computed once per architecture per session)."""
-    key = (json.dumps(nulls.architecture(model.name), sort_keys=True), n, context_for)
+def null_results(model, context_for=Context.samples, n: int = nulls.NULL_MODELS, n_corpus: int | None = None) -> list[dict]:
+    """The claims on ``n`` random-weight twins of ``model`` (computed once per architecture per session); the
+    claims on the corpus only on the first ``n_corpus`` of them (default all), which embed the corpus anew."""
+    n_corpus = n if n_corpus is None else n_corpus
+    key = (json.dumps(nulls.architecture(model.name), sort_keys=True), n, n_corpus, context_for)
     if key not in _NULL_RESULTS:  # one twin at a time: a large architecture's twins never sit in memory together
-        _NULL_RESULTS[key] = [_run_checks(context_for(twin)) for twin in nulls.twins(model, n)]
+        _NULL_RESULTS[key] = [_run_checks(context_for(twin), only=None if seed <= n_corpus else MODEL_CLAIMS)
+                              for seed, twin in enumerate(nulls.twins(model, max(n, n_corpus)), start=1)]
     return _NULL_RESULTS[key]
 
 
@@ -275,16 +306,19 @@ def run(specs, context_for=Context.samples, progress: bool = True, null: int | N
             continue
         results = _run_checks(context, progress, spec) if context is not None else _collapsed_results(*probe)
         try:
-            count = nulls.default_count(model) if null is None else null
+            count = nulls.default_count(model, corpus=False) if null is None else null
+            corpus_count = nulls.default_count(model, corpus=True) if null is None else null
             if all(r.status == claims.UNCHECKABLE for r in results.values()):
                 count = 0  # nothing to set against a null (a collapsed model, say): the twins are not run
-            randoms = null_results(model, context_for, count) if count and nulls.architecture(target) else []
+            randoms = null_results(model, context_for, count, min(count, corpus_count)) \
+                if count and nulls.architecture(target) else []
         except Exception as error:  # noqa: BLE001  no null costs the null, not the comparison
             errors[f"{spec} (random-weight null)"] = f"{type(error).__name__}: {error}"
             randoms = []
         for claim_id, result in results.items():
-            judged = nulls.Judged(result, nulls.statistic(result), [nulls.statistic(r[claim_id]) for r in randoms],
-                                  sum(r[claim_id].status == claims.HOLDS for r in randoms), len(randoms))
+            ran = [r[claim_id] for r in randoms if claim_id in r]
+            judged = nulls.Judged(result, nulls.statistic(result), [nulls.statistic(r) for r in ran],
+                                  sum(r.status == claims.HOLDS for r in ran), len(ran))
             known = [x for x in judged.null_statistics if x is not None]
             common = {"claim": claim_id, "model": spec, "verdict": judged.verdict, "status": result.status,
                       "statement": result.statement, "reason": result.reason,

@@ -32,15 +32,16 @@ LARGE_NULL_MODELS = 2  # for architectures over LARGE_PARAMETERS: each twin embe
 LARGE_PARAMETERS = 30_000_000
 
 
-def default_count(model=None) -> int:
-    """``$CLIPNB_NULL_MODELS`` (0 turns the null off), else NULL_MODELS, or LARGE_NULL_MODELS for a
-    ``model`` over LARGE_PARAMETERS parameters (too few to call anything beyond random: the verdict says so;
-    ask for 8 with ``--null 8`` or the variable where there is time or a GPU)."""
+def default_count(model=None, corpus: bool = True) -> int:
+    """``$CLIPNB_NULL_MODELS`` (0 turns the null off), else NULL_MODELS; for a claim on a corpus (``corpus``) of a
+    ``model`` over LARGE_PARAMETERS parameters, LARGE_NULL_MODELS, since each twin embeds the whole corpus anew
+    (too few to call anything beyond random: the verdict says so; ask for 8 with ``--null 8`` or the variable
+    where there is time or a GPU). Claims on a few images (E3–E7) get NULL_MODELS twins whatever the size."""
     import os
 
     value = os.environ.get("CLIPNB_NULL_MODELS", "").strip()
     if not value:
-        if model is not None and sum(p.numel() for p in model.model.parameters()) > LARGE_PARAMETERS:
+        if corpus and model is not None and sum(p.numel() for p in model.model.parameters()) > LARGE_PARAMETERS:
             return LARGE_NULL_MODELS
         return NULL_MODELS
     if not value.isdigit():
@@ -295,5 +296,5 @@ def check(claim, subject, *args, n: int | None = None, **kwargs) -> Judged:
     is_corpus = isinstance(subject, ImageCorpus)
     model = subject.model if is_corpus else subject
     result = claim(subject, *args, **kwargs)
-    n = default_count(model) if n is None else n
+    n = default_count(model, corpus=is_corpus) if n is None else n
     return judge(result, model, lambda twin: claim(same_corpus(subject, twin) if is_corpus else twin, *args, **kwargs), n)

@@ -107,3 +107,29 @@ def test_a_skewed_and_base_pair_gets_b1_and_every_claim_says_what_it_was_tested_
     assert verdicts.loc[("E6", "bundled"), "tested_on"].startswith("46 images of men and 46 of women")
     page = (tmp_path / "out" / "report.html").read_text()
     assert "<h2>B1:" in page and page.count("<b>Tested on</b>") == len(compare.CHECKS) + 1
+
+
+def test_a_large_architecture_gets_8_twins_for_the_few_image_claims_and_2_for_the_corpus(tmp_path, monkeypatch):
+    """Twins of a large architecture embed the corpus anew (ViT-B-32: ~45 s each here), so by default the claims
+    on the corpus get 2 of them; the claims on a few images (E3–E7) still get 8, and those twins never embed it."""
+    monkeypatch.setenv("CLIPNB_CACHE", str(tmp_path / "cache"))
+    monkeypatch.delenv("CLIPNB_NULL_MODELS", raising=False)
+    monkeypatch.setattr(nulls, "LARGE_PARAMETERS", 1_000)  # the tiny architecture counts as large here
+    training.export_model(training.build_model(5, training.TINY_CONFIG), tmp_path / "tiny",
+                          config=training.TINY_CONFIG, name="random")
+    import clipnb
+
+    embedded = []  # which models embed the sample corpus (the real from_folder runs; it is only watched)
+    original = clipnb.ImageCorpus.from_folder.__func__
+    monkeypatch.setattr(clipnb.ImageCorpus, "from_folder",
+                        classmethod(lambda cls, folder, model, **kw: embedded.append(model.name) or
+                                    original(cls, folder, model, **kw)))
+    table, errors, _ = compare.run([f"tiny=local-dir:{tmp_path / 'tiny'}"], progress=False, null=None)
+    verdicts = table[table["measure"] == "verdict"].set_index("claim")
+    assert not errors
+    assert (verdicts.loc[list(compare.MODEL_CLAIMS), "null_models"] == nulls.NULL_MODELS).all()
+    corpus_claims = [c for c in compare.CHECKS if c not in compare.MODEL_CLAIMS and c not in nulls.IDENTITIES]
+    ran = verdicts.loc[corpus_claims]
+    assert (ran[ran["status"] != claims.UNCHECKABLE]["null_models"] == nulls.LARGE_NULL_MODELS).all()
+    # the model itself, then only two of its eight twins
+    assert len(embedded) == 3 and embedded[1:] == ["random weights #1", "random weights #2"], embedded
