@@ -274,24 +274,33 @@ CLOSE_UP_CAPTIONS = (r"^(?:a |an )?(?:man|woman|person|boy|girl|old man|old woma
                      r"|\bclose[- ]?up\b")
 
 
-def man_minus_close_up(corpus, k: int = 9) -> ClaimResult:
+def caption_mask(corpus, pattern) -> np.ndarray:
+    """Which images' captions match ``pattern`` (a regular expression, case-insensitive): a boolean array."""
+    return corpus.table["caption"].fillna("").str.contains(pattern, case=False, regex=True).to_numpy()
+
+
+def man_minus_close_up(corpus, k: int = 9, men=None, close_ups=None) -> ClaimResult:
     """E8: "an image of a man" has men in its top k (at least half, by caption), and subtracting
-    "close up" (after "japanese", as the talk did) leaves fewer close-ups there (faces filling the picture)."""
+    "close up" (after "japanese", as the talk did) leaves fewer close-ups there (faces filling the picture).
+
+    men, close_ups : boolean arrays over the corpus (default: captions matching MEN_CAPTIONS, CLOSE_UP_CAPTIONS).
+    """
     from clipnb.query import text
 
     statement = f'"an image of a man" finds men, and minus "close up" leaves fewer close-ups in the top {k}'
-    captions = corpus.table["caption"].fillna("")
+    men_mask = caption_mask(corpus, MEN_CAPTIONS) if men is None else np.asarray(men, bool)
+    close = caption_mask(corpus, CLOSE_UP_CAPTIONS) if close_ups is None else np.asarray(close_ups, bool)
+    row = {p: i for i, p in enumerate(corpus.paths)}
     base = text("an image of a man") - text("japanese")
 
-    def count(query, pattern):
-        top = set(corpus.search(query, k=k)["path"])
-        return int(captions[corpus.table["path"].isin(top)].str.contains(pattern, case=False, regex=True).sum())
+    def count(query, mask):
+        return int(sum(mask[row[p]] for p in corpus.search(query, k=k)["path"]))
 
-    men = count(text("an image of a man"), MEN_CAPTIONS)
-    before, after = count(base, CLOSE_UP_CAPTIONS), count(base - text("close up"), CLOSE_UP_CAPTIONS)
+    men = count(text("an image of a man"), men_mask)
+    before, after = count(base, close), count(base - text("close up"), close)
     numbers = {"men in the top k": men, "close-ups before": before, "close-ups after": after}
     if before == 0:
-        first = first_rank(corpus, base, captions.str.contains(CLOSE_UP_CAPTIONS, case=False, regex=True).to_numpy())
+        first = first_rank(corpus, base, close)
         where = f" (the first is at rank {first})" if first else ""
         return ClaimResult("E8", statement, UNCHECKABLE, f'{men} of {k} are men; "an image of a man − japanese" '
                            f"has no close-up in its top {k} to remove{where}", _numbers(numbers))
@@ -392,14 +401,18 @@ def pole_images(corpus, pole: str) -> np.ndarray:
     return corpus.table["caption"].fillna("").str.contains(pattern, case=False, regex=True).to_numpy()
 
 
-def delta_differs_from_nearest(corpus, pole_a, pole_b, k=5) -> ClaimResult:
+def delta_differs_from_nearest(corpus, pole_a, pole_b, k=5, poles=None) -> ClaimResult:
     """E12a, judged by meaning: ranking by sim(A) − sim(B) puts more images *of* the poles (by caption: A's at
     the top, B's at the bottom) at its two ends than nearest-to-A and nearest-to-B find in their top k.
-    Statistic: (pole images at the delta's ends) − (pole images nearest to the poles), out of 2k each."""
+    Statistic: (pole images at the delta's ends) − (pole images nearest to the poles), out of 2k each.
+
+    poles : (A's images, B's images) as boolean arrays over the corpus (default: :func:`pole_images`).
+    """
     from clipnb import opposition
 
     statement = f'ranking by the delta "{pole_a}" − "{pole_b}" finds more images of the two poles than nearest-to-pole'
-    is_a, is_b = pole_images(corpus, pole_a), pole_images(corpus, pole_b)
+    is_a, is_b = (pole_images(corpus, pole_a), pole_images(corpus, pole_b)) if poles is None else \
+        (np.asarray(poles[0], bool), np.asarray(poles[1], bool))
     if not is_a.any() or not is_b.any():
         missing = " or ".join(f'"{p}"' for p, has in ((pole_a, is_a.any()), (pole_b, is_b.any())) if not has)
         return ClaimResult("E12a", statement, UNCHECKABLE, f"no image here is captioned as {missing}")

@@ -155,6 +155,28 @@ def _forest(context):
     return claims.image_minus_word(context.corpus, context.forest_image, "forest", forest.to_numpy(), k=9)
 
 
+def caption_checks(context) -> dict:
+    """The claims judged by the corpus's captions, each as (its masks, a check that runs it with other masks):
+    the shuffled-caption null (:func:`clipnb.nulls.shuffled`) permutes the masks and runs the check again."""
+    from clipnb.samples import FOREST_CAPTIONS
+
+    corpus = context.corpus
+
+    def mask(pattern):
+        return claims.caption_mask(corpus, pattern)
+
+    return {
+        "E8": ({"men": mask(claims.MEN_CAPTIONS), "close_ups": mask(claims.CLOSE_UP_CAPTIONS)},
+               lambda m: claims.man_minus_close_up(corpus, men=m["men"], close_ups=m["close_ups"])),
+        "E9": ({"relevant": mask(claims.WINTER_CAPTIONS)},
+               lambda m: claims.subtraction_removes_the_term(corpus, relevant=m["relevant"])),
+        "E10": ({"relevant": mask(FOREST_CAPTIONS)},
+                lambda m: claims.image_minus_word(corpus, context.forest_image, "forest", m["relevant"], k=9)),
+        "E12a": ({"a": claims.pole_images(corpus, "happy"), "b": claims.pole_images(corpus, "sad")},
+                 lambda m: claims.delta_differs_from_nearest(corpus, "happy", "sad", poles=(m["a"], m["b"]))),
+    }
+
+
 def _tsp(context):
     rng = np.random.default_rng(0)
     subset = np.sort(rng.choice(len(context.corpus), size=min(40, len(context.corpus)), replace=False))
@@ -270,14 +292,81 @@ def _run_checks(context, progress: bool = False, desc: str = "", only=None):
 _NULL_RESULTS: dict = {}
 
 
+def _code_key() -> str:
+    """A hash of clipnb's source: a cached null result is kept only while the code that made it is unchanged."""
+    import hashlib
+
+    digest = hashlib.sha256()
+    for path in sorted(Path(__file__).parent.glob("*.py")):
+        digest.update(path.read_bytes())
+    return digest.hexdigest()[:12]
+
+
+def _null_cache(model, seed: int, context_for) -> Path | None:
+    """Where a twin's claim results are kept on disk (None for a context this module did not make)."""
+    import hashlib
+
+    import clipnb
+    from clipnb.cache import cache_dir
+
+    if context_for == Context.samples:  # (a bound classmethod: equal, not the same object)
+        root = clipnb.samples_dir()
+    elif getattr(context_for, "func", None) is corpus_context:
+        root = Path(context_for.args[0]).expanduser().resolve()
+    else:
+        return None
+    digest = hashlib.sha256(json.dumps(nulls.architecture(model.name), sort_keys=True).encode())
+    digest.update(str(root).encode())
+    if (root / "captions.csv").exists():
+        digest.update((root / "captions.csv").read_bytes())
+    return cache_dir() / "nulls" / f"{digest.hexdigest()[:16]}-{_code_key()}-{seed}.json"
+
+
+def _to_json(result) -> dict:
+    numbers = result.numbers if result.numbers is not None and "measure" in result.numbers else None
+    return {"claim": result.claim, "statement": result.statement, "status": result.status, "reason": result.reason,
+            "measure": list(numbers["measure"]) if numbers is not None else None,
+            "value": [float(v) for v in numbers["value"]] if numbers is not None else None}
+
+
+def _from_json(item) -> "claims.ClaimResult":
+    import pandas as pd
+
+    numbers = pd.DataFrame({"measure": item["measure"], "value": item["value"]}) if item["measure"] is not None else None
+    return claims.ClaimResult(item["claim"], item["statement"], item["status"], item["reason"], numbers)
+
+
+def _twin_results(model, seed: int, context_for, only) -> dict:
+    """One twin's claim results (``only``: these claims, None: all), from the disk cache where it has them."""
+    need = [c for c in CHECKS if only is None or c in only]
+    path = _null_cache(model, seed, context_for)
+    cached = {}
+    if path is not None and path.exists():
+        try:
+            cached = {c: _from_json(item) for c, item in json.loads(path.read_text()).items()}
+        except (ValueError, KeyError, TypeError):
+            cached = {}  # a damaged cache file is computed again and rewritten
+    missing = [c for c in need if c not in cached]
+    if missing:
+        cached.update(_run_checks(context_for(nulls.twin(model, seed)), only=missing))
+        if path is not None:
+            path.parent.mkdir(parents=True, exist_ok=True)
+            tmp = path.with_suffix(f".{os.getpid()}.tmp")
+            tmp.write_text(json.dumps({c: _to_json(r) for c, r in cached.items()}))
+            os.replace(tmp, path)
+    return {c: cached[c] for c in need}
+
+
 def null_results(model, context_for=Context.samples, n: int = nulls.NULL_MODELS, n_corpus: int | None = None) -> list[dict]:
-    """The claims on ``n`` random-weight twins of ``model`` (computed once per architecture per session); the
-    claims on the corpus only on the first ``n_corpus`` of them (default all), which embed the corpus anew."""
+    """The claims on ``n`` random-weight twins of ``model``; the claims on the corpus only on the first
+    ``n_corpus`` of them (default all), since those embed the corpus anew. Kept in memory for the session and on
+    disk (``$CLIPNB_CACHE/nulls``, keyed by architecture, seed, corpus and clipnb's code), so the null costs one
+    run per architecture."""
     n_corpus = n if n_corpus is None else n_corpus
     key = (json.dumps(nulls.architecture(model.name), sort_keys=True), n, n_corpus, context_for)
     if key not in _NULL_RESULTS:  # one twin at a time: a large architecture's twins never sit in memory together
-        _NULL_RESULTS[key] = [_run_checks(context_for(twin), only=None if seed <= n_corpus else MODEL_CLAIMS)
-                              for seed, twin in enumerate(nulls.twins(model, max(n, n_corpus)), start=1)]
+        _NULL_RESULTS[key] = [_twin_results(model, seed, context_for, None if seed <= n_corpus else MODEL_CLAIMS)
+                              for seed in range(1, max(n, n_corpus) + 1)]
     return _NULL_RESULTS[key]
 
 
@@ -315,17 +404,22 @@ def run(specs, context_for=Context.samples, progress: bool = True, null: int | N
         except Exception as error:  # noqa: BLE001  no null costs the null, not the comparison
             errors[f"{spec} (random-weight null)"] = f"{type(error).__name__}: {error}"
             randoms = []
+        # a large architecture's few twins for the corpus: its caption-judged claims are set against shuffled captions
+        shuffled = {}
+        if context is not None and count and corpus_count < nulls.MIN_NULL <= count:
+            shuffled = {claim_id: nulls.shuffled(results[claim_id], check, masks)
+                        for claim_id, (masks, check) in caption_checks(context).items()}
         for claim_id, result in results.items():
             ran = [r[claim_id] for r in randoms if claim_id in r]
-            judged = nulls.Judged(result, nulls.statistic(result), [nulls.statistic(r) for r in ran],
-                                  sum(r.status == claims.HOLDS for r in ran), len(ran))
+            judged = shuffled.get(claim_id) or nulls.Judged(result, nulls.statistic(result), [nulls.statistic(r) for r in ran],
+                                                            sum(r.status == claims.HOLDS for r in ran), len(ran))
             known = [x for x in judged.null_statistics if x is not None]
             common = {"claim": claim_id, "model": spec, "verdict": judged.verdict, "status": result.status,
                       "statement": result.statement, "reason": result.reason,
                       "tested_on": tested_on(claim_id, context) if context is not None else ""}
             rows.append({**common, "measure": "verdict", "value": np.nan, "statistic": judged.statistic,
                          "null_min": min(known) if known else np.nan, "null_median": float(np.median(known)) if known else np.nan,
-                         "null_max": max(known) if known else np.nan, "null_models": judged.n,
+                         "null_max": max(known) if known else np.nan, "null_models": judged.n, "null": judged.kind,
                          "null_holds": judged.null_holds if judged.n else np.nan,
                          "null_share": judged.null_share, "beyond_random": judged.beyond_random})
             numbers = result.numbers if result.numbers is not None else pd.DataFrame({"measure": [], "value": []})
@@ -438,12 +532,13 @@ def report_html(table, errors, rankings, specs, corpus="the sample corpus (data/
                            "(other images, another model): a reference, not a comparison.</small></p>")
         verdicts = part[part["measure"] == "verdict"]
         if "statistic" in verdicts and claim_id != "B1":  # B1 carries its own (permutation) null
-            null = verdicts.set_index("model")[["statistic", "null_min", "null_median", "null_max", "null_share",
+            null = verdicts.set_index("model")[["statistic", "null", "null_min", "null_median", "null_max", "null_share",
                                                 "null_holds", "null_models", "verdict"]]
-            null.columns = ["statistic (model)", "random: min", "random: median", "random: max",
-                            "share of random ≥ model", "random models that hold", "random models", "verdict"]
+            null.columns = ["statistic (model)", "null", "null: min", "null: median", "null: max",
+                            "share of null ≥ model", "null draws that hold", "null draws", "verdict"]
             out.append("<p>Against the null: the claim's statistic for each model and for random-weight models of "
-                       "its architecture (seeds 1…N), on the same images.</p>"
+                       "its architecture (seeds 1…N), on the same images; for a large architecture's claims judged by "
+                       "captions, the model's own rankings with the images' caption labels shuffled (199 draws).</p>"
                        + null.to_html(float_format=_number, na_rep="–"))
         items = "".join(f"<li><code>{html.escape(r.model)}</code>: <span class='{r.status.split()[0]}'>"
                         f"<b>{html.escape(r.verdict)}</b></span>: {html.escape(r.reason)}</li>"

@@ -181,6 +181,10 @@ def twins(model, n: int = NULL_MODELS):
         yield twin(model, seed)
 
 
+RANDOM, SHUFFLED = "random models", "caption shuffles"
+SHUFFLES = 199  # label permutations for a shuffled-caption null: p = 1/200 at best
+
+
 @dataclass
 class Judged:
     """A claim's result set against its random-weight null."""
@@ -190,6 +194,7 @@ class Judged:
     null_statistics: list   # one per random twin (None where it could not be computed)
     null_holds: int         # random twins for which the claim holds
     n: int
+    kind: str = RANDOM      # RANDOM (random-weight twins) or SHUFFLED (the same model, the caption labels permuted)
 
     @property
     def tested(self) -> int:
@@ -231,16 +236,19 @@ class Judged:
             return f"holds (none of the {self.n} random models could be tested the same way)"
         untested = f"; {self.n - self.tested} of {self.n} could not be tested" if self.tested < self.n else ""
         if self.beyond_random:
-            return "holds, beyond random" + untested.replace(";", ",")
+            beyond = "holds, beyond random" if self.kind == RANDOM else "holds, beyond shuffled captions"
+            return beyond + untested.replace(";", ",")
         if self.null_share <= 0.05:
-            return (f"holds, above all {self.tested} random models tested (too few to call it beyond random: "
+            return (f"holds, above all {self.tested} {self.kind} tested (too few to call it beyond random: "
                     f"use {MIN_NULL}{untested})")
-        return f"holds, but so do {self.null_holds} of {self.n} random models"
+        return f"holds, but so do {self.null_holds} of {self.n} {self.kind}"
 
     def __str__(self):
         mark = {claims.HOLDS: "✔" if self.beyond_random else "≈", claims.FAILS: "✘", claims.UNCHECKABLE: "–"}[self.result.status]
         what = STATISTIC_NAMES.get(self.result.claim, "statistic")
-        null = (f"random weights ({self.n} models of this architecture): {self.null_holds} of {self.n} also pass, "
+        source = f"random weights ({self.n} models of this architecture)" if self.kind == RANDOM else \
+            f"shuffled captions ({self.n} draws: this model's rankings, the images' caption labels permuted)"
+        null = (f"{source}: {self.null_holds} of {self.n} also pass, "
                 f"{round(self.null_share * self.tested)} of {self.tested} tested reach this model's {what} "
                 f"({self.statistic:+.4f}; p = {self.p_value:.2f})" if self.null_share is not None else
                 "an algebraic identity: it holds for every model, so no null is needed" if self.result.claim in IDENTITIES
@@ -298,3 +306,20 @@ def check(claim, subject, *args, n: int | None = None, **kwargs) -> Judged:
     result = claim(subject, *args, **kwargs)
     n = default_count(model, corpus=is_corpus) if n is None else n
     return judge(result, model, lambda twin: claim(same_corpus(subject, twin) if is_corpus else twin, *args, **kwargs), n)
+
+
+def shuffled(result, check, masks: dict, n: int = SHUFFLES, seed: int = 0) -> Judged:
+    """Set a caption-judged claim against its own model with the caption labels shuffled: ``check(masks)`` runs
+    the claim with boolean arrays over the corpus (which images are winter, men, close-ups …); each draw permutes
+    the images under all of them at once. Nothing is encoded again, so this null costs the same for any model:
+    compare uses it where random twins of a large architecture would each embed the corpus anew."""
+    rng = np.random.default_rng(seed)
+    size = len(next(iter(masks.values())))
+    stats, holds = [], 0
+    if result.status != claims.UNCHECKABLE:
+        for _ in range(n):
+            order = rng.permutation(size)
+            drawn = check({name: np.asarray(mask, bool)[order] for name, mask in masks.items()})
+            stats.append(statistic(drawn))
+            holds += drawn.status == claims.HOLDS
+    return Judged(result, statistic(result), stats, holds, len(stats), SHUFFLED)

@@ -291,3 +291,33 @@ def test_man_minus_close_up_and_signs_both_ways():
     assert claims.signs_of_one_idea(TableModel(near, dim), emoji="emoji.png", photo="photo.jpg",
                                     controls=("a dog", "dog", "dog.png", "cup.jpg")).status == claims.FAILS
     assert claims.signs_of_one_idea(TableModel(near, dim)).status == claims.UNCHECKABLE
+
+
+def test_the_shuffled_caption_null_tells_a_word_that_removes_its_images_from_one_that_does_not():
+    """nulls.shuffled: the model's own rankings, the caption labels permuted. Subtracting "winter" that points at
+    the snowy images removes them beyond any shuffle; a "winter" that points nowhere in particular does not."""
+    from clipnb import nulls
+
+    dim = 10
+    names = [f"img{i}" for i in range(40)]
+    captions = ["a runner in the snow" if i < 4 else "a runner" if i < 10 else "a cup" for i in range(40)]
+    rng = np.random.default_rng(5)
+    vectors = {n: basis(0, dim) + (basis(1, dim) if i < 4 else 0) + 0.1 * rng.normal(size=dim) if i < 10
+               else basis(5, dim) + 0.3 * rng.normal(size=dim) for i, n in enumerate(names)}
+    vectors["runner"], vectors["winter"] = basis(0, dim) + 0.5 * basis(1, dim), basis(1, dim)
+    corpus = _corpus(TableModel(vectors, dim), names, captions)
+    winter = claims.caption_mask(corpus, claims.WINTER_CAPTIONS)
+
+    def check(masks, corpus=corpus):
+        return claims.subtraction_removes_the_term(corpus, "runner", "winter", k=6, relevant=masks["relevant"])
+
+    judged = nulls.shuffled(check({"relevant": winter}), check, {"relevant": winter})
+    assert judged.kind == nulls.SHUFFLED and judged.n == nulls.SHUFFLES and judged.tested >= nulls.MIN_NULL
+    assert judged.beyond_random and judged.verdict.startswith("holds, beyond shuffled captions")
+    assert "shuffled captions (199 draws" in str(judged) and judged.p_value < 0.05
+
+    vectors["winter"] = basis(7, dim) + 0.2 * basis(5, dim)  # a word that points at no runner, snowy or not
+    elsewhere = _corpus(TableModel(vectors, dim), names, captions)
+    result = check({"relevant": winter}, elsewhere)
+    judged = nulls.shuffled(result, lambda m: check(m, elsewhere), {"relevant": winter})
+    assert not judged.beyond_random

@@ -44,7 +44,7 @@ def test_report_for_a_trained_a_random_and_a_missing_model(tmp_path):
     for claim_id in compare.CHECKS:
         assert f"<h2>{claim_id}:" in page
     assert compare.SPEAKER in page and "could not be loaded" in page and "Agreement between models" in page
-    assert "Against the null" in page and "random: median" in page
+    assert "Against the null" in page and "null: median" in page and "shuffled" in page
     agreement = compare.agreement(table, rankings)
     assert len(agreement) == 1 and 0 <= agreement["top-10 overlap of query rankings"].iloc[0] <= 1
 
@@ -128,8 +128,39 @@ def test_a_large_architecture_gets_8_twins_for_the_few_image_claims_and_2_for_th
     verdicts = table[table["measure"] == "verdict"].set_index("claim")
     assert not errors
     assert (verdicts.loc[list(compare.MODEL_CLAIMS), "null_models"] == nulls.NULL_MODELS).all()
-    corpus_claims = [c for c in compare.CHECKS if c not in compare.MODEL_CLAIMS and c not in nulls.IDENTITIES]
+    # the claims judged by captions: the model's own rankings against shuffled captions (199 draws, no re-embedding)
+    captioned = verdicts.loc[["E8", "E9", "E10", "E12a"]]
+    checked = captioned[captioned["status"] != claims.UNCHECKABLE]
+    assert len(checked) and (checked["null"] == nulls.SHUFFLED).all() and (checked["null_models"] == nulls.SHUFFLES).all()
+    assert not checked["verdict"].str.contains("random models").any()
+    corpus_claims = [c for c in compare.CHECKS if c not in compare.MODEL_CLAIMS and c not in nulls.IDENTITIES
+                     and c not in captioned.index]
     ran = verdicts.loc[corpus_claims]
     assert (ran[ran["status"] != claims.UNCHECKABLE]["null_models"] == nulls.LARGE_NULL_MODELS).all()
     # the model itself, then only two of its eight twins
     assert len(embedded) == 3 and embedded[1:] == ["random weights #1", "random weights #2"], embedded
+
+
+def test_the_null_is_computed_once_per_architecture_and_kept_on_disk(tmp_path, monkeypatch):
+    monkeypatch.setenv("CLIPNB_CACHE", str(tmp_path / "cache"))
+    training.export_model(training.build_model(6, training.TINY_CONFIG), tmp_path / "tiny",
+                          config=training.TINY_CONFIG, name="random")
+    spec = [f"tiny=local-dir:{tmp_path / 'tiny'}"]
+    first, _, _ = compare.run(spec, progress=False, null=3)
+    files = sorted((tmp_path / "cache" / "nulls").glob("*.json"))
+    assert [f.name.rsplit("-", 1)[1] for f in files] == ["1.json", "2.json", "3.json"]
+
+    compare._NULL_RESULTS.clear()  # a new session: the twins are not even loaded
+    loaded = []
+    original = nulls.twin
+    monkeypatch.setattr(nulls, "twin", lambda model, seed: loaded.append(seed) or original(model, seed))
+    again, _, _ = compare.run(spec, progress=False, null=3)
+    columns = ["claim", "verdict", "statistic", "null_share", "null_holds"]
+    verdicts = [t[t["measure"] == "verdict"][columns].reset_index(drop=True) for t in (first, again)]
+    pd.testing.assert_frame_equal(verdicts[0], verdicts[1])
+    assert loaded == []
+
+    files[1].write_text("{not json")  # a damaged file is computed again, and rewritten
+    compare._NULL_RESULTS.clear()
+    compare.run(spec, progress=False, null=3)
+    assert loaded == [2] and json.loads(files[1].read_text())["E3"]["claim"] == "E3"
