@@ -613,7 +613,7 @@ def main(argv=None):
     table, errors, _ = compare(args.models.split(","), args.out, context_for, null=args.null)
     verdicts = table[table["measure"] == "verdict"].pivot_table(index="claim", columns="model", values="verdict",
                                                                 aggfunc="first", sort=False)
-    print(verdicts.to_string())
+    print(verdicts.fillna("–").to_string())  # B1 belongs to the skewed model alone
     for spec, error in errors.items():
         print(f"{spec}: not loaded: {error}")
     print(f"wrote {args.out / 'report.html'} and {args.out / 'claims.csv'}")
