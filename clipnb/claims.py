@@ -48,6 +48,8 @@ class ClaimResult:
 
     def __str__(self):
         mark = {HOLDS: "✔", FAILS: "✘", UNCHECKABLE: "–"}[self.status]
+        if self.status == UNCHECKABLE:
+            return f"{mark} {self.claim} {self.status} ({self.statement}): {self.reason}"
         return f"{mark} {self.claim} {self.status}: {self.statement} — {self.reason}"
 
     def _repr_html_(self):
@@ -268,9 +270,9 @@ def first_rank(corpus, query, relevant, limit: int = 10_000) -> int | None:
 
 
 MEN_CAPTIONS = r"\bman\b|\bmen\b|\bboy\b"
-# a face filling the picture: the plain man/woman/person drawings, anything captioned as a face, and photos
-# captioned as close-ups
-CLOSE_UP_CAPTIONS = (r"^(?:a |an )?(?:man|woman|person|boy|girl|old man|old woman|older person)(?:,|$)| face\b"
+# a face filling the picture: the plain man/woman/person emoji (captioned just "a man"; clip-art "man, person, …"
+# is a whole figure), anything captioned as a face, and photos captioned as close-ups
+CLOSE_UP_CAPTIONS = (r"^(?:a |an )?(?:man|woman|person|boy|girl|old man|old woman|older person)$| face\b"
                      r"|\bclose[- ]?up\b")
 
 
@@ -427,7 +429,8 @@ def delta_differs_from_nearest(corpus, pole_a, pole_b, k=5, poles=None) -> Claim
         count(opposition.nearest_to_pole(corpus, pole_b, k)["path"], is_b)
     return _result("E12a", statement, by_delta > nearest,
                    f"images of the poles (by caption, {int(is_a.sum())} + {int(is_b.sum())} in the corpus) among the "
-                   f"{2 * k} at the delta's two ends: {by_delta}; among the {k} nearest to each pole: {nearest}",
+                   f"{k} at each end of the delta: {by_delta} of {2 * k}; among the {k} nearest to each pole: "
+                   f"{nearest} of {2 * k}",
                    {"pole images by delta": by_delta, "pole images nearest to pole": nearest})
 
 
@@ -530,9 +533,11 @@ def planted_skew_shows(base_model, skewed_model, images, skew: dict) -> ClaimRes
     p = float(np.mean(np.array(null) >= observed - 1e-12))
     moved = [j for j in skew if direction[j] * change[j] > 0]
     controls = table[~table["profession"].isin(list(skew))]["change"].abs()
+    drift = table[~table["profession"].isin(list(skew))]["change"].mean()
     reason = (f"{len(moved)} of {len(skew)} skewed professions moved the planted way; mean planted change "
-              f"{observed:+.4f} vs mean |change| of the {len(controls)} controls {controls.mean():.4f}; "
-              f"exact permutation p = {p:.4f} over {len(null)} choices")
+              f"{observed:+.4f} vs mean |change| of the {len(controls)} controls {controls.mean():.4f} (their mean "
+              f"change {drift:+.4f}: a drift towards {'man' if drift > 0 else 'woman'} that every profession shares); "
+              f"exact permutation p = {p:.4f} over {len(null)} choices of which professions are skewed, and which way")
     result = _result("B1", statement, p < ALPHA and len(moved) == len(skew), reason,
                      {"planted change": observed, "controls mean |change|": controls.mean(), "p": p})
     result.numbers = table

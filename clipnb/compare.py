@@ -415,7 +415,7 @@ def run(specs, context_for=Context.samples, progress: bool = True, null: int | N
             shuffled = {claim_id: nulls.shuffled(results[claim_id], check, masks)
                         for claim_id, (masks, check) in caption_checks(context).items()}
         for claim_id, result in results.items():
-            ran = [r[claim_id] for r in randoms if claim_id in r]
+            ran = [r[claim_id] for r in randoms if claim_id in r] if result.status != claims.UNCHECKABLE else []
             judged = shuffled.get(claim_id) or nulls.Judged(result, nulls.statistic(result), [nulls.statistic(r) for r in ran],
                                                             sum(r.status == claims.HOLDS for r in ran), len(ran))
             known = [x for x in judged.null_statistics if x is not None]
@@ -424,7 +424,8 @@ def run(specs, context_for=Context.samples, progress: bool = True, null: int | N
                       "tested_on": tested_on(claim_id, context) if context is not None else ""}
             rows.append({**common, "measure": "verdict", "value": np.nan, "statistic": judged.statistic,
                          "null_min": min(known) if known else np.nan, "null_median": float(np.median(known)) if known else np.nan,
-                         "null_max": max(known) if known else np.nan, "null_models": judged.n, "null": judged.kind,
+                         "null_max": max(known) if known else np.nan, "null_models": judged.n, "null": judged.kind if judged.n else "",
+                         "null_tested": judged.tested,
                          "null_holds": judged.null_holds if judged.n else np.nan,
                          "null_share": judged.null_share, "beyond_random": judged.beyond_random})
             numbers = result.numbers if result.numbers is not None else pd.DataFrame({"measure": [], "value": []})
@@ -501,17 +502,36 @@ def _number(value) -> str:
     return f"{value:.0f}" if float(value).is_integer() and abs(value) < 1e6 else f"{value:.4f}"
 
 
+def _css(row) -> str:
+    """beyond (green) for a claim beyond its null, holds (amber) for one that random models share, and so on."""
+    if isinstance(row.beyond_random, (bool, np.bool_)) and row.beyond_random:
+        return "beyond"
+    return row.status.split()[0]
+
+
 def report_html(table, errors, rankings, specs, corpus="the sample corpus (data/samples)") -> str:
     import pandas as pd
 
     style = ("<style>body{font:14px sans-serif;max-width:1100px;margin:2em auto}table{border-collapse:collapse;"
              "margin:6px 0}td,th{border:1px solid #ccc;padding:3px 8px;text-align:right}th{background:#f4f4f4}"
-             ".holds{color:#1a7f37}.does{color:#cf222e}.cannot{color:#6e7781}</style>")
+             ".beyond{color:#1a7f37}.holds{color:#9a6700}.does{color:#cf222e}.cannot{color:#6e7781}</style>")
+    rows = table[table["measure"] == "verdict"]
+    random_rows = rows[rows["null"] == nulls.RANDOM] if "null" in rows else rows.iloc[:0]
+    twins = int(random_rows["null_models"].max()) if len(random_rows) else 0
+    shuffles = "null" in rows and (rows["null"] == nulls.SHUFFLED).any()
     out = [f"<html><head><meta charset='utf-8'><title>clipnb: the talk's claims across models</title>{style}"
            "</head><body><h1>The talk's claims across models</h1>",
            f"<p>Models: {', '.join(f'<code>{html.escape(s)}</code>' for s in specs)}. Each claim runs on "
            f"{html.escape(corpus)}. The speaker's numbers are MobileCLIP-S2 on his own cat photo and "
-           "composite faces: a reference, not the same images.</p>"]
+           "composite faces: a reference, not the same images.</p>",
+           f"<p><b>The null.</b> Each claim's statistic (named in its section) is set against up to {twins} random-weight "
+           "models of the model's architecture (seeds 1, 2, …), run on the same images"
+           + ("; for a large architecture's claims judged by captions, against the model's own rankings with the images' "
+              "caption labels shuffled (199 draws)" if shuffles else "") +
+           f". <b>Beyond random</b>: the statistic beats every one of at least {nulls.MIN_NULL} (with 8, p = 1/9; more "
+           "random models give a smaller p). <b>Null draws that hold</b>: how many pass the claim's own test, "
+           "which is another thing: a random model can pass a test by a smaller margin than the model. "
+           "<b>Tested</b>: null draws on which the test could be run (one with nothing to remove cannot be).</p>"]
     for spec, error in errors.items():
         out.append(f"<p class='does'><b>{html.escape(spec)}</b> could not be loaded: {html.escape(error)}</p>")
     for claim_id in [*CHECKS, "B1"]:
@@ -536,23 +556,26 @@ def report_html(table, errors, rankings, specs, corpus="the sample corpus (data/
                 out.append(f"<p><small>{SPEAKER}: the speaker's own numbers, on his cat photo and composite faces "
                            "(other images, another model): a reference, not a comparison.</small></p>")
         verdicts = part[part["measure"] == "verdict"]
-        if "statistic" in verdicts and claim_id != "B1":  # B1 carries its own (permutation) null
+        if claim_id == "B1":
+            out.append("<p>The numbers are each profession's change of gap from the base model to the skewed one "
+                       "(the model named in the column minus the one it was fine-tuned from, named below).</p>")
+        elif "statistic" in verdicts:  # B1 carries its own (permutation) null
             null = verdicts.set_index("model")[["statistic", "null", "null_min", "null_median", "null_max", "null_share",
-                                                "null_holds", "null_models", "verdict"]]
+                                                "null_holds", "null_tested", "null_models", "verdict"]]
             null.columns = ["statistic (model)", "null", "null: min", "null: median", "null: max",
-                            "share of null ≥ model", "null draws that hold", "null draws", "verdict"]
-            out.append("<p>Against the null: the claim's statistic for each model and for random-weight models of "
-                       "its architecture (seeds 1…N), on the same images; for a large architecture's claims judged by "
-                       "captions, the model's own rankings with the images' caption labels shuffled (199 draws).</p>"
-                       + null.to_html(float_format=_number, na_rep="–"))
-        items = "".join(f"<li><code>{html.escape(r.model)}</code>: <span class='{r.status.split()[0]}'>"
+                            "share of null ≥ model", "null draws that hold", "tested", "null draws", "verdict"]
+            what = nulls.STATISTIC_NAMES.get(claim_id, "")
+            out.append(f"<p>Against the null. Statistic: <i>{html.escape(what)}</i> (larger is more in the claim's "
+                       "favour).</p>" + null.to_html(float_format=_number, na_rep="–"))
+        items = "".join(f"<li><code>{html.escape(r.model)}</code>: <span class='{_css(r)}'>"
                         f"<b>{html.escape(r.verdict)}</b></span>: {html.escape(r.reason)}</li>"
                         for r in verdicts.itertuples())
         items += "".join(f"<li><code>{html.escape(s)}</code>: not loaded</li>" for s in errors)
         out.append(f"<ul>{items}</ul>")
     verdicts = table[table["measure"] == "verdict"].pivot_table(index="claim", columns="model", values="verdict",
                                                                 aggfunc="first", sort=False)
-    out.append("<h2>Verdicts</h2>" + verdicts.to_html(na_rep="–"))
+    out.append("<h2>Verdicts</h2>" + verdicts.to_html(na_rep="–")
+               + "<p><small>–: no verdict (B1 is a claim about a skewed model against the model it came from).</small></p>")
     agree = agreement(table, rankings)
     if len(agree):
         out.append("<h2>Agreement between models</h2><p><b>Spearman ρ of claim numbers</b>: every number the claims "
@@ -565,6 +588,13 @@ def report_html(table, errors, rankings, specs, corpus="the sample corpus (data/
     return "\n".join(out) + "</body></html>"
 
 
+# claims.csv: one row per verdict and per number. null_share is the share of the null (random models, or caption
+# shuffles) at least as extreme as the model; for B1 it is its exact permutation p. null_tested: null draws on
+# which the test could be run.
+CSV_COLUMNS = ["claim", "model", "measure", "value", "verdict", "beyond_random", "null_share", "status", "statistic",
+               "null", "null_tested", "null_holds", "null_models"]
+
+
 def compare(specs, out, context_for=Context.samples, progress: bool = True, null: int | None = None):
     """Run, then write ``claims.csv`` and ``report.html`` into ``out``; returns (table, errors, rankings)."""
     specs = [s.strip() for s in specs if s.strip()]
@@ -574,13 +604,13 @@ def compare(specs, out, context_for=Context.samples, progress: bool = True, null
     specs = [_label(s) for s in specs]
     out = Path(out)
     out.mkdir(parents=True, exist_ok=True)
-    table = table.copy()
-    if "beyond_random" not in table:
-        table["beyond_random"] = None
-        table["null_share"] = np.nan
+    tidy = table.copy()
+    for column in CSV_COLUMNS:
+        if column not in tidy:
+            tidy[column] = np.nan
     # beyond_random: true / false, empty where the claim cannot be checked (or on number rows)
-    table["beyond_random"] = table["beyond_random"].map(lambda v: "" if v is None or v != v else str(bool(v)).lower())
-    tidy = table[["claim", "model", "measure", "value", "verdict", "beyond_random", "null_share"]]
+    tidy["beyond_random"] = tidy["beyond_random"].map(lambda v: "" if v is None or v != v else str(bool(v)).lower())
+    tidy = tidy[CSV_COLUMNS]
     if errors:
         import pandas as pd
 

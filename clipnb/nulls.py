@@ -182,6 +182,11 @@ def twins(model, n: int = NULL_MODELS):
 
 
 RANDOM, SHUFFLED = "random models", "caption shuffles"
+
+
+def _figure(value: float) -> str:
+    """A statistic as the reader expects it: counts as integers, the rest to four places, signed."""
+    return f"{value:+.0f}" if float(value).is_integer() else f"{value:+.4f}"
 SHUFFLES = 199  # label permutations for a shuffled-caption null: p = 1/200 at best
 
 
@@ -237,24 +242,27 @@ class Judged:
         untested = f"; {self.n - self.tested} of {self.n} could not be tested" if self.tested < self.n else ""
         if self.beyond_random:
             beyond = "holds, beyond random" if self.kind == RANDOM else "holds, beyond shuffled captions"
-            return beyond + untested.replace(";", ",")
+            return f"{beyond} (above all {self.tested} {self.kind}, p = {self.p_value:.2g}{untested})"
         if self.null_share <= 0.05:
             return (f"holds, above all {self.tested} {self.kind} tested (too few to call it beyond random: "
                     f"use {MIN_NULL}{untested})")
-        return f"holds, but so do {self.null_holds} of {self.n} {self.kind}"
+        verb = "does" if self.null_holds == 1 else "do"
+        higher = "; every one scores higher" if self.null_share == 1 and self.tested == self.n else ""
+        return f"holds, but so {verb} {self.null_holds} of {self.n} {self.kind}{higher}{untested}"
 
     def __str__(self):
-        mark = {claims.HOLDS: "✔" if self.beyond_random else "≈", claims.FAILS: "✘", claims.UNCHECKABLE: "–"}[self.result.status]
+        mark = {claims.HOLDS: "✔" if self.beyond_random else "≈", claims.FAILS: "✘", claims.UNCHECKABLE: "–"}[
+            self.result.status]
+        if self.result.status == claims.UNCHECKABLE:
+            return f"{mark} {self.result.claim} cannot be checked here ({self.result.statement}): {self.result.reason}"
         what = STATISTIC_NAMES.get(self.result.claim, "statistic")
         source = f"random weights ({self.n} models of this architecture)" if self.kind == RANDOM else \
             f"shuffled captions ({self.n} draws: this model's rankings, the images' caption labels permuted)"
-        null = (f"{source}: {self.null_holds} of {self.n} also pass, "
-                f"{round(self.null_share * self.tested)} of {self.tested} tested reach this model's {what} "
-                f"({self.statistic:+.4f}; p = {self.p_value:.2f})" if self.null_share is not None else
+        null = (f"{source}: the claim holds for {self.null_holds} of {self.n}; {what}: this model "
+                f"{_figure(self.statistic)}, {round(self.null_share * self.tested)} of {self.tested} tested reach it "
+                f"(p = {self.p_value:.2g})" if self.null_share is not None else
                 "an algebraic identity: it holds for every model, so no null is needed" if self.result.claim in IDENTITIES
                 else "no random-weight null here")
-        if self.result.status == claims.UNCHECKABLE:
-            return f"{mark} {self.result.claim} {self.verdict}: {self.result.statement} — {self.result.reason}"
         return f"{mark} {self.result.claim} {self.verdict}: {self.result.statement} — {self.result.reason}; {null}"
 
     def _repr_html_(self):
@@ -264,8 +272,13 @@ class Judged:
             "#cf222e" if self.result.status == claims.FAILS else "#6e7781"
         return (f'<div style="border-left:4px solid {colour};padding:4px 8px;margin:4px 0">'
                 f'<b style="color:{colour}">{self.result.claim} {html.escape(self.verdict)}</b>: '
-                f'{html.escape(self.result.statement)}<br><span style="color:#444">{html.escape(str(self).split(" — ", 1)[1])}'
+                f'{html.escape(self.result.statement)}<br><span style="color:#444">{html.escape(self._detail())}'
                 "</span></div>")
+
+    def _detail(self) -> str:
+        """What decides the verdict: the claim's reason, and the null's numbers where there is one."""
+        text = str(self)
+        return text.split(" — ", 1)[1] if " — " in text else self.result.reason
 
 
 def judge(result, model, check, n: int | None = None) -> Judged:

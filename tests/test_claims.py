@@ -197,14 +197,14 @@ def test_opposition_claims():
     vectors[names[3]], vectors[names[4]] = basis(0, dim) + 2 * basis(5, dim), basis(1, dim) + 2 * basis(5, dim)
     corpus = _corpus(TableModel(vectors, dim), names, captions)
     result = claims.delta_differs_from_nearest(corpus, "happy", "sad", k=1)
-    assert result.status == claims.HOLDS and "ends: 2; among the 1 nearest to each pole: 0" in result.reason
+    assert result.status == claims.HOLDS and "end of the delta: 2 of 2; among the 1 nearest to each pole: 0 of 2" in result.reason
     assert claims.probability_same_order(corpus, "happy", "sad").status == claims.HOLDS
     # when the faces are nearest to their poles and a chair and a table sit farther out on the axis, nearness wins
     vectors[names[3]], vectors[names[4]] = basis(0, dim) + 0.2 * basis(2, dim), basis(1, dim) + 0.2 * basis(2, dim)
     vectors[names[5]], vectors[names[6]] = basis(0, dim) - basis(1, dim), basis(1, dim) - basis(0, dim)
     corpus = _corpus(TableModel(vectors, dim), names, captions)
     result = claims.delta_differs_from_nearest(corpus, "happy", "sad", k=1)
-    assert result.status == claims.FAILS and "ends: 0; among the 1 nearest to each pole: 2" in result.reason
+    assert result.status == claims.FAILS and "end of the delta: 0 of 2; among the 1 nearest to each pole: 2 of 2" in result.reason
     assert claims.delta_differs_from_nearest(corpus, "colonizer", "colonized").status == claims.UNCHECKABLE
 
 

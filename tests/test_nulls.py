@@ -15,7 +15,7 @@ def test_beyond_random_needs_the_claim_to_beat_every_one_of_eight_twins():
     model = _e3(0.5)
     stats = [nulls.statistic(_e3(c)) for c in (0.1, 0.2, 0.3, 0.12, 0.15, 0.05, 0.3, 0.2)]
     judged = nulls.Judged(model, nulls.statistic(model), stats, null_holds=6, n=8)
-    assert judged.beyond_random and judged.verdict == "holds, beyond random"
+    assert judged.beyond_random and judged.verdict == "holds, beyond random (above all 8 random models, p = 0.11)"
     assert judged.null_share == 0 and judged.p_value == pytest.approx(1 / 9)
     one_higher = nulls.Judged(model, nulls.statistic(model), stats[:-1] + [nulls.statistic(_e3(0.9))], 7, 8)
     assert not one_higher.beyond_random and one_higher.verdict == "holds, but so do 7 of 8 random models"
@@ -47,7 +47,7 @@ def test_twins_that_cannot_be_tested_are_left_out_not_counted_as_beaten():
     assert nothing.null_share is None and nothing.beyond_random is False
     assert nothing.verdict == "holds (none of the 8 random models could be tested the same way)"
     eight = nulls.Judged(model, nulls.statistic(model), [None] + [0.0] * 8, 8, 9)
-    assert eight.beyond_random and eight.verdict == "holds, beyond random, 1 of 9 could not be tested"
+    assert eight.beyond_random and eight.verdict == "holds, beyond random (above all 8 random models, p = 0.11; 1 of 9 could not be tested)"
 
 
 def test_large_architectures_get_fewer_twins_by_default(monkeypatch):
