@@ -551,7 +551,7 @@ def report_html(table, errors, rankings, specs, corpus="the sample corpus (data/
             if spec in errors:
                 numbers[spec] = np.nan
         if len(numbers):
-            out.append(numbers.to_html(float_format=_number, na_rep="–"))
+            out.append(numbers.rename_axis(index=None, columns=None).to_html(float_format=_number, na_rep="–"))
             if claim_id in SPEAKER_NUMBERS:
                 out.append(f"<p><small>{SPEAKER}: the speaker's own numbers, on his cat photo and composite faces "
                            "(other images, another model): a reference, not a comparison.</small></p>")
@@ -566,7 +566,7 @@ def report_html(table, errors, rankings, specs, corpus="the sample corpus (data/
                             "share of null ≥ model", "null draws that hold", "tested", "null draws", "verdict"]
             what = nulls.STATISTIC_NAMES.get(claim_id, "")
             out.append(f"<p>Against the null. Statistic: <i>{html.escape(what)}</i> (larger is more in the claim's "
-                       "favour).</p>" + null.to_html(float_format=_number, na_rep="–"))
+                       "favour).</p>" + null.rename_axis(index=None).to_html(float_format=_number, na_rep="–"))
         items = "".join(f"<li><code>{html.escape(r.model)}</code>: <span class='{_css(r)}'>"
                         f"<b>{html.escape(r.verdict)}</b></span>: {html.escape(r.reason)}</li>"
                         for r in verdicts.itertuples())
@@ -574,7 +574,7 @@ def report_html(table, errors, rankings, specs, corpus="the sample corpus (data/
         out.append(f"<ul>{items}</ul>")
     verdicts = table[table["measure"] == "verdict"].pivot_table(index="claim", columns="model", values="verdict",
                                                                 aggfunc="first", sort=False)
-    out.append("<h2>Verdicts</h2>" + verdicts.to_html(na_rep="–")
+    out.append("<h2>Verdicts</h2>" + verdicts.rename_axis(index=None, columns=None).to_html(na_rep="–")
                + "<p><small>–: no verdict (B1 is a claim about a skewed model against the model it came from).</small></p>")
     agree = agreement(table, rankings)
     if len(agree):
@@ -583,7 +583,7 @@ def report_html(table, errors, rankings, specs, corpus="the sample corpus (data/
                    "the model (accuracies near 1, counts out of 9, p-values), so unrelated models correlate too: read "
                    "each pair against the pairs with a random-weight model. <b>Top-10 overlap</b>: the mean share of "
                    f"the ten best images two models have in common for {len(AGREEMENT_QUERIES)} fixed queries "
-                   "(1 = the same ten).</p>"
+                   f"({', '.join(html.escape(repr(q)) for q in AGREEMENT_QUERIES)}; 1 = the same ten).</p>"
                    + agree.to_html(index=False, float_format=lambda v: f"{v:.3f}"))
     return "\n".join(out) + "</body></html>"
 
