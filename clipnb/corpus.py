@@ -175,6 +175,10 @@ class ImageCorpus:
         table = files.assign(path=[os.path.join(root, p) for p in files["image_path"].tolist()])
         corpus = cls(model, features, table[["path", "caption", "image_path", "size", "mtime_ns", "sha256"]],
                      name=folder.name, cache_path=path)
+        from clipnb.models import remember_images
+
+        remember_images(model, table["path"].tolist(), table["size"].tolist(),  # the folder is resolved already
+                        table["mtime_ns"].tolist(), corpus.image_features)
         corpus.folder = folder  # the images, for embedding them again with another model (clipnb.nulls)
         return corpus
 

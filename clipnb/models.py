@@ -169,6 +169,16 @@ class ClipModel:
 IMAGE_CACHE_SIZE = 50_000  # memoised image files per model (about 25 MB at D = 128), then it starts afresh
 
 
+def remember_images(model, paths, sizes, mtimes, features):
+    """Seed ``model``'s image memo with features it has already computed (a corpus it embedded or read from
+    its cache): the claims then ask for those files again for free. Keys as :func:`_file_key` makes them."""
+    memo = getattr(model, "_image_cache", None)
+    if memo is None or len(paths) + len(memo) > IMAGE_CACHE_SIZE:
+        return
+    for path, size, mtime, row in zip(paths, sizes, mtimes, features):
+        memo[(str(path), int(size), int(mtime))] = row
+
+
 def _file_key(image):
     """(resolved path, size, mtime) for an image file, None for a PIL image or a file that is not there."""
     if not isinstance(image, (str, os.PathLike)):

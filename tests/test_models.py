@@ -271,3 +271,13 @@ def test_each_image_file_is_encoded_once_until_it_changes(tmp_path):
     os.utime(cat, ns=(0, 123))  # another content and time: the memo must not answer for it
     changed = model.encode_image([cat, dog])
     assert calls == [2, 1, 1] and not torch.allclose(changed[0], first[0]) and torch.equal(changed[1], first[1])
+
+
+def test_a_corpus_seeds_the_memo_so_its_images_are_not_encoded_again(tmp_path, image_folder):
+    model = clipnb.load_model("bundled", device="cpu")
+    corpus = clipnb.ImageCorpus.from_folder(image_folder, model, cache=tmp_path / "cache", progress=False)
+    calls = []
+    encode = model.encode_image_files
+    model.encode_image_files = lambda images, **kw: calls.append(len(images)) or encode(images, **kw)
+    again = model.encode_image(corpus.paths[:3])
+    assert calls == [] and np.array_equal(again.numpy(), corpus.image_features[:3])
