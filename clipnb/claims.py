@@ -264,9 +264,8 @@ def subtraction_grows_with_weight(corpus, base="a person running in front of tre
 
 def first_rank(corpus, query, relevant, limit: int = 10_000) -> int | None:
     """The rank (1 = first) of the best-ranked ``relevant`` image for ``query``, None if none is in the first ``limit``."""
-    row = {p: i for i, p in enumerate(corpus.paths)}
     ranked = corpus.search(query, k=min(limit, len(corpus)))["path"]
-    return next((rank for rank, p in enumerate(ranked, 1) if relevant[row[p]]), None)
+    return next((rank for rank, p in enumerate(ranked, 1) if relevant[corpus.row_of(p)]), None)
 
 
 MEN_CAPTIONS = r"\bman\b|\bmen\b|\bboy\b"
@@ -292,11 +291,10 @@ def man_minus_close_up(corpus, k: int = 9, men=None, close_ups=None) -> ClaimRes
     statement = f'"an image of a man" finds men, and minus "close up" leaves fewer close-ups in the top {k}'
     men_mask = caption_mask(corpus, MEN_CAPTIONS) if men is None else np.asarray(men, bool)
     close = caption_mask(corpus, CLOSE_UP_CAPTIONS) if close_ups is None else np.asarray(close_ups, bool)
-    row = {p: i for i, p in enumerate(corpus.paths)}
     base = text("an image of a man") - text("japanese")
 
     def count(query, mask):
-        return int(sum(mask[row[p]] for p in corpus.search(query, k=k)["path"]))
+        return int(sum(mask[corpus.row_of(p)] for p in corpus.search(query, k=k)["path"]))
 
     men = count(text("an image of a man"), men_mask)
     before, after = count(base, close), count(base - text("close up"), close)
@@ -343,12 +341,11 @@ def subtraction_removes_the_term(corpus, base="a person running in front of tree
 
     statement = f'subtracting "{term}" removes {term} images from the top {k}, more as the weight grows'
     if relevant is None:
-        relevant = corpus.table["caption"].fillna("").str.contains(WINTER_CAPTIONS, case=False, regex=True).to_numpy()
+        relevant = caption_mask(corpus, WINTER_CAPTIONS)
     relevant = np.asarray(relevant, bool)
-    row = {p: i for i, p in enumerate(corpus.paths)}
 
     def count(query):
-        return int(sum(relevant[row[p]] for p in corpus.search(query, k=k)["path"]))
+        return int(sum(relevant[corpus.row_of(p)] for p in corpus.search(query, k=k)["path"]))
 
     before = count(text(base))
     if not relevant.any() or before == 0:
@@ -375,9 +372,8 @@ def image_minus_word(corpus, query_image, word="forest", relevant=None, k=9, wei
     statement = f'an image minus {weight:g}·"{word}" removes {word} images from the top {k}'
     if relevant is None or not np.any(relevant):
         return ClaimResult("E10", statement, UNCHECKABLE, f"no image in this corpus is marked as {word}")
-    row = {p: i for i, p in enumerate(corpus.paths)}
-    before = sum(relevant[row[p]] for p in corpus.search(image(query_image), k=k)["path"])
-    after = sum(relevant[row[p]] for p in corpus.search(image(query_image) - weight * text(word), k=k)["path"])
+    before = sum(relevant[corpus.row_of(p)] for p in corpus.search(image(query_image), k=k)["path"])
+    after = sum(relevant[corpus.row_of(p)] for p in corpus.search(image(query_image) - weight * text(word), k=k)["path"])
     if before == 0:
         return ClaimResult("E10", statement, UNCHECKABLE, f"the image alone has no {word} image in its top {k}",
                            _numbers({"before": before, "after": after}))
@@ -399,8 +395,7 @@ def pole_images(corpus, pole: str) -> np.ndarray:
     import re
 
     key = re.sub(r"^(?:an? )|(?: face)$", "", pole.strip().lower())
-    pattern = POLE_CAPTIONS.get(key) or r"\b" + r"\b.*\b".join(map(re.escape, key.split())) + r"\b"
-    return corpus.table["caption"].fillna("").str.contains(pattern, case=False, regex=True).to_numpy()
+    return caption_mask(corpus, POLE_CAPTIONS.get(key) or r"\b" + r"\b.*\b".join(map(re.escape, key.split())) + r"\b")
 
 
 def delta_differs_from_nearest(corpus, pole_a, pole_b, k=5, poles=None) -> ClaimResult:
@@ -418,10 +413,9 @@ def delta_differs_from_nearest(corpus, pole_a, pole_b, k=5, poles=None) -> Claim
     if not is_a.any() or not is_b.any():
         missing = " or ".join(f'"{p}"' for p, has in ((pole_a, is_a.any()), (pole_b, is_b.any())) if not has)
         return ClaimResult("E12a", statement, UNCHECKABLE, f"no image here is captioned as {missing}")
-    row = {p: i for i, p in enumerate(corpus.paths)}
 
     def count(paths, relevant):
-        return int(sum(relevant[row[p]] for p in paths))
+        return int(sum(relevant[corpus.row_of(p)] for p in paths))
 
     ranked = opposition.rank(corpus, pole_a, pole_b)
     by_delta = count(ranked["path"].head(k), is_a) + count(ranked["path"].tail(k), is_b)

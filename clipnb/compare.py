@@ -151,8 +151,8 @@ def _gap(context):
 def _forest(context):
     from clipnb.samples import FOREST_CAPTIONS
 
-    forest = context.corpus.table["caption"].fillna("").str.contains(FOREST_CAPTIONS, case=False, regex=True)
-    return claims.image_minus_word(context.corpus, context.forest_image, "forest", forest.to_numpy(), k=9)
+    forest = claims.caption_mask(context.corpus, FOREST_CAPTIONS)
+    return claims.image_minus_word(context.corpus, context.forest_image, "forest", forest, k=9)
 
 
 def caption_checks(context) -> dict:

@@ -315,6 +315,10 @@ class ImageCorpus:
         rows = self._rows()
         return sorted({rows[w] for w in wanted if w in rows})
 
+    def row_of(self, path) -> int:
+        """The row of an image of this corpus, by its path (the index is built once per corpus)."""
+        return self._rows()[os.path.abspath(path)]
+
     def _rows(self) -> dict[str, int]:
         """Absolute path -> row, built once per corpus (not per slider move)."""
         if self._row_by_path is None:

@@ -248,16 +248,21 @@ def test_planted_skew_both_ways():
     assert claims.planted_skew_shows(base, base, {"teacher": images["teacher"]}, skew).status == claims.UNCHECKABLE
 
 
+def _runners(n, cup_noise, dim=10):
+    """n images: 4 runners in the snow, 6 runners, the rest cups; "runner" leans to the snowy ones, "winter" is snow."""
+    names = [f"img{i}" for i in range(n)]
+    captions = ["a runner in the snow" if i < 4 else "a runner" if i < 10 else "a cup" for i in range(n)]
+    rng = np.random.default_rng(5)
+    vectors = {name: basis(0, dim) + (basis(1, dim) if i < 4 else 0) + 0.1 * rng.normal(size=dim) if i < 10
+               else basis(5, dim) + cup_noise * rng.normal(size=dim) for i, name in enumerate(names)}
+    vectors["runner"], vectors["winter"] = basis(0, dim) + 0.5 * basis(1, dim), basis(1, dim)
+    return dim, names, captions, vectors
+
+
 def test_subtracting_a_word_is_judged_by_the_images_of_that_word():
     """E9 by meaning: the winter-captioned images in the top k fall as 'winter' is subtracted; with none in
     the base query's top k there is nothing to remove, and the verdict says so instead of counting changes."""
-    dim = 10
-    names = [f"img{i}" for i in range(20)]
-    captions = ["a runner in the snow" if i < 4 else "a runner" if i < 10 else "a cup" for i in range(20)]
-    rng = np.random.default_rng(5)
-    vectors = {n: basis(0, dim) + (basis(1, dim) if i < 4 else 0) + 0.1 * rng.normal(size=dim) if i < 10
-               else basis(5, dim) + 0.1 * rng.normal(size=dim) for i, n in enumerate(names)}
-    vectors["runner"], vectors["winter"] = basis(0, dim) + 0.5 * basis(1, dim), basis(1, dim)
+    dim, names, captions, vectors = _runners(20, cup_noise=0.1)
     corpus = _corpus(TableModel(vectors, dim), names, captions)
     result = claims.subtraction_removes_the_term(corpus, "runner", "winter", k=6)
     assert result.status == claims.HOLDS and "w=0: 4" in result.reason, result.reason
@@ -298,13 +303,7 @@ def test_the_shuffled_caption_null_tells_a_word_that_removes_its_images_from_one
     the snowy images removes them beyond any shuffle; a "winter" that points nowhere in particular does not."""
     from clipnb import nulls
 
-    dim = 10
-    names = [f"img{i}" for i in range(40)]
-    captions = ["a runner in the snow" if i < 4 else "a runner" if i < 10 else "a cup" for i in range(40)]
-    rng = np.random.default_rng(5)
-    vectors = {n: basis(0, dim) + (basis(1, dim) if i < 4 else 0) + 0.1 * rng.normal(size=dim) if i < 10
-               else basis(5, dim) + 0.3 * rng.normal(size=dim) for i, n in enumerate(names)}
-    vectors["runner"], vectors["winter"] = basis(0, dim) + 0.5 * basis(1, dim), basis(1, dim)
+    dim, names, captions, vectors = _runners(40, cup_noise=0.3)
     corpus = _corpus(TableModel(vectors, dim), names, captions)
     winter = claims.caption_mask(corpus, claims.WINTER_CAPTIONS)
 
