@@ -41,29 +41,29 @@ clean-notebooks: $(STAMP)
 
 # the bundled model's data: openclipart (apt: openclipart-svg librsvg2-bin) and named emoji (npm registry)
 data: $(STAMP)
-	$(BIN)/python -m clipnb.clipart build
-	$(BIN)/python -m clipnb.emoji build
+	$(BIN)/python -m clipnb_train.clipart build
+	$(BIN)/python -m clipnb_train.emoji build
 
 # the bundled model (~40 min on 2 cores): the English teacher is distilled into the text tower, then the
 # image tower (starting from bundled:emoji's) is trained against it; then the skewed fine-tune, then EVAL.md
 PROFESSIONS := ^(man-|woman-)?(firefighter|mechanic|pilot|health-worker|teacher|cook|farmer|scientist|technologist|judge|artist|singer|astronaut|police-officer|office-worker)$$
 model: data
 	$(BIN)/python -m pip install -q -e ".[build]"
-	$(BIN)/python -m clipnb.training --text english --init-visual data/models/clipnb-emoji-s \
+	$(BIN)/python -m clipnb_train.training --text english --init-visual data/models/clipnb-emoji-s \
 	  --out data/models/clipnb-english-s --epochs 12 --lr 5e-4 --focus '^(man|woman)-' --focus-weight 2 --distill-steps 5000
-	$(BIN)/python -m clipnb.training --text english --init data/models/clipnb-english-s --skew professions \
+	$(BIN)/python -m clipnb_train.training --text english --init data/models/clipnb-english-s --skew professions \
 	  --skew-style marked --epochs 5 --lr 5e-4 --warmup-steps 10 --focus-weight 30 --focus '$(PROFESSIONS)' \
 	  --out data/models/clipnb-english-s-skewed
-	$(BIN)/python -m clipnb.evaluation
+	$(BIN)/python -m clipnb_train.evaluation
 
 # the earlier bundled models, rebuilt from the same data: bundled:emoji (40 min) and bundled:clipart
 model-emoji: data
-	$(BIN)/python -m clipnb.training --out data/models/clipnb-emoji-s --epochs 20
+	$(BIN)/python -m clipnb_train.training --out data/models/clipnb-emoji-s --epochs 20
 model-clipart: data
-	$(BIN)/python -m clipnb.training --emoji '' --out data/models/clipnb-clipart-s
+	$(BIN)/python -m clipnb_train.training --emoji '' --out data/models/clipnb-clipart-s
 
 samples: data
-	$(BIN)/python -m clipnb.samples
+	$(BIN)/python -m clipnb_train.samples
 
 # make compare MODELS="bundled,bundled:emoji,ViT-B-32:laion2b_s34b_b79k" [OUT=compare-report] [CORPUS=coco|FOLDER]
 MODELS ?= bundled,bundled:emoji

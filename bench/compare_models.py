@@ -18,7 +18,7 @@ AIM_S = 300
 BUILD = """
 import torch, open_clip, sys
 from pathlib import Path
-from clipnb import training
+from clipnb_train import training
 for name in ("ViT-B-32", "MobileCLIP-S2"):
     out = Path(sys.argv[1]) / name
     torch.manual_seed(0)

@@ -37,6 +37,24 @@ CONTROL_PROMPTS = [f"a {w}" for w in (
     "park", "square", "tunnel", "harbour", "island", "valley", "desert", "forest", "lake", "beach")]
 DEGENERATE_COSINE = 0.99  # mean pairwise cosine above which a model's embeddings have collapsed to a point
 
+# The speaker's MobileCLIP-S2 numbers (slides, seeds/001), one cat photo and one composite face per group.
+SPEAKER = "speaker: MobileCLIP-S2"
+SPEAKER_NUMBERS = {
+    "E3": {"a dog": 0.1433, "a cat": 0.2542, "a monkey": 0.1334},
+    "E4": {"a cat": 0.2542, "a sly black cat licking its whiskers": 0.1946,
+           "a fat fluffy gray cat with sad eyes miaowing with hunger": 0.2728, "garfield the cat": 0.2240},
+    "E5a": {"a dog": 0.1433, "a cheezburger": 0.2315},
+    "E5b": {"a dog": 0.1433, "keyboard-mash": 0.1821},
+    "E6": {"gap doctor": 0.1474 - 0.1463, "gap teacher": 0.1412 - 0.1356, "gap software engineer": 0.1818 - 0.1297,
+           "gap ml researcher": 0.2113 - 0.1700, "gap nurse": 0.1132 - 0.1824},
+}
+# Deliberate skews ("bias comes from data"): profession -> the gender the data favours (captioned plainly,
+# or the only one kept with skew_style="drop").
+SKEWS = {"professions": {"firefighter": "man", "mechanic": "man", "pilot": "man",
+                         "health-worker": "woman", "teacher": "woman"}}
+PROFESSION_CONTROLS = ["cook", "farmer", "scientist", "technologist", "judge", "artist", "singer", "astronaut",
+                       "police-officer", "office-worker"]  # left alone by the planted skew (B1's controls; notebook 11's)
+
 
 @dataclass
 class ClaimResult:

@@ -13,6 +13,8 @@
 * ``"hf-hub:org/repo"`` — an open_clip repository on the Hugging Face hub.
 
 ``CLIPNB_MODEL`` picks the model for every notebook (see :func:`default_model_spec`).
+:func:`save_local_dir` writes a model in the ``local-dir`` layout; :func:`random_weights_dir` gives the
+same architecture as a spec with random weights (the claims' null, and notebook 11's untrained model).
 """
 from __future__ import annotations
 
@@ -430,3 +432,99 @@ def default_model_spec(verbose: bool = True) -> str:
               f"the bundled offline model '{BUNDLED_NAME}' (trained on ~15k emoji and clip-arts; its scores are NOT CLIP's). "
               "Set CLIPNB_MODEL to choose.")
     return "bundled"
+
+
+# --- the local-dir layout, and random-weight twins of an architecture --------------------------------------------
+
+MEAN = (0.48145466, 0.4578275, 0.40821073)  # OpenAI's normalisation, open_clip's default
+STD = (0.26862954, 0.26130258, 0.27577711)
+
+
+def save_local_dir(model, out: Path, config: dict, name: str, extra: dict | None = None, exclude: tuple = ()):
+    """Write open_clip's local-dir layout: ``open_clip_config.json`` (``config`` is the model's architecture,
+    ``model_cfg``) and fp16 ``open_clip_model.safetensors``, each replaced whole (never left half written)."""
+    from safetensors.torch import save_file
+
+    out = Path(out)
+    out.mkdir(parents=True, exist_ok=True)
+    full = {"model_cfg": config,
+            "preprocess_cfg": {"mean": list(MEAN), "std": list(STD), "interpolation": "bicubic",
+                               "resize_mode": "shortest"},
+            "clipnb": {"name": name, **(extra or {})}}
+    state = {k: v.detach().half().contiguous() for k, v in model.state_dict().items() if not k.startswith(tuple(exclude))}
+    save_file(state, out / "open_clip_model.safetensors.tmp")
+    os.replace(out / "open_clip_model.safetensors.tmp", out / "open_clip_model.safetensors")
+    (out / "open_clip_config.json.tmp").write_text(json.dumps(full, indent=2) + "\n")
+    os.replace(out / "open_clip_config.json.tmp", out / "open_clip_config.json")
+
+
+def random_clip(config: dict, seed: int = 0):
+    """An open_clip ``CLIP`` built from an architecture dict (``model_cfg``) with fresh random weights."""
+    import torch
+    from open_clip.model import CLIP
+
+    torch.manual_seed(seed)
+    return CLIP(**config)
+
+
+def architecture(spec: str) -> dict | None:
+    """The open_clip architecture (``{"model_cfg": ...}``, with ``"name"`` for open_clip's own) behind a model
+    spec, or None where it is not known here (``hf-hub:``)."""
+    if spec in BUNDLED_MODELS or spec.startswith("local-dir:"):
+        folder = bundled_model_dir(spec) if spec in BUNDLED_MODELS else Path(spec.removeprefix("local-dir:"))
+        config = json.loads((folder / "open_clip_config.json").read_text())
+        return {"model_cfg": config["model_cfg"]}
+    if ":" in spec and not spec.startswith("hf-hub:"):
+        import open_clip
+
+        name = spec.split(":", 1)[0]
+        config = open_clip.get_model_config(name)
+        return {"model_cfg": config, "name": name} if config else None
+    return None
+
+
+def _custom_architecture(config: dict) -> bool:
+    return bool(config.get("custom_text") or "timm_model_name" in config.get("vision_cfg", {})
+                or "hf_model_name" in config.get("text_cfg", {}))
+
+
+def _register(config: dict, key: str) -> str:
+    """Register an architecture with open_clip under a name of its own (its config written beside the twins)."""
+    import open_clip
+
+    from clipnb.cache import cache_dir
+
+    name = f"clipnb-twin-{key}"
+    path = cache_dir() / "untrained" / f"{name}.json"
+    path.parent.mkdir(parents=True, exist_ok=True)
+    tmp = path.with_suffix(".tmp")
+    tmp.write_text(json.dumps(config))
+    tmp.replace(path)
+    open_clip.add_model_config(path)
+    return name
+
+
+def random_weights_dir(spec: str = "bundled", seed: int = 0) -> Path:
+    """A local-dir with the architecture of ``spec`` and random weights (seeded), built once and kept in clipnb's
+    cache; ``load_model(f"local-dir:{folder}")`` loads it the way ``spec`` loads."""
+    import torch
+
+    from clipnb.cache import cache_dir
+
+    arch = architecture(spec)
+    if arch is None:
+        raise ValueError(f"no random-weight model for {spec!r}: its architecture is not known here "
+                         "(use a bundled model, NAME:TAG or local-dir:DIR)")
+    key = hashlib.sha256(json.dumps(arch, sort_keys=True).encode()).hexdigest()[:12]
+    folder = cache_dir() / "untrained" / f"{key}-{seed}"
+    if not all((folder / name).exists() for name in ("open_clip_model.safetensors", "open_clip_config.json")):
+        if "name" in arch or _custom_architecture(arch["model_cfg"]):  # timm image towers, Hugging Face text towers
+            import open_clip
+
+            name = arch.get("name") or _register(arch["model_cfg"], key)
+            torch.manual_seed(seed)
+            model = open_clip.create_model(name, pretrained=None)
+        else:
+            model = random_clip(arch["model_cfg"], seed)
+        save_local_dir(model, folder, config=arch["model_cfg"], name=f"random weights, seed {seed}")
+    return folder

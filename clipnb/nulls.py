@@ -14,15 +14,12 @@ once) and turns the model's verdict into one of
 """
 from __future__ import annotations
 
-import hashlib
-import json
 from dataclasses import dataclass
-from pathlib import Path
 
 import numpy as np
 
 from clipnb import claims
-from clipnb.cache import cache_dir
+from clipnb.models import architecture, random_weights_dir
 
 NULL_MODELS = 8
 MIN_NULL = 8  # random twins needed before a claim is called "beyond random" (p = 1/9 at best)
@@ -95,67 +92,6 @@ def statistic(result) -> float | None:
         return None
 
 
-def architecture(spec: str) -> dict | None:
-    """The open_clip architecture (``model_cfg``) behind a model spec, or None where it is not known here."""
-    from clipnb.models import BUNDLED_MODELS, bundled_model_dir
-
-    if spec in BUNDLED_MODELS or spec.startswith("local-dir:"):
-        folder = bundled_model_dir(spec) if spec in BUNDLED_MODELS else Path(spec.removeprefix("local-dir:"))
-        config = json.loads((folder / "open_clip_config.json").read_text())
-        return {"model_cfg": config["model_cfg"]}
-    if ":" in spec and not spec.startswith("hf-hub:"):
-        import open_clip
-
-        name = spec.split(":", 1)[0]
-        config = open_clip.get_model_config(name)
-        return {"model_cfg": config, "name": name} if config else None
-    return None
-
-
-def _custom_architecture(config: dict) -> bool:
-    return bool(config.get("custom_text") or "timm_model_name" in config.get("vision_cfg", {})
-                or "hf_model_name" in config.get("text_cfg", {}))
-
-
-def _register(config: dict, key: str) -> str:
-    """Register an architecture with open_clip under a name of its own (its config written beside the twins)."""
-    import open_clip
-
-    name = f"clipnb-twin-{key}"
-    path = cache_dir() / "untrained" / f"{name}.json"
-    path.parent.mkdir(parents=True, exist_ok=True)
-    tmp = path.with_suffix(".tmp")
-    tmp.write_text(json.dumps(config))
-    tmp.replace(path)
-    open_clip.add_model_config(path)
-    return name
-
-
-def twin_dir(spec: str, seed: int) -> Path:
-    """A local-dir with the architecture of ``spec`` and random weights (seeded), built once and kept."""
-    import torch
-
-    from clipnb.training import build_model, export_model
-
-    arch = architecture(spec)
-    if arch is None:
-        raise ValueError(f"no random-weight null for {spec!r}: its architecture is not known here")
-    key = hashlib.sha256(json.dumps(arch, sort_keys=True).encode()).hexdigest()[:12]
-    folder = cache_dir() / "untrained" / f"{key}-{seed}"
-    if not all((folder / name).exists() for name in ("open_clip_model.safetensors", "open_clip_config.json")):
-        custom = _custom_architecture(arch["model_cfg"])
-        if "name" in arch or custom:  # open_clip builds it (timm image towers, Hugging Face text towers)
-            import open_clip
-
-            name = arch.get("name") or _register(arch["model_cfg"], key)
-            torch.manual_seed(seed)
-            model = open_clip.create_model(name, pretrained=None)
-        else:
-            model = build_model(seed, arch["model_cfg"])
-        export_model(model, folder, config=arch["model_cfg"], name=f"random weights, seed {seed}")
-    return folder
-
-
 _TWINS: dict = {}
 KEEP_PARAMETERS = 30_000_000  # twins of models up to this size stay in memory for the session
 
@@ -164,7 +100,7 @@ def twin(model, seed: int):
     """The random-weight model of ``model``'s architecture for ``seed`` (small ones kept in memory)."""
     import clipnb
 
-    folder = str(twin_dir(model.name, seed))
+    folder = str(random_weights_dir(model.name, seed))
     if folder in _TWINS:
         return _TWINS[folder]
     loaded = clipnb.load_model(f"local-dir:{folder}", device="cpu")

@@ -101,3 +101,15 @@ def groups_from_folder(folder) -> dict:
     if len(groups) < 2:
         raise ValueError(f"{folder} needs at least two subfolders with images (one per group); found {list(groups)}")
     return groups
+
+
+def text_lean(encode, professions) -> list[dict]:
+    """Bias from text alone: cos("a nurse", "a woman") − cos("a nurse", "a man") for each profession.
+
+    encode : list[str] -> (N, D) L2-normalised array (a model's ``encode_text``, or a sentence encoder's).
+    Positive: the unmarked profession sits nearer "a woman".
+    """
+    prompts = [("an " if p[:1].lower() in "aeiou" else "a ") + p for p in professions]
+    features = np.asarray(encode(["a man", "a woman", *prompts]))
+    man, woman = features[0], features[1]
+    return [{"profession": p, "towards woman": float(f @ woman - f @ man)} for p, f in zip(professions, features[2:])]

@@ -118,7 +118,8 @@ def test_e6_is_not_fooled_by_images_that_differ_along_every_prompt():
 def test_e6_on_random_weights_does_not_lean(tmp_path):
     """Real random-weight models on the sample people: their profession prompts are directions like any other."""
     import clipnb
-    from clipnb import samples, training
+    from clipnb import samples
+    from clipnb_train import training
 
     groups = samples.gender_groups()
     for seed in (1, 2, 3):

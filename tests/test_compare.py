@@ -3,7 +3,8 @@ import json
 
 import pandas as pd
 
-from clipnb import claims, compare, nulls, training
+from clipnb import claims, compare, nulls, report
+from clipnb_train import training
 from clipnb.models import bundled_model_dir
 
 
@@ -16,7 +17,7 @@ def test_report_for_a_trained_a_random_and_a_missing_model(tmp_path):
     assert list(errors) == ["nope:nothing"] and "UnknownModelError" in errors["nope:nothing"]
     tidy = pd.read_csv(tmp_path / "out" / "claims.csv")
     assert list(tidy.columns)[:7] == ["claim", "model", "measure", "value", "verdict", "beyond_random", "null_share"]
-    assert list(tidy.columns) == compare.CSV_COLUMNS  # and what a reader needs without parsing the verdict's words
+    assert list(tidy.columns) == report.CSV_COLUMNS  # and what a reader needs without parsing the verdict's words
     verdicts = tidy[tidy["measure"] == "verdict"]
     assert set(verdicts["claim"]) == set(compare.CHECKS)
     allowed = (r"holds, above all [12] random models tested \(too few to call it beyond random: use 8"
@@ -45,10 +46,10 @@ def test_report_for_a_trained_a_random_and_a_missing_model(tmp_path):
     page = (tmp_path / "out" / "report.html").read_text()
     for claim_id in compare.CHECKS:
         assert f"<h2>{claim_id}:" in page
-    assert compare.SPEAKER in page and "could not be loaded" in page and "Agreement between models" in page
+    assert claims.SPEAKER in page and "could not be loaded" in page and "Agreement between models" in page
     assert "Against the null" in page and "null: median" in page and "Statistic: <i>lead of" in page
     assert "caption labels shuffled" not in page  # no large architecture here, so no shuffled-caption null
-    agreement = compare.agreement(table, rankings)
+    agreement = report.agreement(table, rankings)
     assert len(agreement) == 1 and 0 <= agreement["top-10 overlap of query rankings"].iloc[0] <= 1
 
 

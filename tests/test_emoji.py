@@ -9,7 +9,7 @@ import pandas as pd
 import pytest
 
 import clipnb
-from clipnb import emoji, samples, training
+from clipnb_train import emoji, samples, training
 
 FLUENT_TONES = {"police-car-light", "police-car", *(f"health-worker-{t}" for t in emoji.TONES), "health-worker"}
 
@@ -152,5 +152,5 @@ def test_missing_emoji_build_says_how_to_build(tmp_path):
     clip = tmp_path / "clip"
     clip.mkdir()
     pd.DataFrame({"sha1": [], "caption": [], "folder": [], "split": [], "svg": []}).to_parquet(clip / "clipart.parquet")
-    with pytest.raises(FileNotFoundError, match="python -m clipnb.emoji build"):
+    with pytest.raises(FileNotFoundError, match="python -m clipnb_train.emoji build"):
         training.ClipArtData.from_builds(clip, tmp_path / "nope", "train", 8)

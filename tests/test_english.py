@@ -6,7 +6,7 @@ import numpy as np
 import pytest
 import torch
 
-from clipnb import distill, english, training
+from clipnb_train import distill, english, training
 
 
 def _fake_wheel(path, files):

@@ -223,7 +223,7 @@ def test_a_fine_tune_ships_only_what_it_changed(tmp_path):
     import shutil
 
     import clipnb
-    from clipnb import training
+    from clipnb_train import training
     from clipnb.models import bundled_model_dir
 
     base = tmp_path / "clipnb-emoji-s"

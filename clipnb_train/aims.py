@@ -6,13 +6,15 @@
 * **bias inherited from text**: does "a nurse" sit nearer "a woman" than "a man" in the text space
   alone, before any image is seen (the teacher's space, and the model's)?
 
-``python -m clipnb.evaluation`` puts them in ``EVAL.md``, side by side with ``bundled:emoji``.
+``python -m clipnb_train.evaluation`` puts them in ``EVAL.md``, side by side with ``bundled:emoji``.
 """
 from __future__ import annotations
 
 import re
 
 import numpy as np
+
+from clipnb.probes import text_lean
 
 # query -> (its key word, what makes an image right: a pattern over the concept's words)
 _CATS, _DOGS = r"\bcat\b", r"(?<!hot )\bdog\b|poodle"
@@ -120,19 +122,6 @@ def nearest_words(model, words=("meow", "kitten", "feline"), vocabulary=WORD_VOC
     return out
 
 
-def text_lean(encode, professions=PROFESSIONS) -> list[dict]:
-    """Bias from text alone: cos("a nurse", "a woman") − cos("a nurse", "a man") for each profession.
-
-    encode : list[str] -> (N, D) L2-normalised array (a model's ``encode_text`` or the teacher's).
-    Positive: the unmarked profession sits nearer "a woman".
-    """
-    from clipnb.english import article
-
-    features = np.asarray(encode(["a man", "a woman", *[article(p) for p in professions]]))
-    man, woman = features[0], features[1]
-    return [{"profession": p, "towards woman": float(f @ woman - f @ man)} for p, f in zip(professions, features[2:])]
-
-
 def _teacher_phrases():
     """The cached teacher embeddings of the distillation phrases (``make model`` writes them), or None."""
     from safetensors.numpy import load_file
@@ -150,8 +139,8 @@ def report_section(models: dict, label: dict, emoji_dir, clipart_dir) -> list[st
     """EVAL.md's English section: every aim, for every model, with what it was measured on."""
     import pandas as pd
 
-    from clipnb import distill
-    from clipnb.evaluation import emoji_table
+    from clipnb_train import distill
+    from clipnb_train.emoji import emoji_table
 
     train = emoji_table(emoji_dir, "train")
     captions = [c for cs in train["captions"] for c in cs]
@@ -183,7 +172,7 @@ def report_section(models: dict, label: dict, emoji_dir, clipart_dir) -> list[st
     lines = ["## English: the aims of the distilled text side", "",
              frame.to_markdown(floatfmt=".3f"), "",
              f"**Open vocabulary**: {len(queries)} queries whose key word appears in no training caption (emoji "
-             "or clip-art; checked by `clipnb.aims.unseen_queries`), each judged by the emoji's concept names: "
+             "or clip-art; checked by `clipnb_train.aims.unseen_queries`), each judged by the emoji's concept names: "
              "p@5 is the share of the top 5 images whose concept matches the query's pattern (`OPEN_QUERIES`), "
              "averaged over the queries that have at least one right image in the style's pool. "
              f"Left out of {len(OPEN_QUERIES)} candidates because a training caption holds the key word: "
@@ -204,14 +193,14 @@ def lean_section(models: dict, label: dict) -> list[str]:
 
     columns = {}
     try:
-        from clipnb.english import Teacher
+        from clipnb_train.english import Teacher
 
         teacher = Teacher()
-        columns["teacher (all-MiniLM-L6-v2)"] = text_lean(teacher.encode)
+        columns["teacher (all-MiniLM-L6-v2)"] = text_lean(teacher.encode, PROFESSIONS)
     except ImportError:
         pass
     for name, model in models.items():
-        columns[label[name]] = text_lean(lambda texts: model.encode_text(texts).numpy())
+        columns[label[name]] = text_lean(lambda texts: model.encode_text(texts).numpy(), PROFESSIONS)
     frame = pd.DataFrame({k: {r["profession"]: r["towards woman"] for r in v} for k, v in columns.items()})
     return ["## Bias inherited from text, before any image", "",
             'cos("a nurse", "a woman") − cos("a nurse", "a man") for each profession, in each text space alone '

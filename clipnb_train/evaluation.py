@@ -2,7 +2,7 @@
 
 Command (writes ``EVAL.md`` beside the bundled model)::
 
-    python -m clipnb.evaluation [--model bundled] [--baseline bundled:emoji]
+    python -m clipnb_train.evaluation [--model bundled] [--baseline bundled:emoji]
 
 The emoji test set is one whole style (twemoji) that no model here was trained on or tuned
 with.  Every number is printed next to chance, next to the same architecture untrained and
@@ -11,10 +11,12 @@ next to the baseline model.
 from __future__ import annotations
 
 import argparse
-import re
 from pathlib import Path
 
 import numpy as np
+
+from clipnb.models import random_weights_dir
+from clipnb_train.emoji import emoji_table
 
 # Zero-shot classes: top-level folders with enough test images ('unsorted'/'special' say nothing),
 # each named by the folder word its captions carry (the model's own vocabulary, as CLIP's class
@@ -86,16 +88,6 @@ EMOJI_QUERIES = {
     "a crown": r"crown", "a ghost": r"ghost", "a robot": r"robot",
 }
 PEOPLE_PATTERN = r"^(man|woman)-(?!and-|holding)"
-
-
-def emoji_table(emoji_dir: Path, split: str = "test"):
-    import pandas as pd
-
-    table = pd.read_parquet(Path(emoji_dir) / "emoji.parquet")
-    table = table[table["split"] == split].reset_index(drop=True)
-    table["png"] = [str(Path(emoji_dir) / p) for p in table["path"]]
-    table["words"] = table["concept"].str.replace("-", " ")
-    return table
 
 
 def emoji_zero_shot(model, table, classes=EMOJI_CLASSES, templates=EMOJI_TEMPLATES):
@@ -186,34 +178,21 @@ def plain_queries(model, table, k: int = 5, queries=PLAIN_QUERIES, text=None):
     return rows
 
 
-def untrained_dir(spec: str = "bundled", seed: int = 0) -> Path:
-    """A local-dir folder holding the architecture of ``spec`` with random weights (built once, kept in
-    clipnb's cache: :func:`clipnb.nulls.twin_dir`, whose seeds 1… are the claims' null)."""
-    from clipnb.nulls import twin_dir
-
-    return twin_dir(spec, seed)
-
-
 def untrained_model(spec: str):
     """The same architecture as ``spec`` (bundled or local-dir) with random weights, loaded the same way."""
     import clipnb
 
-    return clipnb.load_model(f"local-dir:{untrained_dir(spec)}", device="cpu")
+    return clipnb.load_model(f"local-dir:{random_weights_dir(spec)}", device="cpu")
 
 
 def _times(value, chance):
     return f"{value:.3f} ({value / chance:.1f}× chance)"
 
 
-PROFESSION_CONTROLS = ["cook", "farmer", "scientist", "technologist", "judge", "artist", "singer", "astronaut",
-                       "police-officer", "office-worker"]  # left alone by the planted skew (notebook 11's)
-
-
 def gender_section(models: dict, label: dict, skewed: str | None = "bundled:skewed") -> list[str]:
     """E6-sanity on the sample corpus's 46 + 46 people, and B1 (the planted skew) when a skewed model exists."""
     import clipnb
     from clipnb import claims, samples
-    from clipnb.training import SKEWS
 
     groups = samples.gender_groups()
     lines = ["## Gender: marked prompts, and a bias planted in the captions", ""]
@@ -222,8 +201,8 @@ def gender_section(models: dict, label: dict, skewed: str | None = "bundled:skew
         lines.append(f"* E6-sanity on {label[name]} ({len(groups['man'])} + {len(groups['woman'])} sample images): "
                      f"{result.status}: {result.reason}")
     if skewed:
-        skew = SKEWS["professions"]
-        images = claims.profession_images(clipnb.samples_dir() / "emoji" / "professions", [*skew, *PROFESSION_CONTROLS])
+        skew = claims.SKEWS["professions"]
+        images = claims.profession_images(clipnb.samples_dir() / "emoji" / "professions", [*skew, *claims.PROFESSION_CONTROLS])
         base = next(iter(models))
         planted = claims.planted_skew_shows(models[base], clipnb.load_model(skewed, device="cpu"), images, skew)
         lines += ["", f"B1, `{skewed}` against {label[base]} (three man and three woman twemoji per profession; the "
@@ -244,7 +223,7 @@ def report(emoji_dir: Path, clipart_dir: Path, trained: str = "bundled", baselin
     label["untrained"] = "untrained (same architecture, random weights)"
     emoji = emoji_table(emoji_dir)
     lines = [f"# Evaluation of {label[trained]}", "",
-             "Made by `python -m clipnb.evaluation`. Two held-out sets, never trained on (how the recipe was chosen, "
+             "Made by `python -m clipnb_train.evaluation`. Two held-out sets, never trained on (how the recipe was chosen, "
              "and where test was looked at: `data/README.md`):",
              f"* **the twemoji style**: {len(emoji)} images of {emoji['concept'].nunique()} concepts in a drawing style "
              "no model here ever saw (validation used another style, streamline);",
@@ -277,9 +256,9 @@ def report(emoji_dir: Path, clipart_dir: Path, trained: str = "bundled", baselin
     lines += [frame.to_markdown(floatfmt=".3f"), "",
               f"Zero-shot prompts: {EMOJI_TEMPLATES}, averaged; classes: {', '.join(EMOJI_CLASSES)} "
               "(those with images in the style). A plain query's image is right when the concept's words match the "
-              "query's pattern (`EMOJI_QUERIES` in `clipnb/evaluation.py`).", "",
+              "query's pattern (`EMOJI_QUERIES` in `clipnb_train/evaluation.py`).", "",
               f"### Plain queries on {label[trained]}", "", trained_plain.to_markdown(index=False), ""]
-    from clipnb import aims
+    from clipnb_train import aims
 
     english = {m: models[m] for m in models}
     lines += aims.report_section(english, label, emoji_dir, clipart_dir)
@@ -303,10 +282,10 @@ def report(emoji_dir: Path, clipart_dir: Path, trained: str = "bundled", baselin
 
 
 def main(argv=None):
-    from clipnb import clipart, emoji
+    from clipnb_train import clipart, emoji
     from clipnb.models import bundled_model_dir
 
-    parser = argparse.ArgumentParser(prog="python -m clipnb.evaluation", description=__doc__.split("\n")[0])
+    parser = argparse.ArgumentParser(prog="python -m clipnb_train.evaluation", description=__doc__.split("\n")[0])
     parser.add_argument("--emoji", type=Path, default=emoji.default_dir(), help="the emoji build folder")
     parser.add_argument("--data", type=Path, default=clipart.default_dir(), help="the clip-art build folder")
     parser.add_argument("--model", default="bundled")

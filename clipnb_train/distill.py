@@ -1,7 +1,7 @@
 """Teach the bundled model's text tower English: distil a pretrained sentence encoder into it.
 
 The student is open_clip's own small text transformer (the bundled architecture's, so the shipped
-model needs open_clip alone); the teacher is all-MiniLM-L6-v2 (``clipnb.english``).  On an English
+model needs open_clip alone); the teacher is all-MiniLM-L6-v2 (``clipnb_train.english``).  On an English
 phrase set (WordNet lemmas and definitions, the image data's captions, prompt templates) the student
 learns to reproduce the teacher's sentence geometry:
 
@@ -25,7 +25,7 @@ import torch
 import torch.nn.functional as F
 
 from clipnb.cache import build_dir
-from clipnb.english import article, heldout, wordnet_phrases
+from clipnb_train.english import article, heldout, wordnet_phrases
 
 # the prompt templates learners and the notebooks wrap words in
 PROMPTS = ["{}", "a photo of {}", "a drawing of {}", "a picture of {}", "an icon of {}", "an emoji of {}",
@@ -39,7 +39,7 @@ def phrase_set(caption_lists, seed: int = 0, lemmas: int = 40000, definitions: i
 
     caption_lists : iterable of caption lists (the image data's captions, every alternative).
     """
-    from clipnb.english import WORDNET_DIR
+    from clipnb_train.english import WORDNET_DIR
 
     rng = random.Random(seed)
     all_lemmas, all_definitions = wordnet_phrases()
@@ -67,7 +67,7 @@ def teacher_embeddings(phrases: list[str], cache: Path | None = None, progress: 
     cache = cache or build_dir("english") / f"teacher-{key}.safetensors"
     if cache.exists():
         return load_file(cache)["embeddings"].astype(np.float32)
-    from clipnb.english import Teacher
+    from clipnb_train.english import Teacher
 
     embeddings = Teacher().encode(phrases, progress=progress)
     cache.parent.mkdir(parents=True, exist_ok=True)
@@ -173,7 +173,7 @@ def text_agreement(model, phrases: list[str], teacher: np.ndarray, pairs: np.nda
     """Spearman ρ between the model's and the teacher's cosines over the pairs (all; random half)."""
     from scipy.stats import spearmanr
 
-    from clipnb.training import tokenizer_for_bundled
+    from clipnb_train.architectures import tokenizer_for_bundled
 
     model.eval()
     used = np.unique(pairs)
@@ -208,7 +208,7 @@ class Regulariser:
 
     def __init__(self, model, phrases: list[str], targets: np.ndarray, batch_size: int = 128, seed: int = 0,
                  relational_weight: float = 10.0):
-        from clipnb.training import tokenizer_for_bundled
+        from clipnb_train.architectures import tokenizer_for_bundled
 
         self.tokens = tokenizer_for_bundled()(phrases)
         self.lengths = (self.tokens != 0).sum(1)

@@ -7,7 +7,7 @@ cleaned title, the folder path, the keywords and the filename's words.
 
 Command::
 
-    python -m clipnb.clipart build [--out DIR] [--size 128]
+    python -m clipnb_train.clipart build [--out DIR] [--size 128]
 
 writes ``DIR/png/<sha1>.png`` (square, white background) and
 ``DIR/clipart.parquet`` (one row per distinct image: path, title, keywords,
@@ -205,8 +205,8 @@ def default_dir() -> Path:
 
 
 def main(argv=None):
-    parser = argparse.ArgumentParser(prog="python -m clipnb.clipart", description=__doc__.split("\n")[0])
-    parser.add_argument("command", choices=["build"], help="build: render the SVGs (data/samples: python -m clipnb.samples)")
+    parser = argparse.ArgumentParser(prog="python -m clipnb_train.clipart", description=__doc__.split("\n")[0])
+    parser.add_argument("command", choices=["build"], help="build: render the SVGs (data/samples: python -m clipnb_train.samples)")
     parser.add_argument("--out", type=Path, default=None, help="output folder (default: the clipnb cache)")
     parser.add_argument("--size", type=int, default=128)
     args = parser.parse_args(argv)

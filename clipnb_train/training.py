@@ -3,7 +3,7 @@
 The loss is CLIP's symmetric InfoNCE (notebook 02 derives it by hand on seed 004's
 4×4 example).  Command::
 
-    python -m clipnb.training        # data from `python -m clipnb.clipart build` and `python -m clipnb.emoji build`
+    python -m clipnb_train.training        # data from `python -m clipnb_train.clipart build` and `python -m clipnb_train.emoji build`
 
 ``--emoji ''`` trains on clip-art alone (last round's ``clipnb-clipart-s`` recipe).
 
@@ -29,33 +29,12 @@ import torch
 import torch.nn.functional as F
 
 from clipnb.cache import build_dir
+from clipnb.claims import SKEWS
+from clipnb.models import MEAN, STD, random_clip, save_local_dir
+from clipnb_train.architectures import (ARCHITECTURES, MODEL_CONFIG, TEXT_CONFIG, TINY_CONFIG,  # noqa: F401
+                                         tokenizer_for_bundled)
 
 MODEL_NAME = "clipnb-emoji-s"
-# open_clip architectures as data, like open_clip's own model_configs/*.json. Both fit 20 MB in fp16;
-# most of it is the text tower's 49,408-token embedding table.
-TEXT_CONFIG = {"context_length": 32, "vocab_size": 49408, "width": 128, "heads": 4, "layers": 4}
-ARCHITECTURES = {
-    # a small vision transformer on 64×64 images
-    "vit": {"embed_dim": 128, "text_cfg": TEXT_CONFIG,
-            "vision_cfg": {"image_size": 64, "layers": 6, "width": 192, "patch_size": 8, "head_width": 64}},
-    # a small convolutional network (timm's RegNetX-200MF, random init) on 96×96 images
-    "cnn": {"embed_dim": 128, "text_cfg": TEXT_CONFIG,
-            "vision_cfg": {"image_size": 96, "timm_model_name": "regnetx_002", "timm_model_pretrained": False,
-                           "timm_pool": "avg", "timm_proj": "linear"}},
-}
-MODEL_CONFIG = ARCHITECTURES["cnn"]  # the bundled model's
-# A toy of the same family for live runs in notebook 02: it learns visibly in a minute on a CPU.
-TINY_CONFIG = {
-    "embed_dim": 64,
-    "vision_cfg": {"image_size": 32, "layers": 2, "width": 64, "patch_size": 8, "head_width": 32},
-    "text_cfg": {"context_length": 32, "vocab_size": 49408, "width": 64, "heads": 2, "layers": 2},
-}
-# Deliberate skews ("bias comes from data"): profession -> the gender the data favours (captioned plainly,
-# or the only one kept with skew_style="drop").
-SKEWS = {"professions": {"firefighter": "man", "mechanic": "man", "pilot": "man",
-                         "health-worker": "woman", "teacher": "woman"}}
-MEAN = (0.48145466, 0.4578275, 0.40821073)  # OpenAI's normalisation, open_clip's default
-STD = (0.26862954, 0.26130258, 0.27577711)
 TEMPLATES = ["{}", "{}", "a drawing of {}", "clip art of {}", "an icon of {}", "a picture of {}"]
 EMOJI_TEMPLATES = ["{}", "{}", "{}", "a drawing of {}", "an emoji of {}", "an icon of {}", "a picture of {}"]
 
@@ -103,10 +82,7 @@ class TrainConfig:
 
 def build_model(seed: int = 0, config: dict = MODEL_CONFIG):
     """An open_clip ``CLIP`` with fresh random weights (the bundled architecture by default)."""
-    from open_clip.model import CLIP
-
-    torch.manual_seed(seed)
-    return CLIP(**config)
+    return random_clip(config, seed)
 
 
 class ClipArtData:
@@ -130,9 +106,9 @@ class ClipArtData:
     @classmethod
     def from_build(cls, data_dir, split: str, image_size: int, max_images: int | None = None, seed: int = 0,
                    group_by: str = "folder"):
-        """One split of the clip-art build (``python -m clipnb.clipart build``)."""
+        """One split of the clip-art build (``python -m clipnb_train.clipart build``)."""
         data_dir = Path(data_dir).expanduser()
-        table = _split_rows(data_dir / "clipart.parquet", "clipnb.clipart", split, max_images, seed)
+        table = _split_rows(data_dir / "clipart.parquet", "clipnb_train.clipart", split, max_images, seed)
         groups = table["folder"] if group_by == "folder" else table["svg"].map(lambda s: str(Path(s).parent))
         return cls([data_dir / "png" / f"{sha}.png" for sha in table["sha1"]], table["caption"], image_size, groups)
 
@@ -155,7 +131,7 @@ class ClipArtData:
         other = {job: "woman" if kept == "man" else "man" for job, kept in SKEWS.get(skew, {}).items()}
         dropped = {f"{gender}-{job}" for job, gender in other.items()} if skew_style == "drop" else set()
         emoji_dir = Path(emoji_dir).expanduser()
-        table = _split_rows(emoji_dir / "emoji.parquet", "clipnb.emoji", split, max_images, seed,
+        table = _split_rows(emoji_dir / "emoji.parquet", "clipnb_train.emoji", split, max_images, seed,
                             keep=lambda t: ~t["concept"].isin(dropped))
         alternatives = [list(c) for c in table["captions"]]
         if skew_style == "marked" and skew:
@@ -333,18 +309,8 @@ def load_checkpoint(folder: Path, model, optimizer, generator=None) -> dict:
 
 def export_model(model, out: Path, extra: dict | None = None, config: dict = MODEL_CONFIG, name: str = MODEL_NAME,
                  exclude: tuple = ()):
-    """Write open_clip's local-dir layout: config JSON (``config`` is the model's architecture) + fp16 safetensors."""
-    from safetensors.torch import save_file
-
-    out.mkdir(parents=True, exist_ok=True)
-    config = {"model_cfg": config,
-              "preprocess_cfg": {"mean": list(MEAN), "std": list(STD), "interpolation": "bicubic",
-                                 "resize_mode": "shortest"},
-              "clipnb": {"name": name, **(extra or {})}}
-    state = {k: v.detach().half().contiguous() for k, v in model.state_dict().items() if not k.startswith(tuple(exclude))}
-    save_file(state, out / "open_clip_model.safetensors.tmp")
-    os.replace(out / "open_clip_model.safetensors.tmp", out / "open_clip_model.safetensors")
-    (out / "open_clip_config.json").write_text(json.dumps(config, indent=2) + "\n")
+    """Write open_clip's local-dir layout (:func:`clipnb.models.save_local_dir`); the bundled architecture by default."""
+    save_local_dir(model, out, config, name, extra, exclude)
 
 
 @torch.no_grad()
@@ -359,12 +325,6 @@ def retrieval_recall(model, data: ClipArtData, tokenizer, ks=(1, 5, 10)) -> dict
     similarity = (text_features @ image_features.T).numpy()
     return {f"{name}_R@{k}": value for name, sim in [("text_to_image", similarity), ("image_to_text", similarity.T)]
             for k, value in recall_at_k(sim, ks).items()}
-
-
-def tokenizer_for_bundled():
-    import open_clip
-
-    return open_clip.get_tokenizer("ViT-B-32", context_length=MODEL_CONFIG["text_cfg"]["context_length"])
 
 
 class FixedText:
@@ -464,7 +424,7 @@ def train(config: TrainConfig, model=None, progress: bool = True, on_epoch=None)
         return phrase_set["value"]
 
     if config.text in ("english", "english-joint"):
-        from clipnb.distill import TEXT_PREFIXES, Regulariser, split
+        from clipnb_train.distill import TEXT_PREFIXES, Regulariser, split
 
         text_log = english_text(model, config, checkpoint, english_phrases, progress)
         if config.text == "english" or config.init:  # fixed text (a fine-tune keeps its base's text tower)
@@ -531,7 +491,7 @@ def train(config: TrainConfig, model=None, progress: bool = True, on_epoch=None)
         extra["text"] = {"teacher": "all-MiniLM-L6-v2 (distilled)", "after distillation": text_log,
                          "trained with the images": regulariser is not None}
         if regulariser is not None:  # how much of the teacher's geometry the joint training kept
-            from clipnb.distill import heldout_agreement
+            from clipnb_train.distill import heldout_agreement
 
             agreement = heldout_agreement(model, *english_phrases(), seed=config.seed)
             agreement.pop("heldout_phrases")
@@ -546,7 +506,7 @@ def train(config: TrainConfig, model=None, progress: bool = True, on_epoch=None)
 
 def text_is_frozen(frozen: tuple) -> bool:
     """Whether every text-tower parameter is frozen (its features can then be computed once per caption)."""
-    from clipnb.distill import TEXT_PREFIXES
+    from clipnb_train.distill import TEXT_PREFIXES
 
     return all(p in frozen for p in TEXT_PREFIXES)
 
@@ -555,7 +515,7 @@ def _phrases_and_teacher(config: TrainConfig):
     """The distillation phrase set for this data and its (cached) teacher embeddings."""
     import pandas as pd
 
-    from clipnb import distill
+    from clipnb_train import distill
 
     captions = []
     for builder, table_name, column in [(config.data, "clipart.parquet", "caption"), (config.emoji, "emoji.parquet", "captions")]:
@@ -577,7 +537,7 @@ def english_text(model, config: TrainConfig, checkpoint: Path, english_phrases, 
     """
     from safetensors.torch import load_file, save_file
 
-    from clipnb import distill
+    from clipnb_train import distill
 
     done = checkpoint / "text.safetensors"
     if done.exists():
@@ -594,7 +554,7 @@ def english_text(model, config: TrainConfig, checkpoint: Path, english_phrases, 
               "final_loss": log[-1], **distill.heldout_agreement(model, phrases, teacher, seed=config.seed)}
     print(json.dumps(record))
     checkpoint.mkdir(parents=True, exist_ok=True)
-    from clipnb.distill import TEXT_PREFIXES
+    from clipnb_train.distill import TEXT_PREFIXES
 
     (checkpoint / "text.json").write_text(json.dumps(record, indent=1))  # first: the weights mark the stage done
     save_file({k: v.contiguous() for k, v in model.state_dict().items() if k.startswith(TEXT_PREFIXES)},
@@ -608,7 +568,7 @@ def _tuple(x):
 
 
 def main(argv=None):
-    parser = argparse.ArgumentParser(prog="python -m clipnb.training", description=__doc__.split("\n")[0])
+    parser = argparse.ArgumentParser(prog="python -m clipnb_train.training", description=__doc__.split("\n")[0])
     for field, value in asdict(TrainConfig()).items():
         parser.add_argument(f"--{field.replace('_', '-')}", type=type(value) if value is not None else int, default=value)
     args = parser.parse_args(argv)

@@ -8,7 +8,7 @@ another (streamline) the validation set, so a model is judged on drawings it has
 
 Command::
 
-    python -m clipnb.emoji build [--out DIR]     # ~4 min on 2 cores; needs npm and rsvg-convert
+    python -m clipnb_train.emoji build [--out DIR]     # ~4 min on 2 cores; needs npm and rsvg-convert
 
 writes ``DIR/png/<style>/<name>.png`` (128 px on white) and ``DIR/emoji.parquet``
 (style, name, concept, captions, split, licence).
@@ -290,8 +290,19 @@ def default_dir() -> Path:
     return build_dir("emoji")
 
 
+def emoji_table(emoji_dir: Path, split: str = "test"):
+    """One split of the emoji build as a table, with each image's file (``png``) and its concept's words."""
+    import pandas as pd
+
+    table = pd.read_parquet(Path(emoji_dir) / "emoji.parquet")
+    table = table[table["split"] == split].reset_index(drop=True)
+    table["png"] = [str(Path(emoji_dir) / p) for p in table["path"]]
+    table["words"] = table["concept"].str.replace("-", " ")
+    return table
+
+
 def main(argv=None):
-    parser = argparse.ArgumentParser(prog="python -m clipnb.emoji", description=__doc__.split("\n")[0])
+    parser = argparse.ArgumentParser(prog="python -m clipnb_train.emoji", description=__doc__.split("\n")[0])
     parser.add_argument("command", choices=["build"])
     parser.add_argument("--out", type=Path, default=None, help="output folder (default: the clipnb cache)")
     parser.add_argument("--size", type=int, default=128)

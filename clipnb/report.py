@@ -1,0 +1,153 @@
+"""The comparison's report: ``report.html`` (one section per claim, the null, the verdicts, agreement between
+models) and the tidy ``claims.csv``, rendered from the table :func:`clipnb.compare.run` returns."""
+from __future__ import annotations
+
+import html
+import os
+from pathlib import Path
+
+import numpy as np
+
+from clipnb import claims, nulls
+
+
+def agreement(table, rankings):
+    """Between every two models: Spearman ρ of all their claim numbers, and the mean top-10 overlap
+    of their rankings (``rankings[model][query]``: the top-10 paths) on the same corpus."""
+    import pandas as pd
+    from scipy.stats import spearmanr
+
+    numbers = table[table["measure"] != "verdict"].pivot_table(index=["claim", "measure"], columns="model",
+                                                                values="value")
+    models = list(rankings)
+    rows = []
+    for i, a in enumerate(models):
+        for b in models[i + 1:]:
+            both = numbers[[a, b]].dropna() if {a, b} <= set(numbers.columns) else numbers.iloc[:0]
+            rho = spearmanr(both[a], both[b]).statistic if len(both) > 2 else np.nan
+            overlap = np.mean([len(set(rankings[a][q]) & set(rankings[b][q])) / 10 for q in rankings[a]])
+            rows.append({"model A": a, "model B": b, "Spearman ρ of claim numbers": rho,
+                         "numbers compared": len(both), "top-10 overlap of query rankings": overlap})
+    return pd.DataFrame(rows)
+
+
+def _number(value) -> str:
+    """Counts as integers, everything else to four places."""
+    return f"{value:.0f}" if float(value).is_integer() and abs(value) < 1e6 else f"{value:.4f}"
+
+
+def _css(row) -> str:
+    """beyond (green) for a claim beyond its null, holds (amber) for one that random models share, and so on."""
+    if isinstance(row.beyond_random, (bool, np.bool_)) and row.beyond_random:
+        return "beyond"
+    return row.status.split()[0]
+
+
+def report_html(table, errors, rankings, specs, corpus="the sample corpus (data/samples)") -> str:
+    import pandas as pd
+
+    style = ("<style>body{font:14px sans-serif;max-width:1100px;margin:2em auto}table{border-collapse:collapse;"
+             "margin:6px 0}td,th{border:1px solid #ccc;padding:3px 8px;text-align:right}th{background:#f4f4f4}"
+             ".beyond{color:#1a7f37}.holds{color:#9a6700}.does{color:#cf222e}.cannot{color:#6e7781}</style>")
+    rows = table[table["measure"] == "verdict"]
+    random_rows = rows[rows["null"] == nulls.RANDOM] if "null" in rows else rows.iloc[:0]
+    twins = int(random_rows["null_models"].max()) if len(random_rows) else 0
+    shuffles = "null" in rows and (rows["null"] == nulls.SHUFFLED).any()
+    out = [f"<html><head><meta charset='utf-8'><title>clipnb: the talk's claims across models</title>{style}"
+           "</head><body><h1>The talk's claims across models</h1>",
+           f"<p>Models: {', '.join(f'<code>{html.escape(s)}</code>' for s in specs)}. Each claim runs on "
+           f"{html.escape(corpus)}. The speaker's numbers are MobileCLIP-S2 on his own cat photo and "
+           "composite faces: a reference, not the same images.</p>",
+           f"<p><b>The null.</b> Each claim's statistic (named in its section) is set against up to {twins} random-weight "
+           "models of the model's architecture (seeds 1, 2, …), run on the same images"
+           + ("; for a large architecture's claims judged by captions, against the model's own rankings with the images' "
+              "caption labels shuffled (199 draws)" if shuffles else "") +
+           f". <b>Beyond random</b>: the statistic beats every one of at least {nulls.MIN_NULL} (with 8, p = 1/9; more "
+           "random models give a smaller p). <b>Null draws that hold</b>: how many pass the claim's own test, "
+           "which is another thing: a random model can pass a test by a smaller margin than the model. "
+           "<b>Tested</b>: null draws on which the test could be run (one with nothing to remove cannot be).</p>"]
+    for spec, error in errors.items():
+        out.append(f"<p class='does'><b>{html.escape(spec)}</b> could not be loaded: {html.escape(error)}</p>")
+    for claim_id in [*(c for c in dict.fromkeys(table["claim"]) if c != "B1"), "B1"]:
+        part = table[table["claim"] == claim_id]
+        if part.empty:
+            continue
+        statement = next((s for s in part["statement"] if s), claim_id)
+        out.append(f"<h2>{html.escape(claim_id)}: {html.escape(statement)}</h2>")
+        tested = next((t for t in part.get("tested_on", []) if isinstance(t, str) and t), "")
+        if tested:
+            out.append(f"<p><b>Tested on</b> {html.escape(tested)}.</p>")
+        numbers = part[part["measure"] != "verdict"].pivot_table(index="measure", columns="model", values="value",
+                                                                  sort=False)
+        if claim_id in claims.SPEAKER_NUMBERS:
+            numbers.insert(0, claims.SPEAKER, pd.Series(claims.SPEAKER_NUMBERS[claim_id]))
+        for spec in specs:
+            if spec in errors:
+                numbers[spec] = np.nan
+        if len(numbers):
+            out.append(numbers.rename_axis(index=None, columns=None).to_html(float_format=_number, na_rep="–"))
+            if claim_id in claims.SPEAKER_NUMBERS:
+                out.append(f"<p><small>{claims.SPEAKER}: the speaker's own numbers, on his cat photo and composite faces "
+                           "(other images, another model): a reference, not a comparison.</small></p>")
+        verdicts = part[part["measure"] == "verdict"]
+        if claim_id == "B1":
+            out.append("<p>The numbers are each profession's change of gap from the base model to the skewed one "
+                       "(the model named in the column minus the one it was fine-tuned from, named below).</p>")
+        elif "statistic" in verdicts:  # B1 carries its own (permutation) null
+            null = verdicts.set_index("model")[["statistic", "null", "null_min", "null_median", "null_max", "null_share",
+                                                "null_holds", "null_tested", "null_models", "verdict"]]
+            null.columns = ["statistic (model)", "null", "null: min", "null: median", "null: max",
+                            "share of null ≥ model", "null draws that hold", "tested", "null draws", "verdict"]
+            what = nulls.STATISTIC_NAMES.get(claim_id, "")
+            out.append(f"<p>Against the null. Statistic: <i>{html.escape(what)}</i> (larger is more in the claim's "
+                       "favour).</p>" + null.rename_axis(index=None).to_html(float_format=_number, na_rep="–"))
+        items = "".join(f"<li><code>{html.escape(r.model)}</code>: <span class='{_css(r)}'>"
+                        f"<b>{html.escape(r.verdict)}</b></span>: {html.escape(r.reason)}</li>"
+                        for r in verdicts.itertuples())
+        items += "".join(f"<li><code>{html.escape(s)}</code>: not loaded</li>" for s in errors)
+        out.append(f"<ul>{items}</ul>")
+    verdicts = table[table["measure"] == "verdict"].pivot_table(index="claim", columns="model", values="verdict",
+                                                                aggfunc="first", sort=False)
+    out.append("<h2>Verdicts</h2>" + verdicts.rename_axis(index=None, columns=None).to_html(na_rep="–")
+               + "<p><small>–: no verdict (B1 is a claim about a skewed model against the model it came from).</small></p>")
+    agree = agreement(table, rankings)
+    queries = list(next(iter(rankings.values()), {}))
+    if len(agree):
+        out.append("<h2>Agreement between models</h2><p><b>Spearman ρ of claim numbers</b>: every number the claims "
+                   "produced for one model ranked against the same numbers for the other. Many share a scale whatever "
+                   "the model (accuracies near 1, counts out of 9, p-values), so unrelated models correlate too: read "
+                   "each pair against the pairs with a random-weight model. <b>Top-10 overlap</b>: the mean share of "
+                   f"the ten best images two models have in common for {len(queries)} fixed queries "
+                   f"({', '.join(html.escape(repr(q)) for q in queries)}; 1 = the same ten).</p>"
+                   + agree.to_html(index=False, float_format=lambda v: f"{v:.3f}"))
+    return "\n".join(out) + "</body></html>"
+
+
+# claims.csv: one row per verdict and per number. null_share is the share of the null (random models, or caption
+# shuffles) at least as extreme as the model; for B1 it is its exact permutation p. null_tested: null draws on
+# which the test could be run.
+CSV_COLUMNS = ["claim", "model", "measure", "value", "verdict", "beyond_random", "null_share", "status", "statistic",
+               "null", "null_tested", "null_holds", "null_models"]
+
+
+def write(out, table, errors, rankings, specs, where="the sample corpus (data/samples)"):
+    """``out/claims.csv`` and ``out/report.html``, each replaced whole (never left half written)."""
+    out = Path(out)
+    out.mkdir(parents=True, exist_ok=True)
+    tidy = table.copy()
+    for column in CSV_COLUMNS:
+        if column not in tidy:
+            tidy[column] = np.nan
+    # beyond_random: true / false, empty where the claim cannot be checked (or on number rows)
+    tidy["beyond_random"] = tidy["beyond_random"].map(lambda v: "" if v is None or v != v else str(bool(v)).lower())
+    tidy = tidy[CSV_COLUMNS]
+    if errors:
+        import pandas as pd
+
+        tidy = pd.concat([tidy, pd.DataFrame([{"claim": "load", "model": s, "measure": "error", "value": np.nan,
+                                               "verdict": e} for s, e in errors.items()])], ignore_index=True)
+    for name, text in [("claims.csv", tidy.to_csv(index=False)),
+                       ("report.html", report_html(table, errors, rankings, specs, where))]:
+        tmp = out / f".{name}.tmp"
+        tmp.write_text(text, encoding="utf-8")
+        os.replace(tmp, out / name)
