@@ -5,9 +5,10 @@
     corpus = clipnb.ImageCorpus.from_folder(folder, model)
 
 Downloads go to ``$CLIPNB_CACHE/datasets``; an interrupted download resumes where it stopped
-(HTTP Range). Every file's checksum is verified before anything is extracted, and extraction
-refuses absolute paths, ``..``, links and device files. A dataset is built in a side folder and
-moved into place only when complete, so a failed fetch leaves nothing half-built.
+(HTTP Range), and starts over where the server answers for other bytes than those asked for. Every
+file's checksum is verified before anything is extracted, and extraction refuses absolute paths,
+``..``, links and device files. A dataset is built in a side folder and moved into place only when
+complete, so a failed fetch leaves nothing half-built.
 
 COCO 2017 val: the folder holds ``val2017/*.jpg``, ``annotations/captions_val2017.json`` (the only
 member taken from the 241 MB annotations archive) and a ``captions.csv`` that ``from_folder`` reads:
@@ -23,9 +24,11 @@ import csv
 import hashlib
 import json
 import os
+import re
 import shutil
 import tarfile
 import urllib.request
+import warnings
 import zipfile
 from dataclasses import dataclass
 from pathlib import Path, PurePosixPath
@@ -82,8 +85,11 @@ def coco_captions(files: list[Path], folder: Path) -> list[dict]:
 
 DATASETS = {
     "oxford-iiit-pet": Dataset(
+        # sha256 (and size: 791,918,971 bytes) as published by tensorflow-datasets in
+        # tensorflow_datasets/url_checksums/oxford_iiit_pet.txt (the same in datasets/oxford_iiit_pet/checksums.tsv);
+        # torchvision's OxfordIIITPet publishes the md5 of the same file: 5c4f3ee8e5d25df40f4fd59a7f44e54c.
         url="https://www.robots.ox.ac.uk/~vgg/data/pets/data/images.tar.gz",
-        checksum="md5:5c4f3ee8e5d25df40f4fd59a7f44e54c",  # as published with torchvision's OxfordIIITPet
+        checksum="sha256:67195c5e1c01f1ab5f9b6a5d22b8c27a580d896ece458917e61d459337fa318d",
         licence="CC BY-SA 4.0 (Parkhi, Vedaldi, Zisserman, Jawahar: Cats and Dogs, CVPR 2012)",
         description="7,349 photos of 37 cat and dog breeds",
         images="images", size_mb=792),
@@ -125,64 +131,107 @@ def verify(path: Path, checksum: str):
         raise ValueError(f"checksum must look like 'sha256:<hex>' or 'md5:<hex>', not {checksum!r}")
     actual = file_checksum(path, algorithm)
     if actual != expected.lower():
-        raise ChecksumError(f"{path.name}: {algorithm} is {actual}, expected {expected}. The file is corrupt or "
-                            "was changed upstream; it was kept as *.bad -- delete it and download again")
+        raise ChecksumError(f"{path.name}: {algorithm} is {actual}, expected {expected}. The file is corrupt or was "
+                            "changed upstream; it was kept aside as *.bad (only the latest one; removed once a good "
+                            "download lands): run again to download it afresh, and if it fails again, report the "
+                            "changed file (its pin is in clipnb/datasets.py)")
 
 
-def download(url: str, dest: Path, checksum: str | None = None, progress: bool = True, timeout: float = 30) -> Path:
-    """Download ``url`` to ``dest`` (resuming a ``dest.part``), verify, then move into place atomically."""
+def _verified(path: Path, checksum: str | None, bad: Path) -> Path:
+    """``path``, once it matches ``checksum``; a mismatch is moved to ``bad`` (replacing an older one) and raised."""
+    if checksum:
+        try:
+            verify(path, checksum)
+        except ChecksumError:
+            os.replace(path, bad)
+            raise
+    return path
+
+
+def _content_range(header: str | None) -> tuple[int | None, int | None]:
+    """(first byte, total size) from a Content-Range such as 'bytes 100-199/200' or 'bytes */200'."""
+    match = re.fullmatch(r"bytes\s+(?:(\d+)-\d+|\*)/(\d+|\*)", (header or "").strip())
+    if not match:
+        return None, None
+    first, total = match.groups()
+    return (int(first) if first else None), (int(total) if total != "*" else None)
+
+
+def _receive(url: str, part: Path, checksum: str | None, progress: bool, timeout: float) -> bool:
+    """Append the rest of ``url`` to ``part`` (or write it afresh); False when the server's answer does not fit
+    the bytes the part holds, so the caller starts over from byte 0 rather than splice two files."""
     from tqdm.auto import tqdm
 
-    dest = Path(dest)
-    if dest.exists():
-        if checksum:
-            try:
-                verify(dest, checksum)
-            except ChecksumError:  # set aside, so the next run downloads afresh (as the message says)
-                os.replace(dest, dest.with_name(dest.name + ".bad"))
-                raise
-        return dest
-    dest.parent.mkdir(parents=True, exist_ok=True)
-    part = dest.with_name(dest.name + ".part")
     have = part.stat().st_size if part.exists() else 0
     request = urllib.request.Request(url, headers={"Range": f"bytes={have}-"} if have else {})
     try:
         response = urllib.request.urlopen(request, timeout=timeout)
     except urllib.error.HTTPError as e:
-        if e.code == 416 and have:  # already complete
-            response = None
-        else:
-            raise ConnectionError(f"downloading {url} failed: HTTP {e.code} {e.reason}") from e
+        e.close()
+        if e.code == 416 and have:  # range not satisfiable: the part is the whole file, or longer than it
+            _, total = _content_range(e.headers.get("Content-Range"))
+            if total is None and checksum:  # no size given: the checksum tells whether the part is whole
+                try:
+                    verify(part, checksum)
+                    total = have
+                except ChecksumError:
+                    pass
+            return total == have  # whole (verified by the caller), or longer than the file: start over
+        raise ConnectionError(f"downloading {url} failed: HTTP {e.code} {e.reason}") from e
     except OSError as e:
-        raise ConnectionError(f"cannot reach {url} ({e}); check the network, or copy the file to {dest}") from e
-    if response is not None:
-        with response:
-            resumed = response.status == 206
-            total = response.headers.get("Content-Length")
-            total = int(total) + (have if resumed else 0) if total else None
-            with open(part, "ab" if resumed else "wb") as f, tqdm(total=total, initial=have if resumed else 0,
-                                                                   unit="B", unit_scale=True, desc=dest.name,
-                                                                   disable=not progress) as bar:
-                for block in iter(lambda: response.read(1 << 16), b""):
-                    f.write(block)
-                    bar.update(len(block))
-            if total is not None and part.stat().st_size != total:
-                raise ConnectionError(f"the download of {url} stopped at {part.stat().st_size} of {total} bytes; "
-                                      "run again to resume")
-    if checksum:
-        try:
-            verify(part, checksum)
-        except ChecksumError:
-            os.replace(part, dest.with_name(dest.name + ".bad"))
-            raise
-    os.replace(part, dest)
+        raise ConnectionError(f"cannot reach {url} ({e}); check the network, or copy the file to "
+                              f"{part.with_suffix('')}") from e
+    with response:
+        start = 0  # a 200 carries the whole file, whatever was asked
+        if response.status == 206:
+            start, _ = _content_range(response.headers.get("Content-Range"))
+            if start != have:
+                return False
+        total = response.headers.get("Content-Length")
+        total = int(total) + start if total else None
+        with open(part, "ab" if start else "wb") as f, tqdm(total=total, initial=start, unit="B", unit_scale=True,
+                                                            desc=part.stem, disable=not progress) as bar:
+            for block in iter(lambda: response.read(1 << 16), b""):
+                f.write(block)
+                bar.update(len(block))
+    if total is not None and part.stat().st_size != total:
+        raise ConnectionError(f"the download of {url} stopped at {part.stat().st_size} of {total} bytes; "
+                              "run again to resume")
+    return True
+
+
+def download(url: str, dest: Path, checksum: str | None = None, progress: bool = True, timeout: float = 30) -> Path:
+    """Download ``url`` to ``dest`` (resuming a ``dest.part``), verify, then move into place atomically.
+
+    A file that fails its checksum is kept aside as ``dest.bad`` (one per file: a newer one replaces it) and
+    raises ChecksumError; the ``.bad`` is removed once a good download lands.
+    """
+    dest = Path(dest)
+    bad = dest.with_name(dest.name + ".bad")
+    if dest.exists():
+        _verified(dest, checksum, bad)
+    else:
+        dest.parent.mkdir(parents=True, exist_ok=True)
+        part = dest.with_name(dest.name + ".part")
+        if not _receive(url, part, checksum, progress, timeout):
+            part.unlink(missing_ok=True)  # the server answered for other bytes than the part holds: start over
+            if not _receive(url, part, checksum, progress, timeout):
+                raise ConnectionError(f"{url} answered with a byte range that was not asked for (Content-Range); "
+                                      "the server or a proxy is misbehaving: try again later or from another network")
+        os.replace(_verified(part, checksum, bad), dest)
+    bad.unlink(missing_ok=True)
     return dest
 
 
-def _check_member(name: str, target: Path):
+def _check_member(name: str, target: Path, is_dir: bool = False) -> bool:
+    """Raise UnsafeArchiveError for a name that would land outside ``target``; False for the archive's own root
+    folder (``./``, as ``tar -C folder -czf x.tar.gz .`` writes it), which is skipped; True otherwise."""
     path = PurePosixPath(name.replace("\\", "/"))
     if not path.parts:
-        raise UnsafeArchiveError(f"refusing archive member {name!r}: an empty name")
+        if is_dir:
+            return False
+        raise UnsafeArchiveError(f"refusing archive member {name!r}: an empty name (the archive is damaged or "
+                                 "not the expected one -- delete it and download again)")
     if path.is_absolute() or (len(name) > 1 and name[1] == ":"):
         raise UnsafeArchiveError(f"refusing archive member {name!r}: an absolute path")
     if ".." in path.parts:
@@ -190,6 +239,16 @@ def _check_member(name: str, target: Path):
     resolved = (target / path).resolve()
     if target.resolve() not in resolved.parents and resolved != target.resolve():
         raise UnsafeArchiveError(f"refusing archive member {name!r}: it lands outside {target}")
+    return True
+
+
+def _plain(member: tarfile.TarInfo) -> tarfile.TarInfo:
+    """What tarfile's "data" filter does to a file or folder (Pythons before 3.10.12 / 3.11.4 lack it): no
+    set-id or sticky bits, no write permission for others, and no owner taken from the archive."""
+    member.mode = (member.mode & 0o755) | (0o700 if member.isdir() else 0o600)
+    member.uid = member.gid = 0
+    member.uname = member.gname = ""
+    return member
 
 
 def safe_extract(archive: Path, target: Path) -> Path:
@@ -201,20 +260,22 @@ def safe_extract(archive: Path, target: Path) -> Path:
     try:
         if zipfile.is_zipfile(archive):
             with zipfile.ZipFile(archive) as z:
-                for info in z.infolist():
-                    _check_member(info.filename, tmp)
+                members = [info for info in z.infolist() if _check_member(info.filename, tmp, info.is_dir())]
+                for info in members:
                     if (info.external_attr >> 16) & 0o170000 == 0o120000:
                         raise UnsafeArchiveError(f"refusing archive member {info.filename!r}: a symbolic link")
-                z.extractall(tmp)
+                z.extractall(tmp, members=members)
         elif tarfile.is_tarfile(archive):
             with tarfile.open(archive) as t:
-                members = t.getmembers()
+                members = [m for m in t.getmembers() if _check_member(m.name, tmp, m.isdir())]
                 for m in members:
-                    _check_member(m.name, tmp)
                     if not (m.isfile() or m.isdir()):
                         raise UnsafeArchiveError(f"refusing archive member {m.name!r}: not a plain file or folder "
                                                  "(a link or a device)")
-                t.extractall(tmp, members=members, filter="data")
+                if hasattr(tarfile, "data_filter"):
+                    t.extractall(tmp, members=members, filter="data")
+                else:  # the checks above already refused every unsafe member; _plain does the rest of "data"
+                    t.extractall(tmp, members=[_plain(m) for m in members])
         else:
             raise UnsafeArchiveError(f"{archive.name} is neither a tar nor a zip archive")
     except BaseException:
@@ -261,7 +322,8 @@ def fetch(name: str, root: Path | None = None, progress: bool = True) -> Path:
 
     Every file is downloaded and verified before anything is extracted; the folder is built beside
     its final place and moved there when complete, so an interrupted fetch resumes its downloads
-    and a failed one leaves no half-built folder.
+    and a failed one leaves no half-built folder. The folder's ``.complete`` names the checksums it was
+    built from: when the pins have changed since, its files are verified again and it is rebuilt.
     """
     if name not in DATASETS:
         raise KeyError(f"unknown dataset {name!r}; available: {', '.join(DATASETS)}")
@@ -269,18 +331,24 @@ def fetch(name: str, root: Path | None = None, progress: bool = True) -> Path:
     root = Path(root) if root else build_dir("datasets")
     folder = root / name
     done = folder / ".complete"
-    if not done.exists():
+    pins = [checksum for _, checksum in spec.files]
+    built_from = done.read_text().split() if done.exists() else None
+    if built_from is not None and built_from != pins:
+        warnings.warn(f"{folder} was built from files with other checksums ({', '.join(built_from) or 'none'}) "
+                      f"than clipnb pins now ({', '.join(pins)}): verifying the downloads again and rebuilding it",
+                      stacklevel=2)
+    if built_from != pins:
         files = [download(url, root / Path(url).name, checksum, progress) for url, checksum in spec.files]
         building = root / f"{name}.building"
         try:
             safe_extract(files[0], building)
             if spec.captions:
                 _write_captions(spec.captions(files, building), name, building)
-            (building / ".complete").write_text("\n".join(checksum for _, checksum in spec.files))
+            (building / ".complete").write_text("\n".join(pins))
         except BaseException:
             shutil.rmtree(building, ignore_errors=True)
             raise
-        if folder.exists():  # an incomplete build from before
+        if folder.exists():  # an incomplete or outdated build from before
             shutil.rmtree(folder)
         os.replace(building, folder)
     return folder / spec.images
