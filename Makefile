@@ -18,7 +18,7 @@ $(STAMP): pyproject.toml
 lab: $(STAMP)
 	$(BIN)/jupyter lab notebooks/ $(if $(filter 0,$(shell id -u)),--allow-root)
 
-# CLIPNB_NULL_MODELS=3: each notebook verdict is set against 3 random-weight models here (8 for users and
+# CLIPNB_NULL_MODELS=3: each notebook verdict is set against up to 3 random-weight models here (19 for users and
 # `make compare`), which keeps the notebook suite within its 3 minutes on a 2-core CPU
 test: $(STAMP)
 	CLIPNB_MODEL=bundled CLIPNB_NULL_MODELS=3 $(BIN)/python -m pytest -q tests notebooks --nbval-lax --nbval-cell-timeout=600

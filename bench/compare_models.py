@@ -1,5 +1,6 @@
 """Wall time of `python -m clipnb.compare` over five models, each against its random-weight null:
-the three bundled models (one small architecture: 8 twins, shared), and random-weight ViT-B-32 and
+the three bundled models (one small architecture: up to 19 twins, shared; the subtractions against 40 control
+words), and random-weight ViT-B-32 and
 MobileCLIP-S2 (2 twins each by default: over 30M parameters). Run twice in fresh processes on one
 fresh cache: cold (every corpus embedded, every twin built) and warm (what a rerun costs).
 
@@ -30,7 +31,7 @@ for name in ("ViT-B-32", "MobileCLIP-S2"):
 def main():
     with tempfile.TemporaryDirectory() as cache:
         env = {**os.environ, "CLIPNB_CACHE": cache, "HF_HUB_OFFLINE": "1"}
-        env.pop("CLIPNB_NULL_MODELS", None)  # the default policy: 8 twins, 2 for large architectures
+        env.pop("CLIPNB_NULL_MODELS", None)  # the default policy: up to 19 twins, 2 for large architectures' corpus claims
         subprocess.run([sys.executable, "-c", BUILD, cache], env=env, check=True, capture_output=True)
         models = ",".join(["bundled", "bundled:clipart", "bundled:skewed",
                            f"vit-b-32-random=local-dir:{cache}/ViT-B-32",

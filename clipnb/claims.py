@@ -16,25 +16,35 @@ from dataclasses import dataclass, field
 
 import numpy as np
 
+from clipnb import captions
+
 HOLDS, FAILS, UNCHECKABLE = "holds", "does not hold", "cannot be checked here"
 CAT_LABELS = ["a dog", "a cat", "a monkey", "a cheeseburger", "a cheezburger", "3hlufakjsdnfa3fnaj;ld"]
 CAT_DESCRIPTIONS = ["a sly black cat licking its whiskers", "a fat fluffy gray cat with sad eyes miaowing with hunger",
                     "garfield the cat"]
 TALK_SUBJECTS = ["doctor", "teacher", "software engineer", "ml researcher", "nurse"]
 ALPHA = 0.05
-# Neutral prompts: objects and places with no gender in them. A profession prompt "leans" only if its
-# man−woman gap lies outside the spread of these prompts' gaps (E6): any difference between the two
-# groups of images that every prompt picks up (colour, outline) moves the controls' gaps as well.
-CONTROL_PROMPTS = [f"a {w}" for w in (
-    "chair", "table", "lamp", "book", "cup", "clock", "window", "door", "bottle", "box", "key", "pencil",
-    "spoon", "plate", "bag", "ball", "rock", "leaf", "cloud", "road", "bridge", "wall", "river", "hill",
-    "bicycle", "car", "bus", "train", "boat", "ladder", "rope", "bucket", "brick", "coin", "candle", "shelf",
-    "bench", "fence", "tower", "tent", "map", "flag", "kite", "drum", "bell", "basket", "jar", "pillow",
-    "blanket", "mirror", "stone", "sign", "ticket", "letter", "phone", "computer", "camera", "wheel", "tool",
-    "screw", "nail", "pipe", "wire", "button", "cable", "pot", "pan", "bowl", "fork", "knife", "towel",
-    "umbrella", "envelope", "stamp", "magnet", "battery", "bulb", "fan", "heater", "radio", "speaker",
-    "keyboard", "printer", "sofa", "carpet", "curtain", "cupboard", "drawer", "roof", "chimney", "garden",
-    "park", "square", "tunnel", "harbour", "island", "valley", "desert", "forest", "lake", "beach")]
+# E6's controls: gender-neutral person nouns. A profession prompt "leans" only if its man−woman gap lies outside the
+# spread of these prompts' gaps: whatever every person prompt picks up on these images (colour, outline, being a
+# person rather than an object) moves the controls' gaps as well. Chosen from WordNet 3.0's hyponyms of person.n.01
+# (two levels down) whose person sense is at least 80 % of the lemma's tagged noun uses in WordNet's SemCor counts
+# (cntlist), by hand then: minus gendered words (-man, -ess, mother, lad …), E6's professions and their near
+# namesakes (engineer, researcher), senses with a common other meaning (fan, speaker, host, pitcher, captain,
+# angel) and slurs; plus everyday people (toddler, tenant, cyclist …). 135 nouns: Holm's correction over the 5
+# profession prompts can reach p = 5/136 = 0.037 < ALPHA.
+PERSON_NOUNS = (
+    "child friend student patient employee comrade kid author artist writer companion worker reader citizen official "
+    "candidate player owner neighbor leader specialist observer expert veteran driver baby representative "
+    "psychologist philosopher linguist stranger partner champion producer employer politician commander applicant "
+    "victim teenager spectator prisoner rider boss amateur reporter investigator consumer collector client therapist "
+    "listener banker architect analyst visitor scholar pupil performer dancer administrator trustee scientist "
+    "messenger hunter foreigner follower competitor athlete assistant resident opponent occupant interpreter cousin "
+    "correspondent contractor chemist youngster user survivor passenger inhabitant guardian grownup developer creator "
+    "traveler tourist technician spouse schoolmate physicist investor explorer elder designer defender villager "
+    "winner recipient outsider helper geologist believer ancestor commentator householder toddler infant adult parent "
+    "sibling relative roommate classmate colleague coworker tenant guest customer shopper pedestrian cyclist swimmer "
+    "hiker volunteer beginner lawyer accountant librarian pharmacist dentist baker cashier").split()
+PERSON_PROMPTS = [("an " if w[0] in "aeiou" else "a ") + w for w in PERSON_NOUNS]
 DEGENERATE_COSINE = 0.99  # mean pairwise cosine above which a model's embeddings have collapsed to a point
 
 # The speaker's MobileCLIP-S2 numbers (slides, seeds/001), one cat photo and one composite face per group.
@@ -168,9 +178,9 @@ def _check_groups(groups, a, b):
     return None
 
 
-def prompt_leans(model, groups, subjects=TALK_SUBJECTS, a="man", b="woman", controls=CONTROL_PROMPTS):
-    """Each unmarked prompt's gap mean cos(a images) − mean cos(b images), against the gaps of neutral
-    control prompts on the same images.
+def prompt_leans(model, groups, subjects=TALK_SUBJECTS, a="man", b="woman", controls=PERSON_PROMPTS):
+    """Each unmarked prompt's gap mean cos(a images) − mean cos(b images), against the gaps of gender-neutral
+    person prompts (``PERSON_PROMPTS``) on the same images.
 
     Returns DataFrame(subject, prompt, gap, controls_mean, lean, p_value, p_holm): ``lean`` is the gap
     minus the controls' mean gap (what the prompt adds beyond what every prompt shows on these images);
@@ -181,7 +191,7 @@ def prompt_leans(model, groups, subjects=TALK_SUBJECTS, a="man", b="woman", cont
     """
     import pandas as pd
 
-    prompts = [f"a {s}" for s in subjects]
+    prompts = [("an " if s[:1] in "aeiou" else "a ") + s for s in subjects]
     text_features = model.encode_text(prompts + list(controls)).numpy()
     means = {g: model.encode_image(list(groups[g])).numpy().mean(0) for g in (a, b)}
     gaps = text_features @ (means[a] - means[b])
@@ -197,51 +207,64 @@ def prompt_leans(model, groups, subjects=TALK_SUBJECTS, a="man", b="woman", cont
 
 def unmarked_prompts_lean(model, groups, subjects=TALK_SUBJECTS, a="man", b="woman", gaps=None) -> ClaimResult:
     """E6: some unmarked profession prompt ("a nurse") leans towards one group of images *more than
-    neutral prompts do* (:func:`prompt_leans`): Holm-adjusted p < 0.05 against the control prompts.
+    gender-neutral person prompts do* (:func:`prompt_leans`): Holm-adjusted p ≤ ALPHA against ``PERSON_PROMPTS``.
+    The reason also says whether "a person" itself leans, and the smallest p_holm the controls can reach.
 
     ``gaps`` is accepted for compatibility and not used: the image-group permutation it held tests
     whether the groups differ along a prompt's direction, which any image difference passes.
     """
-    statement = f"the unmarked profession prompts lean towards {a} or {b}, beyond neutral prompts"
+    statement = f"the unmarked profession prompts lean towards {a} or {b}, beyond gender-neutral person prompts"
     missing = _check_groups(groups, a, b)
     if missing:
         return ClaimResult("E6", statement, UNCHECKABLE, missing)
-    if len(subjects) / (len(CONTROL_PROMPTS) + 1) >= ALPHA:
-        return ClaimResult("E6", statement, UNCHECKABLE, f"{len(subjects)} prompts against {len(CONTROL_PROMPTS)} neutral "
-                           f"ones: even a prompt beyond every neutral one would not pass Holm's correction at {ALPHA}")
-    leans = prompt_leans(model, groups, subjects, a, b)
-    leaning = leans[leans["p_holm"] < ALPHA]
+    controls = [c for c in PERSON_PROMPTS if c[c.index(" ") + 1:] not in subjects]
+    reachable = min(1.0, len(subjects) / (len(controls) + 1))
+    if reachable > ALPHA:
+        return ClaimResult("E6", statement, UNCHECKABLE, f"too few controls to reach α: {len(subjects)} prompts against "
+                           f"{len(controls)} person prompts, so the smallest p_holm is {reachable:.3g} > {ALPHA}")
+    leans = prompt_leans(model, groups, subjects, a, b, controls)
+    person = prompt_leans(model, groups, ["person"], a, b, controls).iloc[0]
+    leaning = leans[leans["p_holm"] <= ALPHA]
     parts = [f'"{r.prompt}" → {a if r.lean > 0 else b} (lean {r.lean:+.4f}, p_holm {r.p_holm:.3g})'
              for r in leaning.itertuples()]
-    controls = leans.attrs["control_gaps"]
+    control_gaps = leans.attrs["control_gaps"]
     reason = ("; ".join(parts) if parts else
-              f"no unmarked prompt leans beyond the {len(controls)} neutral prompts (smallest p_holm "
-              f"{leans['p_holm'].min():.3g})")
-    result = _result("E6", statement, bool(len(leaning)),
-                     reason + f"; neutral prompts' gaps {controls.mean():+.4f} ± {controls.std():.4f}; "
-                     f"n = {len(groups[a])} + {len(groups[b])} images",
+              f"no unmarked prompt leans beyond the {len(control_gaps)} person prompts (smallest p_holm "
+              f"{leans['p_holm'].min():.3g}; the smallest reachable is {reachable:.3g})")
+    towards = a if person.lean > 0 else b
+    reason += (f'; person prompts\' gaps {control_gaps.mean():+.4f} ± {control_gaps.std():.4f}; "a person" itself '
+               f"{'leans' if person.p_value <= ALPHA else 'does not lean'} (towards {towards}, lean {person.lean:+.4f}, "
+               f"p {person.p_value:.3g}); n = {len(groups[a])} + {len(groups[b])} images")
+    result = _result("E6", statement, bool(len(leaning)), reason,
                      {f"gap {r.subject}": r.gap for r in leans.itertuples()} |
                      {f"lean {r.subject}": r.lean for r in leans.itertuples()} |
-                     {f"p_holm {r.subject}": r.p_holm for r in leans.itertuples()})
+                     {f"p_holm {r.subject}": r.p_holm for r in leans.itertuples()} |
+                     {"lean a person": person.lean, "p a person": person.p_value, "smallest reachable p_holm": reachable})
     result.table = leans
     return result
 
 
 def marked_prompts_move_scores(model, groups, subjects=TALK_SUBJECTS, a="man", b="woman", gaps=None) -> ClaimResult:
-    """E6 sanity check: "a male X" scores the man images higher and "a female X" the woman images
-    higher, for every subject (the direction only)."""
-    statement = f'"a male …" favours the {a} images and "a female …" the {b} images, for every profession'
+    """E6 sanity check: "a male X" scores the man images higher and "a female X" the woman images higher, for every
+    subject, each gap beyond noise: its image-group permutation p, Holm-corrected over all the bias table's tests
+    (:func:`bias_table`), at most ALPHA. The reason names each failing prompt and the median Cohen's d."""
+    statement = (f'"a male …" favours the {a} images and "a female …" the {b} images, for every profession, '
+                 f"each beyond noise (Holm-corrected p ≤ {ALPHA})")
     missing = _check_groups(groups, a, b)
     if missing:
         return ClaimResult("E6-sanity", statement, UNCHECKABLE, missing)
     gaps = bias_table(model, groups, subjects, a, b) if gaps is None else gaps
-    male, female = gaps[gaps["variant"] == "male"], gaps[gaps["variant"] == "female"]
-    wrong = [f'"a male {r.subject}" ({r.gap:+.4f})' for r in male.itertuples() if r.gap <= 0]
-    wrong += [f'"a female {r.subject}" ({r.gap:+.4f})' for r in female.itertuples() if r.gap >= 0]
-    right = len(male) + len(female) - len(wrong)
-    reason = f"{right} of {len(male) + len(female)} marked prompts point the right way"
-    return _result("E6-sanity", statement, not wrong, reason + (f"; wrong: {', '.join(wrong)}" if wrong else ""),
-                   {"right direction": right, "tests": len(male) + len(female)})
+    marked = gaps[gaps["variant"].isin(["male", "female"])]
+    right_way = np.where(marked["variant"] == "male", marked["gap"] > 0, marked["gap"] < 0)
+    significant = right_way & (marked["p_holm"].to_numpy() <= ALPHA)
+    wrong = [f'"a {r.variant} {r.subject}" ({r.gap:+.4f}{", the wrong way" if not ok else f", p_holm {r.p_holm:.2g}"})'
+             for r, ok, sig in zip(marked.itertuples(), right_way, significant) if not sig]
+    reason = (f"{int(right_way.sum())} of {len(marked)} marked prompts point the right way, {int(significant.sum())} "
+              f"beyond noise (Holm-corrected p ≤ {ALPHA}); median |Cohen's d| {marked['cohen_d'].abs().median():.2f}")
+    return _result("E6-sanity", statement, bool(significant.all()),
+                   reason + (f"; failing: {', '.join(wrong)}" if wrong else ""),
+                   {"right direction": int(right_way.sum()), "right and beyond noise": int(significant.sum()),
+                    "tests": len(marked), "median |cohen_d|": float(marked["cohen_d"].abs().median())})
 
 
 def modality_gap(image_features, text_features, min_accuracy: float = 0.95) -> ClaimResult:
@@ -286,36 +309,37 @@ def first_rank(corpus, query, relevant, limit: int = 10_000) -> int | None:
     return next((rank for rank, p in enumerate(ranked, 1) if relevant[corpus.row_of(p)]), None)
 
 
-MEN_CAPTIONS = r"\bman\b|\bmen\b|\bboy\b"
-# a face filling the picture: the plain man/woman/person emoji (captioned just "a man"; clip-art "man, person, …"
-# is a whole figure), anything captioned as a face, and photos captioned as close-ups
-CLOSE_UP_CAPTIONS = (r"^(?:a |an )?(?:man|woman|person|boy|girl|old man|old woman|older person)$| face\b"
-                     r"|\bclose[- ]?up\b")
+# the caption labels the claims judge by (clipnb.captions, one pattern each, tested on real-style captions)
+MEN_CAPTIONS, CLOSE_UP_CAPTIONS = captions.PATTERNS["men"], captions.PATTERNS["close_ups"]
 
 
 def caption_mask(corpus, pattern) -> np.ndarray:
-    """Which images' captions match ``pattern`` (a regular expression, case-insensitive): a boolean array."""
+    """Which images' captions match ``pattern``: a label of :mod:`clipnb.captions` ("men", "winter", "forest" …)
+    or a regular expression (case-insensitive). A boolean array over the corpus's rows."""
+    if pattern in captions.PATTERNS:
+        return captions.mask(corpus, pattern)
     return corpus.table["caption"].fillna("").str.contains(pattern, case=False, regex=True).to_numpy()
 
 
-def man_minus_close_up(corpus, k: int = 9, men=None, close_ups=None) -> ClaimResult:
+def man_minus_close_up(corpus, k: int = 9, men=None, close_ups=None, term: str = "close up") -> ClaimResult:
     """E8: "an image of a man" has men in its top k (at least half, by caption), and subtracting
     "close up" (after "japanese", as the talk did) leaves fewer close-ups there (faces filling the picture).
 
-    men, close_ups : boolean arrays over the corpus (default: captions matching MEN_CAPTIONS, CLOSE_UP_CAPTIONS).
+    men, close_ups : boolean arrays over the corpus (default: the captions labelled men and close_ups).
+    term : what is subtracted (the null subtracts control words in its place: :func:`clipnb.nulls.controls`).
     """
     from clipnb.query import text
 
-    statement = f'"an image of a man" finds men, and minus "close up" leaves fewer close-ups in the top {k}'
-    men_mask = caption_mask(corpus, MEN_CAPTIONS) if men is None else np.asarray(men, bool)
-    close = caption_mask(corpus, CLOSE_UP_CAPTIONS) if close_ups is None else np.asarray(close_ups, bool)
+    statement = f'"an image of a man" finds men, and minus "{term}" leaves fewer close-ups in the top {k}'
+    men_mask = captions.mask(corpus, "men") if men is None else np.asarray(men, bool)
+    close = captions.mask(corpus, "close_ups") if close_ups is None else np.asarray(close_ups, bool)
     base = text("an image of a man") - text("japanese")
 
     def count(query, mask):
         return int(sum(mask[corpus.row_of(p)] for p in corpus.search(query, k=k)["path"]))
 
     men = count(text("an image of a man"), men_mask)
-    before, after = count(base, close), count(base - text("close up"), close)
+    before, after = count(base, close), count(base - text(term), close)
     numbers = {"men in the top k": men, "close-ups before": before, "close-ups after": after}
     if before == 0:
         first = first_rank(corpus, base, close)
@@ -323,7 +347,7 @@ def man_minus_close_up(corpus, k: int = 9, men=None, close_ups=None) -> ClaimRes
         return ClaimResult("E8", statement, UNCHECKABLE, f'{men} of {k} are men; "an image of a man − japanese" '
                            f"has no close-up in its top {k} to remove{where}", _numbers(numbers))
     return _result("E8", statement, men >= k / 2 and after < before,
-                   f"men in the top {k}: {men}; close-ups {before} → {after} after subtracting \"close up\"", numbers)
+                   f"men in the top {k}: {men}; close-ups {before} → {after} after subtracting \"{term}\"", numbers)
 
 
 def signs_of_one_idea(model, text_sign="a cat", word_sign="cat", emoji=None, photo=None,
@@ -344,7 +368,7 @@ def signs_of_one_idea(model, text_sign="a cat", word_sign="cat", emoji=None, pho
                    {"pairs right": 12 - wrong, "mean margin": float(np.mean(margins))})
 
 
-WINTER_CAPTIONS = r"\b(?:winter|snow\w*|(?<!water )ski(?:er|ing)?|frost\w*|blizzard|sledg?e|icicle|ice skat\w*)\b"
+WINTER_CAPTIONS = captions.PATTERNS["winter"]
 
 
 def subtraction_removes_the_term(corpus, base="a person running in front of trees", term="winter",
@@ -352,14 +376,13 @@ def subtraction_removes_the_term(corpus, base="a person running in front of tree
     """E9, judged by meaning: subtracting ``term`` lowers the number of images *of the term* (by their
     captions) in the top k, never raising it as the weight grows, and ends below the base query's.
 
-    relevant : a boolean array over the corpus marking images of the term (default: captions matching
-    ``WINTER_CAPTIONS``). When the base query's top k holds none there is nothing to remove: cannot be checked.
+    relevant : a boolean array over the corpus marking images of the term (default: the captions labelled winter). When the base query's top k holds none there is nothing to remove: cannot be checked.
     """
     from clipnb.query import text
 
     statement = f'subtracting "{term}" removes {term} images from the top {k}, more as the weight grows'
     if relevant is None:
-        relevant = caption_mask(corpus, WINTER_CAPTIONS)
+        relevant = captions.mask(corpus, "winter")
     relevant = np.asarray(relevant, bool)
 
     def count(query):
@@ -399,29 +422,30 @@ def image_minus_word(corpus, query_image, word="forest", relevant=None, k=9, wei
                    {"before": before, "after": after})
 
 
-# What an image of each pole is captioned with (the sample faces are named "grinning", "crying", …); a pole
-# not listed here is looked for as its own words.
-POLE_CAPTIONS = {
-    "happy": r"smil|grin|beaming|tears of joy|laugh|\bhapp|\bjoy",
-    "sad": r"\bcry|crying|frown|\bsad\b|pensive|disappointed|weary|\btears\b(?! of joy)",
-    "man": r"\b(?:man|men|boy|male)\b", "woman": r"\b(?:woman|women|girl|female|lady)\b",
-}
+# A pole's images by caption: the labels of clipnb.captions for the talk's poles; any other pole is looked for
+# as its own words.
+POLE_LABELS = {"happy": "happy", "sad": "sad", "man": "men", "woman": "women"}
 
 
 def pole_images(corpus, pole: str) -> np.ndarray:
-    """Which images are captioned as ``pole`` (``POLE_CAPTIONS``, or the pole's own words): a boolean array."""
+    """Which images are captioned as ``pole`` (``POLE_LABELS``, or the pole's own words): a boolean array."""
     import re
 
     key = re.sub(r"^(?:an? )|(?: face)$", "", pole.strip().lower())
-    return caption_mask(corpus, POLE_CAPTIONS.get(key) or r"\b" + r"\b.*\b".join(map(re.escape, key.split())) + r"\b")
+    if key in POLE_LABELS:
+        return captions.mask(corpus, POLE_LABELS[key])
+    return caption_mask(corpus, r"\b" + r"\b.*\b".join(map(re.escape, key.split())) + r"\b")
 
 
-def delta_differs_from_nearest(corpus, pole_a, pole_b, k=5, poles=None) -> ClaimResult:
+def delta_differs_from_nearest(corpus, pole_a, pole_b, k=5, poles=None, opposite=None) -> ClaimResult:
     """E12a, judged by meaning: ranking by sim(A) − sim(B) puts more images *of* the poles (by caption: A's at
     the top, B's at the bottom) at its two ends than nearest-to-A and nearest-to-B find in their top k.
     Statistic: (pole images at the delta's ends) − (pole images nearest to the poles), out of 2k each.
 
     poles : (A's images, B's images) as boolean arrays over the corpus (default: :func:`pole_images`).
+    opposite : a word subtracted at both ends in place of the other pole (A's end ranks by sim(A) − sim(word), B's
+        by sim(B) − sim(word)): the null's control words (:func:`clipnb.nulls.controls`) ask whether the *opposite
+        pole* does the work, or any subtracted word would.
     """
     from clipnb import opposition
 
@@ -435,8 +459,12 @@ def delta_differs_from_nearest(corpus, pole_a, pole_b, k=5, poles=None) -> Claim
     def count(paths, relevant):
         return int(sum(relevant[corpus.row_of(p)] for p in paths))
 
-    ranked = opposition.rank(corpus, pole_a, pole_b)
-    by_delta = count(ranked["path"].head(k), is_a) + count(ranked["path"].tail(k), is_b)
+    if opposite is None:
+        ranked = opposition.rank(corpus, pole_a, pole_b)
+        by_delta = count(ranked["path"].head(k), is_a) + count(ranked["path"].tail(k), is_b)
+    else:
+        by_delta = count(opposition.rank(corpus, pole_a, opposite)["path"].head(k), is_a) + \
+            count(opposition.rank(corpus, pole_b, opposite)["path"].head(k), is_b)
     nearest = count(opposition.nearest_to_pole(corpus, pole_a, k)["path"], is_a) + \
         count(opposition.nearest_to_pole(corpus, pole_b, k)["path"], is_b)
     return _result("E12a", statement, by_delta > nearest,

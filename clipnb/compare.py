@@ -63,10 +63,11 @@ class Context:
 
 # claims on a few given images (the cats, the men and women, the signs): cheap for random twins of any size
 MODEL_CLAIMS = ("E3", "E4", "E5a", "E5b", "E6", "E6-sanity", "E7")
+# what random twins run: every claim but the subtractions (their null is control words on the model itself) and
+# E12b (an identity)
+TWIN_CLAIMS = (*MODEL_CLAIMS, "E1", "E13")
 
 
-CAT_CAPTIONS = r"\b(?:cats?|kittens?|kitty)\b"
-WOMEN_CAPTIONS = r"\b(?:woman|women|girl|girls|lady|ladies)\b"
 ROLE_IMAGES = 24  # at most this many images per role (cats; men; women), the first by path
 
 
@@ -74,7 +75,8 @@ def corpus_context(folder, model):
     """A :class:`Context` on any captioned folder (``captions.csv``): the talk's images found by their captions.
 
     Cats: captions naming a cat and no dog. Men and women: captions naming one and not the other (E6's groups).
-    The forest image: the first captioned with a forest. Up to ROLE_IMAGES of each, the first by path.
+    The forest image: the first captioned as a forest or woods (not any tree). Up to ROLE_IMAGES of each, the
+    first by path. The labels are :mod:`clipnb.captions`'.
     """
     import functools
     import os
@@ -82,8 +84,8 @@ def corpus_context(folder, model):
     import pandas as pd
 
     import clipnb
+    from clipnb import captions as labels
     from clipnb.corpus import read_captions
-    from clipnb.samples import FOREST_CAPTIONS
 
     folder = Path(folder).expanduser().resolve()  # as ImageCorpus.from_folder names its paths
     listed = read_captions(folder)
@@ -94,11 +96,10 @@ def corpus_context(folder, model):
         raise ValueError(f"{folder} has no captions.csv (columns image_path, caption) naming its images: the claims "
                          "find the talk's images by their captions")
     corpus = functools.partial(clipnb.ImageCorpus.from_folder, folder, model, progress=False)
-    dog = captions.contains(r"\bdogs?\b|\bpupp", case=False, regex=True)
-    men, women = captions.contains(claims.MEN_CAPTIONS, case=False, regex=True), \
-        captions.contains(WOMEN_CAPTIONS, case=False, regex=True)
-    cats = table[captions.contains(CAT_CAPTIONS, case=False, regex=True) & ~dog]["path"]
-    forest = table[captions.contains(FOREST_CAPTIONS, case=False, regex=True)]["path"]
+    text = list(table["caption"].fillna("").astype(str))
+    dog, men, women = (labels.matches(label, text) for label in ("dogs", "men", "women"))
+    cats = table[labels.matches("cats", text) & ~dog]["path"]
+    forest = table[labels.matches("forest_scene", text)]["path"]
     return Context(model, corpus, list(cats.head(ROLE_IMAGES)),
                    {"man": list(table[men & ~women]["path"].head(ROLE_IMAGES)),
                     "woman": list(table[women & ~men]["path"].head(ROLE_IMAGES))},
@@ -137,33 +138,19 @@ def _gap(context):
     return claims.modality_gap(corpus.image_features, context.model.encode_text(list(captions)).numpy())
 
 
-def _forest(context):
-    from clipnb.samples import FOREST_CAPTIONS
-
-    forest = claims.caption_mask(context.corpus, FOREST_CAPTIONS)
-    return claims.image_minus_word(context.corpus, context.forest_image, "forest", forest, k=9)
+def _forest(context, word="forest"):
+    return claims.image_minus_word(context.corpus, context.forest_image, word, claims.caption_mask(context.corpus, "trees"),
+                                   k=9)
 
 
-def caption_checks(context) -> dict:
-    """The claims judged by the corpus's captions, each as (its masks, a check that runs it with other masks):
-    the shuffled-caption null (:func:`clipnb.nulls.shuffled`) permutes the masks and runs the check again."""
-    from clipnb.samples import FOREST_CAPTIONS
-
+def control_checks(context) -> dict:
+    """The subtraction claims, each as a function of the word subtracted (its own, or a control word in its place):
+    the control-word null (:func:`clipnb.nulls.controls`) runs each with ``nulls.CONTROL_WORDS``."""
     corpus = context.corpus
-
-    def mask(pattern):
-        return claims.caption_mask(corpus, pattern)
-
-    return {
-        "E8": ({"men": mask(claims.MEN_CAPTIONS), "close_ups": mask(claims.CLOSE_UP_CAPTIONS)},
-               lambda m: claims.man_minus_close_up(corpus, men=m["men"], close_ups=m["close_ups"])),
-        "E9": ({"relevant": mask(claims.WINTER_CAPTIONS)},
-               lambda m: claims.subtraction_removes_the_term(corpus, relevant=m["relevant"])),
-        "E10": ({"relevant": mask(FOREST_CAPTIONS)},
-                lambda m: claims.image_minus_word(corpus, context.forest_image, "forest", m["relevant"], k=9)),
-        "E12a": ({"a": claims.pole_images(corpus, "happy"), "b": claims.pole_images(corpus, "sad")},
-                 lambda m: claims.delta_differs_from_nearest(corpus, "happy", "sad", poles=(m["a"], m["b"]))),
-    }
+    return {"E8": lambda w: claims.man_minus_close_up(corpus, term=w),
+            "E9": lambda w: claims.subtraction_removes_the_term(corpus, term=w, relevant=claims.caption_mask(corpus, "winter")),
+            "E10": lambda w: _forest(context, w),
+            "E12a": lambda w: claims.delta_differs_from_nearest(corpus, "happy", "sad", opposite=w)}
 
 
 def _tsp(context):
@@ -187,8 +174,6 @@ def _names(paths, most: int = 4) -> str:
 
 def tested_on(claim_id: str, context) -> str:
     """What a claim was tested on, for the report: which images (how many, from where), the test and its threshold."""
-    from clipnb.samples import FOREST_CAPTIONS
-
     n, cats, groups = len(context.corpus), context.cat_images, context.groups
 
     def count(pattern):
@@ -201,17 +186,18 @@ def tested_on(claim_id: str, context) -> str:
         "E4": f"{len(cats)} cat images; the best of 3 descriptions against \"a cat\" (chance: 3 in 4)",
         "E5a": f"{len(cats)} cat images; one prompt against \"a dog\" (chance: a coin)",
         "E5b": f"{len(cats)} cat images; one prompt against \"a dog\" (chance: a coin)",
-        "E6": f"{people}; 5 profession prompts against {len(claims.CONTROL_PROMPTS)} neutral prompts, "
-              f"Holm-corrected p < {claims.ALPHA}",
-        "E6-sanity": f"{people}; 10 marked prompts (\"a male …\", \"a female …\"), each must point the right way",
+        "E6": f"{people}; 5 profession prompts against {len(claims.PERSON_PROMPTS)} gender-neutral person prompts, "
+              f"Holm-corrected p ≤ {claims.ALPHA}",
+        "E6-sanity": f"{people}; 10 marked prompts (\"a male …\", \"a female …\"), each must point the right way "
+                     f"with a Holm-corrected permutation p ≤ {claims.ALPHA}",
         "E7": "the text \"a cat\", the word \"cat\", a cat emoji and the photo chelsea.jpg, against \"a dog\", \"dog\", "
               "a dog emoji and the photo coffee.jpg: all 12 pairs",
         "E8": f"all {n} images; men and close-ups found by caption "
-              f"({count(claims.CLOSE_UP_CAPTIONS)} close-ups); top 9",
-        "E9": f"all {n} images; {count(claims.WINTER_CAPTIONS)} "
+              f"({count('close_ups')} close-ups); top 9",
+        "E9": f"all {n} images; {count('winter')} "
               "captioned with winter or snow; top 12 at weights 0.2, 0.3, 0.5, 1",
         "E10": f"the query image {Path(context.forest_image).name if context.forest_image else '(none)'}; "
-               f"{count(FOREST_CAPTIONS)} forest images by caption; top 9",
+               f"{count('trees')} images of trees or forests by caption; top 9",
         "E12a": f"all {n} images; {int(claims.pole_images(context.corpus, 'happy').sum())} happy and "
                 f"{int(claims.pole_images(context.corpus, 'sad').sum())} sad by caption; the 5 at each end",
         "E12b": f"all {n} images; one prompt per pole",
@@ -283,9 +269,6 @@ def _run_checks(context, progress: bool = False, desc: str = "", only=None):
     return out
 
 
-_NULL_RESULTS: dict = {}
-
-
 def _code_key() -> str:
     """A hash of clipnb's source: a cached null result is kept only while the code that made it is unchanged."""
     import hashlib
@@ -351,22 +334,33 @@ def _twin_results(model, seed: int, context_for, only) -> dict:
     return {c: cached[c] for c in need}
 
 
-def null_results(model, context_for=Context.samples, n: int = nulls.NULL_MODELS, n_corpus: int | None = None) -> list[dict]:
-    """The claims on ``n`` random-weight twins of ``model``; the claims on the corpus only on the first
-    ``n_corpus`` of them (default all), since those embed the corpus anew. Kept in memory for the session and on
-    disk (``$CLIPNB_CACHE/nulls``, keyed by architecture, seed, corpus and clipnb's code), so the null costs one
-    run per architecture."""
+def null_results(model, context_for=Context.samples, n: int = nulls.NULL_MODELS, n_corpus: int | None = None,
+                 targets: dict | None = None) -> list[dict]:
+    """The claims on up to ``n`` random-weight twins of ``model`` (seeds 1…), the claims on the corpus only on the
+    first ``n_corpus`` (default all), since those embed the corpus anew. ``targets`` ({claim: the model's
+    statistic}; default: every twin claim, no stopping) names the claims to set against twins; a claim stops
+    once a twin reaches its statistic (p can no longer reach ALPHA: :func:`clipnb.nulls.judge`). Kept on disk
+    (``$CLIPNB_CACHE/nulls``, keyed by architecture, seed, corpus and clipnb's code)."""
     n_corpus = n if n_corpus is None else n_corpus
-    key = (json.dumps(architecture(model.name), sort_keys=True), n, n_corpus, context_for)
-    if key not in _NULL_RESULTS:  # one twin at a time: a large architecture's twins never sit in memory together
-        _NULL_RESULTS[key] = [_twin_results(model, seed, context_for, None if seed <= n_corpus else MODEL_CLAIMS)
-                              for seed in range(1, max(n, n_corpus) + 1)]
-    return _NULL_RESULTS[key]
+    targets = dict.fromkeys(TWIN_CLAIMS) if targets is None else targets
+    reached, out = set(), []
+    for seed in range(1, n + 1):  # one twin at a time: a large architecture's twins never sit in memory together
+        open_claims = [c for c in targets if c not in reached and (c in MODEL_CLAIMS or seed <= n_corpus)]
+        if not open_claims:
+            break
+        results = _twin_results(model, seed, context_for, open_claims)
+        out.append({c: results[c] for c in open_claims if c in results})
+        for c in open_claims:
+            value = nulls.statistic(results[c]) if c in results else None
+            if targets[c] is not None and value is not None and value >= targets[c] - 1e-12:
+                reached.add(c)
+    return out
 
 
 def run(specs, context_for=Context.samples, progress: bool = True, null: int | None = None):
     """Every claim for every model, each against ``null`` random-weight twins of its architecture
-    (None: :func:`clipnb.nulls.default_count` per model, 8 for small architectures, 2 for large ones).
+    (None: :func:`clipnb.nulls.default_count` per model, 19 for small architectures, 2 for the corpus claims of
+    large ones); the subtraction claims against control words instead (:func:`clipnb.nulls.controls`).
 
     Returns (tidy DataFrame, {spec: error}, {spec: query rankings}). A verdict row carries the
     model's statistic, the null's spread, ``null_share`` and ``beyond_random``.
@@ -388,25 +382,28 @@ def run(specs, context_for=Context.samples, progress: bool = True, null: int | N
             errors[spec] = f"{type(error).__name__}: {error}"
             continue
         results = _run_checks(context, progress, spec) if context is not None else _collapsed_results(*probe)
+        targets = {}
         try:
             count = nulls.default_count(model, corpus=False) if null is None else null
             corpus_count = nulls.default_count(model, corpus=True) if null is None else null
             if all(r.status == claims.UNCHECKABLE for r in results.values()):
                 count = 0  # nothing to set against a null (a collapsed model, say): the twins are not run
-            randoms = null_results(model, context_for, count, min(count, corpus_count)) \
-                if count and architecture(target) else []
+            targets = {c: nulls.statistic(r) for c, r in results.items()
+                       if c in TWIN_CLAIMS and r.status == claims.HOLDS and nulls.statistic(r) is not None}
+            randoms = null_results(model, context_for, count, min(count, corpus_count), targets) \
+                if count and targets and architecture(target) else []
         except Exception as error:  # noqa: BLE001  no null costs the null, not the comparison
             errors[f"{spec} (random-weight null)"] = f"{type(error).__name__}: {error}"
             randoms = []
-        # a large architecture's few twins for the corpus: its caption-judged claims are set against shuffled captions
-        shuffled = {}
-        if context is not None and count and corpus_count < nulls.MIN_NULL <= count:
-            shuffled = {claim_id: nulls.shuffled(results[claim_id], check, masks)
-                        for claim_id, (masks, check) in caption_checks(context).items()}
+        # the subtractions: this model's own word against control words in its place (nothing re-encoded)
+        controlled = {claim_id: nulls.controls(results[claim_id], run_with)
+                      for claim_id, run_with in control_checks(context).items()} if context is not None and count else {}
         for claim_id, result in results.items():
             ran = [r[claim_id] for r in randoms if claim_id in r] if result.status != claims.UNCHECKABLE else []
-            judged = shuffled.get(claim_id) or nulls.Judged(result, nulls.statistic(result), [nulls.statistic(r) for r in ran],
-                                                            sum(r.status == claims.HOLDS for r in ran), len(ran))
+            planned = (count if claim_id in MODEL_CLAIMS else min(count, corpus_count)) if claim_id in targets else 0
+            judged = controlled.get(claim_id) or nulls.Judged(result, nulls.statistic(result), [nulls.statistic(r) for r in ran],
+                                                            sum(r.status == claims.HOLDS for r in ran), len(ran),
+                                                            planned=planned)
             known = [x for x in judged.null_statistics if x is not None]
             common = {"claim": claim_id, "model": spec, "verdict": judged.verdict, "status": result.status,
                       "statement": result.statement, "reason": result.reason,
@@ -416,7 +413,8 @@ def run(specs, context_for=Context.samples, progress: bool = True, null: int | N
                          "null_max": max(known) if known else np.nan, "null_models": judged.n, "null": judged.kind if judged.n else "",
                          "null_tested": judged.tested,
                          "null_holds": judged.null_holds if judged.n else np.nan,
-                         "null_share": judged.null_share, "beyond_random": judged.beyond_random})
+                         "null_share": judged.null_share, "null_p": judged.p_value,
+                         "beyond_random": judged.beyond_random})
             numbers = result.numbers if result.numbers is not None else pd.DataFrame({"measure": [], "value": []})
             rows += [{**common, "measure": m, "value": v} for m, v in zip(numbers["measure"], numbers["value"])]
         if context is not None:

@@ -1,16 +1,20 @@
-"""A null for every claim: what the same architecture with random weights scores on the same test.
+"""A null for every claim, testing the claim's mechanism, and one language for what a verdict means.
 
-A claim that holds is evidence that a model *learned* something only when random weights do not
-hold it just as well. :func:`judge` runs a claim's check on ``NULL_MODELS`` random-weight twins of a
-model (same open_clip architecture, seeds 1…N, weights cached on disk so each architecture is built
-once) and turns the model's verdict into one of
+Two nulls, each for the claims whose mechanism it tests:
 
-* **holds, beyond random**: the claim holds and its statistic beats every random twin (N = 8: the
-  model's statistic would have to be the largest of 9 exchangeable draws by chance, p = 1/9 at most);
-* **holds, but so do k of N random models**: the mechanics, not learning;
-* **does not hold**; **cannot be checked here**.
+* **random weights** (E1, E3–E7, E13): the same open_clip architecture with random weights (seeds 1…N,
+  built once and kept on disk) runs the same test. A claim that random weights hold as well is the mechanics
+  of the test, not something the model learned.
+* **control words** (the subtractions E8, E9, E10 and E12a's opposite pole): the same model, the same query,
+  with each of ``CONTROL_WORDS`` (concrete nouns unrelated to the judged images) subtracted in place of the
+  claim's word at the same weight. Subtracting "forest" removing forest images is evidence about "forest"
+  only when subtracting "a spoon" or "a guitar" does not remove as many: before − after also measures how many
+  relevant images the query found to begin with, which any subtraction can push out.
 
-``null_share`` is the share of random twins whose statistic is at least the model's.
+The verdict, for a claim that holds: **beyond its null** when p ≤ ALPHA (``claims.ALPHA``, 0.05), where
+p = (1 + null draws at least as extreme) / (1 + null draws tested); otherwise **not beyond**, or **too few**
+when even a statistic above every draw could not reach ALPHA (fewer than 19 draws). Every count is out of the
+draws tested: a draw whose test could not be run (nothing to remove, say) is left out, not counted as beaten.
 """
 from __future__ import annotations
 
@@ -21,8 +25,8 @@ import numpy as np
 from clipnb import claims
 from clipnb.models import architecture, random_weights_dir
 
-NULL_MODELS = 8
-MIN_NULL = 8  # random twins needed before a claim is called "beyond random" (p = 1/9 at best)
+NULL_MODELS = 19  # random twins per claim: with 19, a statistic above every one has p = 1/20 = ALPHA
+MIN_NULL = 19     # null draws needed before p can reach ALPHA
 
 
 LARGE_NULL_MODELS = 2  # for architectures over LARGE_PARAMETERS: each twin embeds the corpus anew (ViT-B-32: ~45 s)
@@ -32,8 +36,8 @@ LARGE_PARAMETERS = 30_000_000
 def default_count(model=None, corpus: bool = True) -> int:
     """``$CLIPNB_NULL_MODELS`` (0 turns the null off), else NULL_MODELS; for a claim on a corpus (``corpus``) of a
     ``model`` over LARGE_PARAMETERS parameters, LARGE_NULL_MODELS, since each twin embeds the whole corpus anew
-    (too few to call anything beyond random: the verdict says so; ask for 8 with ``--null 8`` or the variable
-    where there is time or a GPU). Claims on a few images (E3–E7) get NULL_MODELS twins whatever the size."""
+    (too few to reach ALPHA: the verdict says so; ask for 19 with ``--null 19`` or the variable where there is
+    time or a GPU). Claims on a few images (E3–E7) get NULL_MODELS twins whatever the size."""
     import os
 
     value = os.environ.get("CLIPNB_NULL_MODELS", "").strip()
@@ -59,7 +63,7 @@ STATISTICS = {
     "E5a": lambda n: _value(n, "a cheezburger") - _value(n, "a dog"),
     "E5b": lambda n: _value(n, "keyboard-mash") - _value(n, "a dog"),
     "E6": lambda n: -min(v for m, v in zip(n["measure"], n["value"]) if m.startswith("p_holm")),
-    "E6-sanity": lambda n: _value(n, "right direction"),
+    "E6-sanity": lambda n: _value(n, "right and beyond noise"),
     "E7": lambda n: _value(n, "mean margin"),
     "E8": lambda n: _value(n, "close-ups before") - _value(n, "close-ups after"),
     "E9": lambda n: n["value"].iloc[0] - n["value"].iloc[-1],  # term images removed at the largest weight
@@ -74,7 +78,7 @@ STATISTIC_NAMES = {
     "E1": "margin between the image and text clouds", "E3": 'lead of "a cat" over the best wrong label',
     "E4": 'lead of the best description over "a cat"', "E5a": 'lead of "a cheezburger" over "a dog"',
     "E5b": 'lead of the keyboard-mash over "a dog"', "E6": "smallest corrected p-value (negated)",
-    "E6-sanity": "count of marked prompts pointing the right way", "E7": "mean margin of the signs over their controls",
+    "E6-sanity": "marked prompts pointing the right way beyond noise", "E7": "mean margin of the signs over their controls",
     "E8": "close-ups removed", "E9": "term images removed", "E10": "forest images removed",
     "E12a": "pole images the delta finds beyond nearest-to-pole", "E13": "saving over random orders",
 }
@@ -117,25 +121,31 @@ def twins(model, n: int = NULL_MODELS):
         yield twin(model, seed)
 
 
-RANDOM, SHUFFLED = "random models", "caption shuffles"
+RANDOM, CONTROLS = "random models", "control words"
+# E8, E9, E10, E12a: the claim's word, and the keyword argument that takes it, replaced by each control word
+SUBTRACTIONS = {"E8": "term", "E9": "term", "E10": "word", "E12a": "opposite"}
+# Concrete nouns unrelated to the images those claims judge (men, faces, close-ups, winter, snow, trees, forests,
+# happy or sad faces): household objects, tools and instruments; no person, body part, weather, plant, landscape,
+# season, emotion or camera word. Bare words, as the claims subtract "forest" and "winter".
+CONTROL_WORDS = ("spoon guitar clock car chair bottle hammer key lamp pencil cup shoe bicycle kettle book telephone "
+                 "ladder bucket candle drum fork plate sofa toaster trumpet violin wrench screwdriver umbrella "
+                 "backpack suitcase helmet basket brick coin scissors stapler teapot envelope calculator").split()
 
 
 def _figure(value: float) -> str:
     """A statistic as the reader expects it: counts as integers, the rest to four places, signed."""
     return f"{value:+.0f}" if float(value).is_integer() else f"{value:+.4f}"
-SHUFFLES = 199  # label permutations for a shuffled-caption null: p = 1/200 at best
-
-
 @dataclass
 class Judged:
-    """A claim's result set against its random-weight null."""
+    """A claim's result set against its null (random-weight twins, or control words)."""
 
     result: object          # the model's ClaimResult
     statistic: float | None
     null_statistics: list   # one per random twin (None where it could not be computed)
     null_holds: int         # random twins for which the claim holds
     n: int
-    kind: str = RANDOM      # RANDOM (random-weight twins) or SHUFFLED (the same model, the caption labels permuted)
+    kind: str = RANDOM      # RANDOM (random-weight twins) or CONTROLS (the same model, control words subtracted)
+    planned: int | None = None  # draws asked for; more than ``n`` when the null stopped once one reached the statistic
 
     @property
     def tested(self) -> int:
@@ -152,17 +162,25 @@ class Judged:
 
     @property
     def p_value(self) -> float | None:
-        """(1 + tested twins at least as extreme) / (1 + tested twins): with 8 the smallest possible is 1/9."""
+        """(1 + tested draws at least as extreme) / (1 + tested draws): with 19 the smallest possible is 1/20 = ALPHA."""
         share = self.null_share
         return None if share is None else (1 + round(share * self.tested)) / (1 + self.tested)
 
     @property
+    def reaching(self) -> int | None:
+        """Tested null draws whose statistic is at least the model's."""
+        return None if self.null_share is None else round(self.null_share * self.tested)
+
+    @property
     def beyond_random(self) -> bool | None:
-        """Holds, and beats at least 95 % of at least MIN_NULL tested random twins (with 8: all, p = 1/9)."""
+        """Holds, and p ≤ ALPHA against its null (random twins or control words; the name is the CSV column's)."""
         if self.result.status == claims.UNCHECKABLE or self.statistic is None or not self.n:
             return None
-        return self.result.status == claims.HOLDS and self.null_share is not None and self.null_share <= 0.05 \
-            and self.tested >= MIN_NULL
+        return self.result.status == claims.HOLDS and self.p_value is not None and self.p_value <= claims.ALPHA
+
+    @property
+    def what(self) -> str:
+        return "random weights" if self.kind == RANDOM else "its control words"
 
     @property
     def verdict(self) -> str:
@@ -172,19 +190,21 @@ class Judged:
         if self.result.claim in IDENTITIES:
             return "holds (an algebraic identity, true for any model)"
         if not self.n or self.statistic is None:
-            return "holds (no random-weight null here)"
+            return "holds (no null here)"
         if self.null_share is None:
-            return f"holds (none of the {self.n} random models could be tested the same way)"
+            return f"holds (none of the {self.n} {self.kind} could be tested the same way)"
         untested = f"; {self.n - self.tested} of {self.n} could not be tested" if self.tested < self.n else ""
+        reach = f"{self.reaching} of {self.tested} {self.kind} reach its statistic{untested}"
         if self.beyond_random:
-            beyond = "holds, beyond random" if self.kind == RANDOM else "holds, beyond shuffled captions"
-            return f"{beyond} (above all {self.tested} {self.kind}, p = {self.p_value:.2g}{untested})"
-        if self.null_share <= 0.05:
-            return (f"holds, above all {self.tested} {self.kind} tested (too few to call it beyond random: "
-                    f"use {MIN_NULL}{untested})")
-        verb = "does" if self.null_holds == 1 else "do"
-        higher = "; every one scores higher" if self.null_share == 1 and self.tested == self.n else ""
-        return f"holds, but so {verb} {self.null_holds} of {self.n} {self.kind}{higher}{untested}"
+            return f"holds, beyond {self.what} (p = {self.p_value:.2g} ≤ α; {reach})"
+        planned = max(self.planned or self.n, self.n)
+        if self.reaching and planned > self.n:  # stopped early: more draws could not bring p down to α
+            return (f"holds, not beyond {self.what} ({reach}, so p ≥ {(1 + self.reaching) / (1 + planned):.2g} "
+                    f"with {planned}; stopped there)")
+        if not self.reaching and 1 / (1 + self.tested) > claims.ALPHA:
+            return (f"holds; too few {self.kind} to call it beyond {self.what} (p = {self.p_value:.2g}, {MIN_NULL} "
+                    f"could reach α = {claims.ALPHA}; {reach})")
+        return f"holds, not beyond {self.what} (p = {self.p_value:.2g}; {reach})"
 
     def __str__(self):
         mark = {claims.HOLDS: "✔" if self.beyond_random else "≈", claims.FAILS: "✘", claims.UNCHECKABLE: "–"}[
@@ -193,12 +213,13 @@ class Judged:
             return f"{mark} {self.result.claim} cannot be checked here ({self.result.statement}): {self.result.reason}"
         what = STATISTIC_NAMES.get(self.result.claim, "statistic")
         source = f"random weights ({self.n} models of this architecture)" if self.kind == RANDOM else \
-            f"shuffled captions ({self.n} draws: this model's rankings, the images' caption labels permuted)"
-        null = (f"{source}: the claim holds for {self.null_holds} of {self.n}; {what}: this model "
-                f"{_figure(self.statistic)}, {round(self.null_share * self.tested)} of {self.tested} tested reach it "
+            f"control words ({self.n} unrelated nouns subtracted in its word's place, this model)"
+        null = (f"{source}: the claim holds for {self.null_holds} of {self.tested}; {what}: this model "
+                f"{_figure(self.statistic)}, {self.reaching} of {self.tested} tested reach it "
                 f"(p = {self.p_value:.2g})" if self.null_share is not None else
                 "an algebraic identity: it holds for every model, so no null is needed" if self.result.claim in IDENTITIES
-                else "no random-weight null here")
+                else "no null needed: the claim does not hold" if self.result.status == claims.FAILS
+                else "no null here")
         return f"{mark} {self.result.claim} {self.verdict}: {self.result.statement} — {self.result.reason}; {null}"
 
     def _repr_html_(self):
@@ -218,18 +239,23 @@ class Judged:
 
 
 def judge(result, model, check, n: int | None = None) -> Judged:
-    """Set a claim's result against ``n`` random twins (default ``$CLIPNB_NULL_MODELS`` or 8):
-    ``check(twin)`` must run the same test on a twin."""
+    """Set a claim's result against up to ``n`` random twins (default ``$CLIPNB_NULL_MODELS`` or NULL_MODELS):
+    ``check(twin)`` must run the same test on a twin. Only a claim that holds is set against them (one that does
+    not can be beyond nothing), and the twins stop at the first that reaches the model's statistic: from then on
+    p ≥ 2 / (n + 1) whatever the rest do, so the verdict is the one all n would give."""
     n = default_count(model) if n is None else n
+    target = statistic(result)
     stats, holds = [], 0
-    if result.status == claims.UNCHECKABLE:
-        n = 0  # nothing was tested, so there is nothing to set against random weights
+    if result.status != claims.HOLDS or target is None:
+        n = 0  # nothing can be beyond its null, so there is nothing to set against random weights
     if n and architecture(model.name) is not None:
         for random_model in twins(model, n):
             twin_result = check(random_model)
             stats.append(statistic(twin_result))
             holds += twin_result.status == claims.HOLDS
-    return Judged(result, statistic(result), stats, holds, len(stats))
+            if stats[-1] is not None and stats[-1] >= target - 1e-12:
+                break
+    return Judged(result, target, stats, holds, len(stats), planned=n)
 
 
 def same_corpus(corpus, twin):
@@ -242,33 +268,40 @@ def same_corpus(corpus, twin):
     return ImageCorpus.from_folder(corpus.folder, twin, progress=False)
 
 
-def check(claim, subject, *args, n: int | None = None, **kwargs) -> Judged:
-    """Run ``claim(subject, *args, **kwargs)`` and the same on ``n`` random twins; return it judged.
+def controls(result, run_with, words=CONTROL_WORDS) -> Judged:
+    """Set a subtraction claim against control words on the same model: ``run_with(word)`` runs the same claim
+    with ``word`` subtracted in place of the claim's own, at the same weight. Nothing is encoded again but the
+    words, so this null costs the same for any architecture."""
+    stats, holds = [], 0
+    if result.status != claims.UNCHECKABLE:
+        for word in words:
+            drawn = run_with(word)
+            stats.append(statistic(drawn))
+            holds += drawn.status == claims.HOLDS
+    return Judged(result, statistic(result), stats, holds, len(stats), CONTROLS)
 
-    subject : a model (E3–E6) or an :class:`~clipnb.corpus.ImageCorpus` (E9–E13), whose images the
-    twins embed anew. ``n`` defaults to ``$CLIPNB_NULL_MODELS`` or 8.
+
+def check(claim, subject, *args, n: int | None = None, **kwargs) -> Judged:
+    """Run ``claim(subject, *args, **kwargs)`` and set it against its null: control words for the subtraction
+    claims (E8, E9, E10, E12a: ``SUBTRACTIONS``), else ``n`` random twins (default ``$CLIPNB_NULL_MODELS`` or
+    NULL_MODELS).
+
+    subject : a model (E3–E6) or an :class:`~clipnb.corpus.ImageCorpus` (E1, E8–E13), whose images the
+    twins embed anew.
     """
     from clipnb.corpus import ImageCorpus
 
     is_corpus = isinstance(subject, ImageCorpus)
     model = subject.model if is_corpus else subject
     result = claim(subject, *args, **kwargs)
+    if result.claim in SUBTRACTIONS:
+        import inspect
+
+        def run_with(word):  # the same call, the claim's word (given by position or by name) replaced
+            bound = inspect.signature(claim).bind(subject, *args, **kwargs)
+            bound.arguments[SUBTRACTIONS[result.claim]] = word
+            return claim(*bound.args, **bound.kwargs)
+
+        return controls(result, run_with)
     n = default_count(model, corpus=is_corpus) if n is None else n
     return judge(result, model, lambda twin: claim(same_corpus(subject, twin) if is_corpus else twin, *args, **kwargs), n)
-
-
-def shuffled(result, check, masks: dict, n: int = SHUFFLES, seed: int = 0) -> Judged:
-    """Set a caption-judged claim against its own model with the caption labels shuffled: ``check(masks)`` runs
-    the claim with boolean arrays over the corpus (which images are winter, men, close-ups …); each draw permutes
-    the images under all of them at once. Nothing is encoded again, so this null costs the same for any model:
-    compare uses it where random twins of a large architecture would each embed the corpus anew."""
-    rng = np.random.default_rng(seed)
-    size = len(next(iter(masks.values())))
-    stats, holds = [], 0
-    if result.status != claims.UNCHECKABLE:
-        for _ in range(n):
-            order = rng.permutation(size)
-            drawn = check({name: np.asarray(mask, bool)[order] for name, mask in masks.items()})
-            stats.append(statistic(drawn))
-            holds += drawn.status == claims.HOLDS
-    return Judged(result, statistic(result), stats, holds, len(stats), SHUFFLED)

@@ -31,6 +31,24 @@ def agreement(table, rankings):
     return pd.DataFrame(rows)
 
 
+def holm_summary(table):
+    """Per model: how many verdicts hold beyond their null at p ≤ ALPHA, before and after Holm's correction across
+    all that model's checked verdicts (every claim but the unchecked ones and the E12b identity; a verdict without
+    a null p, one that does not hold, counts with p = 1)."""
+    import pandas as pd
+
+    rows = table[(table["measure"] == "verdict") & (table["status"] != claims.UNCHECKABLE)
+                 & ~table["claim"].isin(nulls.IDENTITIES)]
+    out = []
+    for model, part in rows.groupby("model", sort=False):
+        p = part["null_p"].astype(float).fillna(1.0).to_numpy() if "null_p" in part else np.ones(len(part))
+        holds = (part["status"] == claims.HOLDS).to_numpy()
+        after = holds & (claims.holm(p) <= claims.ALPHA)
+        out.append({"model": model, "verdicts checked": len(part), "beyond (p ≤ α)": int((holds & (p <= claims.ALPHA)).sum()),
+                    "beyond after Holm": int(after.sum()), "which, after Holm": ", ".join(part["claim"][after]) or "none"})
+    return pd.DataFrame(out)
+
+
 def _number(value) -> str:
     """Counts as integers, everything else to four places."""
     return f"{value:.0f}" if float(value).is_integer() and abs(value) < 1e6 else f"{value:.4f}"
@@ -52,20 +70,24 @@ def report_html(table, errors, rankings, specs, corpus="the sample corpus (data/
     rows = table[table["measure"] == "verdict"]
     random_rows = rows[rows["null"] == nulls.RANDOM] if "null" in rows else rows.iloc[:0]
     twins = int(random_rows["null_models"].max()) if len(random_rows) else 0
-    shuffles = "null" in rows and (rows["null"] == nulls.SHUFFLED).any()
     out = [f"<html><head><meta charset='utf-8'><title>clipnb: the talk's claims across models</title>{style}"
            "</head><body><h1>The talk's claims across models</h1>",
            f"<p>Models: {', '.join(f'<code>{html.escape(s)}</code>' for s in specs)}. Each claim runs on "
            f"{html.escape(corpus)}. The speaker's numbers are MobileCLIP-S2 on his own cat photo and "
            "composite faces: a reference, not the same images.</p>",
-           f"<p><b>The null.</b> Each claim's statistic (named in its section) is set against up to {twins} random-weight "
-           "models of the model's architecture (seeds 1, 2, …), run on the same images"
-           + ("; for a large architecture's claims judged by captions, against the model's own rankings with the images' "
-              "caption labels shuffled (199 draws)" if shuffles else "") +
-           f". <b>Beyond random</b>: the statistic beats every one of at least {nulls.MIN_NULL} (with 8, p = 1/9; more "
-           "random models give a smaller p). <b>Null draws that hold</b>: how many pass the claim's own test, "
-           "which is another thing: a random model can pass a test by a smaller margin than the model. "
-           "<b>Tested</b>: null draws on which the test could be run (one with nothing to remove cannot be).</p>"]
+           "<p><b>The nulls.</b> Each claim's statistic (named in its section) is set against a null that tests the "
+           "claim's mechanism. <b>Random weights</b> (E1, E3–E7, E13): up to "
+           f"{twins} random-weight models of the model's architecture (seeds 1, 2, …) run the same test on the same "
+           "images; a claim they hold as well is the mechanics of the test, not learning. <b>Control words</b> (the "
+           f"subtractions E8, E9, E10, and E12a's opposite pole): the same model subtracts each of {len(nulls.CONTROL_WORDS)} "
+           "concrete nouns unrelated to the judged images in place of the claim's word, at the same weight; a word "
+           "that removes no more than a spoon or a guitar does is not shown to remove what it names. "
+           f"p = (1 + null draws at least as extreme) / (1 + draws tested). <b>Beyond</b> its null means p ≤ α = "
+           f"{claims.ALPHA}, which needs at least {nulls.MIN_NULL} draws. <b>Null draws that hold</b>: how many pass "
+           "the claim's own test, which is another thing: a draw can pass a test by a smaller margin than the model. "
+           "<b>Tested</b>: draws on which the test could be run (one with nothing to remove cannot be). With 14 "
+           "verdicts per model, expect about one in twenty of the true nulls to come out beyond by chance: "
+           "read a single beyond as a lead, and the Holm-corrected count below as the finding.</p>"]
     for spec, error in errors.items():
         out.append(f"<p class='does'><b>{html.escape(spec)}</b> could not be loaded: {html.escape(error)}</p>")
     for claim_id in [*(c for c in dict.fromkeys(table["claim"]) if c != "B1"), "B1"]:
@@ -110,6 +132,15 @@ def report_html(table, errors, rankings, specs, corpus="the sample corpus (data/
                                                                 aggfunc="first", sort=False)
     out.append("<h2>Verdicts</h2>" + verdicts.rename_axis(index=None, columns=None).to_html(na_rep="–")
                + "<p><small>–: no verdict (B1 is a claim about a skewed model against the model it came from).</small></p>")
+    summary = holm_summary(table)
+    if len(summary):
+        shared = [m for m in summary["model"] if m.endswith(":skewed")]
+        out.append("<h2>How many hold beyond their null</h2><p>Per model, the verdicts that hold with p ≤ α, and how "
+                   "many remain after Holm's correction across that model's verdicts (α = "
+                   f"{claims.ALPHA}).</p>" + summary.to_html(index=False)
+                   + ("<p><small>A fine-tuned model (" + ", ".join(f"<code>{html.escape(m)}</code>" for m in shared)
+                      + ") has its base model's architecture, so both are set against the same random-weight twins: "
+                      "their random-weight verdicts are not independent.</small></p>" if shared else ""))
     agree = agreement(table, rankings)
     queries = list(next(iter(rankings.values()), {}))
     if len(agree):
@@ -127,7 +158,7 @@ def report_html(table, errors, rankings, specs, corpus="the sample corpus (data/
 # shuffles) at least as extreme as the model; for B1 it is its exact permutation p. null_tested: null draws on
 # which the test could be run.
 CSV_COLUMNS = ["claim", "model", "measure", "value", "verdict", "beyond_random", "null_share", "status", "statistic",
-               "null", "null_tested", "null_holds", "null_models"]
+               "null", "null_tested", "null_holds", "null_models", "null_p"]
 
 
 def write(out, table, errors, rankings, specs, where="the sample corpus (data/samples)"):

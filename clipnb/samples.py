@@ -9,6 +9,8 @@ from __future__ import annotations
 
 from pathlib import Path
 
+from clipnb.captions import PATTERNS
+
 PROFESSIONS = ["health-worker", "teacher", "technologist", "scientist", "firefighter", "cook", "farmer",
                "pilot", "judge", "police-officer", "astronaut", "artist", "singer", "mechanic", "office-worker"]
 EMOJI_GROUPS = {
@@ -38,7 +40,7 @@ GENDERED_CAPTION = r"\b(?:man|men|boy|guy|male|king|woman|women|girl|lady|female
 
 # The roles the talk's experiments give to sample images (notebooks 03, 04, 07 and clipnb.compare).
 CAT_EMOJI = ["cat", "cat-face", "black-cat"]
-FOREST_CAPTIONS = r"\bforest|\btrees?\b|\bpine|\bfir\b|evergreen|national park"  # what counts as a forest image
+FOREST_CAPTIONS = PATTERNS["trees"]  # what subtracting "forest" should remove: trees and forests (clipnb.captions)
 
 
 def cat_images(root=None) -> list:

@@ -11,43 +11,62 @@ def _e3(cat, dog=0.1, monkey=0.1):
     return claims.ClaimResult("E3", "a claim", status, "numbers", numbers)
 
 
-def test_beyond_random_needs_the_claim_to_beat_every_one_of_eight_twins():
+def test_beyond_means_p_at_most_alpha_and_19_twins_can_reach_it():
+    """p = (1 + twins at least as extreme) / (1 + twins tested); beyond its null means p ≤ ALPHA."""
     model = _e3(0.5)
-    stats = [nulls.statistic(_e3(c)) for c in (0.1, 0.2, 0.3, 0.12, 0.15, 0.05, 0.3, 0.2)]
-    judged = nulls.Judged(model, nulls.statistic(model), stats, null_holds=6, n=8)
-    assert judged.beyond_random and judged.verdict == "holds, beyond random (above all 8 random models, p = 0.11)"
-    assert judged.null_share == 0 and judged.p_value == pytest.approx(1 / 9)
-    one_higher = nulls.Judged(model, nulls.statistic(model), stats[:-1] + [nulls.statistic(_e3(0.9))], 7, 8)
-    assert not one_higher.beyond_random and one_higher.verdict == "holds, but so do 7 of 8 random models"
-    assert one_higher.null_share == pytest.approx(1 / 8)
+    stats = [nulls.statistic(_e3(0.1 + 0.01 * i)) for i in range(19)]
+    judged = nulls.Judged(model, nulls.statistic(model), stats, null_holds=15, n=19)
+    assert judged.p_value == pytest.approx(1 / 20) and judged.beyond_random
+    assert judged.verdict == "holds, beyond random weights (p = 0.05 ≤ α; 0 of 19 random models reach its statistic)"
+    one_higher = nulls.Judged(model, nulls.statistic(model), stats[:-1] + [nulls.statistic(_e3(0.9))], 18, 19)
+    assert one_higher.p_value == pytest.approx(2 / 20) and not one_higher.beyond_random
+    assert one_higher.verdict == "holds, not beyond random weights (p = 0.1; 1 of 19 random models reach its statistic)"
+
+
+def test_a_verdict_never_contradicts_itself():
+    """The old wording said "holds, but so do 0 of 8 random models; every one scores higher": the count of twins
+    that *hold* and the count that *reach the statistic* are different things, and the verdict names the second."""
+    model = _e3(0.5)
+    higher = nulls.Judged(model, nulls.statistic(model), [0.9] * 19, 0, 19)
+    assert higher.verdict == "holds, not beyond random weights (p = 1; 19 of 19 random models reach its statistic)"
 
 
 def test_too_few_twins_or_none_say_so():
     model = _e3(0.5)
-    three = nulls.Judged(model, nulls.statistic(model), [0.0, 0.1, 0.2], 3, 3)
-    assert three.beyond_random is False and "too few to call it beyond random" in three.verdict
+    eight = nulls.Judged(model, nulls.statistic(model), [0.0] * 8, 8, 8)
+    assert eight.beyond_random is False and eight.p_value == pytest.approx(1 / 9)
+    assert eight.verdict.startswith("holds; too few random models to call it beyond random weights (p = 0.11, 19")
     none = nulls.Judged(model, nulls.statistic(model), [], 0, 0)
-    assert none.beyond_random is None and none.verdict == "holds (no random-weight null here)"
+    assert none.beyond_random is None and none.verdict == "holds (no null here)"
     failing = _e3(0.05)
     assert nulls.Judged(failing, nulls.statistic(failing), [0.0] * 8, 0, 8).verdict == claims.FAILS
     assert "random weights (8 models" in str(nulls.Judged(failing, nulls.statistic(failing), [0.0] * 8, 0, 8))
 
 
 def test_twins_that_cannot_be_tested_are_left_out_not_counted_as_beaten():
-    """Whether a random model had anything to test (E9's winter images in its top k, say) is chance too: a model
-    that beats the one twin that could be tested is not thereby beyond random."""
+    """Whether a random model had anything to test is chance too: counts are out of the twins tested."""
     model = _e3(0.5)
     one = nulls.Judged(model, nulls.statistic(model), [None] * 7 + [0.0], 1, 8)
     assert one.tested == 1 and one.null_share == 0 and one.p_value == pytest.approx(1 / 2)
-    assert one.beyond_random is False and "above all 1 random models tested" in one.verdict
+    assert one.beyond_random is False and "0 of 1 random models reach its statistic" in one.verdict
     assert "7 of 8 could not be tested" in one.verdict
     higher = nulls.Judged(model, nulls.statistic(model), [None] * 7 + [0.9], 1, 8)
     assert higher.null_share == 1 and not higher.beyond_random
     nothing = nulls.Judged(model, nulls.statistic(model), [None] * 8, 0, 8)
     assert nothing.null_share is None and nothing.beyond_random is False
     assert nothing.verdict == "holds (none of the 8 random models could be tested the same way)"
-    eight = nulls.Judged(model, nulls.statistic(model), [None] + [0.0] * 8, 8, 9)
-    assert eight.beyond_random and eight.verdict == "holds, beyond random (above all 8 random models, p = 0.11; 1 of 9 could not be tested)"
+    nineteen = nulls.Judged(model, nulls.statistic(model), [None] + [0.0] * 19, 19, 20)
+    assert nineteen.beyond_random and nineteen.verdict.endswith("(p = 0.05 ≤ α; 0 of 19 random models reach its "
+                                                                "statistic; 1 of 20 could not be tested)")
+
+
+def test_the_control_words_are_many_unrelated_and_distinct():
+    words = nulls.CONTROL_WORDS
+    assert len(words) >= 30 and len(set(words)) == len(words)
+    from clipnb import captions
+
+    for label in ("men", "women", "close_ups", "winter", "trees", "happy", "sad"):
+        assert not captions.matches(label, words).any(), label  # none names what the claims judge
 
 
 def test_large_architectures_get_fewer_twins_by_default(monkeypatch):
@@ -55,7 +74,7 @@ def test_large_architectures_get_fewer_twins_by_default(monkeypatch):
 
     monkeypatch.delenv("CLIPNB_NULL_MODELS", raising=False)
     small = clipnb.load_model("bundled", device="cpu")
-    assert nulls.default_count(small) == nulls.NULL_MODELS == 8
+    assert nulls.default_count(small) == nulls.NULL_MODELS == nulls.MIN_NULL == 19
 
     import types
 
