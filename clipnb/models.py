@@ -10,7 +10,9 @@
   model) or ``"ViT-B-32:laion2b_s34b_b79k"``, fetched once into the Hugging Face cache;
 * ``"NAME:/path/weights.safetensors"`` — an open_clip architecture with your own weights;
 * ``"local-dir:DIR"`` — a folder with ``open_clip_config.json`` + ``open_clip_model.safetensors``;
-* ``"hf-hub:org/repo"`` — an open_clip repository on the Hugging Face hub.
+* ``"hf-hub:org/repo"`` — an open_clip repository on the Hugging Face hub;
+* ``"random:SPEC"`` — SPEC's architecture with random weights (seed 0), e.g. ``"random:bundled"``: what a
+  notebook shows when nothing was learned.
 
 ``CLIPNB_MODEL`` picks the model for every notebook (see :func:`default_model_spec`).
 :func:`save_local_dir` writes a model in the ``local-dir`` layout; :func:`random_weights_dir` gives the
@@ -346,6 +348,8 @@ def _create(spec: str, device: str):
         raise TypeError(f"model spec must be a non-empty string like 'bundled' or 'ViT-B-32:laion2b_s34b_b79k', "
                         f"not {spec!r}")
     spec = spec.strip()
+    if spec.startswith("random:"):  # the same architecture with random weights (seed 0): what no training shows
+        spec = f"local-dir:{random_weights_dir(spec[len('random:'):] or 'bundled', 0)}"
     if spec == "bundled" or spec.startswith("bundled:"):
         folder = bundled_model_dir(spec)
         if not (folder / "open_clip_model.safetensors").exists():
@@ -413,6 +417,16 @@ def load_model(spec: str | None = None, device: str | None = None, batch_size: i
     for p in model.parameters():
         p.requires_grad_(False)
     return ClipModel(spec, model, preprocess, tokenizer, device, batch_size)
+
+
+def is_random(model) -> bool:
+    """Whether a loaded model carries random weights (``random:SPEC``, or a random-weight twin)."""
+    return str(model.name).startswith(("random:", "random weights"))
+
+
+def is_bundled(model) -> bool:
+    """Whether a loaded model is one of the small offline models this project trained (``bundled…``)."""
+    return str(model.name) == "bundled" or str(model.name).startswith("bundled:")
 
 
 def default_model_spec(verbose: bool = True) -> str:
