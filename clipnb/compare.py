@@ -138,19 +138,22 @@ def _gap(context):
     return claims.modality_gap(corpus.image_features, context.model.encode_text(list(captions)).numpy())
 
 
-def _forest(context, word="forest"):
-    return claims.image_minus_word(context.corpus, context.forest_image, word, claims.caption_mask(context.corpus, "trees"),
-                                   k=9)
+def _forest(context, word="forest", trees=None):
+    trees = claims.caption_mask(context.corpus, "trees") if trees is None else trees
+    return claims.image_minus_word(context.corpus, context.forest_image, word, trees, k=9)
 
 
 def control_checks(context) -> dict:
     """The subtraction claims, each as a function of the word subtracted (its own, or a control word in its place):
-    the control-word null (:func:`clipnb.nulls.controls`) runs each with ``nulls.CONTROL_WORDS``."""
+    the control-word null (:func:`clipnb.nulls.controls`) runs each with ``nulls.CONTROL_WORDS``. The caption
+    masks are read once here, not once per word."""
     corpus = context.corpus
-    return {"E8": lambda w: claims.man_minus_close_up(corpus, term=w),
-            "E9": lambda w: claims.subtraction_removes_the_term(corpus, term=w, relevant=claims.caption_mask(corpus, "winter")),
-            "E10": lambda w: _forest(context, w),
-            "E12a": lambda w: claims.delta_differs_from_nearest(corpus, "happy", "sad", opposite=w)}
+    men, close_ups, winter, trees = (claims.caption_mask(corpus, label) for label in ("men", "close_ups", "winter", "trees"))
+    poles = (claims.pole_images(corpus, "happy"), claims.pole_images(corpus, "sad"))
+    return {"E8": lambda w: claims.man_minus_close_up(corpus, men=men, close_ups=close_ups, term=w),
+            "E9": lambda w: claims.subtraction_removes_the_term(corpus, term=w, relevant=winter),
+            "E10": lambda w: _forest(context, w, trees),
+            "E12a": lambda w: claims.delta_differs_from_nearest(corpus, "happy", "sad", poles=poles, opposite=w)}
 
 
 def _tsp(context):
