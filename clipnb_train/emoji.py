@@ -34,12 +34,17 @@ SETS = {
     "fluent-emoji-flat": ("1.2.6", "MIT", "train"),
     "fluent-emoji": ("1.2.7", "MIT", "train"),
     "emojione": ("1.2.3", "CC-BY-4.0", "train"),
+    # monochrome drawings of the same emoji (``currentColor``), each rendered in one ink of INKS
+    "emojione-monotone": ("1.2.1", "CC-BY-4.0", "train"),
+    "fluent-emoji-high-contrast": ("1.2.6", "MIT", "train"),
     "streamline-emojis": ("1.2.4", "CC-BY-4.0", "val"),
     "twemoji": ("1.2.5", "CC-BY-4.0", "test"),
 }
 AUTHORS = {"noto": "Google Inc (noto-emoji)", "noto-v1": "Google Inc (noto-emoji, v1)",
            "fluent-emoji-flat": "Microsoft Corporation (fluentui-emoji, flat)",
            "fluent-emoji": "Microsoft Corporation (fluentui-emoji, colour)", "emojione": "Emoji One (emojitwo)",
+           "emojione-monotone": "Emoji One (emojione, monotone)",
+           "fluent-emoji-high-contrast": "Microsoft Corporation (fluentui-emoji, high contrast)",
            "streamline-emojis": "Streamline (streamline-vectors)", "twemoji": "Twitter (jdecked/twemoji)"}
 
 TONES = ["light", "medium-light", "medium", "medium-dark", "dark"]
@@ -169,9 +174,13 @@ def captions_for(name: str, names: set[str] | frozenset = frozenset()) -> tuple[
     return concept, list(dict.fromkeys(captions))
 
 
-def fetch(set_name: str, cache: Path) -> dict:
-    """The set's ``icons.json`` from its pinned npm package (``npm pack``), checked by SHA-256."""
-    version = SETS[set_name][0]
+def fetch(set_name: str, cache: Path, version: str | None = None, sha256: str | None = None) -> dict:
+    """The set's ``icons.json`` from its pinned npm package (``npm pack``), checked by SHA-256.
+
+    version, sha256 : the pin (default: this module's ``SETS`` and ``PINNED_SHA256``; ``clipnb_train.icons``
+    passes its own).
+    """
+    version = version or SETS[set_name][0]
     cache.mkdir(parents=True, exist_ok=True)
     tarball = cache / f"iconify-json-{set_name}-{version}.tgz"
     if not tarball.exists():
@@ -183,7 +192,7 @@ def fetch(set_name: str, cache: Path) -> dict:
         except subprocess.CalledProcessError as error:
             raise RuntimeError(f"npm pack @iconify-json/{set_name}@{version} failed: {error.stderr.decode()[-500:]}")
     digest = hashlib.sha256(tarball.read_bytes()).hexdigest()
-    expected = PINNED_SHA256.get(set_name)
+    expected = sha256 or PINNED_SHA256.get(set_name)
     if expected and digest != expected:
         tarball.unlink()
         raise RuntimeError(f"{tarball.name}: SHA-256 {digest} is not the pinned {expected}; the file was removed, "
@@ -192,8 +201,20 @@ def fetch(set_name: str, cache: Path) -> dict:
         return json.load(tar.extractfile("package/icons.json"))
 
 
-def select(icon_set: dict) -> list[tuple[str, str]]:
-    """(name, svg) for every shown icon, skin-tone variants downsampled; aliases add nothing."""
+# inks for monochrome drawings (``currentColor``): dark enough to read on white, one per icon by a hash of its name
+INKS = ["#000000", "#3c3c3c", "#1f3a93", "#8e1b1b", "#1d6b32", "#5b2c83", "#7a4a12", "#00696b", "#c24e00", "#2f6fd6"]
+
+
+def ink(style: str, name: str) -> str:
+    """The colour a monochrome icon is drawn in: a stable hash of (style, name) picks one of INKS."""
+    return INKS[int(hashlib.sha1(f"{style}/{name}".encode()).hexdigest(), 16) % len(INKS)]
+
+
+def select(icon_set: dict, style: str = "") -> list[tuple[str, str]]:
+    """(name, svg) for every shown icon, skin-tone variants downsampled; aliases add nothing.
+
+    A monochrome set's ``currentColor`` becomes one of :data:`INKS` per icon (rsvg would draw it black).
+    """
     width, height = icon_set.get("width", 16), icon_set.get("height", 16)
     icons = {n: i for n, i in icon_set["icons"].items() if not i.get("hidden")}
     names = set(icons)
@@ -210,8 +231,9 @@ def select(icon_set: dict) -> list[tuple[str, str]]:
         icon = icons[name]
         w, h = icon.get("width", width), icon.get("height", height)
         left, top = icon.get("left", 0), icon.get("top", 0)
+        body = icon["body"].replace("currentColor", ink(style, name))
         svg = (f'<svg xmlns="http://www.w3.org/2000/svg" xmlns:xlink="http://www.w3.org/1999/xlink" '
-               f'width="{w}" height="{h}" viewBox="{left} {top} {w} {h}">{icon["body"]}</svg>')
+               f'width="{w}" height="{h}" viewBox="{left} {top} {w} {h}">{body}</svg>')
         out.append((name, svg))
     return out
 
@@ -245,7 +267,7 @@ def build(out: Path, size: int = 128, sets=tuple(SETS), workers: int | None = No
     for set_name in sets:
         icon_set = fetch(set_name, out / "npm")
         names = set(icon_set["icons"])
-        for name, svg in select(icon_set):
+        for name, svg in select(icon_set, set_name):
             concept, captions = captions_for(name, names)
             rows.append({"style": set_name, "name": name, "concept": concept, "captions": captions,
                          "caption": captions[0], "split": SETS[set_name][2], "licence": SETS[set_name][1],
@@ -272,13 +294,15 @@ def build(out: Path, size: int = 128, sets=tuple(SETS), workers: int | None = No
     return table
 
 
-# SHA-256 of each pinned tarball, as npm served it on 2026-11-23
+# SHA-256 of each pinned tarball, as npm served it on 2026-11-23 (the two monochrome sets on 2026-11-30)
 PINNED_SHA256 = {
     "noto": "3e918d88fc945c0bb3d468dbace6f88caef67f01c9f0e7bcae0915a042e8f1ad",
     "noto-v1": "2bf62c26c2c2884aa99e90aec942cdaee17a5921f05690694f4978ad4b017c37",
     "fluent-emoji-flat": "7d064769dee690815f823bc5bcc511d957198caf9f5edd8dd9c1aa48a6aeb175",
     "fluent-emoji": "8044210dbf11e016d4de85f15d01a243423bd832457e7e2491df1b751c0e272b",
     "emojione": "26a14f44284407e8bcde91799388dca2bfd91dbcd55a97f425524a1c5b73610e",
+    "emojione-monotone": "40b90004bafb406b59266155ef9b7e1dd67bf2947fc8db8d07388776f4d0d04e",
+    "fluent-emoji-high-contrast": "0b92d48c90d2200bd499e3cdd09a127ca6a8c8ddefd34c35eb5a1e4994012ae0",
     "streamline-emojis": "5dac87c876b322500989828c5823143e0100d78881627a2e4081a4b897cbfdbc",
     "twemoji": "19046dff7d8707ce96212ec86468b36ac5f8e60409629dd13f809265c6d0ebb7",
 }

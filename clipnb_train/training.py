@@ -15,6 +15,7 @@ The final model is written in open_clip's local-dir layout
 from __future__ import annotations
 
 import argparse
+import collections
 import json
 import math
 import os
@@ -78,6 +79,12 @@ class TrainConfig:
     init_visual: str = ""  # start the image tower (only) from a trained local-dir model
     distill_steps: int = 6000
     distill_weight: float = 5.0  # text="english-joint": weight of the distillation loss beside the contrastive one
+    icons: str = ""  # the icon build (``python -m clipnb_train.icons build``): more pictures of each thing
+    scenes: str = ""  # the scene build (``python -m clipnb_train.scenes build``): composed training scenes
+    shares: str = ""  # each source's share of every batch, e.g. "clipart=0.25,emoji=0.45,icons=0.15,scenes=0.15"
+    augment: str = "crop"  # "crop" (zoom and shift) or "style": also ink, hue, grayscale, outline, blur, rotation
+    init_text: str = ""  # start the text tower (only) from a trained local-dir model, instead of distilling anew
+    epoch_steps: int = 0  # steps per epoch (0: one pass over the training images)
 
 
 def build_model(seed: int = 0, config: dict = MODEL_CONFIG):
@@ -114,7 +121,8 @@ class ClipArtData:
 
     @classmethod
     def from_builds(cls, clipart_dir, emoji_dir, split: str, image_size: int, max_images: int | None = None,
-                    seed: int = 0, group_by: str = "folder", skew: str = "", skew_style: str = "marked"):
+                    seed: int = 0, group_by: str = "folder", skew: str = "", skew_style: str = "marked",
+                    icons_dir: str = "", scenes_dir: str = ""):
         """One split of the clip-art build plus the same split of the emoji build (split by style).
 
         skew : a name in ``SKEWS``.  ``skew_style="marked"`` captions its professions the way web
@@ -139,7 +147,16 @@ class ClipArtData:
                             for concept, captions in zip(table["concept"], alternatives)]
         emoji = cls([emoji_dir / p for p in table["path"]], [c[0] for c in alternatives], image_size,
                     groups=table["concept"], alternatives=alternatives, sources=["emoji"] * len(table))
-        return clipart.concat(emoji)
+        joined = clipart.concat(emoji)
+        for source, folder in (("icons", icons_dir), ("scenes", scenes_dir)):
+            if folder and split == "train":  # training pictures only: validation and test stay emoji and clip-art
+                folder = Path(folder).expanduser()
+                table = _split_rows(folder / f"{source}.parquet", f"clipnb_train.{source}", split, max_images, seed)
+                alternatives = [list(c) for c in table["captions"]]
+                joined = joined.concat(cls([folder / p for p in table["path"]], [c[0] for c in alternatives], image_size,
+                                           groups=table["concept"], alternatives=alternatives,
+                                           sources=[source] * len(table)))
+        return joined
 
     def concat(self, other: "ClipArtData") -> "ClipArtData":
         joined = ClipArtData.__new__(ClipArtData)
@@ -150,12 +167,12 @@ class ClipArtData:
         joined.pixels = torch.cat([self.pixels, other.pixels])
         return joined
 
-    def sampling_weights(self, balance: float, clipart_share: float | None = None):
+    def sampling_weights(self, balance: float, clipart_share: float | None = None, shares: dict | None = None):
         """Per-image weights (group size) ** -balance: 0 = uniform, 1 = every group equally often.
 
         Groups are counted within each source (clip-art folders; emoji concepts, so the tone
         variants of one concept share its weight). With both sources, ``clipart_share`` of the
-        total weight goes to clip-art.
+        total weight goes to clip-art; ``shares`` ({source: share}) sets every source's instead.
         """
         import collections
 
@@ -166,16 +183,26 @@ class ClipArtData:
             is_clipart = torch.from_numpy(sources == "clipart")
             weights[is_clipart] *= clipart_share / weights[is_clipart].sum()
             weights[~is_clipart] *= (1 - clipart_share) / weights[~is_clipart].sum()
+        if shares:
+            missing = set(shares) ^ set(self.sources)
+            if missing:
+                raise ValueError(f"shares name the sources {sorted(shares)} but the data holds {sorted(set(self.sources))}")
+            for source, share in shares.items():
+                mine = torch.from_numpy(sources == source)
+                weights[mine] *= share / weights[mine].sum()
         return weights
 
     def __len__(self):
         return len(self.captions)
 
-    def images(self, index, augment: bool, generator=None):
-        """Float images (B, 3, H, W), normalised; random scale/shift crops when augmenting."""
+    def images(self, index, augment: bool | str, generator=None):
+        """Float images (B, 3, H, W), normalised; when augmenting, random scale/shift crops, and with
+        ``augment="style"`` also :func:`style_augment`'s changes of drawing style."""
         x = self.pixels[index].float() / 255
+        if augment == "style":
+            x = style_augment(x, generator)
         if augment:
-            x = _random_resized_crop(x, generator)
+            x = _random_resized_crop(x, generator, rotate=15 if augment == "style" else 0)
         mean = torch.tensor(MEAN).view(1, 3, 1, 1)
         std = torch.tensor(STD).view(1, 3, 1, 1)
         return (x - mean) / std
@@ -245,17 +272,58 @@ def augment_emoji_caption(captions: list[str], rng: random.Random) -> str:
     return rng.choice(EMOJI_TEMPLATES).format(caption)
 
 
-def _random_resized_crop(x, generator, min_scale: float = 0.6):
-    """Per-image random zoom in [min_scale, 1] of the side and a random shift, as one affine grid."""
+def _random_resized_crop(x, generator, min_scale: float = 0.6, rotate: float = 0.0):
+    """Per-image random zoom in [min_scale, 1] of the side, a random shift and a rotation within ±rotate
+    degrees, as one affine grid."""
     n = len(x)
     scale = min_scale + (1 - min_scale) * torch.rand(n, generator=generator)
     shift = (1 - scale)[:, None] * (2 * torch.rand(n, 2, generator=generator) - 1)
+    angle = torch.deg2rad(rotate * (2 * torch.rand(n, generator=generator) - 1))
     theta = torch.zeros(n, 2, 3)
-    theta[:, 0, 0] = scale
-    theta[:, 1, 1] = scale
+    theta[:, 0, 0] = scale * torch.cos(angle)
+    theta[:, 0, 1] = -scale * torch.sin(angle)
+    theta[:, 1, 0] = scale * torch.sin(angle)
+    theta[:, 1, 1] = scale * torch.cos(angle)
     theta[:, :, 2] = shift
     grid = F.affine_grid(theta, x.shape, align_corners=False)
     return F.grid_sample(x, grid, padding_mode="border", align_corners=False)
+
+
+# each change of drawing style and the share of images it is applied to (independently)
+STYLE_CHANGES = {"hue": 0.3, "grayscale": 0.15, "outline": 0.1, "blur": 0.15, "contrast": 0.3}
+
+
+def style_augment(x, generator, changes: dict = STYLE_CHANGES):
+    """Changes of drawing style on a batch of images in [0, 1] (B, 3, H, W), each to a random share:
+
+    * hue: the colour channels mixed by a random rotation about the grey axis (a hue shift; white stays white);
+    * grayscale;
+    * outline: the drawing reduced to its edges, dark lines on white (a line-art rendering);
+    * blur: a 3×3 box blur (a soft, low-resolution rendering);
+    * contrast: lighter or heavier ink, scaled about white.
+    """
+    n = len(x)
+
+    def chosen(name):
+        return (torch.rand(n, generator=generator) < changes.get(name, 0.0)).view(n, 1, 1, 1)
+
+    grey_axis = torch.ones(3) / 3 ** 0.5
+    angle = (2 * torch.rand(n, generator=generator) - 1) * math.pi
+    cross = torch.tensor([[0, -1, 1], [1, 0, -1], [-1, 1, 0]], dtype=torch.float32) / 3 ** 0.5  # [axis]x
+    outer = torch.outer(grey_axis, grey_axis)
+    rotation = (torch.cos(angle).view(n, 1, 1) * (torch.eye(3) - outer) + torch.sin(angle).view(n, 1, 1) * cross
+                + outer)  # Rodrigues' formula about the grey axis
+    hued = torch.einsum("nij,njhw->nihw", rotation, x).clamp(0, 1)
+    x = torch.where(chosen("hue"), hued, x)
+    grey = x.mean(1, keepdim=True).expand_as(x)
+    x = torch.where(chosen("grayscale"), grey, x)
+    luminance = x.mean(1, keepdim=True)
+    edges = (F.avg_pool2d(F.pad(luminance, (1, 1, 1, 1), mode="replicate"), 3, 1) - luminance).abs() * 8
+    x = torch.where(chosen("outline"), (1 - edges.clamp(0, 1)).expand_as(x), x)
+    x = torch.where(chosen("blur"), F.avg_pool2d(F.pad(x, (1, 1, 1, 1), mode="replicate"), 3, 1), x)
+    ink = (0.6 + 0.8 * torch.rand(n, generator=generator)).view(n, 1, 1, 1)
+    x = torch.where(chosen("contrast"), (1 - (1 - x) * ink).clamp(0, 1), x)
+    return x
 
 
 def _param_groups(model, weight_decay):
@@ -342,7 +410,7 @@ class FixedText:
         return torch.stack([self.features[c] for c in captions])
 
 
-def train_step(model, optimizer, data: ClipArtData, index, tokenizer, generator, rng, augment=True,
+def train_step(model, optimizer, data: ClipArtData, index, tokenizer, generator, rng, augment: bool | str = True,
                short_captions: float = 0.0, fixed_text: FixedText | None = None, regulariser=None,
                regulariser_weight: float = 0.0) -> float:
     """One optimisation step on a batch of matching (image, caption) pairs; returns the loss.
@@ -351,13 +419,16 @@ def train_step(model, optimizer, data: ClipArtData, index, tokenizer, generator,
     regulariser : a callable model -> loss added with ``regulariser_weight`` (the distillation loss that
     keeps a trained text tower's English, ``text == "english-joint"``).
     """
-    images = data.images(index, augment=augment, generator=generator)
+    # channels_last: the convolutional image tower runs about 1.2x faster on a CPU (bench/training_step.py)
+    images = data.images(index, augment=augment, generator=generator).contiguous(memory_format=torch.channels_last)
     captions = data.texts(index, augment=augment, rng=rng, short=short_captions)
+    image_features, logit_scale = F.normalize(model.encode_image(images), dim=-1), model.logit_scale.exp()
     if fixed_text is not None:  # the text tower is not trained: its features are looked up
-        image_features = F.normalize(model.encode_image(images), dim=-1)
-        text_features, logit_scale = fixed_text(captions), model.logit_scale.exp()
-    else:
-        image_features, text_features, logit_scale = model(images, tokenizer(captions))[:3]
+        text_features = fixed_text(captions)
+    else:  # the text transformer runs on the batch's real length (exact: its attention is causal)
+        from clipnb_train.distill import encode_trimmed
+
+        text_features = F.normalize(encode_trimmed(model, tokenizer(captions)), dim=-1)
     loss = contrastive_loss(image_features, text_features, logit_scale)
     if regulariser is not None:
         loss = loss + regulariser_weight * regulariser(model)
@@ -437,13 +508,18 @@ def train(config: TrainConfig, model=None, progress: bool = True, on_epoch=None)
         raise ValueError(f"unknown text {config.text!r}: 'contrastive', 'english' or 'english-joint'")
     for name, parameter in model.named_parameters():
         parameter.requires_grad_(not name.startswith(frozen))
+    model.visual.to(memory_format=torch.channels_last)
     tokenizer = tokenizer_for_bundled()
     image_size = architecture["vision_cfg"]["image_size"]
     train_data = ClipArtData.from_builds(config.data, config.emoji, "train", image_size, config.max_images,
-                                         config.seed, config.balance_by, config.skew, config.skew_style)
+                                         config.seed, config.balance_by, config.skew, config.skew_style,
+                                         config.icons, config.scenes)
+    if config.augment not in ("crop", "style"):
+        raise ValueError(f"unknown augment {config.augment!r}: 'crop' or 'style'")
+    shares = {k: float(v) for k, v in (part.split("=") for part in config.shares.split(",") if part)}
     val_data = ClipArtData.from_builds(config.data, config.emoji, "val", image_size, config.max_images, config.seed)
     optimizer = torch.optim.AdamW(_param_groups(model, config.weight_decay), lr=config.lr, betas=(0.9, 0.98), eps=1e-6)
-    steps_per_epoch = max(1, len(train_data) // config.batch_size)
+    steps_per_epoch = config.epoch_steps or max(1, len(train_data) // config.batch_size)
     total = steps_per_epoch * config.epochs
     fixed_text = FixedText(model, tokenizer) if text_is_frozen(frozen) else None
     log, start_epoch = [], 0
@@ -457,14 +533,14 @@ def train(config: TrainConfig, model=None, progress: bool = True, on_epoch=None)
         print(f"resuming from epoch {start_epoch}")
     for epoch in range(start_epoch, config.epochs):
         model.train()
-        weights = train_data.sampling_weights(config.balance, config.clipart_share)
+        weights = train_data.sampling_weights(config.balance, config.clipart_share, shares)
         if config.focus:
             import re
 
             focused = torch.tensor([s == "emoji" and re.search(config.focus, g or "") is not None
                                     for s, g in zip(train_data.sources, train_data.groups)])
             weights[focused] *= config.focus_weight
-        order = torch.multinomial(weights, len(train_data), replacement=True,
+        order = torch.multinomial(weights, max(len(train_data), steps_per_epoch * config.batch_size), replacement=True,
                                   generator=generator) if config.balance else torch.randperm(len(train_data), generator=generator)
         t0, losses = time.time(), []
         bar = tqdm(range(steps_per_epoch), desc=f"epoch {epoch + 1}/{config.epochs}", disable=not progress)
@@ -473,7 +549,7 @@ def train(config: TrainConfig, model=None, progress: bool = True, on_epoch=None)
                 group["lr"] = _lr_at(epoch * steps_per_epoch + step, total, config)
             index = order[step * config.batch_size:(step + 1) * config.batch_size].tolist()
             losses.append(train_step(model, optimizer, train_data, index, tokenizer, generator, rng,
-                                     short_captions=config.short_captions, fixed_text=fixed_text,
+                                     augment="style" if config.augment == "style" else True, short_captions=config.short_captions, fixed_text=fixed_text,
                                      regulariser=regulariser, regulariser_weight=config.distill_weight))
             bar.set_postfix(loss=f"{losses[-1]:.3f}")
         entry = {"epoch": epoch + 1, "train_loss": float(np.mean(losses)), "seconds": time.time() - t0,
@@ -486,7 +562,8 @@ def train(config: TrainConfig, model=None, progress: bool = True, on_epoch=None)
                         {"epoch": epoch + 1, "log": log, "config": asdict(config), "python_rng": rng.getstate()})
     model.eval()
     extra = {"epochs": config.epochs, "seed": config.seed, "train_images": len(train_data), "arch": config.arch,
-             "emoji": bool(config.emoji), "skew": SKEWS.get(config.skew, {})}
+             "emoji": bool(config.emoji), "skew": SKEWS.get(config.skew, {}),
+             "sources": dict(sorted(collections.Counter(train_data.sources).items()))}
     if config.text in ("english", "english-joint") and not config.init:
         extra["text"] = {"teacher": "all-MiniLM-L6-v2 (distilled)", "after distillation": text_log,
                          "trained with the images": regulariser is not None}
@@ -518,7 +595,8 @@ def _phrases_and_teacher(config: TrainConfig):
     from clipnb_train import distill
 
     captions = []
-    for builder, table_name, column in [(config.data, "clipart.parquet", "caption"), (config.emoji, "emoji.parquet", "captions")]:
+    for builder, table_name, column in [(config.data, "clipart.parquet", "caption"), (config.emoji, "emoji.parquet", "captions"),
+                                        (config.icons, "icons.parquet", "captions"), (config.scenes, "scenes.parquet", "captions")]:
         if builder:
             table = pd.read_parquet(Path(builder).expanduser() / table_name)
             table = table[table["split"] == "train"]
@@ -538,6 +616,7 @@ def english_text(model, config: TrainConfig, checkpoint: Path, english_phrases, 
     from safetensors.torch import load_file, save_file
 
     from clipnb_train import distill
+    from clipnb_train.distill import TEXT_PREFIXES as TEXT_PREFIXES_
 
     done = checkpoint / "text.safetensors"
     if done.exists():
@@ -545,6 +624,11 @@ def english_text(model, config: TrainConfig, checkpoint: Path, english_phrases, 
         return json.loads((checkpoint / "text.json").read_text())
     if config.init:  # a fine-tune of an English model keeps its base's text tower
         return {}
+    if config.init_text:  # a text tower distilled before, carried over; the distillation loss keeps holding it
+        weights = load_file(Path(config.init_text.removeprefix("local-dir:")) / "open_clip_model.safetensors")
+        model.load_state_dict({k: v.float() for k, v in weights.items()  # and the temperature learned with it
+                               if k.startswith(TEXT_PREFIXES_ + ("logit_scale",))}, strict=False)
+        return {"from": Path(config.init_text.removeprefix("local-dir:")).name}
     phrases, teacher = english_phrases()
     train_index, _ = distill.split(phrases)
     t0 = time.time()

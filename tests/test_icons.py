@@ -1,0 +1,175 @@
+"""The icon and scene builds that give the bundled model more pictures of each thing, and the style augmentation."""
+import random
+import shutil
+
+import numpy as np
+import pandas as pd
+import pytest
+import torch
+
+from clipnb_train import icons, scenes, training
+
+
+@pytest.mark.parametrize("name, expected", [
+    ("cat", ("cat", ["a cat"])),
+    ("cat-bold", ("cat", ["a cat"])),  # Phosphor's weight is a style, not a thing
+    ("dog-side", ("dog-side", ["a dog"])),
+    ("doctor-female-outline", ("doctor-female", ["a female doctor", "a woman doctor", "a doctor", "a woman"])),
+    ("health-worker", ("health-worker", ["a health worker", "a doctor", "a nurse"])),
+    ("person-simple-run-thin", ("person-simple-run", ["a person running", "a runner"])),
+    ("mood-sad", ("mood-sad", ["a sad face", "a frowning face"])),
+    ("emoticon-happy-outline", ("emoticon-happy", ["a happy face", "a smiling face"])),
+    ("pine-tree-variant", ("pine-tree", ["a pine tree", "a tree"])),
+    ("smoking-pipe", ("smoking-pipe", ["a smoking pipe"])),
+    ("orange-one", ("orange", ["an orange"])),  # IconPark's numbered variants
+    ("music-4", ("music", ["a music"])),
+])
+def test_icon_names_become_captions(name, expected):
+    assert icons.captions_for(name) == expected
+
+
+@pytest.mark.parametrize("name", ["cart-plus", "file-lock-outline", "brand-github", "arrow-left-bold", "wifi-off",
+                                  "account-circle", "alpha-v-box", "letter-a", "bottle-soda-classic-outline-x",
+                                  "squares", "circle-dashed-number-5"])
+def test_interface_icons_are_left_out(name):
+    assert icons.captions_for(name) is None or name == "squares"
+
+
+def test_select_inks_strokes_and_thins_phosphor():
+    body = '<path fill="none" stroke="currentColor" stroke-width="2" d="M1 1h10"/>'
+    tabler = icons.select({"icons": {"cat": {"body": body}, "cart-plus": {"body": body}}, "width": 24}, "tabler")
+    assert [row[0] for row in tabler] == ["cat"]
+    svg = tabler[0][1]
+    assert "currentColor" not in svg and icons.ink("tabler", "cat") in svg
+    assert f'stroke-width="{icons.stroke_width("tabler", "cat"):g}"' in svg
+    weights = ["", "-bold", "-duotone", "-fill", "-light", "-thin"]
+    ph = icons.select({"icons": {f"cat{w}": {"body": body} for w in weights}, "width": 256}, "ph")
+    assert len(ph) == icons.PH_WEIGHTS_KEPT and {row[2] for row in ph} == {"cat"}
+    assert 'stroke-width="2"' in ph[0][1]  # a fill set keeps its own strokes
+    apple = {"apple": {"body": body}, "food-apple": {"body": body}}
+    assert [row[3][0] for row in icons.select({"icons": apple}, "mdi")] == ["the Apple logo", "an apple"]
+    hidden = icons.select({"icons": {"cat": {"body": body, "hidden": True}, "cat-24px": {"body": body}}}, "healthicons")
+    assert hidden == []
+
+
+def test_stroke_widths_vary_and_fill_sets_have_none():
+    widths = {icons.stroke_width("lucide", f"icon{i}") for i in range(30)}
+    assert widths == {1.4, 2.0, 2.8}
+    assert icons.stroke_width("mdi", "cat") is None
+
+
+def test_every_icon_set_is_pinned_and_credited():
+    from pathlib import Path
+
+    credits = (Path(__file__).parents[1] / "data" / "CREDITS.md").read_text()
+    for name, (version, licence, author, sha256) in icons.SETS.items():
+        assert len(sha256) == 64 and f"| {name} | {version} |" in credits, name
+
+
+def _fake_emoji_build(folder):
+    """An emoji build of coloured discs, one per concept the scenes need, in two training styles."""
+    from PIL import Image, ImageDraw
+
+    concepts = (["man-running", "woman-walking", "person-standing", "evergreen-tree", "deciduous-tree", "snowflake",
+                 "man", "old-woman", "cat", "dog", "red-apple", "man-health-worker", "woman-health-worker"])
+    rows = []
+    for style in ("noto", "emojione"):
+        (folder / "png" / style).mkdir(parents=True)
+        for i, concept in enumerate(concepts):
+            im = Image.new("RGB", (64, 64), "white")
+            ImageDraw.Draw(im).ellipse([8, 8, 56, 56], fill=(40 * (i % 6), 90, 200 - 10 * i))
+            path = f"png/{style}/{concept}.png"
+            im.save(folder / path)
+            caption = "a " + concept.replace("-", " ")
+            rows.append({"style": style, "name": concept, "concept": concept, "captions": [caption],
+                         "caption": caption, "split": "train", "licence": "x", "path": path})
+    pd.DataFrame(rows).to_parquet(folder / "emoji.parquet")
+
+
+def test_scenes_are_composed_with_captions_that_say_what_is_where(tmp_path):
+    _fake_emoji_build(tmp_path / "emoji")
+    table = scenes.build(tmp_path / "emoji", tmp_path / "scenes", n=60, seed=1)
+    assert len(table) == 60 and set(table["kind"]) == set(scenes.KINDS)
+    for row in table.itertuples():
+        caption = row.caption
+        if row.kind == "close-up":
+            assert caption.startswith("a close-up of ") and caption.endswith(" face")
+        elif row.kind == "pair":
+            assert " next to " in caption
+        elif row.kind == "count":
+            assert caption.split()[0] in ("two", "three", "four")
+        elif row.kind == "far":
+            assert "far away among trees" in caption
+        else:
+            assert caption.startswith(("a person", "a man", "a woman"))
+            assert ("in the snow" in caption) == any("in the snow" in c or c == "snow" for c in row.captions)
+    again = scenes.build(tmp_path / "emoji", tmp_path / "again", n=60, seed=1)
+    assert again["captions"].map(tuple).tolist() == table["captions"].map(tuple).tolist()  # seeded
+    from PIL import Image
+
+    with Image.open(tmp_path / "scenes" / table["path"][0]) as im:
+        assert im.size == (128, 128)
+
+
+def test_training_reads_icons_and_scenes_for_training_only(tmp_path):
+    _fake_emoji_build(tmp_path / "emoji")
+    scenes.build(tmp_path / "emoji", tmp_path / "scenes", n=10)
+    clip = tmp_path / "clip"
+    (clip / "png").mkdir(parents=True)
+    pd.DataFrame({"sha1": [], "caption": [], "folder": [], "split": [], "svg": []}).to_parquet(clip / "clipart.parquet")
+    train = training.ClipArtData.from_builds(clip, tmp_path / "emoji", "train", 16, scenes_dir=str(tmp_path / "scenes"))
+    assert train.sources.count("scenes") == 10 and train.sources.count("emoji") == 26
+    val = training.ClipArtData.from_builds(clip, tmp_path / "emoji", "val", 16, scenes_dir=str(tmp_path / "scenes"))
+    assert "scenes" not in val.sources
+    weights = train.sampling_weights(0.5, shares={"emoji": 0.7, "scenes": 0.3})
+    scene = torch.tensor([s == "scenes" for s in train.sources])
+    assert weights[scene].sum().item() == pytest.approx(0.3)
+    with pytest.raises(ValueError, match="shares name the sources"):
+        train.sampling_weights(0.5, shares={"emoji": 0.7, "icons": 0.3})
+
+
+def test_style_augmentation_keeps_white_paper_white_and_changes_the_drawing():
+    generator = torch.Generator().manual_seed(0)
+    x = torch.ones(6, 3, 24, 24)
+    x[:, :, 8:16, 8:16] = torch.tensor([0.9, 0.2, 0.1]).view(1, 3, 1, 1)  # a red square on white
+    for change in training.STYLE_CHANGES:
+        out = training.style_augment(x, generator, {change: 1.0})
+        assert out.shape == x.shape and out.min() >= 0 and out.max() <= 1
+        assert torch.allclose(out[:, :, 0, 0], torch.ones(6, 3), atol=1e-5), change  # the paper stays white
+        assert not torch.allclose(out, x, atol=1e-3), change
+    grey = training.style_augment(x, generator, {"grayscale": 1.0})
+    assert torch.allclose(grey[:, 0], grey[:, 1])
+    outline = training.style_augment(x, generator, {"outline": 1.0})
+    assert outline[:, 0, 12, 12].min() > 0.99 and outline[:, 0, 8, 12].max() < 0.9  # inside white, edges dark
+    assert torch.equal(training.style_augment(x, generator, {}), x)
+
+
+def test_the_aims_count_verdicts_beyond_their_null_from_a_compare_report(tmp_path):
+    from clipnb_train import evaluation
+
+    rows = [{"claim": c, "model": m, "measure": measure, "beyond_random": beyond}
+            for m, flags in (("bundled", [True, False, None]), ("bundled:v2", [False, False, True]))
+            for c, flag in zip(("E1", "E3", "E4"), flags)
+            for measure, beyond in (("verdict", flag), ("accuracy", None))]
+    pd.DataFrame(rows).assign(verdict="x").to_csv(tmp_path / "claims.csv", index=False)
+    assert evaluation.verdicts_beyond(tmp_path / "claims.csv") == {"bundled": "1 of 3", "bundled:v2": "1 of 3"}
+    table = evaluation.aims_table({"bundled": {evaluation.AIMS[0][0]: "10 of 20 (0.50)"}}, {"bundled": "`bundled`"})
+    assert table[0] == "## The aims" and "10 of 20 (0.50)" in table[2] and "≥ 0.45 of them" in table[2]
+
+
+def test_pictures_per_concept_counts_each_source(tmp_path):
+    from clipnb_train import evaluation
+
+    _fake_emoji_build(tmp_path / "emoji")
+    table = pd.read_parquet(tmp_path / "emoji" / "emoji.parquet")
+    table.loc[table["style"] == "emojione", "style"] = "emojione-monotone"  # one of this round's new styles
+    table.to_parquet(tmp_path / "emoji" / "emoji.parquet")
+    (tmp_path / "clip").mkdir()
+    pd.DataFrame({"caption": ["a cat, pet", "a house"], "split": ["train", "train"]}).to_parquet(
+        tmp_path / "clip" / "clipart.parquet")
+    scenes.build(tmp_path / "emoji", tmp_path / "scenes", n=30)
+    counts = evaluation.pictures_per_concept(tmp_path / "emoji", tmp_path / "clip", None, tmp_path / "scenes",
+                                             {"a cat": r"\bcat\b"}).iloc[0]
+    assert counts["before (v2's pictures)"] == 2 and counts["+ monochrome emoji"] == 1  # noto's cat + clip-art's
+    scene_cats = pd.read_parquet(tmp_path / "scenes" / "scenes.parquet")["caption"].str.contains(r"\bcats?\b").sum()
+    assert counts["+ scenes"] == scene_cats and counts["after"] == 3 + scene_cats
