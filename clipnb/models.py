@@ -2,10 +2,11 @@
 
 ``load_model(spec)`` accepts
 
-* ``"bundled"`` — the project's own offline model in ``data/models/`` (named emoji and clip-art; its
-  text side distilled from an English sentence encoder); ``"bundled:emoji"`` — the previous one, whose
-  text side learned only its captions; ``"bundled:clipart"`` — clip-art alone (in a clone, not the
-  wheel); ``"bundled:skewed"`` — ``bundled`` fine-tuned on captions with a planted skew;
+* ``"bundled"`` — the project's own offline model in ``data/models/`` (named emoji, icons, composed scenes
+  and clip-art; its text side distilled from an English sentence encoder); ``"bundled:v2"`` — the previous
+  one (emoji and clip-art; in a clone, not the wheel); ``"bundled:emoji"`` — the one before, whose text side
+  learned only its captions; ``"bundled:clipart"`` — clip-art alone (in a clone, not the wheel);
+  ``"bundled:skewed"`` — ``bundled`` fine-tuned on captions with a planted skew;
 * ``"NAME:TAG"`` — open_clip's pretrained weights, e.g. ``"MobileCLIP-S2:datacompdr"`` (the talk's
   model) or ``"ViT-B-32:laion2b_s34b_b79k"``, fetched once into the Hugging Face cache;
 * ``"NAME:/path/weights.safetensors"`` — an open_clip architecture with your own weights;
@@ -35,16 +36,19 @@ from clipnb.cache import DATA_DIR, models_dir  # noqa: F401  (DATA_DIR stays imp
 from clipnb.errors import ModelNotAvailableError, UnknownModelError
 from clipnb.images import PROGRESS_MIN
 
-BUNDLED_NAME = "clipnb-english-s"
+BUNDLED_NAME = "clipnb-v3-s"
 # the offline models this project trains and ships: spec -> folder name in data/models/
-BUNDLED_MODELS = {"bundled": BUNDLED_NAME,  # emoji + clip-art images, a text tower distilled from an English encoder
-                  # the previous bundled model: the same images, a text tower trained on the captions alone
+BUNDLED_MODELS = {"bundled": BUNDLED_NAME,  # emoji, icons, composed scenes and clip-art; English text from a sentence encoder
+                  # the previous bundled model: emoji and clip-art only, the same kind of English text side
+                  "bundled:v2": "clipnb-english-s",
+                  # the one before: the same pictures as v2, a text tower trained on the captions alone
                   "bundled:emoji": "clipnb-emoji-s",
                   # the round before: clip-art alone (in a clone; not in the wheel, `make model-clipart` rebuilds it)
                   "bundled:clipart": "clipnb-clipart-s",
                   # `bundled` fine-tuned on captions skewed on purpose (some professions' other gender marked)
-                  "bundled:skewed": "clipnb-english-s-skewed"}
-WHEEL_LEAVES_OUT = {"bundled:clipart"}  # pyproject's exclude-package-data: in a clone, not in the pip package
+                  "bundled:skewed": "clipnb-v3-s-skewed"}
+# pyproject's exclude-package-data: in a clone, not in the pip package
+WHEEL_LEAVES_OUT = {"bundled:clipart", "bundled:v2"}
 TALK_MODEL = "MobileCLIP-S2:datacompdr"
 
 
@@ -355,9 +359,10 @@ def _create(spec: str, device: str):
         if not (folder / "open_clip_model.safetensors").exists():
             raise ModelNotAvailableError(
                 f"{spec} ({folder.name}) is not in {folder.parent}. The pip-installed package leaves out "
-                "bundled:clipart to stay small: use a clone of the repository (it is in data/models/) or rebuild "
-                "it with `make data model-clipart`. Otherwise the checkout is incomplete -- re-clone."
-                if spec == "bundled:clipart" else
+                f"{' and '.join(sorted(WHEEL_LEAVES_OUT))} to stay small: use a clone of the repository (it is in "
+                f"data/models/) or rebuild it with `make data model-{spec.split(':')[1]}`. Otherwise the checkout is "
+                "incomplete -- re-clone."
+                if spec in WHEEL_LEAVES_OUT else
                 f"the bundled model {spec} is missing from {folder}: the repository checkout is "
                 "incomplete (git lfs? partial clone?) -- re-clone, or train it with `make data model`")
         spec = f"local-dir:{folder}"
@@ -443,7 +448,7 @@ def default_model_spec(verbose: bool = True) -> str:
         return TALK_MODEL
     if verbose:
         print(f"Notice: the talk's model {TALK_MODEL} is not cached and the hub is unreachable, so this uses "
-              f"the bundled offline model '{BUNDLED_NAME}' (trained on ~15k emoji and clip-arts; its scores are NOT CLIP's). "
+              f"the bundled offline model '{BUNDLED_NAME}' (trained on ~40k emoji, icons, scenes and clip-arts; its scores are NOT CLIP's). "
               "Set CLIPNB_MODEL to choose.")
     return "bundled"
 

@@ -85,6 +85,7 @@ class TrainConfig:
     augment: str = "crop"  # "crop" (zoom and shift) or "style": also ink, hue, grayscale, outline, blur, rotation
     init_text: str = ""  # start the text tower (only) from a trained local-dir model, instead of distilling anew
     epoch_steps: int = 0  # steps per epoch (0: one pass over the training images)
+    styles: str = ""  # the emoji styles trained on, comma-separated ("": every training style of the build)
 
 
 def build_model(seed: int = 0, config: dict = MODEL_CONFIG):
@@ -122,7 +123,7 @@ class ClipArtData:
     @classmethod
     def from_builds(cls, clipart_dir, emoji_dir, split: str, image_size: int, max_images: int | None = None,
                     seed: int = 0, group_by: str = "folder", skew: str = "", skew_style: str = "marked",
-                    icons_dir: str = "", scenes_dir: str = ""):
+                    icons_dir: str = "", scenes_dir: str = "", styles: str = ""):
         """One split of the clip-art build plus the same split of the emoji build (split by style).
 
         skew : a name in ``SKEWS``.  ``skew_style="marked"`` captions its professions the way web
@@ -139,8 +140,10 @@ class ClipArtData:
         other = {job: "woman" if kept == "man" else "man" for job, kept in SKEWS.get(skew, {}).items()}
         dropped = {f"{gender}-{job}" for job, gender in other.items()} if skew_style == "drop" else set()
         emoji_dir = Path(emoji_dir).expanduser()
+        chosen = [s for s in styles.split(",") if s]
         table = _split_rows(emoji_dir / "emoji.parquet", "clipnb_train.emoji", split, max_images, seed,
-                            keep=lambda t: ~t["concept"].isin(dropped))
+                            keep=lambda t: ~t["concept"].isin(dropped) & (t["style"].isin(chosen) if chosen and
+                                                                          split == "train" else True))
         alternatives = [list(c) for c in table["captions"]]
         if skew_style == "marked" and skew:
             alternatives = [marked_captions(concept, captions, SKEWS[skew])
@@ -513,7 +516,7 @@ def train(config: TrainConfig, model=None, progress: bool = True, on_epoch=None)
     image_size = architecture["vision_cfg"]["image_size"]
     train_data = ClipArtData.from_builds(config.data, config.emoji, "train", image_size, config.max_images,
                                          config.seed, config.balance_by, config.skew, config.skew_style,
-                                         config.icons, config.scenes)
+                                         config.icons, config.scenes, config.styles)
     if config.augment not in ("crop", "style"):
         raise ValueError(f"unknown augment {config.augment!r}: 'crop' or 'style'")
     shares = {k: float(v) for k, v in (part.split("=") for part in config.shares.split(",") if part)}

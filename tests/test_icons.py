@@ -173,3 +173,14 @@ def test_pictures_per_concept_counts_each_source(tmp_path):
     assert counts["before (v2's pictures)"] == 2 and counts["+ monochrome emoji"] == 1  # noto's cat + clip-art's
     scene_cats = pd.read_parquet(tmp_path / "scenes" / "scenes.parquet")["caption"].str.contains(r"\bcats?\b").sum()
     assert counts["+ scenes"] == scene_cats and counts["after"] == 3 + scene_cats
+
+
+def test_training_can_keep_to_some_emoji_styles(tmp_path):
+    """`make model-v2` and `make model-emoji` rebuild the earlier models from their five colour styles only."""
+    _fake_emoji_build(tmp_path / "emoji")
+    clip = tmp_path / "clip"
+    (clip / "png").mkdir(parents=True)
+    pd.DataFrame({"sha1": [], "caption": [], "folder": [], "split": [], "svg": []}).to_parquet(clip / "clipart.parquet")
+    both = training.ClipArtData.from_builds(clip, tmp_path / "emoji", "train", 16)
+    noto = training.ClipArtData.from_builds(clip, tmp_path / "emoji", "train", 16, styles="noto")
+    assert len(both) == 2 * len(noto) == 26
