@@ -427,16 +427,24 @@ def _happiest(answer, model):
 
 @exercise("08.2")
 def _axis_order(answer, model):
-    if not isinstance(answer, (bool, np.bool_)):
-        raise NotYet(f"answer True or False (a Python bool), not {answer!r}")
+    if isinstance(answer, (bool, np.bool_)):
+        raise NotYet("give the reason too, as a pair (same, c): c is the number with axis = c · delta for every face")
+    if not isinstance(answer, (tuple, list)) or len(answer) != 2 or not isinstance(answer[0], (bool, np.bool_)):
+        raise NotYet(f"answer a pair (True or False, c), e.g. (True, 1.5), not {answer!r}")
+    same_answer, c = bool(answer[0]), _number(answer[1])
     faces, image_features, delta = _faces_delta(model)
     a, b = model.encode_text(["a happy face", "a sad face"]).numpy()  # memoised: no second encode
     axis = image_features @ unit(a - b)
     same = bool((np.argsort(-delta, kind="stable") == np.argsort(-axis, kind="stable")).all())
-    if bool(answer) == same:
-        return _right("delta = x·a − x·b = x·(a − b), and the axis score is that divided by |a − b|, the same "
-                      "for every image: one order" if same else "the orders differ here")
-    raise NotYet("compute both orders and compare them; then write delta as one dot product")
+    expected = 1 / float(np.linalg.norm(a - b))
+    if same_answer != same:
+        raise NotYet("compute both orders and compare them; then write delta as one dot product")
+    if not _close(c, expected, 1e-3 * expected):
+        raise NotYet(f"the order is right, but c = {c:.4g} does not turn the deltas into the axis scores: divide one "
+                     "by the other for a few faces")
+    return _right(f"delta = x·a − x·b = x·(a − b), and the axis score is that divided by |a − b| = {1 / expected:.4f}, "
+                  "the same positive number for every face: " + ("one order" if same else
+                                                                 "the orders differ only where floats tie"))
 
 
 # -- 09 paths and orderings --------------------------------------------------------------------

@@ -11,6 +11,7 @@ next to the baseline model.
 from __future__ import annotations
 
 import argparse
+import re
 from pathlib import Path
 
 import numpy as np
@@ -185,12 +186,56 @@ def untrained_model(spec: str):
     return clipnb.load_model(f"local-dir:{random_weights_dir(spec)}", device="cpu")
 
 
+# the styles added in this round (the emoji build's monochrome sets); the rest were bundled:v2's
+NEW_EMOJI_STYLES = ("emojione-monotone", "fluent-emoji-high-contrast")
+
+
+def pictures_per_concept(emoji_dir: Path, clipart_dir: Path, icons_dir: Path | None = None,
+                         scenes_dir: Path | None = None, queries: dict | None = None):
+    """Training pictures whose main caption matches each plain query (the talk's subjects), before this round
+    (clip-art and bundled:v2's five emoji styles) and after (+ the monochrome emoji, icons and scenes)."""
+    import pandas as pd
+
+    queries = queries or {q: EMOJI_QUERIES[q] for q in ("a cat", "a dog", "a monkey", "a burger", "a doctor",
+                                                          "a teacher", "a man", "a woman", "a person running",
+                                                          "a tree", "snow", "a happy face", "a sad face", "a car")}
+    emoji = pd.read_parquet(Path(emoji_dir) / "emoji.parquet")
+    emoji = emoji[emoji["split"] == "train"]
+    words = emoji["concept"].str.replace("-", " ")
+    old = emoji["style"].isin(NEW_EMOJI_STYLES)
+    clipart = pd.read_parquet(Path(clipart_dir) / "clipart.parquet")
+    clipart = clipart[clipart["split"] == "train"]["caption"].str.split(",").str[0].str.lower()
+    extra = {}
+    for name, folder in (("icons", icons_dir), ("scenes", scenes_dir)):
+        if folder and (Path(folder) / f"{name}.parquet").exists():
+            captions = pd.read_parquet(Path(folder) / f"{name}.parquet")["caption"].str.lower()
+            extra[name] = captions.str.replace(r"^(?:a|an|the) ", "", regex=True)
+    rows = []
+    for query, pattern in queries.items():
+        # captions in words ("a doctor", "a happy face") as well as emoji names ("health worker", "grinning")
+        said = pattern + r"|\b" + re.escape(re.sub(r"^(?:a|an|the) ", "", query)) + r"s?\b"  # "three cats" too
+        before = int(words[~old].str.contains(pattern).sum() + clipart.str.contains(said).sum())
+        row = {"query": query, "before (v2's pictures)": before,
+               "+ monochrome emoji": int(words[old].str.contains(pattern).sum())}
+        for name, captions in extra.items():
+            row[f"+ {name}"] = int(captions.str.contains(said).sum())
+        row["after"] = sum(v for k, v in row.items() if k != "query")
+        rows.append(row)
+    return pd.DataFrame(rows)
+
+
 def _times(value, chance):
     return f"{value:.3f} ({value / chance:.1f}× chance)"
 
 
-def gender_section(models: dict, label: dict, skewed: str | None = "bundled:skewed") -> list[str]:
-    """E6-sanity on the sample corpus's 46 + 46 people, and B1 (the planted skew) when a skewed model exists."""
+def gender_section(models: dict, label: dict, skewed: str | None = "bundled:skewed", summary: dict | None = None) -> list[str]:
+    """E6-sanity on the sample corpus's 46 + 46 people, and B1 (the planted skew) when a skewed model exists.
+
+    summary : {model: {aim: value}}, filled with E6-sanity's count and B1's outcome (the aims table).
+    """
+    import re
+
+    summary = summary if summary is not None else {}
     import clipnb
     from clipnb import claims, samples
 
@@ -200,25 +245,63 @@ def gender_section(models: dict, label: dict, skewed: str | None = "bundled:skew
         result = claims.marked_prompts_move_scores(model, groups)
         lines.append(f"* E6-sanity on {label[name]} ({len(groups['man'])} + {len(groups['woman'])} sample images): "
                      f"{result.status}: {result.reason}")
+        right = re.search(r"(\d+) of (\d+) marked prompts point the right way", result.reason)
+        summary.setdefault(name, {})[AIMS[5][0]] = f"{right[1]} of {right[2]}" if right else result.status
     if skewed:
         skew = claims.SKEWS["professions"]
         images = claims.profession_images(clipnb.samples_dir() / "emoji" / "professions", [*skew, *claims.PROFESSION_CONTROLS])
         base = next(iter(models))
         planted = claims.planted_skew_shows(models[base], clipnb.load_model(skewed, device="cpu"), images, skew)
+        moved = re.search(r"(\d+) of (\d+) skewed professions moved", planted.reason)
+        p = re.search(r"p = ([0-9.e-]+)", planted.reason)
+        summary.setdefault(base, {})[AIMS[7][0]] = (f"p = {p[1] if p else '?'}, {moved[1]} of {moved[2]} moved"
+                                                    if moved else planted.status)
         lines += ["", f"B1, `{skewed}` against {label[base]} (three man and three woman twemoji per profession; the "
                   "skewed professions' other gender captioned only marked, e.g. 'a male nurse'): "
                   f"**{planted.status}**: {planted.reason}", "", planted.numbers.to_markdown(index=False, floatfmt="+.4f")]
     return lines + [""]
 
 
-def report(emoji_dir: Path, clipart_dir: Path, trained: str = "bundled", baseline: str = "bundled:emoji") -> str:
+# The aims of the bundled model (issue 24): (row, the aim), filled per model by report(); EVAL.md's first table
+AIMS = [("plain queries, right images in the top 5", "≥ 0.45 of them"),
+        ("plain queries, first image right", "≥ 35"),
+        ('"a cat" / "a dog": right images in the top 5', "≥ 3 / ≥ 3"),
+        ("zero-shot top-1, 48 classes", "≥ 0.70"),
+        ('man/woman, "a man X" vs "a woman X"', "≥ 0.90"),
+        ("E6-sanity, marked prompts pointing the right way", "10 of 10"),
+        ("open vocabulary p@5 (twemoji)", "≥ 0.20"),
+        ("B1, planted marked-caption skew (bundled:skewed)", "p < 0.05, 5 of 5"),
+        ("verdicts beyond their null on the samples", "≥ 6 of 14")]
+
+
+def verdicts_beyond(claims_csv: Path) -> dict:
+    """{model: "k of n"} from a ``clipnb.compare`` report's claims.csv: verdicts beyond their null, of those checked."""
+    import pandas as pd
+
+    table = pd.read_csv(claims_csv)
+    verdicts = table[table["measure"] == "verdict"]
+    return {model: f"{int((rows['beyond_random'].astype(str) == 'True').sum())} of {len(rows)}"
+            for model, rows in verdicts.groupby("model")}
+
+
+def aims_table(summary: dict, label: dict) -> list[str]:
+    """The aims table: each aim beside every model's value."""
+    import pandas as pd
+
+    frame = pd.DataFrame({label[m]: {row: values.get(row, "") for row, _ in AIMS} for m, values in summary.items()})
+    frame.insert(0, "aim", [aim for _, aim in AIMS])
+    return ["## The aims", "", frame.to_markdown(), ""]
+
+
+def report(emoji_dir: Path, clipart_dir: Path, trained: str = "bundled", baseline: str = "bundled:emoji",
+           others: tuple = (), compare_csv: Path | None = None) -> str:
     import pandas as pd
 
     import clipnb
     from clipnb.models import BUNDLED_MODELS
 
     models = {trained: clipnb.load_model(trained, device="cpu"), baseline: clipnb.load_model(baseline, device="cpu"),
-              "untrained": untrained_model(trained)}
+              **{m: clipnb.load_model(m, device="cpu") for m in others}, "untrained": untrained_model(trained)}
     label = {m: f"`{m}` ({BUNDLED_MODELS[m]})" if m in BUNDLED_MODELS else f"`{m}`" for m in models}
     label["untrained"] = "untrained (same architecture, random weights)"
     emoji = emoji_table(emoji_dir)
@@ -229,7 +312,7 @@ def report(emoji_dir: Path, clipart_dir: Path, trained: str = "bundled", baselin
              "no model here ever saw (validation used another style, streamline);",
              "* **the clip-art test split**: the clip-art measures, side by side with the baseline.", "",
              f"Columns: {', '.join(label[m] for m in models)}.", "", "## Held-out emoji style (twemoji)", ""]
-    rows = {}
+    rows, summary = {}, {name: {} for name in models}
     for name, model in models.items():
         rec = retrieval(model, emoji)
         zs, n_classes, n_zs = emoji_zero_shot(model, emoji)
@@ -246,6 +329,12 @@ def report(emoji_dir: Path, clipart_dir: Path, trained: str = "bundled", baselin
                       "plain queries: top-5 images right (of 5 per query)": int(plain["right in top-5"].sum())}
         if name == trained:
             trained_plain = plain
+        right = plain.set_index("query")["right in top-5"]
+        summary[name].update({
+            AIMS[0][0]: f"{right.sum()} of {5 * len(plain)} ({right.sum() / (5 * len(plain)):.2f})",
+            AIMS[1][0]: f"{int(plain['first right'].sum())} of {len(plain)}",
+            AIMS[2][0]: f"{right['a cat']} / {right['a dog']}", AIMS[3][0]: f"{zs:.3f}",
+            AIMS[4][0]: f"{mw['a man X vs a woman X']:.3f}"})
     frame = pd.DataFrame(rows).rename(columns=label)
     chance = {frame.index[0]: 10 / len(emoji), frame.index[1]: 10 / len(emoji), frame.index[2]: 1 / n_classes,
               frame.index[3]: 0.5, frame.index[4]: 0.5, frame.index[5]: 0.25}
@@ -261,9 +350,25 @@ def report(emoji_dir: Path, clipart_dir: Path, trained: str = "bundled", baselin
     from clipnb_train import aims
 
     english = {m: models[m] for m in models}
-    lines += aims.report_section(english, label, emoji_dir, clipart_dir)
+    lines += aims.report_section(english, label, emoji_dir, clipart_dir, summary=summary, key=AIMS[6][0])
     lines += aims.lean_section(english, label)
-    lines += gender_section(models, label, "bundled:skewed" if trained == "bundled" else None)
+    lines += gender_section(models, label, "bundled:skewed" if trained == "bundled" else None, summary)
+    if compare_csv:
+        for name, value in verdicts_beyond(compare_csv).items():
+            if name in summary:
+                summary[name][AIMS[8][0]] = value
+    at = lines.index("## Held-out emoji style (twemoji)")
+    lines[at:at] = aims_table(summary, label) + (
+        [f"Verdicts: from `{Path(compare_csv).name}` of a `make compare` run (README, \"Comparing models\").", ""]
+        if compare_csv else [])
+    from clipnb_train import icons, scenes
+
+    counts = pictures_per_concept(emoji_dir, clipart_dir, icons.default_dir(), scenes.default_dir())
+    at = lines.index("## Held-out emoji style (twemoji)")
+    lines[at:at] = ["## Training pictures of the talk's subjects, before and after this round", "",
+                    "Training images whose caption (or emoji name) matches the subject's plain query; before: "
+                    "clip-art and the five colour emoji styles of `bundled:v2`; added: two monochrome emoji styles, "
+                    "the icon sets and the composed scenes (`make data`).", "", counts.to_markdown(index=False), ""]
     table = _split_table(clipart_dir)
     lines += [f"## Held-out clip-art (openclipart test split, {len(table)} images)", ""]
     rows = {}
@@ -290,9 +395,12 @@ def main(argv=None):
     parser.add_argument("--data", type=Path, default=clipart.default_dir(), help="the clip-art build folder")
     parser.add_argument("--model", default="bundled")
     parser.add_argument("--baseline", default="bundled:emoji")
+    parser.add_argument("--others", default="bundled:v2", help="more models to set beside them (comma-separated)")
+    parser.add_argument("--compare", type=Path, default=None, help="a compare report's claims.csv: verdicts beyond null")
     parser.add_argument("--out", type=Path, default=None, help="default: EVAL.md beside the bundled model")
     args = parser.parse_args(argv)
-    text = report(args.emoji, args.data, args.model, args.baseline)
+    text = report(args.emoji, args.data, args.model, args.baseline, tuple(m for m in args.others.split(",") if m),
+                  args.compare)
     out = args.out or bundled_model_dir(args.model) / "EVAL.md"
     out.write_text(text)
     print(text)

@@ -556,6 +556,7 @@ def train(config: TrainConfig, model=None, progress: bool = True, on_epoch=None)
                                      regulariser=regulariser, regulariser_weight=config.distill_weight))
             bar.set_postfix(loss=f"{losses[-1]:.3f}")
         entry = {"epoch": epoch + 1, "train_loss": float(np.mean(losses)), "seconds": time.time() - t0,
+                 "validation_images": len(val_data),
                  "logit_scale": model.logit_scale.exp().item(), **retrieval_recall(model, val_data, tokenizer)}
         log.append(entry)
         print(json.dumps(entry))

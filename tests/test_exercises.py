@@ -41,7 +41,7 @@ def _contexts(model):
 
 
 WRONG = [None, ..., "nonsense", 42, -1.5, [1, 2], np.zeros(3), {"a": 1}, float("nan"), "img:/no/such.png"]
-YES_NO = {"08.2", "11.1"}  # True or False is the answer there, so True cannot stand for a wrong one
+YES_NO = {"11.1"}  # True or False is the answer there, so True cannot stand for a wrong one
 
 
 @pytest.mark.parametrize("key", sorted(_EXERCISES))
@@ -81,6 +81,12 @@ def test_the_hints_answer_the_common_mistakes(model):
     assert "sign is flipped" in check("04.1", -_person_gap(model), model=model).message
     assert "may not contain 'cat'" in check("06.2", "a black cat", model=model).message
     assert "start from the cat emoji" in check("07.2", '"a dog"', model=model).message
+    happy, sad = model.encode_text(["a happy face", "a sad face"]).numpy()
+    c = 1 / np.linalg.norm(happy - sad)
+    assert check("08.2", (True, c), model=model).ok
+    assert "give the reason too" in check("08.2", True, model=model).message
+    assert "does not turn the deltas" in check("08.2", (True, 1.0), model=model).message
+    assert "compute both orders" in check("08.2", (False, c), model=model).message
     verdicts = _contexts(model)["verdicts"]
     assert check("11.2", ["E3"], verdicts=verdicts).ok
     assert "1 are missing" in check("11.2", [], verdicts=verdicts).message
