@@ -261,7 +261,6 @@ def render_svg(svg: str, png: Path, size: int) -> bool:
 def build(out: Path, size: int = 128, sets=tuple(SETS), workers: int | None = None):
     """Fetch, caption and render every set; write ``emoji.parquet``; resumes where it stopped."""
     import pandas as pd
-    from tqdm.auto import tqdm
 
     rows = []
     for set_name in sets:
@@ -272,7 +271,15 @@ def build(out: Path, size: int = 128, sets=tuple(SETS), workers: int | None = No
             rows.append({"style": set_name, "name": name, "concept": concept, "captions": captions,
                          "caption": captions[0], "split": SETS[set_name][2], "licence": SETS[set_name][1],
                          "svg": svg})
-    table = pd.DataFrame(rows)
+    table = write_rendered(pd.DataFrame(rows), out, "emoji", size, workers)
+    print(f"{len(table)} emoji rendered into {out}; by split: {table['split'].value_counts().to_dict()}")
+    return table
+
+
+def write_rendered(table, out: Path, name: str, size: int = 128, workers: int | None = None):
+    """Render each row's ``svg`` to ``out/png/<style>/<name>.png`` (kept if already there), drop the rows that
+    fail, and write the rest as ``out/<name>.parquet`` (atomically) with each image's ``path``."""
+    from tqdm.auto import tqdm
 
     def one(row):
         png = out / "png" / row.style / f"{row.name}.png"
@@ -280,17 +287,16 @@ def build(out: Path, size: int = 128, sets=tuple(SETS), workers: int | None = No
         return png.exists() or render_svg(row.svg, png, size)
 
     with ThreadPoolExecutor(workers or os.cpu_count()) as pool:
-        ok = list(tqdm(pool.map(one, table.itertuples()), total=len(table), desc="render emoji"))
+        ok = list(tqdm(pool.map(one, table.itertuples()), total=len(table), desc=f"render {name}", mininterval=10))
     failed = table.loc[[not o for o in ok], ["style", "name"]]
     if len(failed):
-        print(f"{len(failed)} icons failed to render and were skipped, e.g. "
+        print(f"{len(failed)} icons failed to render or were blank and were skipped, e.g. "
               + ", ".join(f"{s}:{n}" for s, n in failed.head(5).itertuples(index=False)))
     table = table[ok].drop(columns="svg").reset_index(drop=True)
     table["path"] = [f"png/{s}/{n}.png" for s, n in zip(table["style"], table["name"])]
-    tmp = out / "emoji.parquet.tmp"
+    tmp = out / f"{name}.parquet.tmp"
     table.to_parquet(tmp)
-    os.replace(tmp, out / "emoji.parquet")
-    print(f"{len(table)} emoji rendered into {out}; by split: {table['split'].value_counts().to_dict()}")
+    os.replace(tmp, out / f"{name}.parquet")
     return table
 
 

@@ -21,12 +21,10 @@ from __future__ import annotations
 
 import argparse
 import hashlib
-import os
 import re
-from concurrent.futures import ThreadPoolExecutor
 from pathlib import Path
 
-from clipnb_train.emoji import _article, fetch, ink, render_svg
+from clipnb_train.emoji import _article, fetch, ink, write_rendered
 
 # set -> (npm version of @iconify-json/<set>, SPDX licence, author, SHA-256 of the tarball as npm served it on
 # 2026-11-30). Left out: game-icons (CC BY 3.0, but Iconify's package does not name each icon's author),
@@ -162,7 +160,6 @@ def select(icon_set: dict, style: str) -> list[tuple[str, str, str, list[str]]]:
 def build(out: Path, size: int = 128, sets=tuple(SETS), workers: int | None = None):
     """Fetch, caption and render every set; write ``icons.parquet``; resumes where it stopped."""
     import pandas as pd
-    from tqdm.auto import tqdm
 
     rows = []
     for set_name in sets:
@@ -171,22 +168,7 @@ def build(out: Path, size: int = 128, sets=tuple(SETS), workers: int | None = No
         for name, svg, concept, captions in select(icon_set, set_name):
             rows.append({"style": set_name, "name": name, "concept": concept, "captions": captions,
                          "caption": captions[0], "split": "train", "licence": licence, "svg": svg})
-    table = pd.DataFrame(rows)
-
-    def one(row):
-        png = out / "png" / row.style / f"{row.name}.png"
-        png.parent.mkdir(parents=True, exist_ok=True)
-        return png.exists() or render_svg(row.svg, png, size)
-
-    with ThreadPoolExecutor(workers or os.cpu_count()) as pool:
-        ok = list(tqdm(pool.map(one, table.itertuples()), total=len(table), desc="render icons", mininterval=10))
-    if not all(ok):
-        print(f"{ok.count(False)} icons failed to render or were blank and were skipped")
-    table = table[ok].drop(columns="svg").reset_index(drop=True)
-    table["path"] = [f"png/{s}/{n}.png" for s, n in zip(table["style"], table["name"])]
-    tmp = out / "icons.parquet.tmp"
-    table.to_parquet(tmp)
-    os.replace(tmp, out / "icons.parquet")
+    table = write_rendered(pd.DataFrame(rows), out, "icons", size, workers)
     print(f"{len(table)} icons rendered into {out}; by set: {table['style'].value_counts().to_dict()}")
     return table
 
