@@ -530,6 +530,8 @@ def random_weights_dir(spec: str = "bundled", seed: int = 0) -> Path:
 
     from clipnb.cache import cache_dir
 
+    if spec.startswith("random:"):  # a random-weight model's own twins: its architecture's
+        spec = spec[len("random:"):] or "bundled"
     arch = architecture(spec)
     if arch is None:
         raise ValueError(f"no random-weight model for {spec!r}: its architecture is not known here "

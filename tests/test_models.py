@@ -281,3 +281,12 @@ def test_a_corpus_seeds_the_memo_so_its_images_are_not_encoded_again(tmp_path, i
     model.encode_image_files = lambda images, **kw: calls.append(len(images)) or encode(images, **kw)
     again = model.encode_image(corpus.paths[:3])
     assert calls == [] and np.array_equal(again.numpy(), corpus.image_features[:3])
+
+
+def test_a_random_weight_model_has_its_architectures_twins():
+    """nulls.twin(model, seed) on a model loaded as "random:bundled" (notebook 01's reference column) finds the
+    bundled architecture's random models, the same folders as for "bundled" itself."""
+    from clipnb.models import random_weights_dir
+
+    assert random_weights_dir("random:bundled", 3) == random_weights_dir("bundled", 3)
+    assert random_weights_dir("random:", 3) == random_weights_dir("bundled", 3)
