@@ -42,6 +42,8 @@ bench: $(STAMP)
 	$(BIN)/python bench/float16_shards.py
 	$(BIN)/python bench/large_corpus.py
 	$(BIN)/python bench/compare_models.py
+	$(BIN)/python bench/prompt_encoding.py
+	$(BIN)/python bench/training_step.py
 	$(BIN)/python bench/notebook_suite.py
 
 clean-notebooks: $(STAMP)

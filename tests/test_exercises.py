@@ -98,3 +98,9 @@ def _person_gap(model):
     person = model.encode_text(["a person"]).numpy()[0]
     return float((model.encode_image(groups["man"]).numpy() @ person).mean()
                  - (model.encode_image(groups["woman"]).numpy() @ person).mean())
+
+
+def test_a_template_exercise_on_random_weights_says_its_premise_does_not_hold():
+    random_model = clipnb.load_model("random:bundled")
+    feedback = check("03.2", "a picture of {}", model=random_model)
+    assert feedback.ok and "moves only by chance" in feedback.message
