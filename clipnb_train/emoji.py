@@ -331,13 +331,18 @@ def emoji_table(emoji_dir: Path, split: str = "test"):
     return table
 
 
-def main(argv=None):
-    parser = argparse.ArgumentParser(prog="python -m clipnb_train.emoji", description=__doc__.split("\n")[0])
+def build_command(module: str, description: str, build, default_dir, argv=None):
+    """``python -m clipnb_train.<module> build [--out DIR] [--size PX]``: the emoji and icon builds' command line."""
+    parser = argparse.ArgumentParser(prog=f"python -m clipnb_train.{module}", description=description)
     parser.add_argument("command", choices=["build"])
     parser.add_argument("--out", type=Path, default=None, help="output folder (default: the clipnb cache)")
     parser.add_argument("--size", type=int, default=128)
     args = parser.parse_args(argv)
     build(args.out or default_dir(), size=args.size)
+
+
+def main(argv=None):
+    build_command("emoji", __doc__.split("\n")[0], build, default_dir, argv)
 
 
 if __name__ == "__main__":

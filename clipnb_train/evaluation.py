@@ -245,8 +245,9 @@ def gender_section(models: dict, label: dict, skewed: str | None = "bundled:skew
         result = claims.marked_prompts_move_scores(model, groups)
         lines.append(f"* E6-sanity on {label[name]} ({len(groups['man'])} + {len(groups['woman'])} sample images): "
                      f"{result.status}: {result.reason}")
-        right = re.search(r"(\d+) of (\d+) marked prompts point the right way", result.reason)
-        summary.setdefault(name, {})[AIMS[5][0]] = f"{right[1]} of {right[2]}" if right else result.status
+        counts = result.numbers.set_index("measure")["value"] if result.numbers is not None else {}
+        summary.setdefault(name, {})[AIMS[5][0]] = (f"{int(counts['right direction'])} of {int(counts['tests'])}"
+                                                    if "tests" in counts else result.status)
     if skewed:
         skew = claims.SKEWS["professions"]
         images = claims.profession_images(clipnb.samples_dir() / "emoji" / "professions", [*skew, *claims.PROFESSION_CONTROLS])

@@ -19,12 +19,11 @@ captions, caption, split, licence, path), the emoji build's columns.
 """
 from __future__ import annotations
 
-import argparse
 import hashlib
 import re
 from pathlib import Path
 
-from clipnb_train.emoji import _article, fetch, ink, write_rendered
+from clipnb_train.emoji import _article, build_command, fetch, ink, write_rendered
 
 # set -> (npm version of @iconify-json/<set>, SPDX licence, author, SHA-256 of the tarball as npm served it on
 # 2026-11-30). Left out: game-icons (CC BY 3.0, but Iconify's package does not name each icon's author),
@@ -180,12 +179,7 @@ def default_dir() -> Path:
 
 
 def main(argv=None):
-    parser = argparse.ArgumentParser(prog="python -m clipnb_train.icons", description=__doc__.split("\n")[0])
-    parser.add_argument("command", choices=["build"])
-    parser.add_argument("--out", type=Path, default=None, help="output folder (default: the clipnb cache)")
-    parser.add_argument("--size", type=int, default=128)
-    args = parser.parse_args(argv)
-    build(args.out or default_dir(), size=args.size)
+    build_command("icons", __doc__.split("\n")[0], build, default_dir, argv)
 
 
 if __name__ == "__main__":
