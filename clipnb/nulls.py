@@ -199,12 +199,14 @@ class Judged:
             return f"holds, beyond {self.what} (p = {self.p_value:.2g} ≤ α; {reach})"
         planned = max(self.planned or self.n, self.n)
         if self.reaching and planned > self.n:  # stopped early: more draws could not bring p down to α
-            return (f"holds, not beyond {self.what} ({reach}, so p ≥ {(1 + self.reaching) / (1 + planned):.2g} "
-                    f"with {planned}; stopped there)")
+            return (f"holds, not beyond {self.what} (p ≥ {(1 + self.reaching) / (1 + planned):.2g} > α: {self.reaching} "
+                    f"of the first {self.tested} {self.kind} already reach its statistic, so the other "
+                    f"{planned - self.n} were not run)")
         if not self.reaching and 1 / (1 + self.tested) > claims.ALPHA:
-            return (f"holds; too few {self.kind} to call it beyond {self.what} (p = {self.p_value:.2g}, {MIN_NULL} "
-                    f"could reach α = {claims.ALPHA}; {reach})")
-        return f"holds, not beyond {self.what} (p = {self.p_value:.2g}; {reach})"
+            return (f"holds, but {self.tested} {self.kind} cannot tell (none reaches its statistic, yet the smallest "
+                    f"p that {self.tested} allow is 1/{1 + self.tested} = {self.p_value:.2g} > α = {claims.ALPHA}; "
+                    f"it takes {MIN_NULL}{untested})")
+        return f"holds, not beyond {self.what} (p = {self.p_value:.2g} > α; {reach})"
 
     def __str__(self):
         mark = {claims.HOLDS: "✔" if self.beyond_random else "≈", claims.FAILS: "✘", claims.UNCHECKABLE: "–"}[
@@ -214,9 +216,8 @@ class Judged:
         what = STATISTIC_NAMES.get(self.result.claim, "statistic")
         source = f"random weights ({self.n} models of this architecture)" if self.kind == RANDOM else \
             f"control words ({self.n} unrelated nouns subtracted in its word's place, this model)"
-        null = (f"{source}: the claim holds for {self.null_holds} of {self.tested}; {what}: this model "
-                f"{_figure(self.statistic)}, {self.reaching} of {self.tested} tested reach it "
-                f"(p = {self.p_value:.2g})" if self.null_share is not None else
+        null = (f"null, {source}: the claim holds for {self.null_holds} of {self.tested} of them too; {what}: this "
+                f"model {_figure(self.statistic)}, reached by {self.reaching} of {self.tested}" if self.null_share is not None else
                 "an algebraic identity: it holds for every model, so no null is needed" if self.result.claim in IDENTITIES
                 else "no null needed: the claim does not hold" if self.result.status == claims.FAILS
                 else "no null here")

@@ -82,7 +82,8 @@ class TrainConfig:
     icons: str = ""  # the icon build (``python -m clipnb_train.icons build``): more pictures of each thing
     scenes: str = ""  # the scene build (``python -m clipnb_train.scenes build``): composed training scenes
     shares: str = ""  # each source's share of every batch, e.g. "clipart=0.25,emoji=0.45,icons=0.15,scenes=0.15"
-    augment: str = "crop"  # "crop" (zoom and shift) or "style": also ink, hue, grayscale, outline, blur, rotation
+    augment: str = "crop"  # "crop" (zoom and shift), "style" (also ink, hue, grayscale, outline, blur, rotation), or
+    # "style:hue,rotate" (the crops and only the named changes: see style_spec)
     init_text: str = ""  # start the text tower (only) from a trained local-dir model, instead of distilling anew
     epoch_steps: int = 0  # steps per epoch (0: one pass over the training images)
     styles: str = ""  # the emoji styles trained on, comma-separated ("": every training style of the build)
@@ -202,10 +203,11 @@ class ClipArtData:
         """Float images (B, 3, H, W), normalised; when augmenting, random scale/shift crops, and with
         ``augment="style"`` also :func:`style_augment`'s changes of drawing style."""
         x = self.pixels[index].float() / 255
-        if augment == "style":
-            x = style_augment(x, generator)
+        changes, rotate = style_spec(augment) if isinstance(augment, str) else ({}, 0)
+        if changes:
+            x = style_augment(x, generator, changes)
         if augment:
-            x = _random_resized_crop(x, generator, rotate=15 if augment == "style" else 0)
+            x = _random_resized_crop(x, generator, rotate=rotate)
         mean = torch.tensor(MEAN).view(1, 3, 1, 1)
         std = torch.tensor(STD).view(1, 3, 1, 1)
         return (x - mean) / std
@@ -294,6 +296,25 @@ def _random_resized_crop(x, generator, min_scale: float = 0.6, rotate: float = 0
 
 # each change of drawing style and the share of images it is applied to (independently)
 STYLE_CHANGES = {"hue": 0.3, "grayscale": 0.15, "outline": 0.1, "blur": 0.15, "contrast": 0.3}
+STYLE_ROTATION = 15  # degrees, either way
+
+
+def style_spec(augment: str) -> tuple[dict, int]:
+    """The style changes and rotation an ``augment`` setting asks for, on top of the crops:
+
+    "crop": none; "style": every change of :data:`STYLE_CHANGES` and the rotation; "style:hue,rotate": only
+    those named (how each is checked by itself on validation, ``python -m clipnb_train.ablation``).
+    """
+    if augment == "crop":
+        return {}, 0
+    if augment == "style":
+        return dict(STYLE_CHANGES), STYLE_ROTATION
+    names = augment.removeprefix("style:").split(",") if augment.startswith("style:") else None
+    known = [*STYLE_CHANGES, "rotate"]
+    if not names or any(n not in known for n in names):
+        raise ValueError(f"unknown augment {augment!r}: 'crop', 'style', or 'style:' and some of {', '.join(known)} "
+                         "(e.g. 'style:hue,rotate')")
+    return {n: STYLE_CHANGES[n] for n in names if n != "rotate"}, STYLE_ROTATION if "rotate" in names else 0
 
 
 def style_augment(x, generator, changes: dict = STYLE_CHANGES):
@@ -467,13 +488,18 @@ def fit(model, data: ClipArtData, epochs: int, batch_size: int = 64, lr: float =
     return losses
 
 
-def train(config: TrainConfig, model=None, progress: bool = True, on_epoch=None):
-    """Train (or resume) and export; returns the model and the per-epoch log (list of dicts)."""
+def train(config: TrainConfig, model=None, progress: bool = True, on_epoch=None, data=None):
+    """Train (or resume) and export; returns the model and the per-epoch log (list of dicts).
+
+    data : the (train, validation) :class:`ClipArtData` of this configuration, when already loaded (several
+    runs on the same data in one process, as in :mod:`clipnb_train.ablation`).
+    """
     from tqdm.auto import tqdm
 
     torch.manual_seed(config.seed)
     rng = random.Random(config.seed)
     architecture = ARCHITECTURES[config.arch]
+    style_spec(config.augment)  # a mistyped augmentation fails before anything loads
     model = model or build_model(config.seed, architecture)
     if config.init:
         from safetensors.torch import load_file
@@ -513,14 +539,8 @@ def train(config: TrainConfig, model=None, progress: bool = True, on_epoch=None)
         parameter.requires_grad_(not name.startswith(frozen))
     model.visual.to(memory_format=torch.channels_last)
     tokenizer = tokenizer_for_bundled()
-    image_size = architecture["vision_cfg"]["image_size"]
-    train_data = ClipArtData.from_builds(config.data, config.emoji, "train", image_size, config.max_images,
-                                         config.seed, config.balance_by, config.skew, config.skew_style,
-                                         config.icons, config.scenes, config.styles)
-    if config.augment not in ("crop", "style"):
-        raise ValueError(f"unknown augment {config.augment!r}: 'crop' or 'style'")
+    train_data, val_data = data or load_data(config)
     shares = {k: float(v) for k, v in (part.split("=") for part in config.shares.split(",") if part)}
-    val_data = ClipArtData.from_builds(config.data, config.emoji, "val", image_size, config.max_images, config.seed)
     optimizer = torch.optim.AdamW(_param_groups(model, config.weight_decay), lr=config.lr, betas=(0.9, 0.98), eps=1e-6)
     steps_per_epoch = config.epoch_steps or max(1, len(train_data) // config.batch_size)
     total = steps_per_epoch * config.epochs
@@ -552,7 +572,7 @@ def train(config: TrainConfig, model=None, progress: bool = True, on_epoch=None)
                 group["lr"] = _lr_at(epoch * steps_per_epoch + step, total, config)
             index = order[step * config.batch_size:(step + 1) * config.batch_size].tolist()
             losses.append(train_step(model, optimizer, train_data, index, tokenizer, generator, rng,
-                                     augment="style" if config.augment == "style" else True, short_captions=config.short_captions, fixed_text=fixed_text,
+                                     augment=config.augment, short_captions=config.short_captions, fixed_text=fixed_text,
                                      regulariser=regulariser, regulariser_weight=config.distill_weight))
             bar.set_postfix(loss=f"{losses[-1]:.3f}")
         entry = {"epoch": epoch + 1, "train_loss": float(np.mean(losses)), "seconds": time.time() - t0,
@@ -583,6 +603,16 @@ def train(config: TrainConfig, model=None, progress: bool = True, on_epoch=None)
     export_model(model, out, extra, architecture, name=out.name, exclude=frozen if config.init else ())
     (out / "train_log.json").write_text(json.dumps(log, indent=1) + "\n")
     return model, log
+
+
+def load_data(config: TrainConfig) -> tuple[ClipArtData, ClipArtData]:
+    """The training and validation images and captions a configuration trains and is checked on."""
+    image_size = ARCHITECTURES[config.arch]["vision_cfg"]["image_size"]
+    train_data = ClipArtData.from_builds(config.data, config.emoji, "train", image_size, config.max_images,
+                                         config.seed, config.balance_by, config.skew, config.skew_style,
+                                         config.icons, config.scenes, config.styles)
+    val_data = ClipArtData.from_builds(config.data, config.emoji, "val", image_size, config.max_images, config.seed)
+    return train_data, val_data
 
 
 def text_is_frozen(frozen: tuple) -> bool:

@@ -20,7 +20,7 @@ def test_beyond_means_p_at_most_alpha_and_19_twins_can_reach_it():
     assert judged.verdict == "holds, beyond random weights (p = 0.05 ≤ α; 0 of 19 random models reach its statistic)"
     one_higher = nulls.Judged(model, nulls.statistic(model), stats[:-1] + [nulls.statistic(_e3(0.9))], 18, 19)
     assert one_higher.p_value == pytest.approx(2 / 20) and not one_higher.beyond_random
-    assert one_higher.verdict == "holds, not beyond random weights (p = 0.1; 1 of 19 random models reach its statistic)"
+    assert one_higher.verdict == "holds, not beyond random weights (p = 0.1 > α; 1 of 19 random models reach its statistic)"
 
 
 def test_a_verdict_never_contradicts_itself():
@@ -28,14 +28,19 @@ def test_a_verdict_never_contradicts_itself():
     that *hold* and the count that *reach the statistic* are different things, and the verdict names the second."""
     model = _e3(0.5)
     higher = nulls.Judged(model, nulls.statistic(model), [0.9] * 19, 0, 19)
-    assert higher.verdict == "holds, not beyond random weights (p = 1; 19 of 19 random models reach its statistic)"
+    assert higher.verdict == "holds, not beyond random weights (p = 1 > α; 19 of 19 random models reach its statistic)"
 
 
 def test_too_few_twins_or_none_say_so():
     model = _e3(0.5)
     eight = nulls.Judged(model, nulls.statistic(model), [0.0] * 8, 8, 8)
     assert eight.beyond_random is False and eight.p_value == pytest.approx(1 / 9)
-    assert eight.verdict.startswith("holds; too few random models to call it beyond random weights (p = 0.11, 19")
+    assert eight.verdict == ("holds, but 8 random models cannot tell (none reaches its statistic, yet the smallest p "
+                             "that 8 allow is 1/9 = 0.11 > α = 0.05; it takes 19)")
+    stopped = nulls.Judged(model, nulls.statistic(model), [0.9], 1, 1, planned=19)
+    assert stopped.verdict == ("holds, not beyond random weights (p ≥ 0.1 > α: 1 of the first 1 random models already "
+                               "reach its statistic, so the other 18 were not run)")
+    assert str(stopped).count("p ") == 1, "one p-value per verdict"
     none = nulls.Judged(model, nulls.statistic(model), [], 0, 0)
     assert none.beyond_random is None and none.verdict == "holds (no null here)"
     failing = _e3(0.05)
@@ -48,7 +53,7 @@ def test_twins_that_cannot_be_tested_are_left_out_not_counted_as_beaten():
     model = _e3(0.5)
     one = nulls.Judged(model, nulls.statistic(model), [None] * 7 + [0.0], 1, 8)
     assert one.tested == 1 and one.null_share == 0 and one.p_value == pytest.approx(1 / 2)
-    assert one.beyond_random is False and "0 of 1 random models reach its statistic" in one.verdict
+    assert one.beyond_random is False and "1 random models cannot tell (none reaches its statistic" in one.verdict
     assert "7 of 8 could not be tested" in one.verdict
     higher = nulls.Judged(model, nulls.statistic(model), [None] * 7 + [0.9], 1, 8)
     assert higher.null_share == 1 and not higher.beyond_random

@@ -1,0 +1,90 @@
+"""Each style augmentation checked by itself on validation: short fine-tunes of the shipped recipe, side by side.
+
+Every run starts from the same towers as ``make model`` (bundled:v2's), trains the same number of steps with the
+same batches, shares and distillation loss, and differs only in its augmentation: the crops alone, the crops and
+one change of :data:`~clipnb_train.training.STYLE_CHANGES` (or the rotation), or all of them (the shipped
+``style``). A second seed of the crops-only run measures how far two runs differ by chance alone. The measure is
+text→image recall@10 on the validation style (streamline emoji and held-out clip-art); twemoji (test) is not
+looked at. The data is loaded once for every run::
+
+    python -m clipnb_train.ablation --steps 80
+"""
+from __future__ import annotations
+
+import argparse
+import json
+import os
+import shutil
+from dataclasses import replace
+from pathlib import Path
+
+from clipnb_train import icons, scenes
+from clipnb.cache import build_dir
+from clipnb_train.training import STYLE_CHANGES, TrainConfig, load_data, train
+
+MEASURE = "text_to_image_R@10"
+
+
+def variants() -> dict[str, tuple[str, int]]:
+    """name -> (augment setting, seed): crops alone (two seeds), each change by itself, and everything."""
+    runs = {"crops only": ("crop", 0), "crops only, another seed": ("crop", 1)}
+    runs.update({f"crops + {name}": (f"style:{name}", 0) for name in [*STYLE_CHANGES, "rotate"]})
+    runs["crops + every change (shipped)"] = ("style", 0)
+    return runs
+
+
+def shipped_recipe(steps: int, out: Path) -> TrainConfig:
+    """``make model``'s configuration, cut to one epoch of ``steps`` steps."""
+    return TrainConfig(text="english-joint", init_visual="data/models/clipnb-english-s",
+                       init_text="data/models/clipnb-english-s", icons=str(icons.default_dir()),
+                       scenes=str(scenes.default_dir()), shares="clipart=0.2,emoji=0.45,icons=0.15,scenes=0.2",
+                       epochs=1, epoch_steps=steps, warmup_steps=min(10, steps), lr=5e-4, focus="^(man|woman)-",
+                       focus_weight=2.0, out=str(out))
+
+
+def run(steps: int, work: Path, names: list[str] | None = None) -> list[dict]:
+    """Train each variant (or only ``names``) and return one row per run, with its validation recall."""
+    base = shipped_recipe(steps, work)
+    data = load_data(base)  # the seed only draws batches: every run reads the same images
+    rows = []
+    for name, (augment, seed) in variants().items():
+        if names and name not in names:
+            continue
+        out = work / name.replace(" ", "-").replace(",", "").replace("(", "").replace(")", "")
+        shutil.rmtree(out, ignore_errors=True)  # a short run is cheaper to redo than to check for resumability
+        _, log = train(replace(base, augment=augment, seed=seed, out=str(out)), progress=False, data=data)
+        rows.append({"run": name, "augment": augment, "seed": seed, "steps": steps, MEASURE: log[-1][MEASURE],
+                     "train_loss": log[-1]["train_loss"], "seconds": log[-1]["seconds"]})
+        print(json.dumps(rows[-1]), flush=True)
+        shutil.rmtree(out, ignore_errors=True)
+    return rows
+
+
+def table(rows: list[dict]) -> str:
+    """A markdown table: each run's validation recall and its difference from crops only (seed 0)."""
+    reference = next(r[MEASURE] for r in rows if r["run"] == "crops only")
+    chance = next((abs(r[MEASURE] - reference) for r in rows if r["run"] == "crops only, another seed"), None)
+    lines = ["| run | validation text→image R@10 | vs crops only | train loss |", "|---|---|---|---|"]
+    lines += [f"| {r['run']} | {r[MEASURE]:.3f} | {r[MEASURE] - reference:+.3f} | {r['train_loss']:.3f} |" for r in rows]
+    if chance is not None:
+        lines.append(f"\nTwo seeds of the same run differ by {chance:.3f}: a difference no larger than that is chance.")
+    return "\n".join(lines)
+
+
+def main(argv=None):
+    parser = argparse.ArgumentParser(prog="python -m clipnb_train.ablation", description=__doc__.split("\n")[0])
+    parser.add_argument("--steps", type=int, default=80, help="training steps per run (batch 256)")
+    parser.add_argument("--work", type=Path, default=build_dir("ablation"), help="scratch folder (its runs are removed)")
+    parser.add_argument("--out", type=Path, default=None, help="also write the rows here (JSON)")
+    args = parser.parse_args(argv)
+    import torch
+
+    torch.set_num_threads(os.cpu_count() or 1)
+    rows = run(args.steps, args.work)
+    if args.out:
+        args.out.write_text(json.dumps(rows, indent=1) + "\n")
+    print(table(rows))
+
+
+if __name__ == "__main__":
+    main()

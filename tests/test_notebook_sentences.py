@@ -1,0 +1,322 @@
+"""Each model-dependent sentence a notebook prints agrees with the output it speaks of, on whatever model runs.
+
+A notebook is executed (nbclient) on the model ``CLIPNB_MODEL`` names (``bundled`` in ``make test``; ``make
+notebooks-models`` runs ``bundled:emoji`` and ``random:bundled``). Right after each checked cell, in the same kernel,
+its facts are derived again from what the cell showed (its tables, rankings and scores), written apart from the
+notebook's own ``if``. A check is one printed sentence and one fact:
+
+* a fact that is True or False: the sentence is printed exactly when the fact holds;
+* a fact that is a number or a word: the sentence's group (the pattern's first group) prints it;
+* None: the sentence must not be printed.
+
+So a branch that says "the search works" over a grid without cats, a count that misreads its table, or a sentence
+left unconditional where the model decides, fails here on the model that shows it.
+"""
+from __future__ import annotations
+
+import json
+import os
+import re
+from dataclasses import dataclass
+from pathlib import Path
+
+import pytest
+
+NOTEBOOKS = Path(__file__).resolve().parents[1] / "notebooks"
+MARK = "@@clipnb-facts@@"
+
+
+@dataclass(frozen=True)
+class Said:
+    pattern: str  # a regular expression over what the cell printed
+    fact: str  # a Python expression, evaluated in the notebook's kernel right after the cell
+    count: bool = False  # the fact is how many times the pattern is printed
+
+
+@dataclass(frozen=True)
+class Cell:
+    source: str  # a piece of the cell's code that no other cell has
+    said: list  # its sentences (Said)
+    setup: str = ""  # code run before the facts (names start with _ so they shadow nothing of the notebook's)
+
+
+# names the checks share, defined in the kernel before each cell's facts
+PRELUDE = """
+import json as _json
+import re as _re
+import numpy as _np
+import pandas as _pd
+from clipnb import captions as _captions, claims as _claims
+from clipnb.models import is_random as _is_random
+"""
+
+CHECKS = {
+    "00_start_here": [Cell('results = corpus.search("a cat", k=12)', setup="""
+_cats = int(_captions.matches("cats", results["caption"]).sum())
+_first_is_cat = bool(_captions.matches("cats", results["caption"].iloc[:1])[0])
+_works = _first_is_cat and _cats >= 6
+""", said=[
+        Said(r"(\d+) of the top 12 are captioned as cats", "_cats"),
+        Said(r"The search works here", "_works"),
+        Said(r"The search partly works", "not _works and (_first_is_cat or _cats >= 4)"),
+        Said(r"The search mostly fails", "not _first_is_cat and 0 < _cats < 4"),
+        Said(r"The search fails here", "_cats == 0"),
+        Said(r"random weights: nothing was learned", "not _works and _is_random(model)"),
+    ])],
+    "01_what_is_a_clip_embedding": [
+        Cell("gap = geometry.modality_gap(", said=[
+            Said(r"the gap is (wider|narrower) than before training",
+                 "None if _is_random(model) else 'wider' if gap['centroid distance'] > twin_gap['centroid distance'] "
+                 "else 'narrower'"),
+        ]),
+        Cell('cat_images = {"cat emoji"', setup="""
+_rank = {name: [entry.rsplit(" ", 1)[0] for entry in column].index("a cat") + 1 for name, column in columns.items()}
+""", said=[
+            Said(r'cat emoji: "a cat" ranks (\d+) of', "_rank['cat emoji']"),
+            Said(r'cat photo: "a cat" ranks (\d+) of', "_rank['cat photo']"),
+            Said(r'cat emoji: "a cat" ranks \d+ of \d+, behind .*this model misses it', "_rank['cat emoji'] > 1"),
+            Said(r'cat photo: "a cat" ranks \d+ of \d+, behind .*this model misses it', "_rank['cat photo'] > 1"),
+        ]),
+    ],
+    "02_how_clip_is_trained": [
+        Cell("def first_cat(results):", said=[
+            Said(r"the toy has not yet fitted the cat pairs", "not _re.search(r'\\bcat', after['caption'].iloc[0], _re.I)"),
+        ]),
+        Cell('log = pd.DataFrame(json.loads((bundled_model_dir()', said=[
+            Said(r"recall@10 = 10 / (\d+)", "int(log['validation_images'].iloc[-1])"),
+            # printed on every model (it reads the bundled model's training log): it must hold of that log
+            Said(r"A recall well above chance and well below 1",
+                 "3 * 10 / log['validation_images'].iloc[-1] < log['text_to_image_R@10'].iloc[-1] < 0.9"),
+        ]),
+        Cell("logit_scale = {model.logit_scale:.2f}", said=[
+            Said(r"this model stays well below the cap", "model.logit_scale < 50"),
+            Said(r"this model ends near the cap, like CLIP", "model.logit_scale >= 50"),
+        ]),
+    ],
+    "03_zero_shot_weirdness": [
+        Cell("checks = [claims.cat_beats_dog_and_monkey", setup="""
+_winner = {where: zeroshot.similarity_table(model, images, ["a cat", "a dog", "a monkey"]).mean().idxmax()
+           for where, images in [("emoji", CAT_EMOJI), ("photo", [CAT_PHOTO])]}
+""", said=[
+            Said(r'→ on 3 cat emoji \(held-out style\), ".*" \([-\d.]+\) beats "a cat"', "_winner['emoji'] != 'a cat'"),
+            Said(r'→ on the cat photo, ".*" \([-\d.]+\) beats "a cat"', "_winner['photo'] != 'a cat'"),
+        ]),
+        Cell("phrasing = zeroshot.similarity_table", setup="""
+_order = list(phrasing.index)
+_empty = max(phrasing["the"], phrasing["."])
+""", said=[
+            Said(r'"a cat" ranks (\d+) of 20', "_order.index('a cat') + 1"),
+            Said(r'phrases about something else score above "a cat"',
+                 "any(v not in CAT_WORDS for v in _order[:_order.index('a cat')])"),
+            Said(r"(\d+) cat phrasings score below the empty words",
+                 "sum(phrasing[v] < _empty for v in CAT_WORDS) or None"),
+            Said(r'score above the bare word "cat"',
+                 "any(phrasing[v] > phrasing['cat'] for v in ('a dog', 'a photo of a dog', 'a tiger'))"),
+        ]),
+        Cell("McNemar", setup="""
+_right_plain, _right_ensemble = plain["label"].to_numpy() == truth, ensembled["label"].to_numpy() == truth
+_changed = int((_right_plain != _right_ensemble).sum())
+from scipy.stats import binomtest as _binomtest
+_p = _binomtest(int((_right_ensemble & ~_right_plain).sum()), _changed).pvalue if _changed else 1.0
+""", said=[
+            Said(r"McNemar p = [^,]+, (beyond|within) noise", "'beyond' if _p <= _claims.ALPHA else 'within'"),
+        ]),
+    ],
+    "04_embedded_bias": [
+        Cell("sanity = claims.marked_prompts_move_scores", said=[
+            Said(r"The sanity check fails", "sanity.status != _claims.HOLDS"),
+        ]),
+        Cell("nurse_lean, nurse_p = ", setup="""
+_nurse = leans.set_index("subject").loc["nurse"]
+""", said=[
+            Said(r'"a nurse" leans towards the (\w+) images here, beyond the person prompts',
+                 "(a if _nurse['lean'] > 0 else b) if _nurse['p_holm'] <= _claims.ALPHA else None"),
+            Said(r'"a nurse" leans no more than the person prompts do', "_nurse['p_holm'] > _claims.ALPHA"),
+        ]),
+        Cell("text_side = pd.DataFrame(probes.text_lean", said=[
+            Said(r"in the text space alone, (.+?) sits? nearer \"a woman\"",
+                 "', '.join(repr('a ' + p) for p, v in text_side.iloc[:, 0].items() if v > 0) or 'no profession'"),
+        ]),
+    ],
+    "05_signs_and_structure": [
+        Cell("same_kind_first = ", said=[
+            Said(r"both same-kind blocks are more similar than text–image",
+                 "min(block_means['text–text'], block_means['image–image']) > block_means['text–image']"),
+            Said(r'the meme "i can has cheezburger\?" is (nearer|no nearer) the cat photo',
+                 "'nearer' if matrix.loc['text: \"i can has cheezburger?\"', 'image: cat photo'] "
+                 "> matrix.loc['text: \"a cat\"', 'image: cat photo'] else 'no nearer'"),
+        ]),
+        Cell('odd = ["cta", "kat"', setup="""
+_cat_like = nearest_word[nearest_word["string"].isin(cat_like)]
+_on_cat = _cat_like[_cat_like["neighbour"].isin(["cat", "kitten", "tiger", "lion"])]
+""", said=[
+            Said(r"(\d+) of the \d+ cat-like strings land nearest a cat word", "len(_on_cat)"),
+            Said(r"a coin toss, not a reading", "bool((_on_cat['margin over 2nd'] < 0.01).any())"),
+        ]),
+        Cell("closer_to_nothing = ", said=[
+            Said(r"the mash is close to nothing in particular", "mash['margin over 2nd'] < word_margin"),
+        ]),
+    ],
+    "06_search_math": [
+        Cell("queries8 = [", setup="""
+_close_ups, _men = counts["close-ups in the top 9"].tolist(), counts["men in the top 9"].tolist()
+""", said=[
+            Said(r'subtracting "close up" took the close-ups in the top 9 from (\d+) to', "_close_ups[1]"),
+            Said(r"the talk's effect shows", "_close_ups[2] < _close_ups[1]"),
+            Said(r"also took men out of the top 9", "_men[2] < _men[1]"),
+        ]),
+        Cell("the talk's scene in the samples", setup="""
+_order = list(corpus.search(runner, k=len(corpus))["path"])
+_scenes = corpus.table[corpus.table["image_path"].str.match(r"scenes/.*running")]
+_snowy = [_order.index(p) + 1 for p, c in zip(_scenes["path"], _scenes["caption"]) if "snow" in c]
+_snowless = [_order.index(p) + 1 for p, c in zip(_scenes["path"], _scenes["caption"]) if "snow" not in c]
+""", said=[
+            Said(r"snowless runner scenes rank #(\d+)", "min(_snowless)"),
+            Said(r"A snowy scene is inside the top 12", "min(_snowy) <= 12"),
+            Said(r"Every snowless scene comes before every snowy one", "min(_snowy) > 12 and max(_snowless) <= 12"),
+            Said(r"No scene of the talk is near the top", "min(_snowy) > 12 and max(_snowless) > 12"),
+        ]),
+    ],
+    "07_search_by_image": [
+        Cell("for weight in [1.0, 0.5]:", said=[  # judged: the last weight's verdict, 0.5
+            Said(r'at weight 0.5, "forest" removes more trees than', "judged.beyond_random"),
+            Said(r"at weight 0.5, trees left the top 9, but",
+                 "not judged.beyond_random and judged.result.status == _claims.HOLDS"),
+        ]),
+        Cell("swapped = image(cat_picture)", said=[
+            Said(r"the swap moved it up", "bool(first_dog[0] and first_dog[1] and first_dog[1] < first_dog[0])"),
+        ]),
+    ],
+    "08_binary_opposition": [
+        Cell("talk = claims.delta_differs_from_nearest", said=[
+            Said(r"Here too the difference finds more happy and sad faces", "talk.status == _claims.HOLDS"),
+            Said(r"Not here: the difference finds no more happy and sad faces", "talk.status == _claims.FAILS"),
+        ]),
+        Cell("auc = roc_auc_score", setup="""
+_delta = dict(zip(names, by_delta["delta"]))
+_pairs = [(_delta[h], _delta[s]) for h in happy for s in sad if h in _delta and s in _delta]
+_share = _np.mean([1.0 if dh > ds else 0.5 if dh == ds else 0.0 for dh, ds in _pairs])
+""", said=[
+            Said(r"happy faces rank above sad ones in (\d+)% of", "round(100 * _share)"),
+        ]),
+    ],
+    "09_paths_and_orderings": [
+        Cell('for method in ("slerp", "lerp"):', said=[
+            Said(r"the path starts at a cat \(",
+                 "bool(_captions.matches('cats', ends[:1])[0]) "
+                 "and bool(_re.search(r'\\bcars?\\b|automobile|vehicle', ends[1], _re.I))"),
+        ]),
+        Cell("route = paths.shortest_path(", setup="""
+_hops = [_np.degrees(graph[i, j]) for i, j in zip(route, route[1:])]
+_direct = _np.degrees(_np.arccos(_np.clip(features[start] @ features[end], -1, 1)))
+""", said=[
+            Said(r"A chain of small steps exists", "max(_hops) < _direct and max(_hops) <= _np.percentile(edges, 90)"),
+        ]),
+    ],
+    "10_clustering": [
+        Cell('labels = clusters.cluster(features, "kmeans"', setup="""
+from sklearn.metrics import adjusted_rand_score as _ari
+_by_style, _by_subject = _ari(style, labels), _ari(subject, labels)
+_fit = sum(names.loc[c, "name"] in FITS.get(_pd.Series(subject[labels == c]).mode()[0], []) for c in names.index)
+""", said=[
+            Said(r"clusters are all named", "int((names.groupby('name').size() > 1).sum())", count=True),
+            Said(r"on this model the clusters follow (neither|the drawing style more|the subject more)",
+                 "'neither' if max(_by_style, _by_subject) < 0.1 else 'the drawing style more' "
+                 "if _by_style > _by_subject else 'the subject more'"),
+            Said(r"(\d+) of \d+ names fit their cluster's most common folder", "_fit"),
+        ]),
+    ],
+    "11_across_models": [
+        Cell("trained = [m for m in labels", said=[
+            Said(r"the smallest p they allow is 1/(\d+)",
+                 "1 + nulls.default_count() if 1 / (1 + nulls.default_count()) > _claims.ALPHA else None"),
+        ]),
+        Cell("def e6_row(label):", setup="""
+_verdicts = table[table["measure"] == "verdict"]
+_e6 = _verdicts[(_verdicts["claim"] == "E6") & _verdicts["model"].isin(trained)]
+""", said=[
+            Said(r"a profession prompt leans beyond the person prompts, and beyond its random-weight null",
+                 "int((_e6['beyond_random'] == True).sum())", count=True),  # noqa: E712
+            Said(r"no profession prompt leans beyond the person prompts", "int((_e6['status'] != _claims.HOLDS).sum())",
+                 count=True),
+        ]),
+        Cell("if planted.status == claims.HOLDS:", said=[
+            Said(r"The planted skew shows", "planted.status == _claims.HOLDS"),
+            Said(r"The planted skew does NOT show", "planted.status != _claims.HOLDS and 'p = ' in planted.reason "
+                 "and float(planted.reason.split('p = ')[1].split()[0]) >= _claims.ALPHA"),
+        ]),
+    ],
+}
+
+
+def facts_cell(cell: Cell) -> str:
+    """The code run right after a checked cell: each fact, evaluated in its kernel, printed as JSON."""
+    return PRELUDE + cell.setup + f"""
+_facts = []
+for _expression in {[check.fact for check in cell.said]!r}:
+    try:
+        _value = eval(_expression)
+        _facts.append(_value.item() if hasattr(_value, "item") else _value)
+    except Exception as _error:
+        _facts.append({{"error": f"{{type(_error).__name__}}: {{_error}}"}})
+print({MARK!r} + _json.dumps(_facts, default=str))
+"""
+
+
+def printed(cell) -> str:
+    """Everything a cell printed."""
+    return "".join(output.get("text", "") for output in cell.get("outputs", []) if output.get("output_type") == "stream")
+
+
+def mismatches(checks: list[Said], facts: list, text: str) -> list[str]:
+    """Each check whose sentence does not say what its fact is, as a readable line."""
+    wrong = []
+    for check, fact in zip(checks, facts, strict=True):
+        found = re.findall(check.pattern, text)
+        if isinstance(fact, dict) and "error" in fact:
+            wrong.append(f"{check.fact!r} could not be evaluated: {fact['error']}")
+        elif check.count:
+            if len(found) != fact:
+                wrong.append(f"{check.pattern!r} printed {len(found)} times, expected {fact} ({check.fact})")
+        elif fact is None or isinstance(fact, bool):
+            if bool(found) != bool(fact):
+                wrong.append(f"{check.pattern!r} {'printed' if found else 'not printed'}, but {check.fact} is {fact}")
+        elif not found:
+            wrong.append(f"{check.pattern!r} not printed; expected it with {fact!r} ({check.fact})")
+        elif str(found[0]) != str(fact):
+            wrong.append(f"{check.pattern!r} printed {found[0]!r}, but {check.fact} is {fact!r}")
+    return wrong
+
+
+def test_mismatches_reads_each_kind_of_fact():
+    text = 'The search works here: 7 of the top 12 are cats\n2 clusters are all named\n2 clusters are all named'
+    assert mismatches([Said("works here", "x"), Said(r"(\d+) of the top 12", "x"), Said("fails here", "x"),
+                       Said("clusters are all named", "x", count=True)], [True, 7, None, 2], text) == []
+    wrong = mismatches([Said("works here", "x"), Said(r"(\d+) of the top 12", "x"), Said("fails", "x"),
+                        Said("clusters are all named", "x", count=True), Said("y", "1/0")],
+                       [False, 6, True, 1, {"error": "ZeroDivisionError"}], text)
+    assert len(wrong) == 5 and "printed '7'" in wrong[1] and "printed 2 times" in wrong[3]
+
+
+@pytest.mark.parametrize("name", sorted(CHECKS))
+def test_each_computed_sentence_says_what_its_output_shows(name, monkeypatch):
+    nbformat = pytest.importorskip("nbformat")
+    from nbclient import NotebookClient
+
+    monkeypatch.setenv("CLIPNB_MODEL", os.environ.get("CLIPNB_MODEL") or "bundled")
+    monkeypatch.setenv("CLIPNB_NULL_MODELS", os.environ.get("CLIPNB_NULL_MODELS") or "3")
+    notebook = nbformat.read(NOTEBOOKS / f"{name}.ipynb", as_version=4)
+    checked = []  # (the checked cell, its facts cell), in the notebook
+    for check in CHECKS[name]:
+        found = [c for c in notebook.cells if c.cell_type == "code" and check.source in c.source]
+        assert len(found) == 1, f"{name}: {len(found)} cells contain {check.source!r}; the check needs exactly one"
+        facts = nbformat.v4.new_code_cell(facts_cell(check))
+        notebook.cells.insert(notebook.cells.index(found[0]) + 1, facts)
+        checked.append((check, found[0], facts))
+    # the kernel is started and shut down by execute(): nothing outlives the test
+    NotebookClient(notebook, timeout=600, kernel_name="python3", resources={"metadata": {"path": str(NOTEBOOKS)}}).execute()
+    wrong = []
+    for check, cell, facts in checked:
+        values = json.loads(printed(facts).split(MARK, 1)[1])
+        wrong += mismatches(check.said, values, printed(cell))
+    assert not wrong, f"{name} on {os.environ['CLIPNB_MODEL']}:\n" + "\n".join(wrong)
