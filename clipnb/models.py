@@ -478,12 +478,16 @@ def save_local_dir(model, out: Path, config: dict, name: str, extra: dict | None
 
 
 def random_clip(config: dict, seed: int = 0):
-    """An open_clip ``CLIP`` built from an architecture dict (``model_cfg``) with fresh random weights."""
+    """An open_clip ``CLIP`` (``CustomTextCLIP`` for a Hugging Face text tower) built from an architecture dict
+    (``model_cfg``) with fresh random weights (a pretrained Hugging Face tower keeps its own)."""
     import torch
-    from open_clip.model import CLIP
+    from open_clip.model import CLIP, CustomTextCLIP
 
     torch.manual_seed(seed)
-    return CLIP(**config)
+    config = dict(config)
+    # a Hugging Face text tower needs open_clip's CustomTextCLIP, as open_clip.create_model decides too
+    custom = config.pop("custom_text", False) or bool(config["text_cfg"].get("hf_model_name"))
+    return (CustomTextCLIP if custom else CLIP)(**config)
 
 
 def architecture(spec: str) -> dict | None:

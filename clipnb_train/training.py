@@ -33,7 +33,7 @@ from clipnb.cache import build_dir
 from clipnb.claims import SKEWS
 from clipnb.models import MEAN, STD, random_clip, save_local_dir
 from clipnb_train.architectures import (ARCHITECTURES, MODEL_CONFIG, TEXT_CONFIG, TINY_CONFIG,  # noqa: F401
-                                         tokenizer_for_bundled)
+                                         tokenizer_for, tokenizer_for_bundled)
 
 MODEL_NAME = "clipnb-emoji-s"
 TEMPLATES = ["{}", "{}", "a drawing of {}", "clip art of {}", "an icon of {}", "a picture of {}"]
@@ -75,7 +75,8 @@ class TrainConfig:
     focus: str = ""  # a regex over emoji concepts whose images are drawn focus_weight times as often
     focus_weight: float = 1.0
     skew_style: str = "marked"  # how a skew is planted: "marked" captions (web alt-text) or "drop" images
-    text: str = "contrastive"  # "english": distil the teacher into the text tower first, then keep it fixed
+    text: str = "contrastive"  # "english": distil the teacher into the text tower first, then keep it fixed;
+    # "locked": the teacher itself is the text tower (--arch cnn-minilm), frozen, with a trained projection
     init_visual: str = ""  # start the image tower (only) from a trained local-dir model
     distill_steps: int = 6000
     distill_weight: float = 5.0  # text="english-joint": weight of the distillation loss beside the contrastive one
@@ -449,6 +450,8 @@ def train_step(model, optimizer, data: ClipArtData, index, tokenizer, generator,
     image_features, logit_scale = F.normalize(model.encode_image(images), dim=-1), model.logit_scale.exp()
     if fixed_text is not None:  # the text tower is not trained: its features are looked up
         text_features = fixed_text(captions)
+    elif hasattr(model, "text"):  # a Hugging Face text tower (open_clip's HFTextEncoder) encodes whole batches
+        text_features = F.normalize(model.encode_text(tokenizer(captions)), dim=-1)
     else:  # the text transformer runs on the batch's real length (exact: its attention is causal)
         from clipnb_train.distill import encode_trimmed
 
@@ -533,12 +536,19 @@ def train(config: TrainConfig, model=None, progress: bool = True, on_epoch=None,
             phrases, teacher = english_phrases()
             train_index, _ = split(phrases)
             regulariser = Regulariser(model, [phrases[i] for i in train_index], teacher[train_index], seed=config.seed)
+    elif config.text == "locked":  # the teacher itself as the text tower, frozen; its projection trains
+        if not hasattr(model, "text"):
+            raise ValueError(f"text 'locked' needs an architecture whose text tower is the teacher: --arch cnn-minilm, "
+                             f"not {config.arch!r}")
+        frozen = tuple(dict.fromkeys(frozen + ("text.transformer",)))
+        if config.init_text:
+            text_log = fit_projection(model, config)
     elif config.text != "contrastive":
-        raise ValueError(f"unknown text {config.text!r}: 'contrastive', 'english' or 'english-joint'")
+        raise ValueError(f"unknown text {config.text!r}: 'contrastive', 'english', 'english-joint' or 'locked'")
     for name, parameter in model.named_parameters():
         parameter.requires_grad_(not name.startswith(frozen))
     model.visual.to(memory_format=torch.channels_last)
-    tokenizer = tokenizer_for_bundled()
+    tokenizer = tokenizer_for(architecture)
     train_data, val_data = data or load_data(config)
     shares = {k: float(v) for k, v in (part.split("=") for part in config.shares.split(",") if part)}
     optimizer = torch.optim.AdamW(_param_groups(model, config.weight_decay), lr=config.lr, betas=(0.9, 0.98), eps=1e-6)
@@ -622,11 +632,10 @@ def text_is_frozen(frozen: tuple) -> bool:
     return all(p in frozen for p in TEXT_PREFIXES)
 
 
-def _phrases_and_teacher(config: TrainConfig):
-    """The distillation phrase set for this data and its (cached) teacher embeddings."""
+def training_caption_lists(config: TrainConfig) -> list[list[str]]:
+    """Each training image's captions in a configuration's builds (a clip-art title, an emoji's or icon's names),
+    then each clip-art title cut into its head and tag phrases."""
     import pandas as pd
-
-    from clipnb_train import distill
 
     captions = []
     for builder, table_name, column in [(config.data, "clipart.parquet", "caption"), (config.emoji, "emoji.parquet", "captions"),
@@ -637,7 +646,14 @@ def _phrases_and_teacher(config: TrainConfig):
             captions += [[c] if isinstance(c, str) else list(c) for c in table[column]]
             if column == "caption":  # clip-art: also the head and tag phrases the captions are cut into
                 captions += [c.split(", ") for c in table[column]]
-    phrases = distill.phrase_set(captions, config.seed)
+    return captions
+
+
+def _phrases_and_teacher(config: TrainConfig):
+    """The distillation phrase set for this data and its (cached) teacher embeddings."""
+    from clipnb_train import distill
+
+    phrases = distill.phrase_set(training_caption_lists(config), config.seed)
     return phrases, distill.teacher_embeddings(phrases)
 
 
@@ -678,6 +694,39 @@ def english_text(model, config: TrainConfig, checkpoint: Path, english_phrases, 
     save_file({k: v.contiguous() for k, v in model.state_dict().items() if k.startswith(TEXT_PREFIXES)},
               str(done) + ".tmp")
     os.replace(str(done) + ".tmp", done)
+    return record
+
+
+@torch.no_grad()
+def fit_projection(model, config: TrainConfig) -> dict:
+    """Start a Hugging Face text tower's linear projection where ``config.init_text``'s distilled tower is.
+
+    The locked teacher's pooled features of the training captions are mapped, by least squares, onto the
+    distilled tower's (unit) text features of the same captions, so that the image tower carried over with
+    ``--init-visual`` meets the text where it learned to; the temperature comes with it. Returns the stage's record.
+    """
+    from safetensors.torch import load_file
+
+    from clipnb.models import load_model
+
+    init = config.init_text.removeprefix("local-dir:")
+    reference = load_model(f"local-dir:{init}", device="cpu")
+    unique = sorted({c for names in training_caption_lists(config) for c in names[:1]})
+    captions = random.Random(config.seed).sample(unique, min(20000, len(unique)))
+    tokenizer = tokenizer_for(ARCHITECTURES[config.arch])
+    pooled = []
+    for i in range(0, len(captions), 512):
+        tokens = tokenizer(captions[i:i + 512])
+        mask = (tokens != 0).long()
+        pooled.append(model.text.pooler(model.text.transformer(input_ids=tokens, attention_mask=mask), mask))
+    pooled = torch.cat(pooled)
+    target = torch.from_numpy(reference.encode_text(captions).numpy())
+    solution = torch.linalg.lstsq(pooled, target).solution  # (teacher width, embed_dim)
+    model.text.proj.weight.copy_(solution.T)
+    model.logit_scale.copy_(load_file(Path(init) / "open_clip_model.safetensors")["logit_scale"].float())
+    record = {"from": Path(init).name, "captions": len(captions),
+              "fitted cosine": F.cosine_similarity(pooled @ solution, target).mean().item()}
+    print(json.dumps(record))
     return record
 
 

