@@ -87,11 +87,25 @@ def table(rows: list[dict]) -> str:
     return "\n".join(lines)
 
 
+RESULTS = "validation_choices.json"  # beside the bundled model: the rows EVAL.md reports
+
+
+def section(rows: list[dict]) -> list[str]:
+    """EVAL.md's section on the recipe choices checked on validation (test was not looked at for them)."""
+    return ["## Recipe choices on validation: each augmentation, and the two text sides", "",
+            f"Short fine-tunes of the shipped recipe from `bundled:v2`'s towers ({rows[0]['steps'] or 80} steps of "
+            "batch 256 each, the same batches), one change at a time, measured on the validation style "
+            "(`python -m clipnb_train.ablation`; its docstring gives the design). A run this short shows which way "
+            "a change pushes, not what a full run would end at; the two seeds of the crops-only run give the size "
+            "of chance.", "", table(rows), ""]
+
+
 def main(argv=None):
     parser = argparse.ArgumentParser(prog="python -m clipnb_train.ablation", description=__doc__.split("\n")[0])
     parser.add_argument("--steps", type=int, default=80, help="training steps per run (batch 256)")
     parser.add_argument("--work", type=Path, default=build_dir("ablation"), help="scratch folder (its runs are removed)")
-    parser.add_argument("--out", type=Path, default=None, help="also write the rows here (JSON)")
+    parser.add_argument("--out", type=Path, default=None, help=f"also write the rows here (JSON; EVAL.md reads {RESULTS} "
+                        "beside the bundled model)")
     parser.add_argument("--runs", default="", help="only these runs (names from variants(), separated by ';')")
     args = parser.parse_args(argv)
     import torch

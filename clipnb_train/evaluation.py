@@ -11,6 +11,7 @@ next to the baseline model.
 from __future__ import annotations
 
 import argparse
+import json
 import re
 from pathlib import Path
 
@@ -362,8 +363,13 @@ def report(emoji_dir: Path, clipart_dir: Path, trained: str = "bundled", baselin
     lines[at:at] = aims_table(summary, label) + (
         [f"Verdicts: from `{Path(compare_csv).name}` of a `make compare` run (README, \"Comparing models\").", ""]
         if compare_csv else [])
-    from clipnb_train import icons, scenes
+    from clipnb.models import bundled_model_dir
+    from clipnb_train import ablation, icons, scenes
 
+    choices = bundled_model_dir(trained) / ablation.RESULTS if trained in BUNDLED_MODELS else None
+    if choices and choices.exists():
+        at = lines.index("## Held-out emoji style (twemoji)")
+        lines[at:at] = ablation.section(json.loads(choices.read_text()))
     counts = pictures_per_concept(emoji_dir, clipart_dir, icons.default_dir(), scenes.default_dir())
     at = lines.index("## Held-out emoji style (twemoji)")
     lines[at:at] = ["## Training pictures of the talk's subjects, before and after this round", "",

@@ -105,3 +105,10 @@ def test_a_template_exercise_on_random_weights_says_its_premise_does_not_hold():
     random_model = clipnb.load_model("random:bundled")
     feedback = check("03.2", "a picture of {}", model=random_model)
     assert feedback.ok and "moves only by chance" in feedback.message
+    # a query without "cat" cannot find a cat by meaning on random weights: said, and the form still checked
+    feedback = check("06.2", "a pet with whiskers", model=random_model)
+    assert feedback.ok and "random weights" in feedback.message
+    assert "may not contain 'cat'" in check("06.2", "a cat", model=random_model).message
+    # 07.2's premise (some weight brings 4 dogs) does not hold either: 0 is the answer, with the counts shown
+    feedback = check("07.2", 0, model=random_model)
+    assert feedback.ok and "w = 3: 0" in feedback.message
