@@ -19,7 +19,8 @@ lab: $(STAMP)
 	$(BIN)/jupyter lab notebooks/ $(if $(filter 0,$(shell id -u)),--allow-root)
 
 # CLIPNB_NULL_MODELS=3: each notebook verdict is set against up to 3 random-weight models here (19 for users and
-# `make compare`), which keeps the notebook suite within its 3 minutes on a 2-core CPU
+# `make compare`), which keeps the notebook suite within its 3 minutes on a 2-core CPU. tests/ includes
+# test_notebook_sentences.py, which executes each notebook once more and checks its computed sentences (~5 min)
 test: $(STAMP)
 	CLIPNB_MODEL=bundled CLIPNB_NULL_MODELS=3 $(BIN)/python -m pytest -q tests notebooks --nbval-lax --nbval-cell-timeout=600
 

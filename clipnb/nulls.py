@@ -209,8 +209,8 @@ class Judged:
         return f"holds, not beyond {self.what} (p = {self.p_value:.2g} > α; {reach})"
 
     def __str__(self):
-        mark = {claims.HOLDS: "✔" if self.beyond_random else "≈", claims.FAILS: "✘", claims.UNCHECKABLE: "–"}[
-            self.result.status]
+        mark = {claims.HOLDS: "✔" if self.beyond_random else "≡" if self.result.claim in IDENTITIES else "≈",
+                claims.FAILS: "✘", claims.UNCHECKABLE: "–"}[self.result.status]
         if self.result.status == claims.UNCHECKABLE:
             return f"{mark} {self.result.claim} cannot be checked here ({self.result.statement}): {self.result.reason}"
         what = STATISTIC_NAMES.get(self.result.claim, "statistic")
