@@ -121,7 +121,7 @@ _empty = max(phrasing["the"], phrasing["."])
             Said(r"here even plain English ones \((.+?)\) fall below",
                  "', '.join(sorted(v for v in CAT_WORDS if phrasing[v] < _empty and v not in "
                  "{'a cta', 'a caat', 'un chat', 'eine Katze', 'cheezburger'})) or None"),
-            Said(r'score above the bare word "cat"',
+            Said(r'scores? above the bare word "cat"',
                  "any(phrasing[v] > phrasing['cat'] for v in ('a dog', 'a photo of a dog', 'a tiger'))"),
         ]),
         Cell("McNemar", setup="""
