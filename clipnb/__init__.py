@@ -22,8 +22,8 @@ def sample_corpus(model, **kwargs) -> ImageCorpus:
     return ImageCorpus.from_folder(samples_dir(), model, **kwargs)
 
 
-_SUBMODULES = {"ann", "claims", "clusters", "compare", "datasets", "display", "doctor", "geometry", "interop", "kit",
-               "opposition", "paths", "probes", "query", "report", "samples", "widgets", "zeroshot"}
+_SUBMODULES = {"ann", "captions", "claims", "clusters", "compare", "datasets", "display", "doctor", "geometry", "interop", "kit",
+               "nulls", "opposition", "paths", "probes", "query", "report", "samples", "widgets", "zeroshot"}
 
 
 def __getattr__(name):

@@ -17,7 +17,9 @@ from dataclasses import dataclass
 
 import numpy as np
 
+from clipnb.captions import matches
 from clipnb.geometry import unit
+from clipnb.models import is_random
 
 ANIMALS = ["a cat", "a dog", "a monkey", "a cheeseburger"]
 # exercise 02: a batch of three images (rows) and their three captions (columns)
@@ -26,8 +28,6 @@ SCALE_02 = 10.0
 # exercise 10: eight images, their clusters and their true labels
 CLUSTERS_10 = [0, 0, 0, 1, 1, 1, 1, 2]
 TRUTH_10 = ["cat", "cat", "dog", "dog", "dog", "cat", "dog", "car"]
-CAT_CAPTION = re.compile(r"\b(cat|cats|kitten)\b", re.I)
-DOG_CAPTION = re.compile(r"\b(dog|dogs|puppy|poodle)\b", re.I)
 
 
 class NotYet(Exception):
@@ -228,15 +228,25 @@ def _scale(answer):
 # -- 03 zero-shot weirdness ---------------------------------------------------------------------
 
 @exercise("03.1")
-def _photo_label(answer, model):
+def _photo_probability(answer, model):
     from clipnb.cache import samples_dir
+    from clipnb.zeroshot import probabilities, softmax
 
-    label = _choice(answer, ANIMALS)
-    scores = _cosines(model, [samples_dir() / "photos" / "chelsea.jpg"], ANIMALS)[0]
-    if label == ANIMALS[int(scores.argmax())]:
-        note = "" if label == "a cat" else " — on this model the photo of a cat is not read as 'a cat'"
-        return _right(f"{label!r} ({scores.max():.3f}){note}")
-    raise NotYet(f"not what this model puts first for the photo; compute the four cosines")
+    value = _number(answer)
+    photo, cat = [samples_dir() / "photos" / "chelsea.jpg"], ANIMALS.index("a cat")
+    p = probabilities(model, photo, ANIMALS).iloc[0]
+    cosines = _cosines(model, photo, ANIMALS)[0]
+    if _close(value, p["a cat"]):
+        first = p.idxmax()
+        return _right(f"P('a cat') = {p['a cat']:.4f} over the four labels" + (
+            ", the largest of the four" if first == "a cat" else
+            f"; {first!r} gets {p[first]:.4f}: on this model the photo of a cat is not read as 'a cat'"))
+    if _close(value, cosines[cat]):
+        raise NotYet("that is the cosine; the probability is the softmax of model.logit_scale × the four cosines")
+    if _close(value, softmax(cosines)[cat]):
+        raise NotYet("that is the softmax at scale 1; multiply the four cosines by model.logit_scale first")
+    raise NotYet("encode the photo and the four labels, multiply the cosines by model.logit_scale, then take the "
+                 "softmax over the four (section 3 does it by hand)")
 
 
 @exercise("03.2")
@@ -250,8 +260,6 @@ def _template(answer, model):
     templated = float(probabilities(model, image, [answer.format(x) for x in ANIMALS]).iloc[0, right])
     if templated > plain:
         return _right(f"P('a dog') rises from {plain:.3f} to {templated:.3f} with {answer!r}")
-    from clipnb.models import is_random
-
     if is_random(model):  # no template means anything to random weights: the exercise's premise does not hold
         return _right(f"with random weights P('a dog') moves only by chance ({plain:.3f} plain, {templated:.3f} with "
                       f"{answer!r}); on a trained model the template has to raise it")
@@ -353,10 +361,8 @@ def _cats_without_cat(answer, model):
         raise NotYet("write a query as a string, e.g. 'a small pet'")
     if re.search(r"cat", answer, re.I):
         raise NotYet("the query may not contain 'cat'")
-    from clipnb.models import is_random
-
     captions = _search_captions(model, answer, 3)
-    hits = sum(bool(CAT_CAPTION.search(c)) for c in captions)
+    hits = int(matches("cats", captions).sum())
     if not hits and is_random(model):  # the exercise's premise, a model that knows what a cat is, does not hold
         return _right(f"no cat in the top 3 ({'; '.join(captions)}), and none could be: this model has random weights, "
                       "so no wording finds a cat by its meaning. Try the same query on a trained model")
@@ -368,15 +374,18 @@ def _cats_without_cat(answer, model):
 # -- 07 search by image ------------------------------------------------------------------------
 
 @exercise("07.1")
-def _cats_like_cat(answer, model):
+def _cats_like_photo(answer, model):
+    from clipnb.cache import samples_dir
+
     value = _number(answer)
-    captions = _search_captions(model, str(_sample("animals", "cat.png")), 9)
-    expected = sum(bool(CAT_CAPTION.search(c)) for c in captions)
+    captions = _search_captions(model, str(samples_dir() / "photos" / "chelsea.jpg"), 9)
+    expected = int(matches("cats", captions).sum())
     if value == expected:
         return _right(f"{expected} of the 9 nearest images are cats" + (
-            "; look at what the others share with the cat emoji instead: colour? outline?" if expected < 5 else ""))
-    raise NotYet("search with the image's path, k=9 (the image itself is left out), and count the captions "
-                 "that name a cat or a kitten")
+            "" if expected >= 5 else "; look at what the others share with the photo instead: colour? texture? An "
+            "image side reads a photograph only if it learned from photographs (the bundled models never saw one)"))
+    raise NotYet("search with the photo's path, k=9 (the photo itself is left out), and count the captions "
+                 "that name a cat or a kitten (clipnb.captions.matches('cats', …) counts them)")
 
 
 SWAP_WEIGHTS = (0.5, 1.0, 1.5, 2.0, 2.5, 3.0)  # exercise 07.2's weights w in img:cat - "a cat" + w * "a dog"
@@ -391,10 +400,8 @@ def swap_dogs(model, weight: float) -> list[str]:
 
 @exercise("07.2")
 def _cat_to_dog(answer, model):
-    from clipnb.models import is_random
-
     value = _number(answer)
-    dogs = {w: sum(bool(DOG_CAPTION.search(c)) for c in swap_dogs(model, w)) for w in SWAP_WEIGHTS}
+    dogs = {w: int(matches("dogs", swap_dogs(model, w)).sum()) for w in SWAP_WEIGHTS}
     expected = next((w for w in SWAP_WEIGHTS if dogs[w] >= 4), 0.0)
     counts = ", ".join(f"w = {w:g}: {n}" for w, n in dogs.items())
     if value == expected:
@@ -412,25 +419,29 @@ def _cat_to_dog(answer, model):
 
 # -- 08 binary opposition ----------------------------------------------------------------------
 
-def _faces_delta(model):
-    """The face emoji, their image features, and delta = cos(happy) − cos(sad) for each."""
+def _faces_delta(model, poles=("a happy face", "a sad face")):
+    """The face emoji, their image features, and delta = cos(pole A) − cos(pole B) for each."""
     faces = sorted(_sample("faces").glob("*.png"))
     image_features = model.encode_image(faces).numpy()
-    scores = image_features @ model.encode_text(["a happy face", "a sad face"]).numpy().T
+    scores = image_features @ model.encode_text(list(poles)).numpy().T
     return faces, image_features, scores[:, 0] - scores[:, 1]
 
 
 @exercise("08.1")
 def _happiest(answer, model):
-    faces, _, delta = _faces_delta(model)
+    faces, _, delta = _faces_delta(model, ("happy", "sad"))
     names = [p.stem for p in faces]
     name = str(answer).strip()
     name = name.rsplit("/", 1)[-1].removesuffix(".png")
     if name not in names:
         raise NotYet(f"answer with a face's file name, one of: {', '.join(names)}")
     if name == names[int(delta.argmax())]:
-        return _right(f"{name}: delta {delta.max():+.3f}")
-    raise NotYet(f"{name} has delta {delta[names.index(name)]:+.3f}; another face scores higher")
+        phrases = names[int(_faces_delta(model)[2].argmax())]
+        return _right(f"{name}: delta {delta.max():+.3f} for the words happy / sad; the phrases \"a happy face\" / "
+                      f"\"a sad face\" (section 1b) put " + ("the same face first" if phrases == name else
+                                                               f"{phrases} first: the wording moved the top"))
+    raise NotYet(f"{name} has delta {delta[names.index(name)]:+.3f} for the words happy / sad; another face scores "
+                 "higher (the words, not section 1b's phrases)")
 
 
 @exercise("08.2")
@@ -440,8 +451,8 @@ def _axis_order(answer, model):
     if not isinstance(answer, (tuple, list)) or len(answer) != 2 or not isinstance(answer[0], (bool, np.bool_)):
         raise NotYet(f"answer a pair (True or False, c), e.g. (True, 1.5), not {answer!r}")
     same_answer, c = bool(answer[0]), _number(answer[1])
-    faces, image_features, delta = _faces_delta(model)
-    a, b = model.encode_text(["a happy face", "a sad face"]).numpy()  # memoised: no second encode
+    faces, image_features, delta = _faces_delta(model, ("happy", "sad"))  # exercise 08.1's words
+    a, b = model.encode_text(["happy", "sad"]).numpy()  # memoised: no second encode
     axis = image_features @ unit(a - b)
     same = bool((np.argsort(-delta, kind="stable") == np.argsort(-axis, kind="stable")).all())
     expected = 1 / float(np.linalg.norm(a - b))
@@ -515,12 +526,17 @@ def _emoji_e3(answer):
     from clipnb.models import load_model
     from clipnb.samples import cat_images
 
-    if not isinstance(answer, (bool, np.bool_)):
-        raise NotYet(f"answer True (it holds) or False, not {answer!r}")
-    result = claims.cat_beats_dog_and_monkey(load_model("bundled:emoji", device="cpu"), cat_images())
-    if bool(answer) == (result.status == claims.HOLDS):
-        return _right(f"on bundled:emoji, {result}")
-    raise NotYet("run claims.cat_beats_dog_and_monkey on that model and read its status")
+    value = _number(answer)
+    model, images = load_model("bundled:emoji", device="cpu"), cat_images()
+    wins = {p.stem: claims.cat_beats_dog_and_monkey(model, [p]).status == claims.HOLDS for p in images}
+    if value == sum(wins.values()):
+        together = claims.cat_beats_dog_and_monkey(model, images)
+        return _right(f"{sum(wins.values())} of {len(images)} on bundled:emoji ("
+                      + ", ".join(f"{name} {'✔' if won else '✘'}" for name, won in wins.items())
+                      + f"); E3, on their mean, {'holds' if together.status == claims.HOLDS else 'does not hold'}: "
+                      + together.reason)
+    raise NotYet(f"run claims.cat_beats_dog_and_monkey on bundled:emoji once per cat image (a list of one path), "
+                 f"and count the images where its status is claims.HOLDS: a number from 0 to {len(images)}")
 
 
 def verdict_kind(verdict) -> str:

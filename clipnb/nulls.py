@@ -199,9 +199,11 @@ class Judged:
             return f"holds, beyond {self.what} (p = {self.p_value:.2g} ≤ α; {reach})"
         planned = max(self.planned or self.n, self.n)
         if self.reaching and planned > self.n:  # stopped early: more draws could not bring p down to α
-            return (f"holds, not beyond {self.what} (p ≥ {(1 + self.reaching) / (1 + planned):.2g} > α: {self.reaching} "
-                    f"of the first {self.tested} {self.kind} already reach its statistic, so the other "
-                    f"{planned - self.n} were not run)")
+            first = (f"the first of the {planned} {self.kind} already reaches" if self.tested == 1 else
+                     f"{self.reaching} of the first {self.tested} {self.kind} already reach")
+            return (f"holds, not beyond {self.what} (p ≥ {(1 + self.reaching) / (1 + planned):.2g} > α: {first} its "
+                    f"statistic, so " + ("the last was" if planned - self.n == 1 else f"the other {planned - self.n} were")
+                    + " not run)")
         if not self.reaching and 1 / (1 + self.tested) > claims.ALPHA:
             return (f"holds, but {self.tested} {self.kind} cannot tell (none reaches its statistic, yet the smallest "
                     f"p that {self.tested} allow is 1/{1 + self.tested} = {self.p_value:.2g} > α = {claims.ALPHA}; "

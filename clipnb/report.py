@@ -117,12 +117,14 @@ def report_html(table, errors, rankings, specs, corpus="the sample corpus (data/
                        "(the model named in the column minus the one it was fine-tuned from, named below).</p>")
         elif "statistic" in verdicts:  # B1 carries its own (permutation) null
             null = verdicts.set_index("model")[["statistic", "null", "null_min", "null_median", "null_max", "null_share",
-                                                "null_holds", "null_tested", "null_models", "verdict"]]
+                                                "null_p", "null_holds", "null_tested", "null_models", "verdict"]]
             null.columns = ["statistic (model)", "null", "null: min", "null: median", "null: max",
-                            "share of null ≥ model", "null draws that hold", "tested", "null draws", "verdict"]
+                            "share of null ≥ model", "p", "null draws that hold", "tested", "null draws", "verdict"]
             what = nulls.STATISTIC_NAMES.get(claim_id, "")
             out.append(f"<p>Against the null. Statistic: <i>{html.escape(what)}</i> (larger is more in the claim's "
-                       "favour).</p>" + null.rename_axis(index=None).to_html(float_format=_number, na_rep="–"))
+                       "favour). <i>p</i> counts the model as one more draw: (1 + the draws that reach its statistic) "
+                       "/ (1 + the draws tested), so it is never 0 and is larger than the share beside it; it is "
+                       "the one compared with α.</p>" + null.rename_axis(index=None).to_html(float_format=_number, na_rep="–"))
         items = "".join(f"<li><code>{html.escape(r.model)}</code>: <span class='{_css(r)}'>"
                         f"<b>{html.escape(r.verdict)}</b></span>: {html.escape(r.reason)}</li>"
                         for r in verdicts.itertuples())
@@ -154,8 +156,8 @@ def report_html(table, errors, rankings, specs, corpus="the sample corpus (data/
     return "\n".join(out) + "</body></html>"
 
 
-# claims.csv: one row per verdict and per number. null_share is the share of the null (random models, or caption
-# shuffles) at least as extreme as the model; for B1 it is its exact permutation p. null_tested: null draws on
+# claims.csv: one row per verdict and per number. null_share is the share of the null (random models, or control
+# words) at least as extreme as the model; for B1 it is its exact permutation p. null_tested: null draws on
 # which the test could be run.
 CSV_COLUMNS = ["claim", "model", "measure", "value", "verdict", "beyond_random", "null_share", "status", "statistic",
                "null", "null_tested", "null_holds", "null_models", "null_p"]

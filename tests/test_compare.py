@@ -22,8 +22,8 @@ def test_report_for_a_trained_a_random_and_a_missing_model(tmp_path):
     assert set(verdicts["claim"]) == set(compare.CHECKS)
     allowed = (r"holds, but [12] random models cannot tell \(none reaches its statistic, yet the smallest p that [12] "
                r"allow is 1/[23] = 0.(33|5) > α = 0.05; it takes 19(; 1 of 2 could not be tested)?\)|"
-               r"holds, not beyond random weights \(p ≥ 0.67 > α: 1 of the first 1 random models already reach its "
-               r"statistic, so the other 1 were not run\)|"
+               r"holds, not beyond random weights \(p ≥ 0.67 > α: the first of the 2 random models already reaches its "
+               r"statistic, so the last was not run\)|"
                r"holds \(an algebraic identity, true for any model\)|"
                r"holds, not beyond random weights \(p = [0-9.]+ > α; [12] of 2 random models reach its statistic\)|"
                r"holds, beyond its control words \(p = [0-9.]+ ≤ α; \d+ of 40 control words reach its statistic\)|"

@@ -10,7 +10,7 @@ import pytest
 
 import clipnb
 from clipnb.claims import FAILS, HOLDS
-from clipnb.exercises import _EXERCISES, SCALE_02, SIMILARITY_02, check
+from clipnb.exercises import _EXERCISES, ANIMALS, SCALE_02, SIMILARITY_02, check
 
 ROOT = Path(__file__).resolve().parent.parent
 NOTEBOOKS = sorted((ROOT / "notebooks").glob("[0-9][0-9]_*.ipynb"))
@@ -41,7 +41,7 @@ def _contexts(model):
 
 
 WRONG = [None, ..., "nonsense", 42, -1.5, [1, 2], np.zeros(3), {"a": 1}, float("nan"), "img:/no/such.png"]
-YES_NO = {"11.1"}  # True or False is the answer there, so True cannot stand for a wrong one
+YES_NO = set()  # exercises whose answer is True or False, so True cannot stand for a wrong one
 
 
 @pytest.mark.parametrize("key", sorted(_EXERCISES))
@@ -76,18 +76,30 @@ def test_the_hints_answer_the_common_mistakes(model):
     assert "divide by its length" in check("06.1", raw, model=model).message
     assert "has 3 numbers" in check("06.1", [1, 2, 3], model=model).message
 
+    photo = [clipnb.samples_dir() / "photos" / "chelsea.jpg"]
+    cosines = (model.encode_image(photo).numpy() @ model.encode_text(ANIMALS).numpy().T)[0]
+    probabilities = np.exp(model.logit_scale * cosines) / np.exp(model.logit_scale * cosines).sum()
+    assert check("03.1", probabilities[0], model=model).ok
+    assert "that is the cosine" in check("03.1", cosines[0], model=model).message
+    assert "multiply the four cosines by model.logit_scale" in check(
+        "03.1", np.exp(cosines[0]) / np.exp(cosines).sum(), model=model).message
+
     assert "lerp" in check("09.1", (a + b) / 2, model=model).message
     assert "not on the sphere" in check("09.2", 1.0, model=model).message
     assert "sign is flipped" in check("04.1", -_person_gap(model), model=model).message
     assert "may not contain 'cat'" in check("06.2", "a black cat", model=model).message
     assert "answer one of the weights" in check("07.2", 0.7, model=model).message
     assert "at w = 3 the top 5 holds" in check("07.2", 3, model=model).message
-    happy, sad = model.encode_text(["a happy face", "a sad face"]).numpy()
+    happy, sad = model.encode_text(["happy", "sad"]).numpy()  # 08.1's words
     c = 1 / np.linalg.norm(happy - sad)
     assert check("08.2", (True, c), model=model).ok
     assert "give the reason too" in check("08.2", True, model=model).message
     assert "does not turn the deltas" in check("08.2", (True, 1.0), model=model).message
     assert "compute both orders" in check("08.2", (False, c), model=model).message
+    wins = sum(clipnb.claims.cat_beats_dog_and_monkey(clipnb.load_model("bundled:emoji"), [cat]).status == HOLDS
+               for cat in clipnb.samples.cat_images())
+    assert check("11.1", wins).ok
+    assert "once per cat image" in check("11.1", (wins + 1) % 4).message
     verdicts = _contexts(model)["verdicts"]
     assert check("11.2", ["E3"], verdicts=verdicts).ok
     assert "1 are missing" in check("11.2", [], verdicts=verdicts).message

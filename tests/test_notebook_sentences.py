@@ -88,7 +88,7 @@ _rank = {name: [entry.rsplit(" ", 1)[0] for entry in column].index("a cat") + 1 
     ],
     "02_how_clip_is_trained": [
         Cell("def first_cat(results):", said=[
-            Said(r"the toy has not yet fitted the cat pairs", "not _re.search(r'\\bcat', after['caption'].iloc[0], _re.I)"),
+            Said(r"the toy has not yet fitted the cat pairs", "not _captions.matches('cats', after['caption'].iloc[:1])[0]"),
         ]),
         Cell('log = pd.DataFrame(json.loads((bundled_model_dir()', said=[
             Said(r"recall@10 = 10 / (\d+)", "int(log['validation_images'].iloc[-1])"),

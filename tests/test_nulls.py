@@ -38,8 +38,11 @@ def test_too_few_twins_or_none_say_so():
     assert eight.verdict == ("holds, but 8 random models cannot tell (none reaches its statistic, yet the smallest p "
                              "that 8 allow is 1/9 = 0.11 > α = 0.05; it takes 19)")
     stopped = nulls.Judged(model, nulls.statistic(model), [0.9], 1, 1, planned=19)
-    assert stopped.verdict == ("holds, not beyond random weights (p ≥ 0.1 > α: 1 of the first 1 random models already "
-                               "reach its statistic, so the other 18 were not run)")
+    assert stopped.verdict == ("holds, not beyond random weights (p ≥ 0.1 > α: the first of the 19 random models "
+                               "already reaches its statistic, so the other 18 were not run)")
+    two = nulls.Judged(model, nulls.statistic(model), [0.9, 0.0], 2, 2, planned=3)
+    assert two.verdict == ("holds, not beyond random weights (p ≥ 0.5 > α: 1 of the first 2 random models already "
+                           "reach its statistic, so the last was not run)")
     assert str(stopped).count("p ") == 1, "one p-value per verdict"
     none = nulls.Judged(model, nulls.statistic(model), [], 0, 0)
     assert none.beyond_random is None and none.verdict == "holds (no null here)"
