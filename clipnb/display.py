@@ -180,8 +180,10 @@ def spaced(xy, candidates, min_distance: float) -> list[int]:
 
 
 def label_points(ax, xy, labels, fontsize: int = 9, step: float = 0.6):
-    """Write each label beside its point, nudging labels down until no two overlap on screen."""
+    """Write each label beside its point, nudging labels down until no two overlap on screen; a label moved off
+    its point is joined to it by a thin line."""
     texts = [ax.text(x, y, f" {label}", fontsize=fontsize, va="center") for (x, y), label in zip(xy, labels)]
+    points = {id(text): text.get_position() for text in texts}
     ax.figure.canvas.draw()
     renderer = ax.figure.canvas.get_renderer()
     placed = []
@@ -194,6 +196,9 @@ def label_points(ax, xy, labels, fontsize: int = 9, step: float = 0.6):
             text.set_position(ax.transData.inverted().transform((x, y - step * box.height)))
             box = text.get_window_extent(renderer)
         placed.append(box)
+        if text.get_position() != points[id(text)]:
+            (x0, y0), (x1, y1) = points[id(text)], text.get_position()
+            ax.plot([x0, x1], [y0, y1], color="#888", lw=0.6, zorder=1)
     return texts
 
 

@@ -74,26 +74,33 @@ def nearest_to_pole(corpus, pole, k: int = 3):
     return corpus.search(embedding(features, label=pole_label(pole)), k=k)
 
 
-def null_spread(corpus, pole_a, pole_b, vocabulary, n_pairs: int = 200, k: int = 10, seed: int = 0):
+def null_spread(corpus, pole_a, pole_b, vocabulary, n_pairs: int = 200, k: int = 10, seed: int = 0,
+                method: str = "delta"):
     """Does this axis order the corpus more than random word pairs do?
 
-    The spread of an axis = mean delta of its top-k images minus mean delta of its bottom-k.
+    The spread of an axis = mean score of its top-k images minus mean score of its bottom-k. The score is the
+    ``delta`` sim(A) − sim(B) = x·(a − b), or the ``axis`` projection x·(a − b)/|a − b|. The delta's spread grows
+    with |a − b|: two related words (happy, sad) sit near each other, so their delta spreads less than two
+    unrelated words' whatever it orders; the axis takes that length out.
     Returns (real spread, array of spreads for ``n_pairs`` random pairs from ``vocabulary``,
     the fraction of random pairs whose spread is at least the real one).
     """
+    if method not in ("delta", "axis"):
+        raise ValueError(f"method must be 'delta' or 'axis', not {method!r}")
     if len(vocabulary) < 4:
         raise ValueError("give a vocabulary of at least 4 words to draw random poles from")
     model = corpus.model
     words = model.encode_text(list(vocabulary)).numpy()
     images = corpus.image_features
 
-    def spread(delta):
-        ordered = np.sort(delta)
+    def spread(score):
+        ordered = np.sort(score)
         return ordered[-k:].mean() - ordered[:k].mean()
 
-    real = spread(opposition_table(corpus, pole_a, pole_b)["delta"].to_numpy())
+    real = spread(opposition_table(corpus, pole_a, pole_b)[method].to_numpy())
     rng = np.random.default_rng(seed)
     pairs = [rng.choice(len(vocabulary), 2, replace=False) for _ in range(n_pairs)]
     sims = images @ words.T
-    random_spreads = np.array([spread(sims[:, i] - sims[:, j]) for i, j in pairs])
+    length = (lambda i, j: np.linalg.norm(words[i] - words[j])) if method == "axis" else (lambda i, j: 1.0)
+    random_spreads = np.array([spread((sims[:, i] - sims[:, j]) / length(i, j)) for i, j in pairs])
     return float(real), random_spreads, float((random_spreads >= real).mean())

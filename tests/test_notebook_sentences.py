@@ -223,6 +223,13 @@ _snowless = [_order.index(p) + 1 for p, c in zip(_scenes["path"], _scenes["capti
             Said(r"It holds, but by little", "talk.status == _claims.HOLDS and not judged.beyond_random"),
             Said(r"Not here: the difference finds no more happy and sad faces", "talk.status == _claims.FAILS"),
         ]),
+        Cell("random_cosine = np.median(", said=[
+            Said(r"Why below: the poles of",
+                 "bool(((null['share of random pairs ≥'] > 0.95) & (null['cosine of the two poles'] > random_cosine)).any())"),
+            Said(r"still do: the images spread less",
+                 "bool(((null['share of random pairs ≥'] > 0.95) & (null['cosine of the two poles'] > random_cosine)"
+                 " & (null['along the unit axis: share ≥'] > 0.95)).any())"),
+        ]),
         Cell("auc = roc_auc_score", setup="""
 _delta = dict(zip(names, by_delta["delta"]))
 _pairs = [(_delta[h], _delta[s]) for h in happy for s in sad if h in _delta and s in _delta]
@@ -245,6 +252,12 @@ _direct = _np.degrees(_np.arccos(_np.clip(features[start] @ features[end], -1, 1
         ]),
     ],
     "10_clustering": [
+        Cell('found = results["hdbscan"]', said=[
+            Said(r"make purity easy",
+                 "(lambda h, k, n: h['noise points'] < n and h['clusters'] > N_CLUSTERS"
+                 " and h['purity'] * n / (n - h['noise points']) > k['purity'])"
+                 "(results['hdbscan'], results['kmeans'], len(folders))"),
+        ]),
         Cell('labels = clusters.cluster(features, "kmeans"', setup="""
 from sklearn.metrics import adjusted_rand_score as _ari
 _by_style, _by_subject = _ari(style, labels), _ari(subject, labels)

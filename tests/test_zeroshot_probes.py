@@ -112,6 +112,12 @@ def test_null_spread_puts_an_axis_among_random_pairs(model, cache):
     vocabulary = ["table", "river", "green", "music", "paper", "window"]
     real, spreads, share = opposition.null_spread(corpus, "table", "river", vocabulary, n_pairs=50)
     assert len(spreads) == 50 and 0 <= share <= 1 and real > 0
+    # along the unit axis the same spread is divided by the poles' distance |a − b|
+    along, axis_spreads, _ = opposition.null_spread(corpus, "table", "river", vocabulary, n_pairs=50, method="axis")
+    a, b = model.encode_text(["table", "river"]).numpy()
+    assert along == pytest.approx(real / np.linalg.norm(a - b), rel=1e-4) and len(axis_spreads) == 50
+    with pytest.raises(ValueError, match="method must be 'delta' or 'axis'"):
+        opposition.null_spread(corpus, "table", "river", vocabulary, method="probability")
 
 
 def test_geometry_basics():
