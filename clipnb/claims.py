@@ -77,7 +77,7 @@ class ClaimResult:
     def __str__(self):
         mark = {HOLDS: "✔", FAILS: "✘", UNCHECKABLE: "–"}[self.status]
         if self.status == UNCHECKABLE:
-            return f"{mark} {self.claim} {self.status} ({self.statement}): {self.reason}"
+            return f"{mark} {self.claim} {self.status} (claim: {self.statement}): {self.reason}"
         return f"{mark} {self.claim} {self.status}: {self.statement} — {self.reason}"
 
     def _repr_html_(self):
@@ -113,7 +113,7 @@ def cat_beats_dog_and_monkey(model, cat_images) -> ClaimResult:
         return ClaimResult("E3", statement, UNCHECKABLE, "no cat image given")
     dog, cat, monkey = scores
     return _result("E3", statement, cat > dog and cat > monkey,
-                   f'"a cat" {cat:.4f}, "a dog" {dog:.4f}, "a monkey" {monkey:.4f} (mean over {len(cat_images)} images)',
+                   f'"a cat" {cat:.4f}, "a dog" {dog:.4f}, "a monkey" {monkey:.4f} (mean over {len(cat_images)} image{"s" if len(cat_images) != 1 else ""})',
                    {"a dog": dog, "a cat": cat, "a monkey": monkey})
 
 
@@ -230,9 +230,10 @@ def unmarked_prompts_lean(model, groups, subjects=TALK_SUBJECTS, a="man", b="wom
     control_gaps = leans.attrs["control_gaps"]
     reason = ("; ".join(parts) if parts else
               f"no unmarked prompt leans beyond the {len(control_gaps)} person prompts (smallest p_holm "
-              f"{leans['p_holm'].min():.3g}; the smallest reachable is {reachable:.3g})")
+              f"{leans['p_holm'].min():.3g}; the smallest any prompt could reach with {len(controls)} person prompts, after Holm, "
+              f"is {reachable:.3g})")
     towards = a if person.lean > 0 else b
-    reason += (f'; person prompts\' gaps {control_gaps.mean():+.4f} ± {control_gaps.std():.4f}; "a person" itself '
+    reason += (f'; person prompts\' gaps: mean {control_gaps.mean():+.4f}, SD {control_gaps.std():.4f}; "a person" itself '
                f"{'leans' if person.p_value <= ALPHA else 'does not lean'} (towards {towards}, lean {person.lean:+.4f}, "
                f"p {person.p_value:.3g}); n = {len(groups[a])} + {len(groups[b])} images")
     result = _result("E6", statement, bool(len(leaning)), reason,

@@ -560,9 +560,10 @@ def _learned_claims(answer, verdicts):
     expected = {c for c in verdicts.index
                 if verdict_kind(verdicts.loc[c, "bundled"]) != verdict_kind(verdicts.loc[c, "untrained"])}
     if given == expected:
-        return _right(f"{sorted(expected) or 'none'}: where training changed the verdict (holds beyond its null, holds, "
-                      "does not hold, cannot be checked; its numbers aside). A claim with the same verdict on random "
-                      "weights says nothing about what the model learned")
+        return _right(f"{sorted(expected) or 'none'}: where the trained model's kind of verdict (holds beyond its null, "
+                      "holds, does not hold, cannot be checked; its numbers aside) differs from one random-weight "
+                      "model's. One seed is a hint of what training changed, not proof; a claim with the same verdict "
+                      "on random weights says nothing about what the model learned")
     raise NotYet(f"{len(given & expected)} of your {len(given)} are right and {len(expected - given)} are missing: "
                  "compare the 'bundled' and 'untrained' columns row by row, by the verdict's words before its "
                  "brackets (the p-values and counts differ whenever the models do)")

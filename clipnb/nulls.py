@@ -214,9 +214,9 @@ class Judged:
         mark = {claims.HOLDS: "✔" if self.beyond_random else "≡" if self.result.claim in IDENTITIES else "≈",
                 claims.FAILS: "✘", claims.UNCHECKABLE: "–"}[self.result.status]
         if self.result.status == claims.UNCHECKABLE:
-            return f"{mark} {self.result.claim} cannot be checked here ({self.result.statement}): {self.result.reason}"
+            return f"{mark} {self.result.claim} cannot be checked here (claim: {self.result.statement}): {self.result.reason}"
         what = STATISTIC_NAMES.get(self.result.claim, "statistic")
-        source = f"random weights ({self.n} models of this architecture)" if self.kind == RANDOM else \
+        source = f"random weights ({self.n} model{'s' if self.n != 1 else ''} of this architecture)" if self.kind == RANDOM else \
             f"control words ({self.n} unrelated nouns subtracted in its word's place, this model)"
         null = (f"null, {source}: the claim holds for {self.null_holds} of {self.tested} of them too; {what}: this "
                 f"model {_figure(self.statistic)}, reached by {self.reaching} of {self.tested}" if self.null_share is not None else
