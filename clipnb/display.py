@@ -231,7 +231,7 @@ def thumbnail_map(xy, paths, model_name: str, title: str = "", colors=None, zoom
         for c, name in legend.items():
             twins = [str(o) for o, other in legend.items() if other == name and o != c]
             ax.scatter([], [], color=palette(int(c) % 10),
-                       label=f"{c}: {name}" + (f" (as {', '.join(twins)})" if twins else ""))
+                       label=f"{c}: {name}" + (f" (also cluster {', '.join(twins)})" if twins else ""))
         ax.legend(fontsize=8, loc="best")
     ax.set_xticks([])
     ax.set_yticks([])

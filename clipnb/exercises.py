@@ -158,10 +158,11 @@ def _dog_label(answer, model):
 @exercise("01.1")
 def _angle(answer, model):
     value = _number(answer)
-    a, b = model.encode_text(["a cat", "a dog"]).numpy()
+    a, b = model.encode_text(["a cat", "a kitten"]).numpy()
     expected = float(np.degrees(np.arccos(np.clip(a @ b, -1, 1))))
     if _close(value, expected, 0.05):
-        return _right(f"{expected:.1f}° apart (unrelated directions would be 90° apart)")
+        return _right(f"{expected:.1f}° apart; read it against the angle of unrelated phrases printed under the "
+                      "heatmaps (random directions would be 90° apart)")
     if _close(value, np.radians(expected), 0.001):
         raise NotYet("that looks like radians; the exercise asks for degrees (np.degrees)")
     if _close(value, float(a @ b), 0.001):
