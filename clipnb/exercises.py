@@ -306,13 +306,13 @@ def _leaning(answer, model):
 
 @exercise("05.1")
 def _closest_word(answer, model):
-    options = ["a kitten", "a dog", "a car", "a burger"]
+    options = ["a kitty", "a hamster", "a leopard", "a sandwich"]   # none of them in section 2's heatmap
     choice = _choice(answer, options)
     scores = model.encode_text(options).numpy() @ model.encode_text(["a cat"]).numpy()[0]
     nearest = options[int(scores.argmax())]
-    english = "" if nearest == "a kitten" else (
-        f" Note that {model.name} disagrees with English here: a kitten is a young cat, yet "
-        f"'a kitten' scores {scores[0]:.3f}, below {nearest!r}; this model has not learned the word.")
+    english = "" if nearest == "a kitty" else (
+        f" Note that {model.name} disagrees with English here: a kitty is a cat, yet "
+        f"'a kitty' scores {scores[0]:.3f}, below {nearest!r}; this model has not learned the word.")
     if choice == nearest:
         return _right(f"on {model.name}, {choice!r} at {scores.max():.3f}." + english)
     raise NotYet("encode the four texts and compare each with 'a cat' (the model decides, not the dictionary)")

@@ -130,7 +130,7 @@ _empty = max(phrasing["the"], phrasing["."])
             Said(r'"a cat" ranks (\d+) of 20', "_order.index('a cat') + 1"),
             Said(r'phrases about something else score above "a cat"',
                  "any(v not in CAT_WORDS for v in _order[:_order.index('a cat')])"),
-            Said(r"(\d+) cat phrasings score below the empty words",
+            Said(r"(\d+) cat phrasings score below the better empty word",
                  "sum(phrasing[v] < _empty for v in CAT_WORDS) or None"),
             Said(r"here even plain English ones \((.+?)\) fall below",
                  "', '.join(sorted(v for v in CAT_WORDS if phrasing[v] < _empty and v not in "
@@ -164,6 +164,8 @@ _nurse = leans.set_index("subject").loc["nurse"]
             Said(r'"a nurse" leans no more than the person prompts do', "_nurse['p_holm'] > _claims.ALPHA"),
         ]),
         Cell("text_side = pd.DataFrame(probes.text_lean", said=[
+            Said(r"No profession lies beyond their spread",
+                 "bool((text_side['text only, against the person prompts (p)'] > _claims.ALPHA).all())"),
             Said(r"in the text space alone, (.+?) sits? nearer \"a woman\"",
                  "', '.join(repr('a ' + p) for p, v in text_side.iloc[:, 0].items() if v > 0) or 'no profession'"),
             Said(r"(.+?): the two columns point opposite ways",
@@ -219,6 +221,10 @@ _snowless = [_order.index(p) + 1 for p, c in zip(_scenes["path"], _scenes["capti
         ]),
     ],
     "07_search_by_image": [
+        Cell("control_dogs = {w:", said=[
+            Said(r"so the word, not the change, did it", "bool(dogs > max(control_dogs.values()))"),
+            Said(r"an unrelated word brings as many", "bool(dogs <= max(control_dogs.values()))"),
+        ]),
         Cell("first_tree = claims.first_rank", said=[
             Said(r"The picture alone finds no image captioned as trees in its top 9",
                  "not any(forest_images[corpus.row_of(p)] for p in corpus.search(picture, k=9)['path'])"),
@@ -254,6 +260,8 @@ _pairs = [(_delta[h], _delta[s]) for h in happy for s in sad if h in _delta and 
 _share = _np.mean([1.0 if dh > ds else 0.5 if dh == ds else 0.0 for dh, ds in _pairs])
 """, said=[
             Said(r"happy faces rank above sad ones in (\d+)% of", "round(100 * _share)"),
+            Said(r"one-sided Mann–Whitney p = [\d.]+, .*: (beyond|within) chance",
+                 "'beyond' if p_order <= _claims.ALPHA else 'within'"),
         ]),
     ],
     "09_paths_and_orderings": [
@@ -292,8 +300,9 @@ _by_style, _by_subject = _ari(style, labels), _ari(subject, labels)
 _fit = sum(names.loc[c, "name"] in FITS.get(_pd.Series(subject[labels == c]).mode()[0], []) for c in names.index)
 """, said=[
             Said(r"clusters are all named", "int((names.groupby('name').size() > 1).sum())", count=True),
-            Said(r"on this model the clusters follow (neither|the drawing style more|the subject more)",
-                 "'neither' if max(_by_style, _by_subject) < 0.1 else 'the drawing style more' "
+            Said(r"on this model the clusters follow (neither clearly|neither|the drawing style more|the subject more)",
+                 "'neither' if max(_by_style, _by_subject) < 0.1 else 'neither clearly' if max(_by_style, _by_subject) "
+                 "< 0.3 and abs(_by_style - _by_subject) < 0.1 else 'the drawing style more' "
                  "if _by_style > _by_subject else 'the subject more'"),
             Said(r"(\d+) of \d+ names fit their cluster's most common folder", "_fit"),
         Said(r"In (\d+) clusters that folder holds under half the images",
