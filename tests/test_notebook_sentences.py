@@ -175,8 +175,10 @@ _nurse = leans.set_index("subject").loc["nurse"]
     ],
     "05_signs_and_structure": [
         Cell("same_kind_first = ", said=[
-            Said(r"both same-kind blocks are more similar than text–image",
-                 "min(block_means['text–text'], block_means['image–image']) > block_means['text–image']"),
+            Said(r"both same-kind pairs are more similar than text–image",
+                 "bool(min(block_means['text–text'], block_means['image–image']) > block_means['text–image'])"),
+            Said(r"the two pictures of a cat, photo and emoji, score",
+                 "bool(matrix.loc['image: cat photo', 'image: cat emoji'] < 0.2)"),
             Said(r'the meme "i can has cheezburger\?" is (nearer|no nearer) the cat photo',
                  "'nearer' if matrix.loc['text: \"i can has cheezburger?\"', 'image: cat photo'] "
                  "> matrix.loc['text: \"a cat\"', 'image: cat photo'] else 'no nearer'"),
