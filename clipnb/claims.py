@@ -516,7 +516,7 @@ def ordered_path_is_shorter(features, n_random=20, seed=0, time_limit_s=1.0) -> 
     solved = paths.tour_length(distances, paths.solver_order(distances, time_limit_s))
     rng = np.random.default_rng(seed)
     randoms = [paths.tour_length(distances, list(rng.permutation(len(features)))) for _ in range(n_random)]
-    share = f" ({solved / np.mean(randoms):.0%})" if np.mean(randoms) > 0 else ""
+    share = f" ({solved / np.mean(randoms):.0%} of the random length)" if np.mean(randoms) > 0 else ""
     return _result("E13", statement, solved < min(randoms),
                    f"solver {solved:.2f} rad vs random {np.mean(randoms):.2f} rad on average{share}, "
                    f"best of {n_random} random {min(randoms):.2f}",
@@ -574,10 +574,13 @@ def planted_skew_shows(base_model, skewed_model, images, skew: dict) -> ClaimRes
     p = float(np.mean(np.array(null) >= observed - 1e-12))
     moved = [j for j in skew if direction[j] * change[j] > 0]
     controls = table[~table["profession"].isin(list(skew))]["change"].abs()
-    drift = table[~table["profession"].isin(list(skew))]["change"].mean()
+    control_changes = table[~table["profession"].isin(list(skew))]["change"]
+    drift = control_changes.mean()
+    along = int(((control_changes > 0) == (drift > 0)).sum())
     reason = (f"{len(moved)} of {len(skew)} skewed professions moved the planted way; mean planted change "
               f"{observed:+.4f} vs mean |change| of the {len(controls)} controls {controls.mean():.4f} (their mean "
-              f"change {drift:+.4f}: a drift towards {'man' if drift > 0 else 'woman'} that every profession shares); "
+              f"change {drift:+.4f}: on average a drift towards {'man' if drift > 0 else 'woman'}, which {along} of "
+              f"the {len(control_changes)} controls share); "
               f"exact permutation p = {p:.4f} over {len(null)} choices of which professions are skewed, and which way")
     result = _result("B1", statement, p < ALPHA and len(moved) == len(skew), reason,
                      {"planted change": observed, "controls mean |change|": controls.mean(), "p": p})

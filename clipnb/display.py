@@ -66,15 +66,23 @@ def image_grid(results, model_name: str, title: str | None = None, columns: int 
 
 
 def heatmap(table, model_name: str, title: str = "", fmt: str = "{:.3f}", cmap: str = "viridis", ax=None,
-            center=None):
-    """A matplotlib heatmap of a DataFrame with every value written in; titled with the model."""
+            center=None, threshold=None):
+    """A matplotlib heatmap of a DataFrame with every value written in; titled with the model.
+
+    threshold : two colours instead of a scale, cells ≤ threshold dark (p-values against α: a p of 0.07 must not
+    look like one of 0.007)."""
     import matplotlib.pyplot as plt
     import numpy as np
 
     values = table.to_numpy(dtype=float)
     if ax is None:
         _, ax = plt.subplots(figsize=(1.1 * values.shape[1] + 2.5, 0.45 * values.shape[0] + 1.6))
-    if center is not None:
+    if threshold is not None:
+        from matplotlib.colors import BoundaryNorm, ListedColormap
+
+        image = ax.imshow(values, cmap=ListedColormap(["#1f6f50", "#f2f2f2"]),
+                          norm=BoundaryNorm([-np.inf, threshold, np.inf], 2), aspect="auto")
+    elif center is not None:
         span = np.nanmax(np.abs(values - center)) or 1.0
         image = ax.imshow(values, cmap=cmap, vmin=center - span, vmax=center + span, aspect="auto")
     else:
@@ -87,7 +95,8 @@ def heatmap(table, model_name: str, title: str = "", fmt: str = "{:.3f}", cmap: 
         dark = 0.299 * red + 0.587 * green + 0.114 * blue < 0.5  # write light on dark cells, dark on light
         ax.text(c, r, fmt.format(v), ha="center", va="center", fontsize=9, color="white" if dark else "black")
     ax.set_title(f"{title}\nmodel: {model_name}" if title else f"model: {model_name}", fontsize=10)
-    ax.figure.colorbar(image, ax=ax, fraction=0.04)
+    if threshold is None:
+        ax.figure.colorbar(image, ax=ax, fraction=0.04)
     ax.figure.tight_layout()
     return ax
 
