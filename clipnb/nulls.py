@@ -162,9 +162,10 @@ class Judged:
 
     @property
     def p_value(self) -> float | None:
-        """(1 + tested draws at least as extreme) / (1 + tested draws): with 19 the smallest possible is 1/20 = ALPHA."""
-        share = self.null_share
-        return None if share is None else (1 + round(share * self.tested)) / (1 + self.tested)
+        """:func:`rank_p` of the model's statistic among the tested draws: with 19 the smallest possible is 1/20 = ALPHA."""
+        if self.null_share is None:
+            return None
+        return rank_p(self.statistic, [s for s in self.null_statistics if s is not None])
 
     @property
     def reaching(self) -> int | None:
@@ -239,6 +240,13 @@ class Judged:
         """What decides the verdict: the claim's reason, and the null's numbers where there is one."""
         text = str(self)
         return text.split(" — ", 1)[1] if " — " in text else self.result.reason
+
+
+def rank_p(statistic: float, draws) -> float:
+    """A null's p-value: (1 + draws at least as extreme as ``statistic``) / (1 + draws). The model counts as one more
+    draw, so p is never 0; with 19 draws the smallest possible is 1/20."""
+    draws = np.asarray(list(draws), dtype=float)
+    return float((1 + np.sum(draws >= statistic - 1e-12)) / (1 + len(draws)))
 
 
 def judge(result, model, check, n: int | None = None) -> Judged:

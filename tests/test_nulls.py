@@ -100,3 +100,9 @@ def test_the_null_count_comes_from_the_environment(monkeypatch):
     monkeypatch.setenv("CLIPNB_NULL_MODELS", "many")
     with pytest.raises(ValueError, match="whole number"):
         nulls.default_count()
+
+
+def test_rank_p_counts_the_model_as_one_more_draw():
+    assert nulls.rank_p(0.5, [0.1, 0.2, 0.6]) == pytest.approx(2 / 4)
+    assert nulls.rank_p(0.5, [0.5]) == pytest.approx(1.0)  # a tie reaches the statistic
+    assert nulls.rank_p(1.0, [0.0] * 19) == pytest.approx(0.05)
