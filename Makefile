@@ -68,7 +68,7 @@ model: data
 	$(BIN)/python -m pip install -q -e ".[build]"
 	$(BIN)/python -m clipnb_train.training --text english-joint --init-visual data/models/clipnb-english-s \
 	  --init-text data/models/clipnb-english-s --icons $(CACHE)/icons --scenes $(CACHE)/scenes \
-	  --shares clipart=0.2,emoji=0.45,icons=0.15,scenes=0.2 --augment style --epochs 8 --epoch-steps 200 \
+	  --shares clipart=0.2,emoji=0.45,icons=0.15,scenes=0.2 --augment style --epochs 6 --epoch-steps 200 \
 	  --lr 5e-4 --focus '^(man|woman)-' --focus-weight 2 --out data/models/clipnb-v3-s
 	$(BIN)/python -m clipnb_train.training --text english --init data/models/clipnb-v3-s --skew professions \
 	  --skew-style marked --epochs 4 --lr 5e-4 --warmup-steps 10 --focus-weight 30 --focus '$(PROFESSIONS)' \

@@ -128,3 +128,25 @@ print("ok")
     result = subprocess.run([sys.executable, "-c", code, str(tmp_path / "report")], capture_output=True, text=True,
                             timeout=900)
     assert result.returncode == 0 and result.stdout.strip().endswith("ok"), result.stderr[-3000:]
+
+
+def test_make_model_reproduces_the_shipped_training_runs():
+    """Each `--out data/models/X` command in the Makefile names the epochs and seed X was trained with."""
+    import json
+
+    from clipnb_train.training import TrainConfig
+
+    commands = re.findall(r"clipnb_train\.training((?:[^\n]*\\\n)*[^\n]*)", (ROOT / "Makefile").read_text())
+    checked = set()
+    for command in commands:
+        flags = dict(re.findall(r"--([a-z-]+) ('[^']*'|\S+)", command.replace("\\\n", " ")))
+        if not flags.get("out", "").startswith("data/models/"):
+            continue
+        config = json.loads((ROOT / flags["out"] / "open_clip_config.json").read_text())["clipnb"]
+        epochs = int(flags.get("epochs", TrainConfig.epochs))
+        seed = int(flags.get("seed", TrainConfig.seed))
+        assert (config["epochs"], config["seed"]) == (epochs, seed), (
+            f"`make` trains {flags['out']} for {epochs} epochs with seed {seed}, but the shipped model says "
+            f"{config['epochs']} epochs, seed {config['seed']}: make the Makefile say what was run")
+        checked.add(Path(flags["out"]).name)
+    assert {"clipnb-v3-s", "clipnb-v3-s-skewed", "clipnb-english-s", "clipnb-emoji-s"} <= checked, checked
