@@ -115,21 +115,28 @@ def bar_chart(series, model_name: str, title: str = "", xlabel: str = "cosine si
     rows = np.arange(len(series))
     if ax is None:
         _, ax = plt.subplots(figsize=(7.5, (0.62 if reference is not None else 0.4) * len(series) + 1.3))
+    from matplotlib.patches import Patch
+
     colors = ["#2a7" if highlight is not None and k == highlight else "#4a7bb7" for k in series.index]
     height, offset = (0.38, 0.2) if reference is not None else (0.8, 0.0)
-    ax.barh(rows + offset, series.to_numpy(), height=height, color=colors, label=model_name)
+    ax.barh(rows + offset, series.to_numpy(), height=height, color=colors)
+    handles = [Patch(color="#4a7bb7", label=model_name)]
+    if highlight in series.index:  # the green bar says what it is
+        handles.append(Patch(color="#2a7", label=f'"{highlight}" ({model_name})'))
     for i, v in enumerate(series.to_numpy()):
         ax.text(max(v, 0), i + offset, f" {v:.4f}", va="center", fontsize=8)
     high = float(series.max())
     if reference is not None:
         ref = reference.reindex(series.index).to_numpy(dtype=float)
-        ax.barh(rows - offset, np.nan_to_num(ref), height=height, color="#e8894a",
-                label=getattr(reference, "name", "reference"))
+        ax.barh(rows - offset, np.nan_to_num(ref), height=height, color="#e8894a")
+        handles.append(Patch(color="#e8894a", label=getattr(reference, "name", "reference")))
         for i, v in enumerate(ref):
             ax.text(max(np.nan_to_num(v), 0), i - offset, " –" if np.isnan(v) else f" {v:.4f}", va="center",
                     fontsize=8, color="#a4501a")
-        ax.legend(fontsize=8, loc="upper center", bbox_to_anchor=(0.5, -0.12 - 0.3 / max(1, len(series))), ncol=2)
         high = max(high, float(np.nanmax(ref)))
+    if len(handles) > 1:
+        ax.legend(handles=handles, fontsize=8, loc="upper center", ncol=len(handles),
+                  bbox_to_anchor=(0.5, -0.12 - 0.3 / max(1, len(series))))
     ax.set_yticks(rows, [str(k) for k in series.index])
     low = min(0.0, float(series.min()))
     ax.set_xlim(low - 0.02 * (high - low), high + 0.2 * (high - low))
@@ -226,9 +233,13 @@ def thumbnail_map(xy, paths, model_name: str, title: str = "", colors=None, zoom
     xy = np.asarray(xy)
     if ax is None:
         _, ax = plt.subplots(figsize=(10, 8))
-    palette = plt.get_cmap("tab10")
-    color_of = (lambda i: palette(int(colors[i]) % 10) if colors[i] >= 0 else (0.6, 0.6, 0.6, 1)) if colors is not None \
-        else (lambda i: (0.6, 0.6, 0.6, 1))
+    grey = (0.6, 0.6, 0.6, 1)  # noise (cluster -1) and uncoloured points; so no cluster is drawn in grey
+    palette = [c for i, c in enumerate(plt.get_cmap("tab10").colors) if i != 7]
+
+    def cluster_colour(c):
+        return palette[int(c) % len(palette)] if c >= 0 else grey
+
+    color_of = (lambda i: cluster_colour(colors[i])) if colors is not None else (lambda i: grey)
     ax.scatter(*xy.T, s=6, c=[color_of(i) for i in range(len(xy))])
     step = max(1, len(xy) // (3 * max_thumbnails))
     for i in spaced(xy, range(0, len(xy), step), min_distance=0.06)[:max_thumbnails]:
@@ -239,9 +250,9 @@ def thumbnail_map(xy, paths, model_name: str, title: str = "", colors=None, zoom
     if legend:
         for c, name in legend.items():
             twins = [str(o) for o, other in legend.items() if other == name and o != c]
-            ax.scatter([], [], color=palette(int(c) % 10),
+            ax.scatter([], [], color=cluster_colour(c),
                        label=f"{c}: {name}" + (f" (also cluster {', '.join(twins)})" if twins else ""))
-        ax.legend(fontsize=8, loc="best")
+        ax.legend(fontsize=8, loc="upper left", bbox_to_anchor=(1.01, 1), borderaxespad=0)  # beside, not over, the map
     ax.set_xticks([])
     ax.set_yticks([])
     ax.set_xlabel(xlabel)
