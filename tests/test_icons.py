@@ -184,3 +184,34 @@ def test_training_can_keep_to_some_emoji_styles(tmp_path):
     both = training.ClipArtData.from_builds(clip, tmp_path / "emoji", "train", 16)
     noto = training.ClipArtData.from_builds(clip, tmp_path / "emoji", "train", 16, styles="noto")
     assert len(both) == 2 * len(noto) == 26
+
+
+def test_the_misses_are_read_as_fit_or_transfer_from_the_styles_trained_on(tmp_path):
+    """EVAL.md's 'Why the aims are missed': an aim no training style reaches is a miss of fit; one the training
+    styles reach and the held-out style does not, of transfer."""
+    import clipnb
+    from clipnb_train import evaluation
+
+    _fake_emoji_build(tmp_path / "emoji")
+    table = pd.read_parquet(tmp_path / "emoji" / "emoji.parquet")
+    test = table[table["style"] == "noto"].assign(style="twemoji", split="test")
+    pd.concat([table, test]).to_parquet(tmp_path / "emoji" / "emoji.parquet")
+    fit = evaluation.style_fit(clipnb.load_model("bundled", device="cpu"), tmp_path / "emoji")
+    assert fit["style"].tolist() == ["emojione", "noto", "twemoji"] and fit["split"].tolist() == ["train", "train", "test"]
+    noto, twemoji = fit.iloc[1], fit.iloc[2]  # the same pictures under two names measure the same
+    assert noto.drop(["style", "split"]).tolist() == twemoji.drop(["style", "split"]).tolist()
+    assert 0 <= noto["plain top-5 right"] <= 1 and noto['"a cat" / "a dog"'].count("/") == 1
+
+    def frame(train, test):
+        return pd.DataFrame([{"style": s, "split": split, **dict.fromkeys(evaluation._SHARE_AIMS, v)}
+                             for s, split, v in [("noto", "train", train), ("emojione-monotone", "train", train * 0.4),
+                                                 ("twemoji", "test", test)]])
+
+    log = [{"text_to_image_R@10": 0.30}, {"text_to_image_R@10": 0.32}]
+    text = "\n".join(evaluation.misses_section(frame(0.4, 0.1), "`m`", log))
+    assert text.count("**fit**: no style it trained on reaches it") == 4 and "still learning" in text
+    assert "monochrome 0.16" in text and "leans on colour" in text
+    text = "\n".join(evaluation.misses_section(frame(0.95, 0.3), "`m`", log[:1]))
+    assert text.count("**transfer**: 1 of 2 training styles reach it (noto;") == 4 and "still learning" not in text
+    assert text.count("reached") == 0
+    assert "twemoji 0.950; reached" in "\n".join(evaluation.misses_section(frame(0.95, 0.95), "`m`"))
