@@ -157,6 +157,28 @@ def test_the_aims_count_verdicts_beyond_their_null_from_a_compare_report(tmp_pat
     assert table[0] == "## The aims" and "10 of 20 (0.50)" in table[2] and "≥ 0.45 of them" in table[2]
 
 
+def test_verdict_kinds_say_why_a_model_has_few_verdicts_beyond_null(tmp_path):
+    from clipnb_train import evaluation
+
+    rows = [("E1", "holds", False), ("E3", "holds", True), ("E4", "does not hold", None),
+            ("E8", "cannot be checked here", None), ("E12b", "holds", None)]
+    pd.DataFrame([{"claim": c, "model": "bundled", "measure": "verdict", "status": st, "beyond_random": b}
+                  for c, st, b in rows]).to_csv(tmp_path / "claims.csv", index=False)
+    kinds = evaluation.verdict_kinds(tmp_path / "claims.csv", "bundled")
+    assert kinds == {"beyond their null": ["E3"], "hold, but as well on random weights": ["E1"],
+                     "are identities, true of any model": ["E12b"], "do not hold on the samples": ["E4"],
+                     "cannot be checked on the samples": ["E8"]}
+    fit = pd.DataFrame([{"style": s, "split": sp, **dict.fromkeys(evaluation._SHARE_AIMS, 0.1),
+                         "plain top-5 ceiling": 0.5, '"a cat" / "a dog"': "1 / 1"}
+                        for s, sp in (("noto", "train"), ("twemoji", "test"))])
+    text = "\n".join(evaluation.misses_section(fit, "`m`", verdicts=kinds, summary={evaluation.AIMS[6][0]: "0.038"}))
+    assert "Verdicts (1 of 5 beyond their null; aim ≥ 6 of 14): E3 is beyond its null; E1 holds, but as well" in text
+    assert "Open vocabulary (p@5 0.038, aim ≥ 0.20)" in text and "E6-sanity" not in text
+    kinds["beyond their null"].append("E1")
+    text = "\n".join(evaluation.misses_section(fit, "`m`", verdicts=kinds))
+    assert "E3, E1 are beyond their null;" in text
+
+
 def test_pictures_per_concept_counts_each_source(tmp_path):
     from clipnb_train import evaluation
 
@@ -204,17 +226,24 @@ def test_the_misses_are_read_as_fit_or_transfer_from_the_styles_trained_on(tmp_p
 
     def frame(train, test):
         return pd.DataFrame([{"style": s, "split": split, **dict.fromkeys(evaluation._SHARE_AIMS, v),
-                              "plain top-5 ceiling": 0.9}
+                              "plain top-5 ceiling": 0.9, '"a cat" / "a dog"': f"{int(5 * v)} / 1"}
                              for s, split, v in [("noto", "train", train), ("emojione-monotone", "train", train * 0.4),
                                                  ("twemoji", "test", test)]])
 
     log = [{"text_to_image_R@10": 0.30}, {"text_to_image_R@10": 0.32}]
     text = "\n".join(evaluation.misses_section(frame(0.4, 0.1), "`m`", log))
-    assert text.count("**fit**: no style it trained on reaches it") == 4 and "still learning" in text
+    assert text.count("**fit**: no style it trained on reaches it") == 4 and "still rising when it stopped" in text
     assert "monochrome 0.16" in text and "leans on colour" in text
     assert "a perfect model would score 0.90, so the aim of 0.45 is 50% of what is possible there" in text
+    assert '"a cat", right images in the top 5 (aim 3): twemoji 0; **fit**: no style it trained on puts 3 in its top 5 (0–2)' in text
     assert 0 < noto["plain top-5 right"] <= noto["plain top-5 ceiling"] <= 1
     text = "\n".join(evaluation.misses_section(frame(0.95, 0.3), "`m`", log[:1]))
-    assert text.count("**transfer**: 1 of 2 training styles reach it (noto;") == 4 and "still learning" not in text
+    assert text.count("**transfer**: 1 of 2 training styles reach it (noto;") == 4 and "still rising" not in text
     assert text.count("reached") == 0
+    assert '"a cat", right images in the top 5 (aim 3): twemoji 1; **transfer**: 1 of 2 training styles put 3' in text
+    assert '"a dog", right images in the top 5 (aim 3): twemoji 1; **fit**: no style it trained on puts 3 in its top 5 (1)' in text
     assert "twemoji 0.950; reached" in "\n".join(evaluation.misses_section(frame(0.95, 0.95), "`m`"))
+    flat = {"log": [{"text_to_image_R@10": v} for v in (0.29, 0.31, 0.325)]}
+    assert "no higher than the 0.320 it started from" in "\n".join(evaluation.misses_section(frame(0.4, 0.1), "`m`", log, flat))
+    rising = {"log": [{"text_to_image_R@10": v} for v in (0.31, 0.35)]}
+    assert "up to 0.350, above the 0.320" in "\n".join(evaluation.misses_section(frame(0.4, 0.1), "`m`", log, rising))
