@@ -81,6 +81,8 @@ _runners = sum(bool(_re.search(r"\\brunn(?:ing|ers?)\\b|\\bjogg", c, _re.I)) for
                  "else 'narrower'"),
             Said(r"images sit nearer each other than to texts, as in real CLIPs",
                  "bool(gap['mean cosine image-image'] > gap['mean cosine image-text'] + 0.05)"),
+            Said(r"though by little: real CLIPs' image–image cosines are far larger",
+                 "bool(gap['mean cosine image-text'] + 0.05 < gap['mean cosine image-image'] <= 0.3)"),
             Said(r"training spread the images out",
                  "not _is_random(model) and gap['mean cosine image-image'] <= 0.5 < twin_gap['mean cosine image-image']"),
         ]),
@@ -98,7 +100,7 @@ _rank = {name: [entry.rsplit(" ", 1)[0] for entry in column].index("a cat") + 1 
     "02_how_clip_is_trained": [
         Cell("def first_cat(results):", said=[
             Said(r"the toy has not yet fitted the cat pairs", "not _captions.matches('cats', after['caption'].iloc[:1])[0]"),
-            Said(r"but not yet the right ones", "after.attrs['median score'] <= 0.5 "
+            Said(r"but has not yet put a cat first", "after.attrs['median score'] <= 0.5 "
                  "and not _captions.matches('cats', after['caption'].iloc[:1])[0]"),
             Said(r"The toy put a cat first", "after.attrs['median score'] <= 0.5 "
                  "and bool(_captions.matches('cats', after['caption'].iloc[:1])[0])"),
@@ -167,7 +169,7 @@ _nurse = leans.set_index("subject").loc["nurse"]
         ]),
         Cell("persons = np.array([r[\"towards woman\"]", said=[
             Said(r"none beyond their spread", "bool((text_side['text only: p_holm'] > _claims.ALPHA).all())"),
-            Said(r"Against them, (.+?) leans? towards \"a woman\"",
+            Said(r"Against them \(the column minus their mean\), (.+?) leans? towards \"a woman\"",
                  "', '.join(repr('a ' + p) for p, v in (text_side.iloc[:, 0] - persons.mean()).items() if v > 0) "
                  "or 'no profession'"),
             Said(r"(.+?): the two sides point opposite ways",
@@ -199,6 +201,10 @@ _on_cat = _cat_like[_cat_like["neighbour"].isin(["cat", "kitten", "tiger", "lion
         ]),
     ],
     "06_search_math": [
+        Cell("composed = man - japanese", said=[
+            Said(r"similar terms, so a short difference", "bool(man @ japanese > 0.5)"),
+            Said(r"far apart, so a long difference", "bool(man @ japanese <= 0.5)"),
+        ]),
         Cell("queries8 = [", setup="""
 _close_ups, _men = counts["close-ups in the top 9"].tolist(), counts["men in the top 9"].tolist()
 """, said=[
