@@ -573,8 +573,8 @@ def planted_skew_shows(base_model, skewed_model, images, skew: dict) -> ClaimRes
             null.append(np.mean([change[j] if j in men else -change[j] for j in chosen]))
     p = float(np.mean(np.array(null) >= observed - 1e-12))
     moved = [j for j in skew if direction[j] * change[j] > 0]
-    controls = table[~table["profession"].isin(list(skew))]["change"].abs()
     control_changes = table[~table["profession"].isin(list(skew))]["change"]
+    controls = control_changes.abs()
     drift = control_changes.mean()
     along = int(((control_changes > 0) == (drift > 0)).sum())
     reason = (f"{len(moved)} of {len(skew)} skewed professions moved the planted way; mean planted change "

@@ -286,6 +286,17 @@ def verdicts_beyond(claims_csv: Path) -> dict:
             for model, rows in verdicts.groupby("model")}
 
 
+# verdict_kinds' kinds, said of several claims and of one
+_KIND_PHRASES = {"beyond their null": ("are beyond their null", "is beyond its null"),
+                 "hold, but as well on random weights": ("hold, but as well on random weights",
+                                                         "holds, but as well on random weights"),
+                 "are identities, true of any model": ("are identities, true of any model",
+                                                       "is an identity, true of any model"),
+                 "do not hold on the samples": ("do not hold on the samples", "does not hold on the samples"),
+                 "cannot be checked on the samples": ("cannot be checked on the samples",
+                                                      "cannot be checked on the samples")}
+
+
 def verdict_kinds(claims_csv: Path, model: str) -> dict:
     """{kind: [claims]} for one model of a ``clipnb.compare`` report: why its verdicts are, or are not, beyond null."""
     import pandas as pd
@@ -435,9 +446,7 @@ def style_fit(model, emoji_dir: Path):
     """
     import pandas as pd
 
-    full = pd.read_parquet(Path(emoji_dir) / "emoji.parquet")
-    full["png"] = [str(Path(emoji_dir) / p) for p in full["path"]]
-    full["words"] = full["concept"].str.replace("-", " ")
+    full = pd.concat([emoji_table(emoji_dir, split) for split in ("train", "val", "test")])
     rows = []
     for style, table in full.groupby("style"):
         table = table.reset_index(drop=True)
@@ -462,7 +471,7 @@ def _span(values, fmt: str = ".2f") -> str:
     return low if low == high else f"{low}–{high}"
 
 
-def misses_section(fit, name: str, log: list | None = None, more: dict | None = None, colour_styles=None,
+def misses_section(fit, name: str, log: list | None = None, more: dict | None = None,
                    summary: dict | None = None, verdicts: dict | None = None) -> list[str]:
     """'Why the aims are missed': each share aim read against the same measure on the styles trained on.
 
@@ -472,9 +481,11 @@ def misses_section(fit, name: str, log: list | None = None, more: dict | None = 
     A miss on the training styles themselves is a miss of fit (the model has not learned the pictures it
     saw); a miss only on the held-out style is a miss of transfer.
     """
-    colour_styles = set(colour_styles or fit["style"]) - set(NEW_EMOJI_STYLES)
+    import pandas as pd
+
     train = fit[fit["split"] == "train"]
-    colour, mono = train[train["style"].isin(colour_styles)], train[~train["style"].isin(colour_styles)]
+    monochrome = train["style"].isin(NEW_EMOJI_STYLES)
+    colour, mono = train[~monochrome], train[monochrome]
     test = fit[fit["split"] == "test"].iloc[0]
 
     def by_kind(column):  # "colour styles 0.69–0.81, monochrome 0.29–0.38"
@@ -504,8 +515,6 @@ def misses_section(fit, name: str, log: list | None = None, more: dict | None = 
         lines.append(f"* {column[0].upper() + column[1:]} (aim {aim:.2f}): twemoji {test[column]:.3f}; {why}.")
     column = '"a cat" / "a dog"'
     for i, query in enumerate(("a cat", "a dog")):
-        import pandas as pd
-
         counts = pd.to_numeric(train[column].str.split(" / ").str[i], errors="coerce")
         held_out = test[column].split(" / ")[i]
         reached = train[counts >= 3]
@@ -548,13 +557,8 @@ def misses_section(fit, name: str, log: list | None = None, more: dict | None = 
                      "frozen image features and reached 0.088.")
     if verdicts:
         beyond = len(verdicts.get("beyond their null", []))
-        singular = {"beyond their null": "is beyond its null", "hold, but as well on random weights":
-                    "holds, but as well on random weights", "are identities, true of any model":
-                    "is an identity, true of any model", "do not hold on the samples": "does not hold on the samples",
-                    "cannot be checked on the samples": "cannot be checked on the samples"}
         lines.append(f"* Verdicts ({beyond} of {sum(map(len, verdicts.values()))} beyond their null; aim {AIMS[8][1]}): "
-                     + "; ".join(f"{', '.join(claims)} " + (singular[kind] if len(claims) == 1 else
-                                                            kind.replace("beyond", "are beyond", 1) if kind.startswith("beyond") else kind)
+                     + "; ".join(f"{', '.join(claims)} {_KIND_PHRASES[kind][len(claims) == 1]}"
                                  for kind, claims in verdicts.items())
                      + " (each claim's reason: `make compare`'s report).")
     return lines + [""]
