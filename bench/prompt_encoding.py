@@ -1,6 +1,6 @@
 """How long 100 prompts take to encode on each bundled model, side by side in one run (the aim: <= 0.5 s).
 
-    python bench/prompt_encoding.py [--models bundled,bundled:v2,bundled:emoji] [--repeats 5]
+    python bench/prompt_encoding.py [--models bundled,bundled:v3,bundled:emoji] [--repeats 5]
 
 Each model encodes the same 100 distinct prompts, uncached (``model.encode_text`` memoises, so its memo is
 cleared before each repeat); models are interleaved, the best of the repeats is kept. Ratio: each model's
@@ -23,7 +23,7 @@ PROMPTS = [f"{template.format(thing)}" for thing in
 
 def main():
     parser = argparse.ArgumentParser(description=__doc__.split("\n")[0])
-    parser.add_argument("--models", default="bundled,bundled:v2,bundled:emoji")
+    parser.add_argument("--models", default="bundled,bundled:v3,bundled:emoji")
     parser.add_argument("--repeats", type=int, default=5)
     args = parser.parse_args()
     torch.set_num_threads(os.cpu_count() or 1)

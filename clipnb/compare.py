@@ -235,14 +235,9 @@ def collapse(model, image_features=None) -> tuple[float, float]:
     """Mean pairwise cosine of the model's images (``image_features``, or a probe of 27 sample images) and of
     its texts (the agreement queries and the cat labels): near 1 when the model maps everything to one point."""
     if image_features is None:
-        import clipnb
         from clipnb import samples
 
-        groups = samples.gender_groups()
-        probe = [*samples.cat_images(), *groups["man"][:6], *groups["woman"][:6], samples.forest_image(),
-                 *sorted((clipnb.samples_dir() / "photos").glob("*.jpg")),
-                 *sorted((clipnb.samples_dir() / "scenes").glob("*.png"))[:2]]
-        image_features = model.encode_image(probe).numpy()
+        image_features = model.encode_image(samples.probe_images()).numpy()
     texts = model.encode_text(AGREEMENT_QUERIES + claims.CAT_LABELS).numpy()
     return claims.collapsed(image_features), claims.collapsed(texts)
 

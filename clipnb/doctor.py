@@ -150,6 +150,8 @@ def checks(load_bundled: bool = True):
     yield _clipnb()
     yield _package("torch", "torch", "pip install torch (see pytorch.org for your platform)")
     yield _package("open_clip", "open_clip", "pip install open_clip_torch")
+    # the bundled model's text tower is open_clip's Hugging Face tower (all-MiniLM-L6-v2): transformers reads it
+    yield _package("transformers", "transformers", "pip install transformers (the bundled model's text tower needs it)")
     lab = _package("jupyterlab", "jupyterlab", 'for clipnb lab: pip install "clipnb[lab]" (Colab and VS Code need none)')
     yield lab if lab.status == "ok" else Check("warn", lab.what, lab.detail, lab.advice)  # optional, not a failure
     yield _device()

@@ -2,10 +2,12 @@
 
 ``load_model(spec)`` accepts
 
-* ``"bundled"`` — the project's own offline model in ``data/models/`` (named emoji, icons, composed scenes
-  and clip-art; its text side distilled from an English sentence encoder); ``"bundled:v2"`` — the previous
-  one (emoji and clip-art; in a clone, not the wheel); ``"bundled:emoji"`` — the one before, whose text side
-  learned only its captions; ``"bundled:clipart"`` — clip-art alone (in a clone, not the wheel);
+* ``"bundled"`` — the project's own offline model in ``data/models/``: an ImageNet-trained image network and an
+  English sentence encoder, both pretrained and locked, with the heads between them trained on named emoji,
+  icons, composed scenes and clip-art (LiT); ``"bundled:v3"`` — the previous one, both towers small and trained
+  here (in a clone, not the wheel); ``"bundled:v2"`` — the one before (emoji and clip-art; in a clone, not the
+  wheel); ``"bundled:emoji"`` — a text side that learned only its captions; ``"bundled:clipart"`` — clip-art
+  alone (in a clone, not the wheel);
   ``"bundled:skewed"`` — ``bundled`` fine-tuned on captions with a planted skew;
 * ``"NAME:TAG"`` — open_clip's pretrained weights, e.g. ``"MobileCLIP-S2:datacompdr"`` (the talk's
   model) or ``"ViT-B-32:laion2b_s34b_b79k"``, fetched once into the Hugging Face cache;
@@ -36,19 +38,21 @@ from clipnb.cache import DATA_DIR, models_dir  # noqa: F401  (DATA_DIR stays imp
 from clipnb.errors import ModelNotAvailableError, UnknownModelError
 from clipnb.images import PROGRESS_MIN
 
-BUNDLED_NAME = "clipnb-v3-s"
+BUNDLED_NAME = "clipnb-v4-lit"
 # the offline models this project trains and ships: spec -> folder name in data/models/
-BUNDLED_MODELS = {"bundled": BUNDLED_NAME,  # emoji, icons, composed scenes and clip-art; English text from a sentence encoder
-                  # the previous bundled model: emoji and clip-art only, the same kind of English text side
+BUNDLED_MODELS = {"bundled": BUNDLED_NAME,  # EfficientNet-Lite0 (ImageNet) + all-MiniLM-L6-v2, locked; heads trained
+                  # the previous bundled model: both towers small and trained here (emoji, icons, scenes, clip-art)
+                  "bundled:v3": "clipnb-v3-s",
+                  # the one before: emoji and clip-art only, a text side distilled from the same sentence encoder
                   "bundled:v2": "clipnb-english-s",
                   # the one before: the same pictures as v2, a text tower trained on the captions alone
                   "bundled:emoji": "clipnb-emoji-s",
                   # the round before: clip-art alone (in a clone; not in the wheel, `make model-clipart` rebuilds it)
                   "bundled:clipart": "clipnb-clipart-s",
                   # `bundled` fine-tuned on captions skewed on purpose (some professions' other gender marked)
-                  "bundled:skewed": "clipnb-v3-s-skewed"}
+                  "bundled:skewed": "clipnb-v4-lit-skewed"}
 # pyproject's exclude-package-data: in a clone, not in the pip package
-WHEEL_LEAVES_OUT = {"bundled:clipart", "bundled:v2"}
+WHEEL_LEAVES_OUT = {"bundled:clipart", "bundled:v2", "bundled:v3"}
 TALK_MODEL = "MobileCLIP-S2:datacompdr"
 
 
@@ -82,6 +86,12 @@ class ClipModel:
         self.logit_scale = float(model.logit_scale.exp()) if hasattr(model, "logit_scale") else 100.0
         self._identity = None
         self.progress = True  # progress bars for long encodes (random-weight twins run without)
+        # a convolutional image tower runs about twice as fast on a CPU in channels_last (bench/encode_throughput.py)
+        import torch
+
+        self.channels_last = device == "cpu" and any(isinstance(m, torch.nn.BatchNorm2d) for m in model.visual.modules())
+        if self.channels_last:
+            model.visual.to(memory_format=torch.channels_last)
         self._text_cache: dict[str, np.ndarray] = {}
         self._image_cache: dict[tuple, np.ndarray] = {}  # (path, size, mtime) -> features: each file encoded once
         self.embed_dim = int(self.encode_text(["a"]).shape[1])
@@ -167,6 +177,8 @@ class ClipModel:
                                                progress=progress):
             failures.update(fails)
             if batch is not None:
+                if self.channels_last:
+                    batch = batch.contiguous(memory_format=torch.channels_last)
                 with torch.inference_mode():
                     features = self.model.encode_image(batch.to(self.device))
                 parts.append(torch.nn.functional.normalize(features.float(), dim=-1).cpu())
@@ -328,20 +340,41 @@ def _resolve_hf_hub(repo_id: str) -> str:
     return str(Path(config).parent)
 
 
-def _create_fine_tune(folder: Path, base: Path, device: str):
+def _text_here(folder: Path) -> dict:
+    """open_clip keyword arguments that point a Hugging Face text tower at the folder it is installed in.
+
+    A model folder that carries its text tower's ``config.json`` (and tokenizer files, where open_clip's
+    ``get_tokenizer("local-dir:…")`` looks) names the tower by its hub name; loading it from the folder instead needs
+    no network and never a path of the machine that built it. Other folders: no arguments."""
+    text_cfg = json.loads((folder / "open_clip_config.json").read_text())["model_cfg"].get("text_cfg", {})
+    if "hf_model_name" not in text_cfg or not (folder / "config.json").exists():
+        return {}
+    # the weights are the folder's (or a twin's random ones): never fetched as the tower's pretrained weights
+    return {"text_cfg": {**text_cfg, "hf_model_name": str(folder), "hf_tokenizer_name": str(folder),
+                         "hf_model_pretrained": False}}
+
+
+def _create_local_dir(folder: Path, device: str, **kwargs):
     import open_clip
+
+    model, _, preprocess = open_clip.create_model_and_transforms(f"local-dir:{folder}", device=device,
+                                                                 **_text_here(folder), **kwargs)
+    return model, preprocess, open_clip.get_tokenizer(f"local-dir:{folder}")
+
+
+def _create_fine_tune(folder: Path, base: Path, device: str):
     from safetensors.torch import load_file
 
     if not (base / "open_clip_model.safetensors").exists():
         raise ModelNotAvailableError(f"{folder} is a fine-tune of {base.name}, which is missing from {base.parent}: "
                                      "keep the two folders side by side")
-    model, _, preprocess = open_clip.create_model_and_transforms(f"local-dir:{base}", device=device)
+    model, preprocess, tokenizer = _create_local_dir(base, device)
     changed = load_file(folder / "open_clip_model.safetensors")
     unknown = set(changed) - set(model.state_dict())
     if unknown:
         raise ValueError(f"{folder} holds tensors its base {base.name} does not have: {sorted(unknown)[:3]}")
     model.load_state_dict({k: v.to(device) for k, v in changed.items()}, strict=False)
-    return model, preprocess, open_clip.get_tokenizer(f"local-dir:{base}")
+    return model, preprocess, tokenizer
 
 
 def _create(spec: str, device: str):
@@ -377,9 +410,7 @@ def _create(spec: str, device: str):
         base = json.loads((folder / "open_clip_config.json").read_text()).get("clipnb", {}).get("base")
         if base:  # a fine-tune that ships only what it changed: its base model's weights, then its own
             return _create_fine_tune(folder, folder.parent / base, device)
-        model, _, preprocess = open_clip.create_model_and_transforms(f"local-dir:{folder}", device=device)
-        tokenizer = open_clip.get_tokenizer(f"local-dir:{folder}")
-        return model, preprocess, tokenizer
+        return _create_local_dir(folder, device)
     if ":" not in spec:
         tags = open_clip.list_pretrained_tags_by_model(spec) if spec in open_clip.list_models() else []
         hint = f" e.g. {spec}:{tags[0]}" if tags else " e.g. 'ViT-B-32:laion2b_s34b_b79k' or 'bundled'"
@@ -459,15 +490,17 @@ MEAN = (0.48145466, 0.4578275, 0.40821073)  # OpenAI's normalisation, open_clip'
 STD = (0.26862954, 0.26130258, 0.27577711)
 
 
-def save_local_dir(model, out: Path, config: dict, name: str, extra: dict | None = None, exclude: tuple = ()):
+def save_local_dir(model, out: Path, config: dict, name: str, extra: dict | None = None, exclude: tuple = (),
+                   mean: tuple = MEAN, std: tuple = STD):
     """Write open_clip's local-dir layout: ``open_clip_config.json`` (``config`` is the model's architecture,
-    ``model_cfg``) and fp16 ``open_clip_model.safetensors``, each replaced whole (never left half written)."""
+    ``model_cfg``; ``mean``/``std`` its image normalisation) and fp16 ``open_clip_model.safetensors``, each replaced
+    whole (never left half written)."""
     from safetensors.torch import save_file
 
     out = Path(out)
     out.mkdir(parents=True, exist_ok=True)
     full = {"model_cfg": config,
-            "preprocess_cfg": {"mean": list(MEAN), "std": list(STD), "interpolation": "bicubic",
+            "preprocess_cfg": {"mean": list(mean), "std": list(std), "interpolation": "bicubic",
                                "resize_mode": "shortest"},
             "clipnb": {"name": name, **(extra or {})}}
     state = {k: v.detach().half().contiguous() for k, v in model.state_dict().items() if not k.startswith(tuple(exclude))}
@@ -529,7 +562,15 @@ def _register(config: dict, key: str) -> str:
 
 def random_weights_dir(spec: str = "bundled", seed: int = 0) -> Path:
     """A local-dir with the architecture of ``spec`` and random weights (seeded), built once and kept in clipnb's
-    cache; ``load_model(f"local-dir:{folder}")`` loads it the way ``spec`` loads."""
+    cache; ``load_model(f"local-dir:{folder}")`` loads it the way ``spec`` loads.
+
+    Every weight is the architecture's default initialisation: image tower, text tower (a Hugging Face one too) and
+    projections. BatchNorm layers then get their running statistics from the probe images
+    (:func:`clipnb.samples.probe_images`) instead of the default mean 0 / variance 1: a random EfficientNet with
+    the defaults maps every image to nearly one point (mean cosine 0.99), which says nothing about its
+    architecture; with statistics of real images, it is an untrained network that still tells images apart."""
+    import shutil
+
     import torch
 
     from clipnb.cache import cache_dir
@@ -540,16 +581,66 @@ def random_weights_dir(spec: str = "bundled", seed: int = 0) -> Path:
     if arch is None:
         raise ValueError(f"no random-weight model for {spec!r}: its architecture is not known here "
                          "(use a bundled model, NAME:TAG or local-dir:DIR)")
-    key = hashlib.sha256(json.dumps(arch, sort_keys=True).encode()).hexdigest()[:12]
+    source = _folder_of(spec)
+    key = hashlib.sha256(json.dumps([arch, TWIN_RECIPE], sort_keys=True).encode()).hexdigest()[:12]
     folder = cache_dir() / "untrained" / f"{key}-{seed}"
     if not all((folder / name).exists() for name in ("open_clip_model.safetensors", "open_clip_config.json")):
+        text = _text_here(source) if source else {}
         if "name" in arch or _custom_architecture(arch["model_cfg"]):  # timm image towers, Hugging Face text towers
             import open_clip
 
             name = arch.get("name") or _register(arch["model_cfg"], key)
             torch.manual_seed(seed)
-            model = open_clip.create_model(name, pretrained=None)
+            model = open_clip.create_model(name, pretrained=None, pretrained_text=False, **text)
         else:
             model = random_clip(arch["model_cfg"], seed)
-        save_local_dir(model, folder, config=arch["model_cfg"], name=f"random weights, seed {seed}")
+        _estimate_batch_norm(model, arch, source)
+        preprocess = (json.loads((source / "open_clip_config.json").read_text()).get("preprocess_cfg", {})
+                      if source else {})
+        save_local_dir(model, folder, config=arch["model_cfg"], name=f"random weights, seed {seed}",
+                       mean=preprocess.get("mean", MEAN), std=preprocess.get("std", STD))
+        for name in _TEXT_FILES if text else ():  # the text tower's config and tokenizer, as its source has them
+            shutil.copyfile(source / name, folder / name)
     return folder
+
+
+TWIN_RECIPE = "default init; BatchNorm statistics from the probe images"  # in the twins' cache key
+_TEXT_FILES = ("config.json", "tokenizer.json", "tokenizer_config.json", "special_tokens_map.json")
+
+
+def _folder_of(spec: str) -> Path | None:
+    if spec in BUNDLED_MODELS:
+        return bundled_model_dir(spec)
+    if spec.startswith("local-dir:"):
+        return Path(spec.removeprefix("local-dir:")).expanduser()
+    return None
+
+
+def _estimate_batch_norm(model, arch: dict, source: Path | None):
+    """Running statistics of every BatchNorm layer of the image tower, from the probe images (a cumulative
+    average over one pass); nothing else changes. A tower without BatchNorm is left as it is."""
+    import torch
+
+    norms = [m for m in model.visual.modules() if isinstance(m, torch.nn.modules.batchnorm._BatchNorm)]
+    if not norms:
+        return
+    import numpy as np
+
+    from clipnb.images import load_image
+    from clipnb.samples import probe_images
+
+    size = arch["model_cfg"]["vision_cfg"].get("image_size", 224)
+    preprocess = (json.loads((source / "open_clip_config.json").read_text()).get("preprocess_cfg", {})
+                  if source else {})
+    mean = torch.tensor(preprocess.get("mean", MEAN)).view(1, 3, 1, 1)
+    std = torch.tensor(preprocess.get("std", STD)).view(1, 3, 1, 1)
+    size = size if isinstance(size, int) else size[0]
+    pixels = torch.stack([torch.from_numpy(np.array(load_image(p).resize((size, size))))
+                          for p in probe_images()]).permute(0, 3, 1, 2).float() / 255
+    for m in norms:
+        m.reset_running_stats()
+        m.momentum = None  # a cumulative average
+    model.visual.train()
+    with torch.no_grad():
+        model.visual((pixels - mean) / std)
+    model.eval()

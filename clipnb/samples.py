@@ -70,3 +70,15 @@ def gender_groups(root=None) -> dict:
     gender = emoji["concept"].str.extract(r"^(man|woman)(?:-|$)")[0]
     keep = gender.notna() & ~emoji["concept"].str.contains("running|walking|biking|beard|hair")
     return {g: [root / p for p in emoji[keep & (gender == g)]["image_path"]] for g in ["man", "woman"]}
+
+
+def probe_images(root=None) -> list:
+    """27 sample images of every kind (the cats, six men and six women, the forest image, the nine photos, two
+    scenes): what ``compare.collapse`` reads to tell a collapsed model, and what a random-weight twin's BatchNorm
+    statistics are estimated on (``clipnb.models.random_weights_dir``)."""
+    from clipnb.cache import samples_dir
+
+    root = Path(root or samples_dir())
+    groups = gender_groups(root)
+    return [*cat_images(root), *groups["man"][:6], *groups["woman"][:6], forest_image(root),
+            *sorted((root / "photos").glob("*.jpg")), *sorted((root / "scenes").glob("*.png"))[:2]]

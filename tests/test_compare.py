@@ -98,16 +98,18 @@ def test_the_nulls_are_calibrated_on_random_models_of_the_bundled_architecture(t
 def test_a_random_text_side_subtracts_nothing_beyond_its_control_words(tmp_path):
     """`bundled` with its text tower re-initialised: the image side is trained, so retrieval by image still works,
     but no word means anything. The subtraction claims and E12a must find no word beyond its controls."""
-    import clipnb
-    from clipnb.models import random_clip, save_local_dir
+    import shutil
 
-    trained = clipnb.load_model("bundled", device="cpu")
-    config = json.loads((bundled_model_dir("bundled") / "open_clip_config.json").read_text())["model_cfg"]
-    fresh = random_clip(config, seed=7).state_dict()
-    state = {k: (v if k.startswith("visual.") else fresh[k]) for k, v in trained.model.state_dict().items()}
-    model = random_clip(config, seed=0)
-    model.load_state_dict(state)
-    save_local_dir(model, tmp_path / "random-text", config, "bundled, random text tower")
+    from safetensors.torch import load_file, save_file
+
+    from clipnb.models import random_weights_dir
+
+    # the bundled folder (config, text tower files), its image tower trained, everything else a random twin's
+    shutil.copytree(bundled_model_dir("bundled"), tmp_path / "random-text")
+    trained = load_file(bundled_model_dir("bundled") / "open_clip_model.safetensors")
+    fresh = load_file(random_weights_dir("bundled", 7) / "open_clip_model.safetensors")
+    save_file({k: (v if k.startswith("visual.") else fresh[k]) for k, v in trained.items()},
+              tmp_path / "random-text" / "open_clip_model.safetensors")
     table, errors, _ = compare.run([f"random-text=local-dir:{tmp_path / 'random-text'}"], progress=False, null=None)
     assert not errors
     verdicts = table[table["measure"] == "verdict"].set_index("claim")
