@@ -124,19 +124,20 @@ def _download_like_huggingface_hub(hub, repo_id, files, commit="a" * 40):
 
 @pytest.fixture()
 def hub_with_random_model(tmp_path, monkeypatch):
-    """A real open_clip architecture (the bundled one) with random weights, in a Hugging Face cache."""
+    """A real open_clip architecture (bundled:emoji's, which needs nothing but its own two files) with random weights,
+    in a Hugging Face cache."""
     import open_clip
     from safetensors.torch import save_file
 
     from clipnb.models import bundled_model_dir
 
-    config = json.loads((bundled_model_dir() / "open_clip_config.json").read_text())
+    config = json.loads((bundled_model_dir("bundled:emoji") / "open_clip_config.json").read_text())
     config.pop("clipnb", None)
     folder = tmp_path / "source"
     folder.mkdir()
     (folder / "open_clip_config.json").write_text(json.dumps(config))
     torch.manual_seed(3)
-    random_model = open_clip.create_model(f"local-dir:{bundled_model_dir()}", pretrained=None).eval()
+    random_model = open_clip.create_model(f"local-dir:{bundled_model_dir('bundled:emoji')}", pretrained=None).eval()
     for parameter in random_model.parameters():  # local-dir loads the bundled weights: replace them all
         torch.nn.init.normal_(parameter, std=0.02)
     save_file({k: v.contiguous() for k, v in random_model.state_dict().items()}, folder / "open_clip_model.safetensors")

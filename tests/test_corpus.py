@@ -108,8 +108,8 @@ def test_cache_of_another_model_is_never_used(model, image_folder, cache, tmp_pa
 
     shutil.copytree(bundled_model_dir(), tmp_path / "m", ignore=shutil.ignore_patterns("checkpoint"))
     state = load_file(tmp_path / "m" / "open_clip_model.safetensors")
-    projection = [k for k in state if re.fullmatch(r"visual\.(proj|head\.proj\.(weight|bias))", k)]
-    assert projection, "the image tower's last linear map (ViT: visual.proj, timm: visual.head.proj.*)"
+    projection = [k for k in state if re.fullmatch(r"visual\.(proj|head\.(proj|mlp\.fc2)\.(weight|bias))", k)]
+    assert projection, "the image tower's last linear map (ViT: visual.proj, timm: visual.head.proj.* or .mlp.fc2.*)"
     for key in projection:  # negating the last linear map negates every image embedding
         state[key] = -state[key]
     save_file(state, tmp_path / "m" / "open_clip_model.safetensors")
