@@ -264,16 +264,38 @@ def gender_section(models: dict, label: dict, skewed: str | None = "bundled:skew
     return lines + [""]
 
 
-# The aims of the bundled model (issue 24): (row, the aim), filled per model by report(); EVAL.md's first table
-AIMS = [("plain queries, right images in the top 5", "≥ 0.45 of them"),
-        ("plain queries, first image right", "≥ 35"),
+# The aims of the bundled model (issue 33, raised from issue 24's once a probe showed those within reach): (row,
+# the aim), filled per model by report(); EVAL.md's first table
+AIMS = [("plain queries, right images in the top 5", "≥ 0.50 of them"),
+        ("plain queries, first image right", "≥ 48"),
         ('"a cat" / "a dog": right images in the top 5', "≥ 3 / ≥ 3"),
-        ("zero-shot top-1, 48 classes", "≥ 0.70"),
+        ("zero-shot top-1, 48 classes", "≥ 0.85"),
         ('man/woman, "a man X" vs "a woman X"', "≥ 0.90"),
         ("E6-sanity, marked prompts pointing the right way", "10 of 10"),
-        ("open vocabulary p@5 (twemoji)", "≥ 0.20"),
+        ("open vocabulary p@5 (twemoji)", "≥ 0.35"),
         ("B1, planted marked-caption skew (bundled:skewed)", "p < 0.05, 5 of 5"),
-        ("verdicts beyond their null on the samples", "≥ 6 of 14")]
+        ("verdicts beyond their null on the samples", "≥ 6 of 14"),
+        ("the nine sample photos: own label first among 15", "the cat photo reads 'a cat'")]
+
+# The sample corpus's photos (scikit-image's; test, like twemoji) with the label each should get first, and the
+# distractors they are set against (EVAL.md, "Photos")
+PHOTO_LABELS = {"chelsea": "a cat", "astronaut": "an astronaut", "coffee": "a cup of coffee", "rocket": "a rocket",
+                "grass": "grass", "gravel": "gravel", "brick": "a brick wall", "hubble_deep_field": "galaxies in space",
+                "moon": "the moon"}
+PHOTO_DISTRACTORS = ["a dog", "a car", "a tree", "a burger", "a house", "a flower"]
+
+
+def photo_reading(model) -> tuple[int, list[dict]]:
+    """How many of the nine sample photos get their own label first among PHOTO_LABELS' and the distractors."""
+    import clipnb
+
+    labels = list(PHOTO_LABELS.values()) + PHOTO_DISTRACTORS
+    paths = [clipnb.samples_dir() / "photos" / f"{name}.jpg" for name in PHOTO_LABELS]
+    scores = model.encode_image(paths).numpy() @ model.encode_text(labels).numpy().T
+    rows = [{"photo": f"{name}.jpg", "its label": label, "read as": labels[int(row.argmax())],
+             "rank of its label": int((row > row[labels.index(label)]).sum()) + 1}
+            for (name, label), row in zip(PHOTO_LABELS.items(), scores)]
+    return sum(r["read as"] == r["its label"] for r in rows), rows
 
 
 def verdicts_beyond(claims_csv: Path) -> dict:
@@ -411,10 +433,21 @@ def report(emoji_dir: Path, clipart_dir: Path, trained: str = "bundled", baselin
         lines[at:at] = ablation.section(json.loads(choices.read_text()))
     counts = pictures_per_concept(emoji_dir, clipart_dir, icons.default_dir(), scenes.default_dir())
     at = lines.index("## Held-out emoji style (twemoji)")
-    lines[at:at] = ["## Training pictures of the talk's subjects, before and after this round", "",
-                    "Training images whose caption (or emoji name) matches the subject's plain query; before: "
-                    "clip-art and the five colour emoji styles of `bundled:v2`; added: two monochrome emoji styles, "
+    lines[at:at] = ["## Training pictures of the talk's subjects", "",
+                    "Training images whose caption (or emoji name) matches the subject's plain query, by source: "
+                    "clip-art and the five colour emoji styles (`bundled:v2`'s pictures), two monochrome emoji styles, "
                     "the icon sets and the composed scenes (`make data`).", "", counts.to_markdown(index=False), ""]
+    photo_rows = {}
+    for name, model in models.items():
+        right, detail = photo_reading(model)
+        summary[name][AIMS[9][0]] = f"{right} of {len(detail)}; the cat photo reads '{detail[0]['read as']}'"
+        photo_rows[label[name]] = {row["photo"]: f"{row['read as']} (#{row['rank of its label']})" for row in detail}
+    at = lines.index("## Held-out emoji style (twemoji)")
+    lines[at:at] = ["## Photos", "",
+                    "The sample corpus's nine photos (scikit-image's; never trained on) against their own labels and "
+                    f"six distractors ({', '.join(PHOTO_DISTRACTORS)}): what each is read as first, and its own "
+                    "label's rank among the 15. Chance: 1 in 15 per photo.", "",
+                    pd.DataFrame(photo_rows).to_markdown(), ""]
     table = _split_table(clipart_dir)
     lines += [f"## Held-out clip-art (openclipart test split, {len(table)} images)", ""]
     rows = {}
@@ -433,7 +466,7 @@ def report(emoji_dir: Path, clipart_dir: Path, trained: str = "bundled", baselin
 
 
 # aims 1, 2, 4 and 5 as shares, to set against the same measures on each style (misses_section)
-_SHARE_AIMS = {"plain top-5 right": 0.45, "first image right": 35 / 75, "zero-shot top-1": 0.70, "man/woman": 0.90}
+_SHARE_AIMS = {"plain top-5 right": 0.50, "first image right": 48 / 75, "zero-shot top-1": 0.85, "man/woman": 0.90}
 
 
 def style_fit(model, emoji_dir: Path):
@@ -532,9 +565,10 @@ def misses_section(fit, name: str, log: list | None = None, more: dict | None = 
     if log and len(log) > 1:
         key = "text_to_image_R@10"
         last = log[-1][key] - log[-2][key]
+        unit = "steps" if "step" in log[-1] else "epochs"
         lines.append(f"* The training run's validation text→image R@10 went {log[0][key]:.3f} → {log[-1][key]:.3f} over "
-                     f"{len(log)} epochs, {last:+.3f} in the last" + (", still rising when it stopped." if last > 0.005
-                                                                         else ": it had levelled off."))
+                     f"{log[-1].get('step', len(log))} {unit}, {last:+.3f} in the last logged stretch"
+                     + (", still rising when it stopped." if last > 0.005 else ": it had levelled off."))
         if more and more.get("log"):
             curve = [entry[key] for entry in more["log"]]
             best = max(curve)
@@ -553,8 +587,8 @@ def misses_section(fit, name: str, log: list | None = None, more: dict | None = 
     if AIMS[6][0] in summary:
         lines.append(f"* Open vocabulary (p@5 {summary[AIMS[6][0]]}, aim {AIMS[6][1]}): its key words are in no training "
                      "caption, so only the text side's English can carry them to the pictures, and the pictures' side "
-                     "is the one measured above. The issue's probe put all-MiniLM-L6-v2 itself over `bundled:v2`'s "
-                     "frozen image features and reached 0.088.")
+                     "is the one measured above. The issue's probe (the same two towers frozen, an MLP head trained on the "
+                     "emoji styles alone) reached 0.236 on its fixed 73 queries.")
     if verdicts:
         beyond = len(verdicts.get("beyond their null", []))
         lines.append(f"* Verdicts ({beyond} of {sum(map(len, verdicts.values()))} beyond their null; aim {AIMS[8][1]}): "
@@ -573,7 +607,7 @@ def main(argv=None):
     parser.add_argument("--data", type=Path, default=clipart.default_dir(), help="the clip-art build folder")
     parser.add_argument("--model", default="bundled")
     parser.add_argument("--baseline", default="bundled:emoji")
-    parser.add_argument("--others", default="bundled:v2", help="more models to set beside them (comma-separated)")
+    parser.add_argument("--others", default="bundled:v3", help="more models to set beside them (comma-separated)")
     parser.add_argument("--compare", type=Path, default=None, help="a compare report's claims.csv: verdicts beyond null")
     parser.add_argument("--out", type=Path, default=None, help="default: EVAL.md beside the bundled model")
     args = parser.parse_args(argv)

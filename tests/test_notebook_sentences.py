@@ -419,6 +419,10 @@ def test_each_computed_sentence_says_what_its_output_shows(name, monkeypatch):
         checked.append((check, found[0], facts))
     # the kernel is started and shut down by execute(): nothing outlives the test
     NotebookClient(notebook, timeout=600, kernel_name="python3", resources={"metadata": {"path": str(NOTEBOOKS)}}).execute()
+    if os.environ.get("CLIPNB_EXECUTED_DIR"):  # keep the executed notebook, to read as a learner would
+        folder = Path(os.environ["CLIPNB_EXECUTED_DIR"])
+        folder.mkdir(parents=True, exist_ok=True)
+        nbformat.write(notebook, folder / f"{name}.ipynb")
     wrong = []
     for check, cell, facts in checked:
         values = json.loads(printed(facts).split(MARK, 1)[1])
