@@ -93,6 +93,10 @@ class ClipModel:
         if self.channels_last:
             model.visual.to(memory_format=torch.channels_last)
         self._text_cache: dict[str, np.ndarray] = {}
+        # open_clip's Hugging Face text tower masks its padding (attention and mean pooling), so trimming the padding a
+        # tokenizer adds up to the context length changes nothing but the time (bench/prompt_encoding.py)
+        text = getattr(model, "text", None)
+        self._pad_token = getattr(text.config, "pad_token_id", None) if hasattr(text, "pooler") else None
         self._image_cache: dict[tuple, np.ndarray] = {}  # (path, size, mtime) -> features: each file encoded once
         self.embed_dim = int(self.encode_text(["a"]).shape[1])
 
@@ -127,8 +131,11 @@ class ClipModel:
         missing = list(dict.fromkeys(t for t in texts if t not in self._text_cache))
         for start in _batches(len(missing), self.batch_size, "encode text", self.progress):
             chunk = missing[start:start + self.batch_size]
+            tokens = self.tokenizer(chunk)
+            if self._pad_token is not None:  # a Hugging Face tower: run on the batch's real length, not the padded one
+                tokens = tokens[:, :max(1, int((tokens != self._pad_token).sum(1).max()))]
             with torch.inference_mode():
-                features = self.model.encode_text(self.tokenizer(chunk).to(self.device))
+                features = self.model.encode_text(tokens.to(self.device))
                 features = torch.nn.functional.normalize(features.float(), dim=-1).cpu().numpy()
             self._text_cache.update(zip(chunk, features))
         return torch.from_numpy(np.stack([self._text_cache[t] for t in texts]))
@@ -594,11 +601,11 @@ def random_weights_dir(spec: str = "bundled", seed: int = 0) -> Path:
             model = open_clip.create_model(name, pretrained=None, pretrained_text=False, **text)
         else:
             model = random_clip(arch["model_cfg"], seed)
-        _estimate_batch_norm(model, arch, source)
         preprocess = (json.loads((source / "open_clip_config.json").read_text()).get("preprocess_cfg", {})
                       if source else {})
-        save_local_dir(model, folder, config=arch["model_cfg"], name=f"random weights, seed {seed}",
-                       mean=preprocess.get("mean", MEAN), std=preprocess.get("std", STD))
+        mean, std = preprocess.get("mean", MEAN), preprocess.get("std", STD)
+        _estimate_batch_norm(model, arch["model_cfg"]["vision_cfg"].get("image_size", 224), mean, std)
+        save_local_dir(model, folder, config=arch["model_cfg"], name=f"random weights, seed {seed}", mean=mean, std=std)
         for name in _TEXT_FILES if text else ():  # the text tower's config and tokenizer, as its source has them
             shutil.copyfile(source / name, folder / name)
     return folder
@@ -616,7 +623,7 @@ def _folder_of(spec: str) -> Path | None:
     return None
 
 
-def _estimate_batch_norm(model, arch: dict, source: Path | None):
+def _estimate_batch_norm(model, size, mean, std):
     """Running statistics of every BatchNorm layer of the image tower, from the probe images (a cumulative
     average over one pass); nothing else changes. A tower without BatchNorm is left as it is."""
     import torch
@@ -624,23 +631,16 @@ def _estimate_batch_norm(model, arch: dict, source: Path | None):
     norms = [m for m in model.visual.modules() if isinstance(m, torch.nn.modules.batchnorm._BatchNorm)]
     if not norms:
         return
-    import numpy as np
-
     from clipnb.images import load_image
     from clipnb.samples import probe_images
 
-    size = arch["model_cfg"]["vision_cfg"].get("image_size", 224)
-    preprocess = (json.loads((source / "open_clip_config.json").read_text()).get("preprocess_cfg", {})
-                  if source else {})
-    mean = torch.tensor(preprocess.get("mean", MEAN)).view(1, 3, 1, 1)
-    std = torch.tensor(preprocess.get("std", STD)).view(1, 3, 1, 1)
     size = size if isinstance(size, int) else size[0]
-    pixels = torch.stack([torch.from_numpy(np.array(load_image(p).resize((size, size))))
-                          for p in probe_images()]).permute(0, 3, 1, 2).float() / 255
+    pixels = torch.stack([torch.from_numpy(np.array(load_image(p).resize((size, size)))) for p in probe_images()])
+    pixels = pixels.permute(0, 3, 1, 2).float() / 255
     for m in norms:
         m.reset_running_stats()
         m.momentum = None  # a cumulative average
     model.visual.train()
     with torch.no_grad():
-        model.visual((pixels - mean) / std)
+        model.visual((pixels - torch.tensor(mean).view(1, 3, 1, 1)) / torch.tensor(std).view(1, 3, 1, 1))
     model.eval()

@@ -5,9 +5,12 @@ It imports ``clipnb``; ``clipnb`` never imports it. One job a module:
 * ``emoji``, ``clipart`` — the training data builds (npm's named emoji sets; Debian's openclipart);
 * ``samples`` — builds ``data/samples/``, the held-out sample corpus;
 * ``english`` — the English teacher (all-MiniLM-L6-v2, hash-checked) and the WordNet phrase set;
-* ``distill`` — distils the teacher into the bundled text tower;
+* ``trunk`` — the pretrained image trunk (EfficientNet-Lite0 on ImageNet, hash-checked, renamed into timm's);
+* ``lit`` — the bundled model: both pretrained towers locked, their outputs cached, the heads trained (LiT);
+* ``distill`` — distils the teacher into a small text tower (``bundled:v2``, ``bundled:v3``);
 * ``architectures`` — the bundled architectures as data, and their tokenizer;
-* ``training`` — the contrastive loss, the data in memory and the training loop (``python -m clipnb_train.training``);
+* ``training`` — the contrastive loss, the data in memory and the training loop of the earlier bundled models
+  (``python -m clipnb_train.training``);
 * ``aims``, ``evaluation`` — what the model was meant to change, and ``EVAL.md``.
 
 ``make data && make model`` runs them in order.

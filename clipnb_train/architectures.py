@@ -13,7 +13,7 @@ ARCHITECTURES = {
             "vision_cfg": {"image_size": 96, "timm_model_name": "regnetx_002", "timm_model_pretrained": False,
                            "timm_pool": "avg", "timm_proj": "linear"}},
 }
-MODEL_CONFIG = ARCHITECTURES["cnn"]  # the bundled model's
+MODEL_CONFIG = ARCHITECTURES["cnn"]  # bundled:v3's and the earlier bundled models' (bundled itself: clipnb_train.lit)
 
 
 def _locked_english() -> dict:

@@ -328,3 +328,14 @@ def test_a_random_weight_model_has_its_architectures_twins():
 
     assert random_weights_dir("random:bundled", 3) == random_weights_dir("bundled", 3)
     assert random_weights_dir("random:", 3) == random_weights_dir("bundled", 3)
+
+
+def test_a_hugging_face_text_tower_runs_on_the_batch_real_length(model):
+    """The bundled text tower masks its padding, so encoding on the batch's real length equals open_clip's own
+    encoding of the prompts padded to the context length."""
+    texts = ["a cat", "a small red car parked beside a tall green tree in the snow, drawn in ink"]
+    with torch.no_grad():
+        padded = torch.nn.functional.normalize(model.model.encode_text(model.tokenizer(texts)), dim=-1)
+    model._text_cache.clear()
+    assert model._pad_token is not None
+    assert torch.allclose(model.encode_text(texts), padded, atol=1e-5)

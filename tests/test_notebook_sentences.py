@@ -66,7 +66,8 @@ _works = _first_is_cat and _cats >= 6
 _runners = sum(bool(_re.search(r"\\brunn(?:ing|ers?)\\b|\\bjogg", c, _re.I)) for c in running["caption"])
 """, said=[
         Said(r"(\d+) of the top 12 are captioned as running", "_runners"),
-        Said(r"Half or more show someone running", "_runners >= 6"),
+        Said(r"All of them show someone running", "_runners == len(running)"),
+        Said(r"Half or more show someone running", "6 <= _runners < len(running)"),
         Said(r"None: this model does not find the action", "_runners == 0"),
     ])],
     "01_what_is_a_clip_embedding": [
@@ -119,6 +120,10 @@ _rank = {name: [entry.rsplit(" ", 1)[0] for entry in column].index("a cat") + 1 
     "03_zero_shot_weirdness": [
         Cell("with_burger = zeroshot.probabilities", said=[
             Said(r"Removing the burgers barely moves it", "bool(without - with_burger < 0.01)"),
+            Said(r"Removing a strong competitor does", "bool(without - with_burger < 0.01 and "
+                 "p_fewer['a cat'] - p_by_hand[1] >= 0.01)"),
+            Said(r"even removing 'a dog' hardly does", "bool(without - with_burger < 0.01 and "
+                 "p_fewer['a cat'] - p_by_hand[1] < 0.01)"),
         ]),
         Cell("checks = [claims.cat_beats_dog_and_monkey", setup="""
 _winner = {where: zeroshot.similarity_table(model, images, ["a cat", "a dog", "a monkey"]).mean().idxmax()
@@ -159,6 +164,9 @@ _p = _binomtest(int((_right_ensemble & ~_right_plain).sum()), _changed).pvalue i
         ]),
         Cell("sanity = claims.marked_prompts_move_scores", said=[
             Said(r"The sanity check fails", "sanity.status != _claims.HOLDS"),
+            Said(r"every marked prompt points the right way, but not every one", "sanity.status != _claims.HOLDS and "
+                 "sanity.numbers is not None and bool((sanity.numbers.set_index('measure')['value'].get('right "
+                 "direction') == sanity.numbers.set_index('measure')['value'].get('tests')))"),
         ]),
         Cell("nurse_lean, nurse_p = ", setup="""
 _nurse = leans.set_index("subject").loc["nurse"]
