@@ -533,8 +533,8 @@ def random_clip(config: dict, seed: int = 0):
 def architecture(spec: str) -> dict | None:
     """The open_clip architecture (``{"model_cfg": ...}``, with ``"name"`` for open_clip's own) behind a model
     spec, or None where it is not known here (``hf-hub:``)."""
-    if spec in BUNDLED_MODELS or spec.startswith("local-dir:"):
-        folder = bundled_model_dir(spec) if spec in BUNDLED_MODELS else Path(spec.removeprefix("local-dir:"))
+    folder = _folder_of(spec)
+    if folder is not None:
         config = json.loads((folder / "open_clip_config.json").read_text())
         return {"model_cfg": config["model_cfg"]}
     if ":" in spec and not spec.startswith("hf-hub:"):
@@ -606,13 +606,14 @@ def random_weights_dir(spec: str = "bundled", seed: int = 0) -> Path:
         mean, std = preprocess.get("mean", MEAN), preprocess.get("std", STD)
         _estimate_batch_norm(model, arch["model_cfg"]["vision_cfg"].get("image_size", 224), mean, std)
         save_local_dir(model, folder, config=arch["model_cfg"], name=f"random weights, seed {seed}", mean=mean, std=std)
-        for name in _TEXT_FILES if text else ():  # the text tower's config and tokenizer, as its source has them
+        for name in TEXT_FILES if text else ():  # the text tower's config and tokenizer, as its source has them
             shutil.copyfile(source / name, folder / name)
     return folder
 
 
 TWIN_RECIPE = "default init; BatchNorm statistics from the probe images"  # in the twins' cache key
-_TEXT_FILES = ("config.json", "tokenizer.json", "tokenizer_config.json", "special_tokens_map.json")
+# a Hugging Face text tower's config and tokenizer, beside the weights in a model folder (the bundled model's build writes them)
+TEXT_FILES = ("config.json", "tokenizer.json", "tokenizer_config.json", "special_tokens_map.json")
 
 
 def _folder_of(spec: str) -> Path | None:

@@ -39,7 +39,6 @@ from clipnb.cache import build_dir
 from clipnb.claims import SKEWS
 
 TEXT_NAME = "sentence-transformers/all-MiniLM-L6-v2"  # the text tower's name on the hub
-TEXT_FILES = ("config.json", "tokenizer.json", "tokenizer_config.json", "special_tokens_map.json")
 MODEL_NAME = "clipnb-v4-lit"
 CONTEXT_LENGTH = 64
 
@@ -388,7 +387,7 @@ def export(model, out: Path, config: LitConfig, log: list, stats: dict):
     A skewed fine-tune ships only its image head, with its base named (``clipnb.base``)."""
     import shutil
 
-    from clipnb.models import save_local_dir
+    from clipnb.models import TEXT_FILES, save_local_dir
     from clipnb_train.english import fetch_teacher
     from clipnb_train.trunk import MEAN, STD
 
