@@ -17,13 +17,13 @@ from dataclasses import dataclass, field
 import numpy as np
 
 from clipnb import captions
+from clipnb.pvalues import ALPHA, holm, null_p
 
 HOLDS, FAILS, UNCHECKABLE = "holds", "does not hold", "cannot be checked here"
 CAT_LABELS = ["a dog", "a cat", "a monkey", "a cheeseburger", "a cheezburger", "3hlufakjsdnfa3fnaj;ld"]
 CAT_DESCRIPTIONS = ["a sly black cat licking its whiskers", "a fat fluffy gray cat with sad eyes miaowing with hunger",
                     "garfield the cat"]
 TALK_SUBJECTS = ["doctor", "teacher", "software engineer", "ml researcher", "nurse"]
-ALPHA = 0.05
 # E6's controls: gender-neutral person nouns. A profession prompt "leans" only if its man−woman gap lies outside the
 # spread of these prompts' gaps: whatever every person prompt picks up on these images (colour, outline, being a
 # person rather than an object) moves the controls' gaps as well. Chosen from WordNet 3.0's hyponyms of person.n.01
@@ -149,16 +149,6 @@ def description_beats_a_cat(model, cat_images) -> ClaimResult:
                    {"a cat": scores[0], **dict(zip(CAT_DESCRIPTIONS, scores[1:]))})
 
 
-def holm(p_values) -> np.ndarray:
-    """Holm–Bonferroni adjusted p-values (family-wise error control across the tests given)."""
-    p = np.asarray(p_values, dtype=float)
-    order = np.argsort(p)
-    adjusted = np.maximum.accumulate((len(p) - np.arange(len(p))) * p[order])
-    out = np.empty_like(p)
-    out[order] = np.minimum(adjusted, 1.0)
-    return out
-
-
 def bias_table(model, groups, subjects=TALK_SUBJECTS, a="man", b="woman", n_permutations=2000):
     """Gaps mean(a) − mean(b) per variant × subject with permutation p, Holm-adjusted p over all
     variant × subject tests, and Cohen's d (the gap over the pooled standard deviation)."""
@@ -184,9 +174,10 @@ def prompt_leans(model, groups, subjects=TALK_SUBJECTS, a="man", b="woman", cont
 
     Returns DataFrame(subject, prompt, gap, controls_mean, lean, p_value, p_holm): ``lean`` is the gap
     minus the controls' mean gap (what the prompt adds beyond what every prompt shows on these images);
-    ``p_value`` is the share of control prompts whose distance from that mean is at least as large
-    (with the prompt itself counted, so never 0); Holm-adjusted across the subjects. A random-weight
-    model's profession prompt is just another direction, exchangeable with the controls: it passes
+    ``p_value`` is two-sided against the controls' gaps (:func:`clipnb.pvalues.null_p`): the t-tail of their
+    spread where they pass its checks (``method``), else the share of control prompts whose distance from their
+    mean is at least as large (the prompt itself counted, so never 0); Holm-adjusted across the subjects. A
+    random-weight model's profession prompt is just another direction, exchangeable with the controls: it passes
     no more often than ALPHA.
     """
     import pandas as pd
@@ -197,9 +188,10 @@ def prompt_leans(model, groups, subjects=TALK_SUBJECTS, a="man", b="woman", cont
     gaps = text_features @ (means[a] - means[b])
     subject_gaps, control_gaps = gaps[: len(prompts)], gaps[len(prompts):]
     centre = control_gaps.mean()
-    p = [(1 + np.sum(np.abs(control_gaps - centre) >= abs(g - centre))) / (1 + len(control_gaps)) for g in subject_gaps]
+    p = [null_p(g, control_gaps, two_sided=True) for g in subject_gaps]
     table = pd.DataFrame({"subject": list(subjects), "prompt": prompts, "gap": subject_gaps, "controls_mean": centre,
-                          "lean": subject_gaps - centre, "p_value": p})
+                          "lean": subject_gaps - centre, "z": [x.z for x in p], "p_value": [x.p for x in p],
+                          "method": [x.method for x in p]})
     table["p_holm"] = holm(table["p_value"])
     table.attrs["control_gaps"] = control_gaps
     return table
@@ -208,7 +200,8 @@ def prompt_leans(model, groups, subjects=TALK_SUBJECTS, a="man", b="woman", cont
 def unmarked_prompts_lean(model, groups, subjects=TALK_SUBJECTS, a="man", b="woman", gaps=None) -> ClaimResult:
     """E6: some unmarked profession prompt ("a nurse") leans towards one group of images *more than
     gender-neutral person prompts do* (:func:`prompt_leans`): Holm-adjusted p ≤ ALPHA against ``PERSON_PROMPTS``.
-    The reason also says whether "a person" itself leans, and the smallest p_holm the controls can reach.
+    The reason also says how the p-values were made (the t-tail of the person prompts' gaps, or their rank) and
+    whether "a person" itself leans.
 
     ``gaps`` is accepted for compatibility and not used: the image-group permutation it held tests
     whether the groups differ along a prompt's direction, which any image difference passes.
@@ -218,20 +211,18 @@ def unmarked_prompts_lean(model, groups, subjects=TALK_SUBJECTS, a="man", b="wom
     if missing:
         return ClaimResult("E6", statement, UNCHECKABLE, missing)
     controls = [c for c in PERSON_PROMPTS if c[c.index(" ") + 1:] not in subjects]
-    reachable = min(1.0, len(subjects) / (len(controls) + 1))
-    if reachable > ALPHA:
-        return ClaimResult("E6", statement, UNCHECKABLE, f"too few controls to reach α: {len(subjects)} prompts against "
-                           f"{len(controls)} person prompts, so the smallest p_holm is {reachable:.3g} > {ALPHA}")
     leans = prompt_leans(model, groups, subjects, a, b, controls)
     person = prompt_leans(model, groups, ["person"], a, b, controls).iloc[0]
     leaning = leans[leans["p_holm"] <= ALPHA]
     parts = [f'"{r.prompt}" → {a if r.lean > 0 else b} (lean {r.lean:+.4f}, p_holm {r.p_holm:.3g})'
              for r in leaning.itertuples()]
     control_gaps = leans.attrs["control_gaps"]
+    how = ("the t-tail of their gaps' spread" if (leans["method"] == "t-tail").all() else
+           f"rank among them (smallest p_holm possible: {min(1.0, len(subjects) / (len(controls) + 1)):.3g})")
     reason = ("; ".join(parts) if parts else
               f"no unmarked prompt leans beyond the {len(control_gaps)} person prompts (smallest p_holm "
-              f"{leans['p_holm'].min():.3g}; the smallest any prompt could reach with {len(controls)} person prompts, after Holm, "
-              f"is {reachable:.3g})")
+              f"{leans['p_holm'].min():.3g})")
+    reason += f"; p by {how}, Holm over the {len(subjects)} prompts"
     towards = a if person.lean > 0 else b
     reason += (f'; person prompts\' gaps: mean {control_gaps.mean():+.4f}, SD {control_gaps.std():.4f}; "a person" itself '
                f"{'leans' if person.p_value <= ALPHA else 'does not lean'} (towards {towards}, lean {person.lean:+.4f}, "
@@ -239,8 +230,9 @@ def unmarked_prompts_lean(model, groups, subjects=TALK_SUBJECTS, a="man", b="wom
     result = _result("E6", statement, bool(len(leaning)), reason,
                      {f"gap {r.subject}": r.gap for r in leans.itertuples()} |
                      {f"lean {r.subject}": r.lean for r in leans.itertuples()} |
+                     {f"z {r.subject}": r.z for r in leans.itertuples()} |
                      {f"p_holm {r.subject}": r.p_holm for r in leans.itertuples()} |
-                     {"lean a person": person.lean, "p a person": person.p_value, "smallest reachable p_holm": reachable})
+                     {"lean a person": person.lean, "p a person": person.p_value})
     result.table = leans
     return result
 
@@ -265,7 +257,10 @@ def marked_prompts_move_scores(model, groups, subjects=TALK_SUBJECTS, a="man", b
     return _result("E6-sanity", statement, bool(significant.all()),
                    reason + (f"; failing: {', '.join(wrong)}" if wrong else ""),
                    {"right direction": int(right_way.sum()), "right and beyond noise": int(significant.sum()),
-                    "tests": len(marked), "median |cohen_d|": float(marked["cohen_d"].abs().median())})
+                    "tests": len(marked), "largest p_holm": float(marked["p_holm"].max()),
+                    "median |cohen_d|": float(marked["cohen_d"].abs().median()),
+                    "mean right-way cohen_d": float(np.mean(np.where(marked["variant"] == "male", 1, -1)
+                                                           * marked["cohen_d"].to_numpy()))})
 
 
 def modality_gap(image_features, text_features, min_accuracy: float = 0.95) -> ClaimResult:

@@ -43,6 +43,22 @@ class Context:
     groups: dict = field(default_factory=dict)
     forest_image: str | None = None
     gaps: object = None  # E6's table, computed once for both of its claims
+    folder: Path | None = None  # the corpus's folder: E1 and E13 read a fixed draw of its images (``subset``)
+    _subset: object = None
+
+    def subset(self):
+        """(paths, captions) of SUBSET_IMAGES images of the corpus, drawn with seed 0 (E1 reads them, E13 the first
+        TOUR_IMAGES): a random twin encodes these, never the whole corpus."""
+        if self._subset is None:
+            from clipnb.corpus import read_captions
+
+            listed = sorted((str(self.folder / p), c) for p, c in read_captions(self.folder).items()
+                            if (self.folder / p).is_file())
+            rng = np.random.default_rng(0)
+            chosen = np.sort(rng.choice(len(listed), size=min(SUBSET_IMAGES, len(listed)), replace=False))
+            self._subset = ([listed[i][0] for i in chosen], [listed[i][1] if isinstance(listed[i][1], str) and
+                                                              listed[i][1] else "an image" for i in chosen])
+        return self._subset
 
     @property
     def corpus(self):
@@ -58,7 +74,7 @@ class Context:
         from clipnb import samples
 
         return cls(model, functools.partial(clipnb.sample_corpus, model, progress=False), samples.cat_images(),
-                   samples.gender_groups(), str(samples.forest_image()))
+                   samples.gender_groups(), str(samples.forest_image()), folder=clipnb.samples_dir().resolve())
 
 
 # claims on a few given images (the cats, the men and women, the signs): cheap for random twins of any size
@@ -68,6 +84,8 @@ MODEL_CLAIMS = ("E3", "E4", "E5a", "E5b", "E6", "E6-sanity", "E7")
 TWIN_CLAIMS = (*MODEL_CLAIMS, "E1", "E13")
 
 
+SUBSET_IMAGES = 200  # E1's images (and captions), drawn once with seed 0: all a random twin encodes for E1 and E13
+TOUR_IMAGES = 40     # E13's: the first of them
 ROLE_IMAGES = 24  # at most this many images per role (cats; men; women), the first by path
 
 
@@ -103,7 +121,7 @@ def corpus_context(folder, model):
     return Context(model, corpus, list(cats.head(ROLE_IMAGES)),
                    {"man": list(table[men & ~women]["path"].head(ROLE_IMAGES)),
                     "woman": list(table[women & ~men]["path"].head(ROLE_IMAGES))},
-                   forest.iloc[0] if len(forest) else None)
+                   forest.iloc[0] if len(forest) else None, folder=folder)
 
 
 def context_for_corpus(name: str | None):
@@ -132,10 +150,13 @@ def _bias(context):
     return context.gaps
 
 
+def _subset_features(context):
+    paths, captions = context.subset()
+    return context.model.encode_image(paths).numpy(), context.model.encode_text(captions).numpy()
+
+
 def _gap(context):
-    corpus = context.corpus
-    captions = corpus.table["caption"].fillna("").replace("", "an image")
-    return claims.modality_gap(corpus.image_features, context.model.encode_text(list(captions)).numpy())
+    return claims.modality_gap(*_subset_features(context))
 
 
 def _forest(context, word="forest", trees=None):
@@ -157,9 +178,8 @@ def control_checks(context) -> dict:
 
 
 def _tsp(context):
-    rng = np.random.default_rng(0)
-    subset = np.sort(rng.choice(len(context.corpus), size=min(40, len(context.corpus)), replace=False))
-    return claims.ordered_path_is_shorter(context.corpus.image_features[subset], time_limit_s=1.0)
+    paths = context.subset()[0][:TOUR_IMAGES]
+    return claims.ordered_path_is_shorter(context.model.encode_image(paths).numpy(), time_limit_s=1.0)
 
 
 def _sample(*parts):
@@ -184,7 +204,8 @@ def tested_on(claim_id: str, context) -> str:
 
     people = f"{len(groups.get('man', []))} images of men and {len(groups.get('woman', []))} of women"
     described = {
-        "E1": f"all {n} images and their {n} captions; a linear SVM, 5-fold accuracy ≥ 0.95 and a positive margin",
+        "E1": f"{min(SUBSET_IMAGES, n)} of the {n} images, drawn with seed 0, and their captions; a linear SVM, "
+              "5-fold accuracy ≥ 0.95 and a positive margin",
         "E3": f"{len(cats)} cat images ({_names(cats)}); mean cosine; one of three labels must win (chance 1 in 3)",
         "E4": f"{len(cats)} cat images; the best of 3 descriptions against \"a cat\" (chance: 3 in 4)",
         "E5a": f"{len(cats)} cat images; one prompt against \"a dog\" (chance: a coin)",
@@ -204,7 +225,8 @@ def tested_on(claim_id: str, context) -> str:
         "E12a": f"all {n} images; {int(claims.pole_images(context.corpus, 'happy').sum())} happy and "
                 f"{int(claims.pole_images(context.corpus, 'sad').sum())} sad by caption; the 5 at each end",
         "E12b": f"all {n} images; one prompt per pole",
-        "E13": f"{min(40, n)} of the {n} images, drawn with seed 0; the solver's path against 20 random orders",
+        "E13": f"{min(TOUR_IMAGES, n)} of the {n} images (the first of E1's draw); the solver's path against 20 "
+               "random orders",
     }
     return described.get(claim_id, "")
 
@@ -333,25 +355,20 @@ def _twin_results(model, seed: int, context_for, only) -> dict:
 
 
 def null_results(model, context_for=Context.samples, n: int = nulls.NULL_MODELS, n_corpus: int | None = None,
-                 targets: dict | None = None) -> list[dict]:
-    """The claims on up to ``n`` random-weight twins of ``model`` (seeds 1…), the claims on the corpus only on the
-    first ``n_corpus`` (default all), since those embed the corpus anew. ``targets`` ({claim: the model's
-    statistic}; default: every twin claim, no stopping) names the claims to set against twins; a claim stops
-    once a twin reaches its statistic (p can no longer reach ALPHA: :func:`clipnb.nulls.judge`). Kept on disk
+                 targets=None) -> list[dict]:
+    """The claims on ``n`` random-weight twins of ``model`` (seeds 1…n), the claims on the corpus only on the first
+    ``n_corpus`` (default all), since those embed images anew. ``targets`` names the claims to run (default every
+    twin claim). Every twin runs every claim asked for: the t-tail needs all their statistics. Kept on disk
     (``$CLIPNB_CACHE/nulls``, keyed by architecture, seed, corpus and clipnb's code)."""
     n_corpus = n if n_corpus is None else n_corpus
-    targets = dict.fromkeys(TWIN_CLAIMS) if targets is None else targets
-    reached, out = set(), []
+    targets = list(TWIN_CLAIMS if targets is None else targets)
+    out = []
     for seed in range(1, n + 1):  # one twin at a time: a large architecture's twins never sit in memory together
-        open_claims = [c for c in targets if c not in reached and (c in MODEL_CLAIMS or seed <= n_corpus)]
-        if not open_claims:
+        wanted = [c for c in targets if c in MODEL_CLAIMS or seed <= n_corpus]
+        if not wanted:
             break
-        results = _twin_results(model, seed, context_for, open_claims)
-        out.append({c: results[c] for c in open_claims if c in results})
-        for c in open_claims:
-            value = nulls.statistic(results[c]) if c in results else None
-            if targets[c] is not None and value is not None and value >= targets[c] - 1e-12:
-                reached.add(c)
+        results = _twin_results(model, seed, context_for, wanted)
+        out.append({c: results[c] for c in wanted if c in results})
     return out
 
 
@@ -367,7 +384,7 @@ def run(specs, context_for=Context.samples, progress: bool = True, null: int | N
 
     import clipnb
 
-    rows, errors, rankings, loaded = [], {}, {}, {}
+    rows, errors, rankings, loaded, per_model = [], {}, {}, {}, {}
     for spec in specs:
         target = spec.split("=", 1)[1] if _has_label(spec) else spec
         spec = _label(spec)
@@ -381,6 +398,7 @@ def run(specs, context_for=Context.samples, progress: bool = True, null: int | N
             continue
         results = _run_checks(context, progress, spec) if context is not None else _collapsed_results(*probe)
         targets = {}
+        count = 0
         try:
             count = nulls.default_count(model, corpus=False) if null is None else null
             corpus_count = nulls.default_count(model, corpus=True) if null is None else null
@@ -388,7 +406,7 @@ def run(specs, context_for=Context.samples, progress: bool = True, null: int | N
                 count = 0  # nothing to set against a null (a collapsed model, say): the twins are not run
             targets = {c: nulls.statistic(r) for c, r in results.items()
                        if c in TWIN_CLAIMS and r.status == claims.HOLDS and nulls.statistic(r) is not None}
-            randoms = null_results(model, context_for, count, min(count, corpus_count), targets) \
+            randoms = null_results(model, context_for, count, min(count, corpus_count), list(targets)) \
                 if count and targets and architecture(target) else []
         except Exception as error:  # noqa: BLE001  no null costs the null, not the comparison
             errors[f"{spec} (random-weight null)"] = f"{type(error).__name__}: {error}"
@@ -396,32 +414,64 @@ def run(specs, context_for=Context.samples, progress: bool = True, null: int | N
         # the subtractions: this model's own word against control words in its place (nothing re-encoded)
         controlled = {claim_id: nulls.controls(results[claim_id], run_with)
                       for claim_id, run_with in control_checks(context).items()} if context is not None and count else {}
+        judged = {}
         for claim_id, result in results.items():
             ran = [r[claim_id] for r in randoms if claim_id in r] if result.status != claims.UNCHECKABLE else []
             planned = (count if claim_id in MODEL_CLAIMS else min(count, corpus_count)) if claim_id in targets else 0
-            judged = controlled.get(claim_id) or nulls.Judged(result, nulls.statistic(result), [nulls.statistic(r) for r in ran],
-                                                            sum(r.status == claims.HOLDS for r in ran), len(ran),
-                                                            planned=planned)
-            known = [x for x in judged.null_statistics if x is not None]
-            common = {"claim": claim_id, "model": spec, "verdict": judged.verdict, "status": result.status,
-                      "statement": result.statement, "reason": result.reason,
-                      "tested_on": tested_on(claim_id, context) if context is not None else ""}
-            rows.append({**common, "measure": "verdict", "value": np.nan, "statistic": judged.statistic,
-                         "null_min": min(known) if known else np.nan, "null_median": float(np.median(known)) if known else np.nan,
-                         "null_max": max(known) if known else np.nan, "null_models": judged.n, "null": judged.kind if judged.n else "",
-                         "null_tested": judged.tested,
-                         "null_holds": judged.null_holds if judged.n else np.nan,
-                         "null_share": judged.null_share, "null_p": judged.p_value,
-                         "beyond_random": judged.beyond_random})
-            numbers = result.numbers if result.numbers is not None else pd.DataFrame({"measure": [], "value": []})
-            rows += [{**common, "measure": m, "value": v} for m, v in zip(numbers["measure"], numbers["value"])]
+            judged[claim_id] = controlled.get(claim_id) or nulls.Judged(
+                result, nulls.statistic(result), [nulls.statistic(r) for r in ran],
+                sum(r.status == claims.HOLDS for r in ran), len(ran), planned=planned)
+        per_model[spec] = (judged, context)
         if context is not None:
             rankings[spec] = {q: list(context.corpus.search(q, k=10)["path"]) for q in AGREEMENT_QUERIES}
         loaded[target] = (spec, model)
+    planted = {}
     for skewed, base in SKEW_PAIRS.items():
         if skewed in loaded and base in loaded:
-            rows += planted_rows(loaded[base][1], *loaded[skewed])
+            planted[loaded[skewed][0]] = planted_rows(loaded[base][1], *loaded[skewed])
+    for spec, (judged, context) in per_model.items():
+        b1 = planted.get(spec, [])
+        extra = {"B1": b1[0]["null_p"]} if b1 and b1[0]["status"] != claims.UNCHECKABLE else {}
+        adjusted = nulls.correct(judged, {c: (p if np.isfinite(p) else 1.0) for c, p in extra.items()})
+        for claim_id, j in judged.items():
+            rows += verdict_rows(spec, j, tested_on(claim_id, context) if context is not None else "")
+        if b1 and "B1" in adjusted:
+            verdict = b1[0]
+            verdict["p_holm"], verdict["entering_p"] = adjusted["B1"], extra["B1"]
+            verdict["beyond_corrected"] = bool(verdict["beyond_random"] and adjusted["B1"] <= claims.ALPHA)
+            verdict["verdict"] += (f"; after Holm's correction over this model's {len(adjusted)} claims, p = "
+                                   f"{adjusted['B1']:.2g}: " + ("beyond" if verdict["beyond_corrected"] else "not beyond")
+                                   + " after correction")
+            if verdict["beyond_random"] and not verdict["beyond_corrected"]:
+                verdict["short"] += f" (not once corrected for checking {len(adjusted)} claims)"
+        rows += b1
     return pd.DataFrame(rows), errors, rankings
+
+
+def verdict_rows(spec: str, judged, tested: str) -> list[dict]:
+    """A claim's rows of the tidy table: its verdict (the long and the short reading, and every field both are
+    rendered from), then one row per number."""
+    import pandas as pd
+
+    result, known = judged.result, judged.draws
+    p = judged.pvalue
+    common = {"claim": result.claim, "model": spec, "verdict": judged.verdict, "short": judged.short,
+              "status": result.status, "statement": result.statement, "reason": result.reason, "tested_on": tested}
+    rows = [{**common, "measure": "verdict", "value": np.nan, "statistic": judged.statistic,
+             "null_min": min(known) if known else np.nan, "null_median": float(np.median(known)) if known else np.nan,
+             "null_max": max(known) if known else np.nan,
+             "null_mean": float(np.mean(known)) if known else np.nan,
+             "null_sd": float(np.std(known, ddof=1)) if len(known) > 1 else np.nan,
+             "lead": judged.lead if judged.lead is not None else np.nan,
+             "z": p.z if p is not None and p.z is not None else np.nan,
+             "method": p.method if p is not None else "",
+             "null_models": judged.n, "null": judged.kind if judged.n else "", "null_tested": judged.tested,
+             "null_holds": judged.null_holds if judged.n else np.nan, "null_share": judged.null_share,
+             "null_p": judged.p_value, "entering_p": nulls.entering_p(judged),
+             "p_holm": judged.p_holm, "beyond_random": judged.beyond_random,
+             "beyond_corrected": judged.beyond_corrected}]
+    numbers = result.numbers if result.numbers is not None else pd.DataFrame({"measure": [], "value": []})
+    return rows + [{**common, "measure": m, "value": v} for m, v in zip(numbers["measure"], numbers["value"])]
 
 
 SKEW_PAIRS = {"bundled:skewed": "bundled"}  # a model fine-tuned on skewed captions -> the model it started from
@@ -440,9 +490,11 @@ def planted_rows(base_model, spec, skewed_model) -> list[dict]:
               "tested_on": f"{sum(len(v['man']) + len(v['woman']) for v in images.values())} held-out emoji of "
                            f"{len(images)} professions, 3 man and 3 woman images each; {len(skew)} skewed, "
                            f"{len(images) - len(skew)} left alone; every choice of {len(skew)} professions as the null"}
-    rows = [{**common, "measure": "verdict", "value": np.nan, "statistic": np.nan, "null_models": 0,
-             "null_share": p, "beyond_random": result.status == claims.HOLDS if result.status != claims.UNCHECKABLE
-             else None}]
+    short = {claims.HOLDS: "✔ shows it, beyond chance", claims.FAILS: "✘ not on this model"}.get(
+        result.status, f"? cannot be checked here: {result.reason}")
+    rows = [{**common, "short": short, "measure": "verdict", "value": np.nan, "statistic": np.nan, "null_models": 0,
+             "null": "permutation", "method": "exact permutation", "null_share": p, "null_p": p,
+             "beyond_random": result.status == claims.HOLDS if result.status != claims.UNCHECKABLE else None}]
     if result.numbers is not None and "change" in result.numbers:
         rows += [{**common, "measure": f"change {r.profession}", "value": r.change}
                  for r in result.numbers.itertuples()]

@@ -11,10 +11,12 @@ Two nulls, each for the claims whose mechanism it tests:
   only when subtracting "a spoon" or "a guitar" does not remove as many: before − after also measures how many
   relevant images the query found to begin with, which any subtraction can push out.
 
-The verdict, for a claim that holds: **beyond its null** when p ≤ ALPHA (``claims.ALPHA``, 0.05), where
-p = (1 + null draws at least as extreme) / (1 + null draws tested); otherwise **not beyond**, or **too few**
-when even a statistic above every draw could not reach ALPHA (fewer than 19 draws). Every count is out of the
-draws tested: a draw whose test could not be run (nothing to remove, say) is left out, not counted as beaten.
+The verdict, for a claim that holds: **beyond its null** when p ≤ ALPHA (``claims.ALPHA``, 0.05), on its own;
+**beyond after correction** when its p stays ≤ ALPHA after Holm's correction across all the model's checked claims
+(:func:`correct`). p comes from :func:`clipnb.pvalues.null_p`: against random twins, the t-tail of their
+statistics where those pass its checks (else their rank); against control words, the rank among them (the
+subtractions' statistics are small counts). Every count is out of the draws tested: a draw whose test could not be
+run (nothing to remove, say) is left out, not counted as beaten.
 """
 from __future__ import annotations
 
@@ -23,6 +25,7 @@ from dataclasses import dataclass
 import numpy as np
 
 from clipnb import claims
+from clipnb.pvalues import RANK, TAIL, holm, null_p, rank_p  # noqa: F401  rank_p: the module's API
 from clipnb.models import architecture, random_weights_dir
 
 NULL_MODELS = 19  # random twins per claim: with 19, a statistic above every one has p = 1/20 = ALPHA
@@ -62,8 +65,8 @@ STATISTICS = {
     "E4": lambda n: max(v for m, v in zip(n["measure"], n["value"]) if m != "a cat") - _value(n, "a cat"),
     "E5a": lambda n: _value(n, "a cheezburger") - _value(n, "a dog"),
     "E5b": lambda n: _value(n, "keyboard-mash") - _value(n, "a dog"),
-    "E6": lambda n: -min(v for m, v in zip(n["measure"], n["value"]) if m.startswith("p_holm")),
-    "E6-sanity": lambda n: _value(n, "right and beyond noise"),
+    "E6": lambda n: max(abs(v) for m, v in zip(n["measure"], n["value"]) if m.startswith("z ")),
+    "E6-sanity": lambda n: _value(n, "mean right-way cohen_d"),
     "E7": lambda n: _value(n, "mean margin"),
     "E8": lambda n: _value(n, "close-ups before") - _value(n, "close-ups after"),
     "E9": lambda n: n["value"].iloc[0] - n["value"].iloc[-1],  # term images removed at the largest weight
@@ -77,8 +80,8 @@ STATISTICS = {
 STATISTIC_NAMES = {
     "E1": "margin between the image and text clouds", "E3": 'lead of "a cat" over the best wrong label',
     "E4": 'lead of the best description over "a cat"', "E5a": 'lead of "a cheezburger" over "a dog"',
-    "E5b": 'lead of the keyboard-mash over "a dog"', "E6": "smallest corrected p-value (negated)",
-    "E6-sanity": "marked prompts pointing the right way beyond noise", "E7": "mean margin of the signs over their controls",
+    "E5b": 'lead of the keyboard-mash over "a dog"', "E6": "largest lean of a profession prompt, in the person prompts' SDs (|z|)",
+    "E6-sanity": "mean Cohen's d of the marked prompts, signed the right way", "E7": "mean margin of the signs over their controls",
     "E8": "close-ups removed", "E9": "term images removed", "E10": "forest images removed",
     "E12a": "pole images the delta finds beyond nearest-to-pole", "E13": "saving over random orders",
 }
@@ -125,47 +128,84 @@ RANDOM, CONTROLS = "random models", "control words"
 # E8, E9, E10, E12a: the claim's word, and the keyword argument that takes it, replaced by each control word
 SUBTRACTIONS = {"E8": "term", "E9": "term", "E10": "word", "E12a": "opposite"}
 # Concrete nouns unrelated to the images those claims judge (men, faces, close-ups, winter, snow, trees, forests,
-# happy or sad faces): household objects, tools and instruments; no person, body part, weather, plant, landscape,
-# season, emotion or camera word. Bare words, as the claims subtract "forest" and "winter".
-CONTROL_WORDS = ("spoon guitar clock car chair bottle hammer key lamp pencil cup shoe bicycle kettle book telephone "
-                 "ladder bucket candle drum fork plate sofa toaster trumpet violin wrench screwdriver umbrella "
-                 "backpack suitcase helmet basket brick coin scissors stapler teapot envelope calculator").split()
+# happy or sad faces): everyday objects and foods, bare words as the claims subtract "forest" and "winter", drawn
+# from WordNet by clipnb_train.words (its docstring gives the rule; a test checks this list is what it gives).
+# 280 of them, so that a rank p can reach 1/281 ≤ α/14, the first step of Holm's correction over a model's claims.
+CONTROL_WORDS = tuple((
+    "car bed ship ball chair machine bottle tube box desk wagon plane milk truck blanket telephone cloth aircraft "
+    "automobile tool wire boat cup saddle phone canteen lamp tray vase wheel doorway fabric suitcase piano pottery "
+    "tape bell bench chimney corridor dice dish engine envelope bag button pillow shelf tire brick paint pencil "
+    "submarine textile tub basket computer curtain glove knife luggage motor pipe silk towel airplane barge bicycle "
+    "cart cord couch drum elevator foil hallway jeep ladder pan purse rope sofa stereo taxi toast bacon cabinet "
+    "candle cone fork lantern mat pork pump rug sink thread throttle toy ambulance anchor armchair balloon baton "
+    "bread briefcase broom butter carpet flashlight guitar loaf mast staircase stairway stool streetcar telegraph "
+    "tractor turbine violin wardrobe wool accelerator auto basin bin bowl bucket buckle bus carriage cheese clip "
+    "convertible hammer harness jar keyboard leash linen magnet mosaic parachute peg pie raft ramp recorder "
+    "refrigerator rocket sedan shovel steak strap torch umbrella velvet vent wallet axle baggage banjo boiler booth "
+    "brig chariot cookie cooler crate cushion dial doorbell dresser fiddle flute freighter gear gem grille ham harp "
+    "hook jug kettle lever marker oven panel parcel pedestal pendulum pew pier pouch propeller quilt rudder sack "
+    "satin sauce sausage slate sloop spoon staple steamboat steamship tablet tanker tile trumpet tunnel vinegar wand "
+    "wharf yacht accordion airbus airship arcade backpack bike biplane bracelet bumper bun canoe cello clarinet clasp "
+    "compressor cot coupe dolly drill felt ferry fife fridge glider gong hamburger handball harmonica harpsichord "
+    "helicopter helmet horseshoe lace laptop latch lego lifeboat limo limousine locomotive mandolin mattress mayo "
+    "motorcycle napkin oboe paddle piccolo plush podium porcelain quay roast runway salsa saxophone schooner scissors "
+    "softball spacecraft spaceship spaghetti stagecoach suv").split())
 
 
 def _figure(value: float) -> str:
     """A statistic as the reader expects it: counts as integers, the rest to four places, signed."""
     return f"{value:+.0f}" if float(value).is_integer() else f"{value:+.4f}"
+
+
+NEAR_TIE_SD = 0.25  # a statistic within this many of the null's standard deviations of its best draw is "only just"
+
+
 @dataclass
 class Judged:
-    """A claim's result set against its null (random-weight twins, or control words)."""
+    """A claim's result set against its null (random-weight twins, or control words), and after Holm's correction
+    across the model's claims once :func:`correct` has set ``p_holm`` and ``family``.
+
+    Two readings of the same fields: :attr:`short` for a learner ("✔ shows it, beyond random weights") and
+    :attr:`verdict` / ``str()`` for a researcher (p, how it was made, the draws, the correction)."""
 
     result: object          # the model's ClaimResult
     statistic: float | None
-    null_statistics: list   # one per random twin (None where it could not be computed)
-    null_holds: int         # random twins for which the claim holds
+    null_statistics: list   # one per null draw (None where it could not be computed)
+    null_holds: int         # null draws for which the claim holds
     n: int
     kind: str = RANDOM      # RANDOM (random-weight twins) or CONTROLS (the same model, control words subtracted)
-    planned: int | None = None  # draws asked for; more than ``n`` when the null stopped once one reached the statistic
+    planned: int | None = None  # draws asked for
+    p_holm: float | None = None  # after Holm's correction across the model's claims (:func:`correct`)
+    family: int | None = None    # how many claims that correction was across
 
     @property
     def tested(self) -> int:
-        """Random twins on which the test could be run (one with nothing to remove, say, cannot)."""
+        """Null draws on which the test could be run (one with nothing to remove, say, cannot)."""
         return sum(s is not None for s in self.null_statistics)
 
     @property
+    def draws(self) -> list:
+        return [s for s in self.null_statistics if s is not None]
+
+    @property
     def null_share(self) -> float | None:
-        """Share of the tested random twins whose statistic is at least the model's. A twin whose test could
-        not be run is left out, not counted as beaten: whether there was anything to test is chance too."""
+        """Share of the tested draws whose statistic is at least the model's. A draw whose test could not be run
+        is left out, not counted as beaten: whether there was anything to test is chance too."""
         if self.statistic is None or not self.tested:
             return None
-        return float(np.mean([s >= self.statistic - 1e-12 for s in self.null_statistics if s is not None]))
+        return float(np.mean([s >= self.statistic - 1e-12 for s in self.draws]))
+
+    @property
+    def pvalue(self):
+        """The :class:`clipnb.pvalues.PValue`: a t-tail over random twins where their statistics allow one, a
+        rank among control words (their statistics are small counts), else a rank."""
+        if self.null_share is None:
+            return None
+        return null_p(self.statistic, self.draws, tail=self.kind == RANDOM)
 
     @property
     def p_value(self) -> float | None:
-        """:func:`rank_p` of the model's statistic among the tested draws: with 19 the smallest possible is 1/20 = ALPHA."""
-        if self.null_share is None:
-            return None
-        return rank_p(self.statistic, [s for s in self.null_statistics if s is not None])
+        return None if self.pvalue is None else self.pvalue.p
 
     @property
     def reaching(self) -> int | None:
@@ -174,14 +214,63 @@ class Judged:
 
     @property
     def beyond_random(self) -> bool | None:
-        """Holds, and p ≤ ALPHA against its null (random twins or control words; the name is the CSV column's)."""
+        """Holds, and p ≤ ALPHA against its null, on its own (random twins or control words; the name is the
+        CSV column's)."""
         if self.result.status == claims.UNCHECKABLE or self.statistic is None or not self.n:
             return None
         return self.result.status == claims.HOLDS and self.p_value is not None and self.p_value <= claims.ALPHA
 
     @property
+    def beyond_corrected(self) -> bool | None:
+        """Holds, and p ≤ ALPHA after Holm's correction across the model's claims (None before :func:`correct`)."""
+        if self.p_holm is None or self.beyond_random is None:
+            return None
+        return bool(self.beyond_random and self.p_holm <= claims.ALPHA)
+
+    @property
+    def lead(self) -> float | None:
+        """The statistic minus the null's best draw: how far above every draw (negative: some draw is above)."""
+        return None if self.null_share is None else float(self.statistic - max(self.draws))
+
+    @property
+    def near_tie(self) -> bool:
+        """Above every draw, but by less than NEAR_TIE_SD of their standard deviations."""
+        if self.lead is None or self.lead <= 1e-12 or self.tested < 2:  # a tie is reported as a tie, by the rank
+            return False
+        spread = float(np.std(self.draws, ddof=1))
+        return spread > 0 and self.lead < NEAR_TIE_SD * spread
+
+    @property
     def what(self) -> str:
         return "random weights" if self.kind == RANDOM else "its control words"
+
+    @property
+    def cannot_tell(self) -> bool:
+        """Holds, above every draw, yet the draws are too few for any p to reach ALPHA."""
+        p = self.pvalue
+        return p is not None and p.method == RANK and not p.reaching and 1 / (1 + self.tested) > claims.ALPHA
+
+    def _untested(self) -> str:
+        return f"; {self.n - self.tested} of {self.n} could not be tested" if self.tested < self.n else ""
+
+    def _how(self) -> str:
+        p, name, untested = self.pvalue, self.kind, self._untested()
+        if p.method == TAIL:
+            how = (f"z = {p.z:+.1f} over {p.n} {name} (t with {p.n - 1} degrees of freedom), {p.reaching} of "
+                   f"{p.n} reach its statistic")
+        else:
+            tie = f", {p.ties} of them tied with it" if p.ties else ""
+            how = f"by rank: {p.reaching} of {p.n} {name} reach its statistic{tie}" + (
+                f"; no tail estimated: {p.why}" if self.kind == RANDOM and p.why and p.n >= 2 else "")
+        if self.near_tie and self.beyond_random:
+            how += f"; only just: it leads their best by {self.lead:.2g}"
+        return how + untested
+
+    def _correction(self) -> str:
+        if self.p_holm is None:
+            return ""
+        return (f"; after Holm's correction over this model's {self.family} claims, p = {self.p_holm:.2g}: "
+                + ("beyond after correction" if self.beyond_corrected else "not beyond after correction"))
 
     @property
     def verdict(self) -> str:
@@ -194,66 +283,112 @@ class Judged:
             return "holds (no null here)"
         if self.null_share is None:
             return f"holds (none of the {self.n} {self.kind} could be tested the same way)"
-        untested = f"; {self.n - self.tested} of {self.n} could not be tested" if self.tested < self.n else ""
-        reach = f"{self.reaching} of {self.tested} {self.kind} reach its statistic{untested}"
-        if self.beyond_random:
-            return f"holds, beyond {self.what} (p = {self.p_value:.2g} ≤ α; {reach})"
-        planned = max(self.planned or self.n, self.n)
-        if self.reaching and planned > self.n:  # stopped early: more draws could not bring p down to α
-            first = (f"the first of the {planned} {self.kind} already reaches" if self.tested == 1 else
-                     f"{self.reaching} of the first {self.tested} {self.kind} already reach")
-            return (f"holds, not beyond {self.what} (p ≥ {(1 + self.reaching) / (1 + planned):.2g} > α: {first} its "
-                    f"statistic, so " + ("the last was" if planned - self.n == 1 else f"the other {planned - self.n} were")
-                    + " not run)")
-        if not self.reaching and 1 / (1 + self.tested) > claims.ALPHA:
+        p = self.pvalue
+        if self.cannot_tell:
             return (f"holds, but {self.tested} {self.kind} cannot tell (none reaches its statistic, yet the smallest "
-                    f"p that {self.tested} allow is 1/{1 + self.tested} = {self.p_value:.2g} > α = {claims.ALPHA}; "
-                    f"it takes {MIN_NULL}{untested})")
-        return f"holds, not beyond {self.what} (p = {self.p_value:.2g} > α; {reach})"
+                    f"p that {self.tested} allow is 1/{1 + self.tested} = {p.p:.2g} > α = {claims.ALPHA}; it takes "
+                    f"{MIN_NULL}{self._untested()})")
+        sign = "≈" if p.method == TAIL else "="
+        if self.beyond_random:
+            return f"holds, beyond {self.what} (p {sign} {p.p:.2g} ≤ α; {self._how()}){self._correction()}"
+        return f"holds, not beyond {self.what} (p {sign} {p.p:.2g} > α; {self._how()}){self._correction()}"
+
+    @property
+    def short(self) -> str:
+        """The verdict for a learner, in a few plain words (the same fields as :attr:`verdict`)."""
+        status = self.result.status
+        if status == claims.UNCHECKABLE:
+            return f"? cannot be checked here: {self.result.reason}"
+        if status == claims.FAILS:
+            return "✘ not on this model"
+        if self.result.claim in IDENTITIES:
+            return "≡ holds for every model (it is arithmetic)"
+        if not self.n or self.null_share is None:
+            return "✔ shows it (nothing to compare it with)"
+        if self.cannot_tell:
+            return f"✔ shows it; too few {self.kind} to tell whether {self.what} would too"
+        if not self.beyond_random:
+            return "≈ shows it, but so do random weights" if self.kind == RANDOM else \
+                "≈ shows it, but so do unrelated words"
+        if self.beyond_corrected is False:
+            return f"✔ shows it, beyond {self.what} (not once corrected for checking {self.family} claims)"
+        return f"✔ shows it, beyond {self.what}" + (" (only just)" if self.near_tie else "")
 
     def __str__(self):
         mark = {claims.HOLDS: "✔" if self.beyond_random else "≡" if self.result.claim in IDENTITIES else "≈",
                 claims.FAILS: "✘", claims.UNCHECKABLE: "–"}[self.result.status]
         if self.result.status == claims.UNCHECKABLE:
             return f"{mark} {self.result.claim} cannot be checked here (claim: {self.result.statement}): {self.result.reason}"
+        return f"{mark} {self.result.claim} {self.verdict}: {self.result.statement} — {self._detail()}"
+
+    def _null_text(self) -> str:
         what = STATISTIC_NAMES.get(self.result.claim, "statistic")
         source = f"random weights ({self.n} model{'s' if self.n != 1 else ''} of this architecture)" if self.kind == RANDOM else \
             f"control words ({self.n} unrelated nouns subtracted in its word's place, this model)"
-        null = (f"null, {source}: the claim holds for {self.null_holds} of {self.tested} of them too; {what}: this "
-                f"model {_figure(self.statistic)}, reached by {self.reaching} of {self.tested}" if self.null_share is not None else
-                "an algebraic identity: it holds for every model, so no null is needed" if self.result.claim in IDENTITIES
-                else "no null needed: the claim does not hold" if self.result.status == claims.FAILS
-                else "no null here")
-        return f"{mark} {self.result.claim} {self.verdict}: {self.result.statement} — {self.result.reason}; {null}"
+        if self.null_share is not None:
+            draws = np.asarray(self.draws)
+            return (f"null, {source}: the claim holds for {self.null_holds} of {self.tested} of them too; {what}: this "
+                    f"model {_figure(self.statistic)}, the null's mean {draws.mean():+.4f}, SD {draws.std(ddof=1) if len(draws) > 1 else 0:.4f}, "
+                    f"best {draws.max():+.4f}")
+        return ("an algebraic identity: it holds for every model, so no null is needed" if self.result.claim in IDENTITIES
+                else "no null needed: the claim does not hold" if self.result.status == claims.FAILS else "no null here")
+
+    def _detail(self) -> str:
+        """What decides the verdict: the claim's reason, and the null's numbers where there is one."""
+        return f"{self.result.reason}; {self._null_text()}"
 
     def _repr_html_(self):
+        """The learner's line, with the researcher's reading one click away."""
         import html
 
         colour = "#1a7f37" if self.beyond_random else "#9a6700" if self.result.status == claims.HOLDS else \
             "#cf222e" if self.result.status == claims.FAILS else "#6e7781"
         return (f'<div style="border-left:4px solid {colour};padding:4px 8px;margin:4px 0">'
-                f'<b style="color:{colour}">{self.result.claim} {html.escape(self.verdict)}</b>: '
-                f'{html.escape(self.result.statement)}<br><span style="color:#444">{html.escape(self._detail())}'
-                "</span></div>")
-
-    def _detail(self) -> str:
-        """What decides the verdict: the claim's reason, and the null's numbers where there is one."""
-        text = str(self)
-        return text.split(" — ", 1)[1] if " — " in text else self.result.reason
+                f'<b style="color:{colour}">{self.result.claim}: {html.escape(self.short)}</b> — '
+                f'{html.escape(self.result.statement)}<details><summary>the statistics</summary>'
+                f'<span style="color:#444">{html.escape(self.verdict)}: {html.escape(self._detail())}</span>'
+                "</details></div>")
 
 
-def rank_p(statistic: float, draws) -> float:
-    """A null's p-value: (1 + draws at least as extreme as ``statistic``) / (1 + draws). The model counts as one more
-    draw, so p is never 0; with 19 draws the smallest possible is 1/20."""
-    draws = np.asarray(list(draws), dtype=float)
-    return float((1 + np.sum(draws >= statistic - 1e-12)) / (1 + len(draws)))
+# claims judged by a null of their own before the random twins: their own p (the largest of the tests that must all
+# pass, or the smallest of those any one of which suffices), from the claim's numbers
+OWN_P = {"E6": lambda n: min(v for m, v in zip(n["measure"], n["value"]) if m.startswith("p_holm")),
+         "E6-sanity": lambda n: _value(n, "largest p_holm")}
+
+
+def entering_p(judged) -> float | None:
+    """The p a claim enters Holm's correction with: None for one that cannot be checked or is an identity (it is
+    left out), 1 for one that does not hold or has no null p, else its null's p, or the larger of its two nulls'
+    p-values where it has two (E6: person prompts, then random weights; both must hold)."""
+    result = judged.result
+    if result.status == claims.UNCHECKABLE or result.claim in IDENTITIES:
+        return None
+    if result.status != claims.HOLDS or judged.p_value is None:
+        return 1.0
+    own = OWN_P.get(result.claim)
+    try:
+        return max(judged.p_value, float(own(result.numbers))) if own and result.numbers is not None else judged.p_value
+    except (KeyError, ValueError):
+        return judged.p_value
+
+
+def correct(judged: dict, extra: dict | None = None) -> dict:
+    """Holm's correction across one model's claims: ``judged`` ({claim: Judged}), plus ``extra`` ({claim: p} for
+    claims judged elsewhere, as B1). Every claim that could be checked enters (:func:`entering_p`). Sets ``p_holm``
+    and ``family`` on each Judged; returns {claim: p_holm}."""
+    entering = {c: entering_p(j) for c, j in judged.items()}
+    entering = {c: p for c, p in entering.items() if p is not None} | dict(extra or {})
+    adjusted = dict(zip(entering, holm(list(entering.values())))) if entering else {}
+    for claim_id, j in judged.items():
+        if claim_id in adjusted:
+            j.p_holm, j.family = float(adjusted[claim_id]), len(entering)
+    return adjusted
 
 
 def judge(result, model, check, n: int | None = None) -> Judged:
-    """Set a claim's result against up to ``n`` random twins (default ``$CLIPNB_NULL_MODELS`` or NULL_MODELS):
+    """Set a claim's result against ``n`` random twins (default ``$CLIPNB_NULL_MODELS`` or NULL_MODELS):
     ``check(twin)`` must run the same test on a twin. Only a claim that holds is set against them (one that does
-    not can be beyond nothing), and the twins stop at the first that reaches the model's statistic: from then on
-    p ≥ 2 / (n + 1) whatever the rest do, so the verdict is the one all n would give."""
+    not can be beyond nothing). Every twin runs: the t-tail needs all their statistics, not only the rank."""
     n = default_count(model) if n is None else n
     target = statistic(result)
     stats, holds = [], 0
@@ -264,8 +399,6 @@ def judge(result, model, check, n: int | None = None) -> Judged:
             twin_result = check(random_model)
             stats.append(statistic(twin_result))
             holds += twin_result.status == claims.HOLDS
-            if stats[-1] is not None and stats[-1] >= target - 1e-12:
-                break
     return Judged(result, target, stats, holds, len(stats), planned=n)
 
 

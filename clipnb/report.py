@@ -9,6 +9,7 @@ from pathlib import Path
 import numpy as np
 
 from clipnb import claims, nulls
+from clipnb.pvalues import NORMALITY_ALPHA
 
 
 def agreement(table, rankings):
@@ -32,26 +33,29 @@ def agreement(table, rankings):
 
 
 def holm_summary(table):
-    """Per model: how many verdicts hold beyond their null at p ≤ ALPHA, before and after Holm's correction across
-    all that model's checked verdicts (every claim but the unchecked ones and the E12b identity; a verdict without
-    a null p, one that does not hold, counts with p = 1)."""
+    """Per model: how many verdicts hold beyond their null at p ≤ ALPHA on their own, and how many stay beyond after
+    Holm's correction across all that model's checked claims (``p_holm``, set by :func:`clipnb.nulls.correct`:
+    every claim but the unchecked ones and the E12b identity, B1 included; one that does not hold enters with
+    p = 1)."""
     import pandas as pd
 
     rows = table[(table["measure"] == "verdict") & (table["status"] != claims.UNCHECKABLE)
                  & ~table["claim"].isin(nulls.IDENTITIES)]
     out = []
     for model, part in rows.groupby("model", sort=False):
-        p = part["null_p"].astype(float).fillna(1.0).to_numpy() if "null_p" in part else np.ones(len(part))
-        holds = (part["status"] == claims.HOLDS).to_numpy()
-        after = holds & (claims.holm(p) <= claims.ALPHA)
-        out.append({"model": model, "verdicts checked": len(part), "beyond (p ≤ α)": int((holds & (p <= claims.ALPHA)).sum()),
+        beyond = part["beyond_random"].map(lambda v: v is True or v is np.True_).to_numpy()
+        after = part["beyond_corrected"].map(lambda v: v is True or v is np.True_).to_numpy() \
+            if "beyond_corrected" in part else np.zeros(len(part), bool)
+        out.append({"model": model, "verdicts checked": len(part), "beyond (p ≤ α)": int(beyond.sum()),
                     "beyond after Holm": int(after.sum()), "which, after Holm": ", ".join(part["claim"][after]) or "none"})
     return pd.DataFrame(out)
 
 
 def _number(value) -> str:
-    """Counts as integers, everything else to four places."""
-    return f"{value:.0f}" if float(value).is_integer() and abs(value) < 1e6 else f"{value:.4f}"
+    """Counts as integers, small p-values in two significant figures, everything else to four places."""
+    if float(value).is_integer() and abs(value) < 1e6:
+        return f"{value:.0f}"
+    return f"{value:.2g}" if 0 < abs(value) < 1e-3 else f"{value:.4f}"
 
 
 def _css(row) -> str:
@@ -78,16 +82,25 @@ def report_html(table, errors, rankings, specs, corpus="the sample corpus (data/
            "<p><b>The nulls.</b> Each claim's statistic (named in its section) is set against a null that tests the "
            "claim's mechanism. <b>Random weights</b> (E1, E3–E7, E13): up to "
            f"{twins} random-weight models of the model's architecture (seeds 1, 2, …) run the same test on the same "
-           "images; a claim they hold as well is the mechanics of the test, not learning. <b>Control words</b> (the "
-           f"subtractions E8, E9, E10, and E12a's opposite pole): the same model subtracts each of {len(nulls.CONTROL_WORDS)} "
-           "concrete nouns unrelated to the judged images in place of the claim's word, at the same weight; a word "
-           "that removes no more than a spoon or a guitar does is not shown to remove what it names. "
-           f"p = (1 + null draws at least as extreme) / (1 + draws tested). <b>Beyond</b> its null means p ≤ α = "
-           f"{claims.ALPHA}, which needs at least {nulls.MIN_NULL} draws. <b>Null draws that hold</b>: how many pass "
-           "the claim's own test, which is another thing: a draw can pass a test by a smaller margin than the model. "
-           "<b>Tested</b>: draws on which the test could be run (one with nothing to remove cannot be). With 14 "
-           "verdicts per model, expect about one in twenty of the true nulls to come out beyond by chance: "
-           "read a single beyond as a lead, and the Holm-corrected count below as the finding.</p>"]
+           "images; a claim they hold as well is the mechanics of the test, not learning. Their p is the <i>t-tail</i>: "
+           "the statistic's distance from the random models' mean in their standard deviations (z), read against "
+           "Student's t with one degree of freedom fewer than the models (the exact law of a new draw from the same "
+           "normal distribution). It is used only where the random models' statistics pass a Shapiro–Wilk check "
+           f"(p ≥ {NORMALITY_ALPHA}) and have spread; otherwise p is their rank, (1 + models at least as extreme) / "
+           "(1 + models), which 19 models cannot bring below 0.05. <b>Control words</b> (the subtractions E8, E9, "
+           f"E10, and E12a's opposite pole): the same model subtracts each of {len(nulls.CONTROL_WORDS)} everyday "
+           "nouns unrelated to the judged images in place of the claim's word, at the same weight; a word that "
+           "removes no more than a spoon or a guitar does is not shown to remove what it names. Their statistics are "
+           f"small counts, so p is the rank, whose smallest value 1/{len(nulls.CONTROL_WORDS) + 1} is below α over "
+           "the number of claims. <b>E6</b> has a null of its own first (135 gender-neutral person prompts) and "
+           "<b>B1</b> an exact permutation null. <b>Beyond</b> its null means p ≤ α = "
+           f"{claims.ALPHA} for that claim on its own. With 14 claims per model, about one in twenty claims "
+           "that are false would come out beyond by chance, so each model's claims are also corrected together "
+           "(Holm): <b>beyond after correction</b> means the claim's Holm-adjusted p is still ≤ α. A claim with two "
+           "nulls (E6, E6-sanity) enters the correction with the larger of its two p-values; one that does not hold "
+           "enters with p = 1. <b>Null draws that hold</b>: how many pass the claim's own test, which is another "
+           "thing: a draw can pass a test by a smaller margin than the model. <b>Tested</b>: draws on which the test "
+           "could be run (one with nothing to remove cannot be).</p>"]
     for spec, error in errors.items():
         out.append(f"<p class='does'><b>{html.escape(spec)}</b> could not be loaded: {html.escape(error)}</p>")
     for claim_id in [*(c for c in dict.fromkeys(table["claim"]) if c != "B1"), "B1"]:
@@ -116,15 +129,15 @@ def report_html(table, errors, rankings, specs, corpus="the sample corpus (data/
             out.append("<p>The numbers are each profession's change of gap from the base model to the skewed one "
                        "(the model named in the column minus the one it was fine-tuned from, named below).</p>")
         elif "statistic" in verdicts:  # B1 carries its own (permutation) null
-            null = verdicts.set_index("model")[["statistic", "null", "null_min", "null_median", "null_max", "null_share",
-                                                "null_p", "null_holds", "null_tested", "null_models", "verdict"]]
-            null.columns = ["statistic (model)", "null", "null: min", "null: median", "null: max",
-                            "share of null ≥ model", "p", "null draws that hold", "tested", "null draws", "verdict"]
+            columns = {"statistic": "statistic (model)", "null": "null", "null_mean": "null: mean", "null_sd": "null: SD",
+                       "null_max": "null: best", "z": "z", "method": "p from", "null_p": "p", "p_holm": "p after Holm",
+                       "null_holds": "null draws that hold", "null_tested": "tested", "verdict": "verdict"}
+            null = verdicts.set_index("model")[[c for c in columns if c in verdicts]].rename(columns=columns)
             what = nulls.STATISTIC_NAMES.get(claim_id, "")
             out.append(f"<p>Against the null. Statistic: <i>{html.escape(what)}</i> (larger is more in the claim's "
-                       "favour). <i>p</i> counts the model as one more draw: (1 + the draws that reach its statistic) "
-                       "/ (1 + the draws tested), so it is never 0 and is larger than the share beside it; it is "
-                       "the one compared with α.</p>" + null.rename_axis(index=None).to_html(float_format=_number, na_rep="–"))
+                       "favour). <i>z</i>: how many of the null's standard deviations the model lies above its mean. "
+                       "<i>p from</i>: the t-tail or the rank (see the top of the page).</p>"
+                       + null.rename_axis(index=None).to_html(float_format=_number, na_rep="–"))
         items = "".join(f"<li><code>{html.escape(r.model)}</code>: <span class='{_css(r)}'>"
                         f"<b>{html.escape(r.verdict)}</b></span>: {html.escape(r.reason)}</li>"
                         for r in verdicts.itertuples())
@@ -160,7 +173,8 @@ def report_html(table, errors, rankings, specs, corpus="the sample corpus (data/
 # words) at least as extreme as the model; for B1 it is its exact permutation p. null_tested: null draws on
 # which the test could be run.
 CSV_COLUMNS = ["claim", "model", "measure", "value", "verdict", "beyond_random", "null_share", "status", "statistic",
-               "null", "null_tested", "null_holds", "null_models", "null_p"]
+               "null", "null_tested", "null_holds", "null_models", "null_p", "short", "method", "z", "null_mean",
+               "null_sd", "lead", "entering_p", "p_holm", "beyond_corrected"]
 
 
 def write(out, table, errors, rankings, specs, where="the sample corpus (data/samples)"):
@@ -172,7 +186,8 @@ def write(out, table, errors, rankings, specs, where="the sample corpus (data/sa
         if column not in tidy:
             tidy[column] = np.nan
     # beyond_random: true / false, empty where the claim cannot be checked (or on number rows)
-    tidy["beyond_random"] = tidy["beyond_random"].map(lambda v: "" if v is None or v != v else str(bool(v)).lower())
+    for column in ("beyond_random", "beyond_corrected"):
+        tidy[column] = tidy[column].map(lambda v: "" if v is None or v != v else str(bool(v)).lower())
     tidy = tidy[CSV_COLUMNS]
     if errors:
         import pandas as pd

@@ -115,18 +115,23 @@ def test_e6_is_not_fooled_by_images_that_differ_along_every_prompt():
     assert claims.unmarked_prompts_lean(model, groups).status == claims.FAILS
 
 
-def test_e6_on_random_weights_does_not_lean(tmp_path):
-    """Real random-weight models on the sample people: their profession prompts are directions like any other."""
+def test_e6_on_random_weights_leans_no_more_often_than_alpha(tmp_path):
+    """Real random-weight models on the sample people: their profession prompts are directions like any other, so
+    E6 (Holm over 5 prompts, each against the t-tail of 135 person prompts) holds for at most α of them, give or
+    take sampling (α + 2 standard errors over 10 models)."""
     import clipnb
     from clipnb import samples
     from clipnb_train import training
 
     groups = samples.gender_groups()
-    for seed in (1, 2, 3):
+    held = []
+    for seed in range(1, 11):
         training.export_model(training.build_model(seed, training.TINY_CONFIG), tmp_path / str(seed),
                               config=training.TINY_CONFIG, name="random")
         random_model = clipnb.load_model(f"local-dir:{tmp_path / str(seed)}", device="cpu")
-        assert claims.unmarked_prompts_lean(random_model, groups).status == claims.FAILS, seed
+        random_model.progress = False
+        held.append(claims.unmarked_prompts_lean(random_model, groups).status == claims.HOLDS)
+    assert np.mean(held) <= claims.ALPHA + 2 * np.sqrt(claims.ALPHA * (1 - claims.ALPHA) / len(held)), held
 
 
 def test_modality_gap_both_ways():
@@ -312,7 +317,7 @@ def test_control_words_tell_a_word_that_removes_its_images_from_any_word_that_wo
     corpus = _corpus(TableModel(vectors, dim), names, captions)
     judged = nulls.check(claims.subtraction_removes_the_term, corpus, "runner", "winter", k=6)
     assert judged.kind == nulls.CONTROLS and judged.n == len(nulls.CONTROL_WORDS) == judged.tested
-    assert judged.beyond_random and judged.verdict.startswith("holds, beyond its control words (p = 0.024")
+    assert judged.beyond_random and judged.verdict.startswith("holds, beyond its control words (p = 0.0036 ≤ α; by rank")
     assert "control words (40 unrelated nouns" in str(judged)
 
     for word in nulls.CONTROL_WORDS:  # now every word is "anti-runner": subtracting any of them removes the snowy ones
