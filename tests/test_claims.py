@@ -318,7 +318,7 @@ def test_control_words_tell_a_word_that_removes_its_images_from_any_word_that_wo
     judged = nulls.check(claims.subtraction_removes_the_term, corpus, "runner", "winter", k=6)
     assert judged.kind == nulls.CONTROLS and judged.n == len(nulls.CONTROL_WORDS) == judged.tested
     assert judged.beyond_random and judged.verdict.startswith("holds, beyond its control words (p = 0.0036 ≤ α; by rank")
-    assert "control words (40 unrelated nouns" in str(judged)
+    assert "control words (280 unrelated nouns" in str(judged)
 
     for word in nulls.CONTROL_WORDS:  # now every word is "anti-runner": subtracting any of them removes the snowy ones
         vectors[word] = -basis(0, dim) + 0.3 * rng.normal(size=dim)

@@ -20,16 +20,15 @@ def test_report_for_a_trained_a_random_and_a_missing_model(tmp_path):
     assert list(tidy.columns) == report.CSV_COLUMNS  # and what a reader needs without parsing the verdict's words
     verdicts = tidy[tidy["measure"] == "verdict"]
     assert set(verdicts["claim"]) == set(compare.CHECKS)
-    allowed = (r"holds, but [12] random models cannot tell \(none reaches its statistic, yet the smallest p that [12] "
+    corrected = r"(; after Holm's correction over this model's \d+ claims, p = [0-9.e-]+: (not )?beyond after correction)?"
+    allowed = (r"(holds, but [12] random models cannot tell \(none reaches its statistic, yet the smallest p that [12] "
                r"allow is 1/[23] = 0.(33|5) > α = 0.05; it takes 19(; 1 of 2 could not be tested)?\)|"
-               r"holds, not beyond random weights \(p ≥ 0.67 > α: the first of the 2 random models already reaches its "
-               r"statistic, so the last was not run\)|"
-               r"holds \(an algebraic identity, true for any model\)|"
-               r"holds, not beyond random weights \(p = [0-9.]+ > α; [12] of 2 random models reach its statistic\)|"
-               r"holds, beyond its control words \(p = [0-9.]+ ≤ α; \d+ of 40 control words reach its statistic\)|"
-               r"holds, not beyond its control words \(p = [0-9.]+ > α; \d+ of 40 control words reach its statistic\)|"
-               r"holds \(none of the [12] random models could be tested the same way\)|"
-               + claims.FAILS + "|" + claims.UNCHECKABLE)
+               r"holds, not beyond random weights \(p = [0-9.]+ > α; by rank: [12] of 2 random models reach its "
+               r"statistic(, \d of them tied with it)?; no tail estimated: 2 draws are too few \(it takes 8\)\)|"
+               r"holds, (not )?beyond its control words \(p = [0-9.e-]+ (≤|>) α; by rank: \d+ of 280 control words reach "
+               r"its statistic(, \d+ of them tied with it)?\)|"
+               r"holds \(none of the [12] random models could be tested the same way\))" + corrected + "|"
+               r"holds \(an algebraic identity, true for any model\)|" + claims.FAILS + "|" + claims.UNCHECKABLE)
     assert verdicts["verdict"].str.fullmatch(allowed).all(), set(verdicts["verdict"])
     checked = verdicts[(verdicts["verdict"] != claims.UNCHECKABLE) & ~verdicts["claim"].isin(nulls.IDENTITIES)]
     assert verdicts[verdicts["claim"] == "E12b"]["verdict"].str.contains("identity|does not hold").all()
@@ -55,8 +54,9 @@ def test_report_for_a_trained_a_random_and_a_missing_model(tmp_path):
     for claim_id in compare.CHECKS:
         assert f"<h2>{claim_id}:" in page
     assert claims.SPEAKER in page and "could not be loaded" in page and "Agreement between models" in page
-    assert "Against the null" in page and "null: median" in page and "Statistic: <i>lead of" in page
+    assert "Against the null" in page and "null: SD" in page and "p after Holm" in page and "Statistic: <i>lead of" in page
     assert "Control words" in page and "α = 0.05" in page and "How many hold beyond their null" in page
+    assert "<i>t-tail</i>" in page and "beyond after correction" in page
     agreement = report.agreement(table, rankings)
     assert len(agreement) == 1 and 0 <= agreement["top-10 overlap of query rankings"].iloc[0] <= 1
 
@@ -74,25 +74,119 @@ def _beyond_share(table) -> tuple[int, int]:
 
 
 def test_the_nulls_are_calibrated_on_random_models_of_the_bundled_architecture(tmp_path, monkeypatch):
-    """Random-weight models of the bundled architecture (RegNet image tower), through compare.run's default path:
-    every null kind compare uses (random twins for E1, E3–E7, E13; control words for E8, E9, E10, E12a). Nothing
-    such a model holds is learned, so a calibrated null calls at most α of the verdicts beyond, give or take
-    sampling: the bound is α + 2 standard errors over every claim × seed (none left out; E12b is an identity)."""
-    import numpy as np
-
+    """Random-weight models of the bundled architecture, through compare.run's default path: every null kind compare
+    uses (19 random twins and their t-tail for E1, E3–E7, E13; 280 control words for E8, E9, E10, E12a). Nothing
+    such a model holds is learned, so a calibrated null calls at most α of the verdicts beyond, and Holm's
+    correction leaves a survivor in at most α of the models, give or take sampling: each bound is α + 2 standard
+    errors (over every claim × model before the correction, over the models after it)."""
     from clipnb.models import random_weights_dir
 
-    monkeypatch.delenv("CLIPNB_NULL_MODELS", raising=False)  # the default count (19 twins, stopped early)
+    monkeypatch.delenv("CLIPNB_NULL_MODELS", raising=False)  # the default count: 19 twins
     specs = [f"r{seed}=local-dir:{random_weights_dir('bundled', seed)}" for seed in range(101, 107)]
     table, errors, _ = compare.run(specs, progress=False, null=None)
     assert not errors
     beyond, verdicts = _beyond_share(table)
     assert verdicts == len(specs) * (len(compare.CHECKS) - len(nulls.IDENTITIES))
-    bound = claims.ALPHA + 2 * np.sqrt(claims.ALPHA * (1 - claims.ALPHA) / verdicts)
     rows = table[table["measure"] == "verdict"]
-    print("beyond:", rows[rows["beyond_random"] == True][["model", "claim"]].values.tolist())  # noqa: E712
-    assert beyond / verdicts <= bound, (beyond, verdicts, bound)
+    print("beyond:", rows[rows["beyond_random"] == True][["model", "claim", "verdict"]].values.tolist())  # noqa: E712
+    assert beyond / verdicts <= _bound(verdicts), (beyond, verdicts)
+    survivors = rows[rows["beyond_corrected"] == True].groupby("model").size()  # noqa: E712
+    assert len(survivors) / len(specs) <= _bound(len(specs)), survivors
     assert set(rows[rows["status"] != claims.UNCHECKABLE]["null"]) >= {nulls.RANDOM}
+    assert rows["p_holm"].notna().sum() >= len(specs)  # the correction ran on every model
+
+
+def _bound(n):
+    import numpy as np
+
+    return claims.ALPHA + 2 * np.sqrt(claims.ALPHA * (1 - claims.ALPHA) / n)
+
+
+def _twin_statistics(count=20):
+    """{claim: [statistic of twin 1, …, twin count]} on the sample corpus, for every claim random twins run."""
+    import clipnb
+
+    model = clipnb.load_model("bundled", device="cpu")
+    results = compare.null_results(model, compare.Context.samples, count)
+    return {c: [nulls.statistic(r[c]) for r in results] for c in compare.TWIN_CLAIMS}
+
+
+def test_the_t_tail_is_calibrated_where_holm_acts_leaving_one_twin_out():
+    """Where Holm acts, at α/m: each of 20 random twins of the bundled architecture, its p computed against the other
+    19 exactly as a model's is (t-tail where their statistics pass its checks, else rank), falls below α/m about α/m
+    of the time. Over 9 claims × 20 twins, α/13 expects 0.7; more than 3 would happen by chance 1 time in 200."""
+    import numpy as np
+    from scipy import stats
+
+    from clipnb.pvalues import null_p
+
+    statistics = _twin_statistics(20)
+    p, methods = [], {}
+    for claim_id, values in statistics.items():
+        for i in range(len(values)):
+            if values[i] is None:
+                continue
+            result = null_p(values[i], [v for j, v in enumerate(values) if j != i and v is not None])
+            p.append(result.p)
+            methods.setdefault(claim_id, set()).add(result.method)
+    p = np.array(p)
+    m = len(compare.CHECKS) - len(nulls.IDENTITIES)
+    print({c: sorted(v) for c, v in methods.items()}, "below α/m:", int((p <= claims.ALPHA / m).sum()), "of", len(p))
+    assert len(p) >= 150
+    assert (p <= claims.ALPHA / m).sum() <= stats.binom.ppf(0.995, len(p), claims.ALPHA / m)
+    assert (p <= claims.ALPHA).mean() <= _bound(len(p))
+    assert sum(nulls.TAIL in v for v in methods.values()) >= 5  # the tail is what most claims use
+
+
+def test_the_twins_are_one_population_not_a_mixture_of_collapsed_and_working_ones():
+    """The t-tail assumes the twins' statistics come from one distribution. A twin whose embeddings collapsed would
+    sit apart from the rest: every twin's mean image cosine on the probe images is below DEGENERATE_COSINE and
+    within a narrow band of the others'."""
+    import numpy as np
+
+    import clipnb
+
+    model = clipnb.load_model("bundled", device="cpu")
+    collapse = np.array([compare.collapse(nulls.twin(model, seed))[0] for seed in range(1, 21)])
+    print("twins' mean image cosine:", collapse.round(3))
+    assert (collapse < claims.DEGENERATE_COSINE).all()
+    assert collapse.max() - collapse.min() < 0.05 and np.abs(collapse - np.median(collapse)).max() < 6 * collapse.std()
+
+
+def test_a_planted_effect_is_found_after_the_correction(tmp_path, monkeypatch):
+    """Power: a random model of the bundled architecture with "a cat" planted into its image head (a rank-one change
+    that moves images whose hidden features look like the cat images' towards the text "a cat"). E3 must come out
+    beyond random weights after Holm's correction over the model's claims; the model is otherwise random."""
+    import shutil
+
+    import torch
+    from safetensors.torch import load_file, save_file
+
+    import clipnb
+    from clipnb import samples
+    from clipnb.models import random_weights_dir
+
+    monkeypatch.delenv("CLIPNB_NULL_MODELS", raising=False)
+    folder = tmp_path / "planted"
+    shutil.copytree(random_weights_dir("bundled", 301), folder)
+    random_model = clipnb.load_model(f"local-dir:{folder}", device="cpu")
+    hidden = []
+    hook = random_model.model.visual.head.mlp.fc2.register_forward_hook(lambda mod, x, y: hidden.append(x[0]))
+    random_model.encode_image(samples.cat_images())
+    hook.remove()
+    mean = torch.cat(hidden).float().mean(0)  # the cat images' mean hidden features
+    cat = random_model.encode_text(["a cat"])[0].float()
+    weights = load_file(folder / "open_clip_model.safetensors")
+    fc2 = weights["visual.head.mlp.fc2.weight"]
+    # W + s·cat·meanᵀ/|mean|: the mean cat image's output gains s·|mean|·cat, as large as what it had
+    scale = (fc2.float() @ mean).norm() / mean.norm()
+    weights["visual.head.mlp.fc2.weight"] = (fc2.float() + scale * torch.outer(cat, mean / mean.norm())).to(fc2.dtype)
+    save_file(weights, folder / "open_clip_model.safetensors")
+    table, errors, _ = compare.run([f"planted=local-dir:{folder}"], progress=False, null=None)
+    assert not errors
+    e3 = table[(table["measure"] == "verdict") & (table["claim"] == "E3")].iloc[0]
+    print(e3["verdict"])
+    assert e3["beyond_corrected"] is True or e3["beyond_corrected"] == True, e3["verdict"]  # noqa: E712
 
 
 def test_a_random_text_side_subtracts_nothing_beyond_its_control_words(tmp_path):
