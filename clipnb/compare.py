@@ -431,7 +431,8 @@ def run(specs, context_for=Context.samples, progress: bool = True, null: int | N
             planted[loaded[skewed][0]] = planted_rows(loaded[base][1], *loaded[skewed])
     for spec, (judged, context) in per_model.items():
         b1 = planted.get(spec, [])
-        extra = {"B1": b1[0]["null_p"]} if b1 and b1[0]["status"] != claims.UNCHECKABLE else {}
+        extra = {"B1": b1[0]["null_p"] if b1[0]["status"] == claims.HOLDS else 1.0} \
+            if b1 and b1[0]["status"] != claims.UNCHECKABLE else {}  # one that does not hold enters with p = 1
         adjusted = nulls.correct(judged, {c: (p if np.isfinite(p) else 1.0) for c, p in extra.items()})
         for claim_id, j in judged.items():
             rows += verdict_rows(spec, j, tested_on(claim_id, context) if context is not None else "")
@@ -439,9 +440,10 @@ def run(specs, context_for=Context.samples, progress: bool = True, null: int | N
             verdict = b1[0]
             verdict["p_holm"], verdict["entering_p"] = adjusted["B1"], extra["B1"]
             verdict["beyond_corrected"] = bool(verdict["beyond_random"] and adjusted["B1"] <= claims.ALPHA)
-            verdict["verdict"] += (f"; after Holm's correction over this model's {len(adjusted)} claims, p = "
-                                   f"{adjusted['B1']:.2g}: " + ("beyond" if verdict["beyond_corrected"] else "not beyond")
-                                   + " after correction")
+            if verdict["status"] == claims.HOLDS:
+                verdict["verdict"] += (f"; after Holm's correction over this model's {len(adjusted)} claims, p = "
+                                       f"{adjusted['B1']:.2g}: " + ("beyond" if verdict["beyond_corrected"] else
+                                                                    "not beyond") + " after correction")
             if verdict["beyond_random"] and not verdict["beyond_corrected"]:
                 verdict["short"] += f" (not once corrected for checking {len(adjusted)} claims)"
         rows += b1

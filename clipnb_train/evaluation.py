@@ -299,12 +299,17 @@ def photo_reading(model) -> tuple[int, list[dict]]:
 
 
 def verdicts_beyond(claims_csv: Path) -> dict:
-    """{model: "k of n"} from a ``clipnb.compare`` report's claims.csv: verdicts beyond their null, of those checked."""
+    """{model: "k of n, j after correction"} from a ``clipnb.compare`` report's claims.csv: verdicts beyond their
+    null on their own, of those checked, and how many stay beyond after Holm's correction across the model's claims."""
     import pandas as pd
 
     table = pd.read_csv(claims_csv)
     verdicts = table[table["measure"] == "verdict"]
-    return {model: f"{int((rows['beyond_random'].astype(str) == 'True').sum())} of {len(rows)}"
+
+    def count(rows, column):
+        return int((rows[column].astype(str).str.lower() == "true").sum()) if column in rows else 0
+
+    return {model: f"{count(rows, 'beyond_random')} of {len(rows)}, {count(rows, 'beyond_corrected')} after correction"
             for model, rows in verdicts.groupby("model")}
 
 

@@ -147,12 +147,13 @@ def test_style_augmentation_keeps_white_paper_white_and_changes_the_drawing():
 def test_the_aims_count_verdicts_beyond_their_null_from_a_compare_report(tmp_path):
     from clipnb_train import evaluation
 
-    rows = [{"claim": c, "model": m, "measure": measure, "beyond_random": beyond}
+    rows = [{"claim": c, "model": m, "measure": measure, "beyond_random": beyond, "beyond_corrected": after}
             for m, flags in (("bundled", [True, False, None]), ("bundled:v2", [False, False, True]))
             for c, flag in zip(("E1", "E3", "E4"), flags)
-            for measure, beyond in (("verdict", flag), ("accuracy", None))]
+            for measure, beyond, after in (("verdict", flag, flag and m == "bundled"), ("accuracy", None, None))]
     pd.DataFrame(rows).assign(verdict="x").to_csv(tmp_path / "claims.csv", index=False)
-    assert evaluation.verdicts_beyond(tmp_path / "claims.csv") == {"bundled": "1 of 3", "bundled:v2": "1 of 3"}
+    assert evaluation.verdicts_beyond(tmp_path / "claims.csv") == {"bundled": "1 of 3, 1 after correction",
+                                                                   "bundled:v2": "1 of 3, 0 after correction"}
     table = evaluation.aims_table({"bundled": {evaluation.AIMS[0][0]: "10 of 20 (0.50)"}}, {"bundled": "`bundled`"})
     assert table[0] == "## The aims" and "10 of 20 (0.50)" in table[2] and evaluation.AIMS[0][1] in table[2]
 
