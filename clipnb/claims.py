@@ -280,8 +280,12 @@ def modality_gap(image_features, text_features, min_accuracy: float = 0.95) -> C
     signed = (svm.decision_function(X) * np.where(y == 1, 1, -1)) / np.linalg.norm(svm.coef_)
     margin = signed.min()
     centroid = np.linalg.norm(image_features.mean(0) - text_features.mean(0))
+    missed = [f"accuracy {accuracy:.3f} < {min_accuracy}"] * int(accuracy < min_accuracy) + \
+        ["no margin: some point lies on the wrong side"] * int(margin <= 0)
     return _result("E1", statement, accuracy >= min_accuracy and margin > 0,
-                   f"5-fold accuracy {accuracy:.3f}, margin {margin:+.4f}, centroid distance {centroid:.3f}",
+                   f"5-fold accuracy {accuracy:.3f}, margin {margin:+.4f}, centroid distance {centroid:.3f}"
+                   + (f" (it needs both accuracy ≥ {min_accuracy} and a positive margin: {'; '.join(missed)})"
+                      if missed else ""),
                    {"accuracy": accuracy, "margin": margin, "centroid distance": centroid})
 
 

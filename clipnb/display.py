@@ -4,6 +4,7 @@ from __future__ import annotations
 import base64
 import html
 import io
+import re
 from functools import lru_cache
 
 
@@ -23,6 +24,28 @@ def thumbnail_uri(path, size: int = 160) -> str:
     import os
 
     return _thumbnail_uri(str(path), os.stat(path).st_mtime_ns, size)
+
+
+# an absolute local path (POSIX or Windows), not part of a URL: its folders go, its file name stays
+_ABSOLUTE_PATH = re.compile(r"""(?<![\w./\\])(?:[A-Za-z]:)?[/\\](?:[^\s"'<>|*?/\\]+[/\\])+([^\s"'<>|*?/\\]+)""")
+
+
+def names_only(text) -> str:
+    """``text`` with every absolute file path shortened to its file name: a title or tooltip names an image the way
+    the learner knows it, never by the folders of the machine it ran on."""
+    return _ABSOLUTE_PATH.sub(r"\1", str(text))
+
+
+def home_relative(path) -> str:
+    """A folder as the learner can find it on their own machine: under the home folder, written from ``~``."""
+    from pathlib import Path
+
+    path, home = Path(path).expanduser(), Path.home()
+    return str(Path("~") / path.relative_to(home)) if path.is_relative_to(home) else str(path)
+
+
+def _title(title: str, model_name: str) -> str:
+    return f"{names_only(title)}\nmodel: {model_name}" if title else f"model: {model_name}"
 
 
 def _src(path) -> str:
@@ -47,11 +70,11 @@ def image_grid_html(results, model_name: str, title: str | None = None, columns:
         caption = html.escape(str(getattr(row, "caption", "") or ""))
         cells.append(
             f'<figure style="margin:0;width:{size + 8}px;text-align:center;font:11px sans-serif">'
-            f'<img src="{_src(row.path)}" alt="{caption[:60]}" title="{html.escape(str(row.path))}" '
+            f'<img src="{_src(row.path)}" alt="{caption[:60]}" title="{html.escape(names_only(row.path))}" '
             f'style="width:{size}px;height:{size}px;object-fit:contain;background:#fff;border:1px solid #ddd">'
             f'<figcaption><b>#{row.rank}</b> {row.score:.4f}<br>'
             f'<span style="color:#666">{caption[:60]}</span></figcaption></figure>')
-    heading = f"<b>{html.escape(title)}</b> — " if title else ""
+    heading = f"<b>{html.escape(names_only(title))}</b> — " if title else ""
     return (f'<div class="clipnb-grid"><div style="font:12px sans-serif;margin:4px 0">{heading}'
             f'model: <code>{html.escape(model_name)}</code> · score = {html.escape(score_label)}</div>'
             f'<div style="display:flex;flex-wrap:wrap;gap:6px;max-width:{columns * (size + 14)}px">'
@@ -94,7 +117,7 @@ def heatmap(table, model_name: str, title: str = "", fmt: str = "{:.3f}", cmap: 
         red, green, blue, _ = image.cmap(image.norm(v))
         dark = 0.299 * red + 0.587 * green + 0.114 * blue < 0.5  # write light on dark cells, dark on light
         ax.text(c, r, fmt.format(v), ha="center", va="center", fontsize=9, color="white" if dark else "black")
-    ax.set_title(f"{title}\nmodel: {model_name}" if title else f"model: {model_name}", fontsize=10)
+    ax.set_title(_title(title, model_name), fontsize=10)
     if threshold is None:
         ax.figure.colorbar(image, ax=ax, fraction=0.04)
     ax.figure.tight_layout()
@@ -141,14 +164,16 @@ def bar_chart(series, model_name: str, title: str = "", xlabel: str = "cosine si
     low = min(0.0, float(series.min()))
     ax.set_xlim(low - 0.02 * (high - low), high + 0.2 * (high - low))
     ax.set_xlabel(xlabel)
-    ax.set_title(f"{title}\nmodel: {model_name}" if title else f"model: {model_name}", fontsize=10)
+    ax.set_title(_title(title, model_name), fontsize=10)
     ax.figure.tight_layout()
     return ax
 
 
 def scatter_thumbnails(table, x: str, y: str, model_name: str, title: str = "", n_thumbnails: int = 40,
                        zoom: float = 0.22, ax=None, xlabel=None, ylabel=None):
-    """Scatter of two columns with thumbnails on the extremes and a spread of the rest."""
+    """Scatter of two columns with thumbnails on the extremes and a spread of the rest, chosen by a rule printed
+    under the plot: the n/4 images furthest on each side of the diagonal, then n/2 spread evenly along it, skipping
+    any that would overlap one already placed."""
     import matplotlib.pyplot as plt
     import numpy as np
     from matplotlib.offsetbox import AnnotationBbox, OffsetImage
@@ -176,7 +201,10 @@ def scatter_thumbnails(table, x: str, y: str, model_name: str, title: str = "", 
     ax.set_xlabel(xlabel or x)
     ax.set_ylabel(ylabel or y)
     ax.legend(loc="upper left", fontsize=8)
-    ax.set_title(f"{title}\nmodel: {model_name}" if title else f"model: {model_name}", fontsize=10)
+    ax.text(0, -0.1, f"thumbnails: {len(picks)} of the {len(table)} images: the {n_thumbnails // 4} furthest on each side "
+            f"of the dashed line and {n_thumbnails // 2} spread along it, minus any that would overlap",
+            transform=ax.transAxes, fontsize=8, color="#555", va="top")
+    ax.set_title(_title(title, model_name), fontsize=10)
     return ax
 
 
@@ -218,11 +246,28 @@ def label_points(ax, xy, labels, fontsize: int = 9, step: float = 0.6):
     return texts
 
 
-def thumbnail_map(xy, paths, model_name: str, title: str = "", colors=None, zoom: float = 0.2, ax=None,
-                  max_thumbnails: int = 120, legend=None, xlabel: str = "", ylabel: str = ""):
-    """Images placed at 2-D coordinates, framed in their cluster's colour.
+# Okabe and Ito's colours, told apart by colour-blind readers too (black left out: it reads as an outline); past
+# eight clusters the marker changes as well, so no two clusters look alike
+CLUSTER_COLOURS = ("#E69F00", "#56B4E9", "#009E73", "#F0E442", "#0072B2", "#D55E00", "#CC79A7", "#999933")
+CLUSTER_MARKERS = ("o", "s", "^", "D", "v", "P")
+NOISE_GREY = "#bbbbbb"
 
-    legend : {cluster: name}; a name that several clusters share is marked with the others' numbers.
+
+def cluster_style(cluster: int) -> tuple[str, str]:
+    """(colour, marker) of a cluster; noise (-1) is grey dots."""
+    if cluster < 0:
+        return NOISE_GREY, "."
+    return CLUSTER_COLOURS[cluster % len(CLUSTER_COLOURS)], \
+        CLUSTER_MARKERS[cluster // len(CLUSTER_COLOURS) % len(CLUSTER_MARKERS)]
+
+
+def thumbnail_map(xy, paths, model_name: str, title: str = "", colors=None, zoom: float = 0.2, ax=None,
+                  max_thumbnails: int = 36, legend=None, xlabel: str = "", ylabel: str = ""):
+    """Images placed at 2-D coordinates: every image a mark in its cluster's colour and shape, and up to
+    ``max_thumbnails`` of them as thumbnails framed in that colour, chosen by a rule printed under the map (every
+    n-th image in corpus order, skipping any closer than 8 % of the map to one already placed).
+
+    legend : {cluster: name}; clusters that share a name share one legend line ("2, 7: animals").
     """
     import matplotlib.pyplot as plt
     import numpy as np
@@ -233,31 +278,38 @@ def thumbnail_map(xy, paths, model_name: str, title: str = "", colors=None, zoom
     xy = np.asarray(xy)
     if ax is None:
         _, ax = plt.subplots(figsize=(10, 8))
-    grey = (0.6, 0.6, 0.6, 1)  # noise (cluster -1) and uncoloured points; so no cluster is drawn in grey
-    palette = [c for i, c in enumerate(plt.get_cmap("tab10").colors) if i != 7]
-
-    def cluster_colour(c):
-        return palette[int(c) % len(palette)] if c >= 0 else grey
-
-    color_of = (lambda i: cluster_colour(colors[i])) if colors is not None else (lambda i: grey)
-    ax.scatter(*xy.T, s=6, c=[color_of(i) for i in range(len(xy))])
+    clusters = np.asarray(colors if colors is not None else np.full(len(xy), -1), dtype=int)
+    for c in sorted(set(clusters.tolist())):
+        colour, marker = cluster_style(c)
+        ax.scatter(*xy[clusters == c].T, s=30 if c >= 0 else 10, c=colour, marker=marker, edgecolors="white",
+                   linewidths=0.4, zorder=2)
     step = max(1, len(xy) // (3 * max_thumbnails))
-    for i in spaced(xy, range(0, len(xy), step), min_distance=0.06)[:max_thumbnails]:
+    shown = spaced(xy, range(0, len(xy), step), min_distance=0.08)[:max_thumbnails]
+    for i in shown:
         im = load_image(paths[i])
         im.thumbnail((64, 64))
         ax.add_artist(AnnotationBbox(OffsetImage(np.asarray(im), zoom=zoom * 1.5), xy[i], frameon=True, pad=0.05,
-                                     bboxprops={"edgecolor": color_of(i), "linewidth": 1.5}))
+                                     bboxprops={"edgecolor": cluster_style(clusters[i])[0], "linewidth": 2},
+                                     zorder=3))
     if legend:
+        by_name: dict = {}
         for c, name in legend.items():
-            twins = [str(o) for o, other in legend.items() if other == name and o != c]
-            ax.scatter([], [], color=cluster_colour(c),
-                       label=f"{c}: {name}" + (f" (also cluster {', '.join(twins)})" if twins else ""))
+            by_name.setdefault(name, []).append(c)
+        for name, members in by_name.items():
+            colour, marker = cluster_style(members[0])
+            ax.scatter([], [], c=colour, marker=marker, s=40, label=f"{', '.join(map(str, members))}: {name}")
+            for other in members[1:]:  # the other clusters of the same name: their own mark, no second name
+                colour, marker = cluster_style(other)
+                ax.scatter([], [], c=colour, marker=marker, s=40, label=f"{other}: (the same)")
         ax.legend(fontsize=8, loc="upper left", bbox_to_anchor=(1.01, 1), borderaxespad=0)  # beside, not over, the map
+    ax.text(0, -0.09, f"thumbnails: {len(shown)} of the {len(xy)} images, one in {step} in corpus order, skipping any "
+            "closer than 8 % of the map to one already placed", transform=ax.transAxes, fontsize=8, color="#555",
+            va="top")
     ax.set_xticks([])
     ax.set_yticks([])
     ax.set_xlabel(xlabel)
     ax.set_ylabel(ylabel)
-    ax.set_title(f"{title}\nmodel: {model_name}" if title else f"model: {model_name}", fontsize=10)
+    ax.set_title(_title(title, model_name), fontsize=10)
     return ax
 
 
@@ -278,7 +330,7 @@ def image_strip(paths, model_name: str, labels=None, title: str = "", size: int 
                      f'style="width:{size}px;height:{size}px;object-fit:contain;border:1px solid #ddd">'
                      f'<figcaption>{label}{"<br>" if label and short else ""}'
                      f'<span style="color:#555">{short}</span></figcaption></figure>')
-    heading = f"<b>{html.escape(title)}</b> — " if title else ""
+    heading = f"<b>{html.escape(names_only(title))}</b> — " if title else ""
     from IPython.display import HTML
 
     return HTML(f'<div style="font:12px sans-serif;margin:4px 0">{heading}model: <code>{html.escape(model_name)}</code></div>'

@@ -129,7 +129,8 @@ RANDOM, CONTROLS = "random models", "control words"
 SUBTRACTIONS = {"E8": "term", "E9": "term", "E10": "word", "E12a": "opposite"}
 # Concrete nouns unrelated to the images those claims judge (men, faces, close-ups, winter, snow, trees, forests,
 # happy or sad faces): everyday objects and foods, bare words as the claims subtract "forest" and "winter", drawn
-# from WordNet by clipnb_train.words (its docstring gives the rule; a test checks this list is what it gives).
+# from WordNet by the model factory's `words` module (its docstring gives the rule; a test checks this list is
+# what it gives).
 # 280 of them, so that a rank p can reach 1/281 ≤ α/14, the first step of Holm's correction over a model's claims.
 CONTROL_WORDS = tuple((
     "car bed ship ball chair machine bottle tube box desk wagon plane milk truck blanket telephone cloth aircraft "
@@ -320,6 +321,10 @@ class Judged:
         if self.result.status == claims.UNCHECKABLE:
             return f"{mark} {self.result.claim} cannot be checked here (claim: {self.result.statement}): {self.result.reason}"
         return f"{mark} {self.result.claim} {self.verdict}: {self.result.statement} — {self._detail()}"
+
+    def __repr__(self):
+        """Where a notebook shows no HTML: the learner's line, then the researcher's."""
+        return f"{self.result.claim}: {self.short} — {self.result.statement}\n    {self}"
 
     def _null_text(self) -> str:
         what = STATISTIC_NAMES.get(self.result.claim, "statistic")

@@ -44,15 +44,6 @@ class PValue:
     ties: int
     why: str = ""
 
-    def describe(self, draws_name: str) -> str:
-        """How this p was made, in words: "z = 5.8 over 19 random models, p ≈ 1.2e-05 (t, 18 degrees of freedom)"."""
-        if self.method == TAIL:
-            return (f"z = {self.z:+.1f} over {self.n} {draws_name}, p ≈ {self.p:.2g} (t with {self.n - 1} degrees of "
-                    f"freedom; {self.reaching} of {self.n} reach its statistic)")
-        tie = f", {self.ties} of them tie with it" if self.ties else ""
-        return (f"p = {self.p:.2g} by rank: {self.reaching} of {self.n} {draws_name} reach its statistic{tie}"
-                + (f"; no tail estimated: {self.why}" if self.why else ""))
-
 
 def rank_p(statistic: float, draws) -> float:
     """(1 + draws at least as extreme as ``statistic``) / (1 + draws): the model counts as one more draw, so p

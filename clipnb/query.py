@@ -43,12 +43,14 @@ class Term:
     weight: float = 1.0
     label: str = ""
 
-    def describe(self) -> str:
+    def describe(self, name_only: bool = False) -> str:
+        """The term in the query syntax (parses back to it); ``name_only``: an image by its file name, for reading."""
         if self.kind == "text":
             needs_quotes = re.search(r"(^|\s)[+-]|[\"*:]|^\s|\s$|^\d", self.value)
             body = f'"{self.value}"' if needs_quotes else self.value
         elif self.kind == "image":
             path = str(self.value) if isinstance(self.value, (str, os.PathLike)) else self.label or "PIL image"
+            path = os.path.basename(path) if name_only and isinstance(self.value, (str, os.PathLike)) else path
             body = f'img:"{path}"' if " " in path else f"img:{path}"
         else:
             body = f"<{self.label or 'embedding'}>"
@@ -156,7 +158,7 @@ class Query:
         q = raw / norm
         vectors = self.term_vectors(model)
         cos = vectors @ q
-        table = pd.DataFrame({"term": [t.describe() for t in self.terms], "kind": [t.kind for t in self.terms],
+        table = pd.DataFrame({"term": [t.describe(name_only=True) for t in self.terms], "kind": [t.kind for t in self.terms],
                               "weight": [t.weight for t in self.terms], "cosine to query": cos,
                               "share": [t.weight * c / norm for t, c in zip(self.terms, cos)]})
         table.attrs["norm"] = norm

@@ -27,19 +27,24 @@ def test_bar_chart_legend_names_the_highlighted_bar_and_the_reference():
     plt.close("all")
 
 
-def test_thumbnail_map_keeps_grey_for_noise_and_its_key_off_the_map():
+def test_thumbnail_map_tells_every_cluster_apart_names_each_once_and_keeps_its_key_off_the_map():
     import numpy as np
+    from matplotlib.colors import to_rgb
 
     import clipnb
-    from clipnb.display import thumbnail_map
+    from clipnb.display import NOISE_GREY, cluster_style, names_only, thumbnail_map
 
     paths = sorted((clipnb.samples_dir() / "emoji").rglob("*.png"))[:12]
     labels = np.array([-1, *range(11)])  # noise and eleven clusters: more than the palette's colours
-    ax = thumbnail_map(np.random.default_rng(0).normal(size=(12, 2)), paths, "bundled", colors=labels,
-                       legend={c: f"group {c}" for c in range(11)})
-    point_colours = [tuple(c) for c in ax.collections[0].get_facecolors()]
-    assert point_colours[0] == (0.6, 0.6, 0.6, 1)
-    assert all(c[:3] != (0.6, 0.6, 0.6) and len(set(c[:3])) > 1 for c in point_colours[1:])  # no cluster is grey
-    legend = ax.get_legend()
-    assert legend.get_texts()[0].get_text() == "0: group 0" and legend.get_bbox_to_anchor().x0 > ax.bbox.x1 - 1
+    names = {c: f"group {c}" for c in range(11)} | {9: "group 1"}  # two clusters share a name
+    ax = thumbnail_map(np.random.default_rng(0).normal(size=(12, 2)), paths, "bundled", colors=labels, legend=names)
+    styles = [cluster_style(c) for c in range(11)]
+    assert len(set(styles)) == 11 and NOISE_GREY not in {colour for colour, _ in styles}  # colour and shape differ
+    assert to_rgb(ax.collections[0].get_facecolors()[0][:3]) == to_rgb(NOISE_GREY)  # noise first, grey
+    texts = [t.get_text() for t in ax.get_legend().get_texts()]
+    assert texts[0] == "0: group 0" and "1, 9: group 1" in texts and "9: (the same)" in texts
+    assert not any("also cluster" in t for t in texts) and ax.get_legend().get_bbox_to_anchor().x0 > ax.bbox.x1 - 1
+    assert any(t.get_text().startswith("thumbnails: ") for t in ax.texts)  # the rule that chose them, under the map
     plt.close("all")
+    assert names_only("img:/home/me/data/cat.png − forest") == "img:cat.png − forest"
+    assert names_only("https://example.org/a/cat.png and a / b") == "https://example.org/a/cat.png and a / b"

@@ -61,6 +61,9 @@ _works = _first_is_cat and _cats >= 6
         Said(r"The search partly works", "not _works and (_first_is_cat or _cats >= 4)"),
         Said(r"The search mostly fails", "not _first_is_cat and 0 < _cats < 4"),
         Said(r"The search fails here", "_cats == 0"),
+        Said(r"What else it ranks among the top 12: (.+?)(?: …)?: the search finds",
+             "', '.join(c.split(',')[0] for c in results['caption'][~_captions.matches('cats', results['caption'])][:6]) "
+             "if not _works else None"),
         Said(r"random weights: nothing was learned", "not _works and _is_random(model)"),
     ]), Cell('running = corpus.search("a person running", k=12)', setup="""
 _runners = sum(bool(_re.search(r"\\brunn(?:ing|ers?)\\b|\\bjogg", c, _re.I)) for c in running["caption"])
@@ -111,6 +114,9 @@ _rank = {name: [entry.rsplit(" ", 1)[0] for entry in column].index("a cat") + 1 
             # printed on every model (it reads the bundled model's training log): it must hold of that log
             Said(r"A recall well above chance and well below 1",
                  "3 * 10 / log['validation_images'].iloc[-1] < log['text_to_image_R@10'].iloc[-1] < 0.9"),
+            Said(r"Validation recall peaked at \w+ (\d+)",
+                 "int(best[x]) if final['text_to_image_R@10'] < best['text_to_image_R@10'] - 0.005 "
+                 "and final['train_loss'] < best['train_loss'] else None"),
         ]),
         Cell("logit_scale = {model.logit_scale:.2f}", said=[
             Said(r"this model stays well below the cap", "model.logit_scale < 50"),
@@ -118,6 +124,10 @@ _rank = {name: [entry.rsplit(" ", 1)[0] for entry in column].index("a cat") + 1 
         ]),
     ],
     "03_zero_shot_weirdness": [
+        Cell("classes = {\"animals\": \"animal\"", said=[
+            Said(r"below that, so on these emoji the plain labels do worse than a model that never looked",
+                 "bool(accuracy['plain labels'] <= truth.value_counts(normalize=True).iloc[0])"),
+        ]),
         Cell("with_burger = zeroshot.probabilities", said=[
             Said(r"Removing the burgers barely moves it", "bool(without - with_burger < 0.01)"),
             Said(r"Removing a strong competitor does", "bool(without - with_burger < 0.01 and "
@@ -186,6 +196,11 @@ _nurse = leans.set_index("subject").loc["nurse"]
         ]),
     ],
     "05_signs_and_structure": [
+        Cell("in_degree = neighbours", said=[
+            Said(r"(\d+) of the \d+ words have a nearest neighbour of the same kind",
+                 "len(first) - len(other_kind)"),
+            Said(r"on average; (.+?) (?:is a hub|are hubs)", "hub_text or None"),
+        ]),
         Cell("same_kind_first = ", said=[
             Said(r"both same-kind pairs are more similar than text–image",
                  "bool(min(block_means['text–text'], block_means['image–image']) > block_means['text–image'])"),
@@ -216,6 +231,8 @@ _on_cat = _cat_like[_cat_like["neighbour"].isin(["cat", "kitten", "tiger", "lion
         Cell("queries8 = [", setup="""
 _close_ups, _men = counts["close-ups in the top 9"].tolist(), counts["men in the top 9"].tolist()
 """, said=[
+            Said(r'"an image of a man": (\d+) of the top 9 are captioned as men', "_men[0]"),
+            Said(r"the search for a man is already weak on this model", "_men[0] < 7"),
             Said(r'subtracting "close up" took the close-ups in the top 9 from (\d+) to', "_close_ups[1]"),
             Said(r"the talk's effect shows", "_close_ups[2] < _close_ups[1]"),
             Said(r"also took men out of the top 9", "_men[2] < _men[1]"),
@@ -248,6 +265,9 @@ _snowless = [_order.index(p) + 1 for p, c in zip(_scenes["path"], _scenes["capti
         Cell("first_tree = claims.first_rank", said=[
             Said(r"The picture alone finds no image captioned as trees in its top 9",
                  "not any(forest_images[corpus.row_of(p)] for p in corpus.search(picture, k=9)['path'])"),
+            Said(r"the picture's own top 9: (\d+) captioned as trees",
+                 "sum(bool(forest_images[corpus.row_of(p)]) for p in corpus.search(picture, k=9)['path'])"),
+            Said(r"they share more often its colour than its subject", "same_colour > same_subject < 5"),
         ]),
         Cell("for weight in [1.0, 0.5]:", said=[  # judged: the last weight's verdict, 0.5
             Said(r'at weight 0.5, "forest" removes more trees than', "judged.beyond_random"),
@@ -298,12 +318,17 @@ _hops = [_np.degrees(graph[i, j]) for i, j in zip(route, route[1:])]
 _direct = _np.degrees(_np.arccos(_np.clip(features[start] @ features[end], -1, 1)))
 """, said=[
             Said(r"A chain of small steps exists", "max(_hops) < _direct and max(_hops) <= _np.percentile(edges, 90)"),
+            Said(r"even an image's typical neighbour lies (\d+)° away",
+                 "f'{_np.median(edges):.0f}' if _np.median(edges) > 45 else None"),
         ]),
         Cell("judged = nulls.judge(tsp, model", said=[
             Said(r"Random-weight models' tours save as much", "tsp.status == _claims.HOLDS and not judged.beyond_random"),
         ]),
     ],
     "10_clustering": [
+        Cell("near_chance = [m for m", said=[
+            Said(r": ([\w, -]+) (?:is|are) near chance \(below 0.1\)", "', '.join(near_chance) or None"),
+        ]),
         Cell("seeded_quality = clusters.quality(seeded, folders)", said=[
             Said(r"(higher|no higher) with the text seeds",
                  "'higher' if seeded_quality['adjusted Rand index'] > results['kmeans']['adjusted Rand index'] else 'no higher'"),
@@ -435,4 +460,28 @@ def test_each_computed_sentence_says_what_its_output_shows(name, monkeypatch):
     for check, cell, facts in checked:
         values = json.loads(printed(facts).split(MARK, 1)[1])
         wrong += mismatches(check.said, values, printed(cell))
+    facts_cells = {id(facts) for _, _, facts in checked}
+    wrong += [f"an absolute path in the output of cell {i}: …{hit}…" for i, cell in enumerate(notebook.cells)
+              if id(cell) not in facts_cells for hit in absolute_paths(cell)]
     assert not wrong, f"{name} on {os.environ['CLIPNB_MODEL']}:\n" + "\n".join(wrong)
+
+
+def absolute_paths(cell) -> list[str]:
+    """The places a cell's outputs (text, HTML, errors) name a folder of the machine they ran on: the repository,
+    the home folder or the temporary folder, each with some context. A learner's notebook names images by file."""
+    import tempfile
+
+    roots = {str(Path(__file__).resolve().parent.parent), str(Path.home()), tempfile.gettempdir()}
+    texts = []
+    for output in cell.get("outputs", []):
+        texts.append(output.get("text", ""))
+        texts += [str(v) for k, v in output.get("data", {}).items() if k.startswith("text/")]
+        texts += output.get("traceback", [])
+    return [text[max(0, at - 30): at + 60] for text in texts for root in roots
+            for at in (m.start() for m in re.finditer(re.escape(root) + r"[/\\]", text))]
+
+
+def test_absolute_paths_are_found_in_text_and_html():
+    cell = {"outputs": [{"output_type": "stream", "text": f"read {Path.home()}/x/cat.png"},
+                        {"output_type": "display_data", "data": {"text/html": "<img title='cat.png'>"}}]}
+    assert len(absolute_paths(cell)) == 1 and "cat.png" in absolute_paths(cell)[0]
