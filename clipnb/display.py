@@ -292,16 +292,17 @@ def thumbnail_map(xy, paths, model_name: str, title: str = "", colors=None, zoom
                                      bboxprops={"edgecolor": cluster_style(clusters[i])[0], "linewidth": 2},
                                      zorder=3))
     if legend:
+        from matplotlib.legend_handler import HandlerTuple
+        from matplotlib.lines import Line2D
+
         by_name: dict = {}
         for c, name in legend.items():
             by_name.setdefault(name, []).append(c)
-        for name, members in by_name.items():
-            colour, marker = cluster_style(members[0])
-            ax.scatter([], [], c=colour, marker=marker, s=40, label=f"{', '.join(map(str, members))}: {name}")
-            for other in members[1:]:  # the other clusters of the same name: their own mark, no second name
-                colour, marker = cluster_style(other)
-                ax.scatter([], [], c=colour, marker=marker, s=40, label=f"{other}: (the same)")
-        ax.legend(fontsize=8, loc="upper left", bbox_to_anchor=(1.01, 1), borderaxespad=0)  # beside, not over, the map
+        handles = [tuple(Line2D([], [], ls="", marker=cluster_style(c)[1], color=cluster_style(c)[0], markersize=7)
+                         for c in members) for members in by_name.values()]  # one line per name, every cluster's mark
+        labels = [f"{', '.join(map(str, members))}: {name}" for name, members in by_name.items()]
+        ax.legend(handles, labels, handler_map={tuple: HandlerTuple(ndivide=None)}, fontsize=8, loc="upper left",
+                  bbox_to_anchor=(1.01, 1), borderaxespad=0)  # beside, not over, the map
     ax.text(0, -0.09, f"thumbnails: {len(shown)} of the {len(xy)} images, one in {step} in corpus order, skipping any "
             "closer than 8 % of the map to one already placed", transform=ax.transAxes, fontsize=8, color="#555",
             va="top")

@@ -197,8 +197,8 @@ _nurse = leans.set_index("subject").loc["nurse"]
     ],
     "05_signs_and_structure": [
         Cell("in_degree = neighbours", said=[
-            Said(r"(\d+) of the \d+ words have a nearest neighbour of the same kind",
-                 "len(first) - len(other_kind)"),
+            Said(r"(\d+) of the \d+ words with kin here have a nearest neighbour of the same kind",
+                 "sum(kind_of.get(r.query) == kind_of.get(r.neighbour) for r in first.itertuples() if r.query in kind_of)"),
             Said(r"on average; (.+?) (?:is a hub|are hubs)", "hub_text or None"),
         ]),
         Cell("same_kind_first = ", said=[
