@@ -445,7 +445,7 @@ def run(specs, context_for=Context.samples, progress: bool = True, null: int | N
                                        f"{adjusted['B1']:.2g}: " + ("beyond" if verdict["beyond_corrected"] else
                                                                     "not beyond") + " after correction")
             if verdict["beyond_random"] and not verdict["beyond_corrected"]:
-                verdict["short"] += f" (not once corrected for checking {len(adjusted)} claims)"
+                verdict["short"] += f" (but not after correcting for checking {len(adjusted)} claims at once)"
         rows += b1
     return pd.DataFrame(rows), errors, rankings
 
@@ -465,7 +465,7 @@ def verdict_rows(spec: str, judged, tested: str) -> list[dict]:
              "null_mean": float(np.mean(known)) if known else np.nan,
              "null_sd": float(np.std(known, ddof=1)) if len(known) > 1 else np.nan,
              "lead": judged.lead if judged.lead is not None else np.nan,
-             "z": p.z if p is not None and p.z is not None else np.nan,
+             "z": p.z if p is not None and p.z is not None and p.method == nulls.TAIL else np.nan,  # a rank has no z
              "method": p.method if p is not None else "",
              "null_models": judged.n, "null": judged.kind if judged.n else "", "null_tested": judged.tested,
              "null_holds": judged.null_holds if judged.n else np.nan, "null_share": judged.null_share,

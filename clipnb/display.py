@@ -197,12 +197,13 @@ def scatter_thumbnails(table, x: str, y: str, model_name: str, title: str = "", 
         ax.add_artist(box)
     low = min(table[x].min(), table[y].min())
     high = max(table[x].max(), table[y].max())
-    ax.plot([low, high], [low, high], ls="--", color="#c44", lw=1, zorder=0, label="sim(A) = sim(B)")
+    ax.plot([low, high], [low, high], ls="--", color="#c44", lw=1, zorder=0,
+            label=f"{xlabel or x} = {ylabel or y}")
     ax.set_xlabel(xlabel or x)
     ax.set_ylabel(ylabel or y)
     ax.legend(loc="upper left", fontsize=8)
-    ax.text(0, -0.1, f"thumbnails: {len(picks)} of the {len(table)} images: the {n_thumbnails // 4} furthest on each side "
-            f"of the dashed line and {n_thumbnails // 2} spread along it, minus any that would overlap",
+    ax.text(0, -0.1, f"thumbnails: {len(picks)} images, chosen from the {n_thumbnails // 4} furthest on each side of the "
+            f"dashed line and {n_thumbnails // 2} spread along it; any that would cover one already placed is skipped",
             transform=ax.transAxes, fontsize=8, color="#555", va="top")
     ax.set_title(_title(title, model_name), fontsize=10)
     return ax
@@ -246,9 +247,9 @@ def label_points(ax, xy, labels, fontsize: int = 9, step: float = 0.6):
     return texts
 
 
-# Okabe and Ito's colours, told apart by colour-blind readers too (black left out: it reads as an outline); past
-# eight clusters the marker changes as well, so no two clusters look alike
-CLUSTER_COLOURS = ("#E69F00", "#56B4E9", "#009E73", "#F0E442", "#0072B2", "#D55E00", "#CC79A7", "#999933")
+# Paul Tol's "muted" colours: nine that colour-blind readers can tell apart too, none too pale to read on white;
+# past nine clusters the marker changes as well, so no two clusters look alike
+CLUSTER_COLOURS = ("#332288", "#117733", "#CC6677", "#88CCEE", "#DDCC77", "#AA4499", "#44AA99", "#882255", "#999933")
 CLUSTER_MARKERS = ("o", "s", "^", "D", "v", "P")
 NOISE_GREY = "#bbbbbb"
 

@@ -25,7 +25,7 @@ from dataclasses import dataclass
 import numpy as np
 
 from clipnb import claims
-from clipnb.pvalues import RANK, TAIL, holm, null_p, rank_p  # noqa: F401  rank_p: the module's API
+from clipnb.pvalues import RANK, TAIL, TAIL_MIN_DRAWS, holm, null_p, rank_p  # noqa: F401  rank_p: the module's API
 from clipnb.models import architecture, random_weights_dir
 
 NULL_MODELS = 19  # random twins per claim: with 19, a statistic above every one has p = 1/20 = ALPHA
@@ -288,7 +288,7 @@ class Judged:
         if self.cannot_tell:
             return (f"holds, but {self.tested} {self.kind} cannot tell (none reaches its statistic, yet the smallest "
                     f"p that {self.tested} allow is 1/{1 + self.tested} = {p.p:.2g} > α = {claims.ALPHA}; it takes "
-                    f"{MIN_NULL}{self._untested()})")
+                    f"{TAIL_MIN_DRAWS} to estimate how far beyond them it lies, or {MIN_NULL} to rank it{self._untested()})")
         sign = "≈" if p.method == TAIL else "="
         if self.beyond_random:
             return f"holds, beyond {self.what} (p {sign} {p.p:.2g} ≤ α; {self._how()}){self._correction()}"
@@ -305,14 +305,14 @@ class Judged:
         if self.result.claim in IDENTITIES:
             return "≡ holds for every model (it is arithmetic)"
         if not self.n or self.null_share is None:
-            return "✔ shows it (nothing to compare it with)"
+            return "≈ shows it (nothing to compare it with)"
         if self.cannot_tell:
-            return f"✔ shows it; too few {self.kind} to tell whether {self.what} would too"
+            return f"≈ shows it; too few {self.kind} to tell whether {self.what} would too"
         if not self.beyond_random:
             return "≈ shows it, but so do random weights" if self.kind == RANDOM else \
                 "≈ shows it, but so do unrelated words"
         if self.beyond_corrected is False:
-            return f"✔ shows it, beyond {self.what} (not once corrected for checking {self.family} claims)"
+            return f"✔ shows it, beyond {self.what} (but not after correcting for checking {self.family} claims at once)"
         return f"✔ shows it, beyond {self.what}" + (" (only just)" if self.near_tie else "")
 
     def __str__(self):
@@ -324,7 +324,7 @@ class Judged:
 
     def __repr__(self):
         """Where a notebook shows no HTML: the learner's line, then the researcher's."""
-        return f"{self.result.claim}: {self.short} — {self.result.statement}\n    {self}"
+        return f"{self.result.claim} ({self.result.statement}): {self.short}\n    {self}"
 
     def _null_text(self) -> str:
         what = STATISTIC_NAMES.get(self.result.claim, "statistic")
@@ -349,10 +349,10 @@ class Judged:
         colour = "#1a7f37" if self.beyond_random else "#9a6700" if self.result.status == claims.HOLDS else \
             "#cf222e" if self.result.status == claims.FAILS else "#6e7781"
         return (f'<div style="border-left:4px solid {colour};padding:4px 8px;margin:4px 0">'
-                f'<b style="color:{colour}">{self.result.claim}: {html.escape(self.short)}</b> — '
-                f'{html.escape(self.result.statement)}<details><summary>the statistics</summary>'
-                f'<span style="color:#444">{html.escape(self.verdict)}: {html.escape(self._detail())}</span>'
-                "</details></div>")
+                f'<b>{self.result.claim}</b> <i>{html.escape(self.result.statement)}</i><br>'
+                f'<b style="color:{colour}">{html.escape(self.short)}</b>'
+                f'<details><summary>the statistics</summary><span style="color:#444">{html.escape(self.verdict)}: '
+                f'{html.escape(self._detail())}</span></details></div>')
 
 
 # claims judged by a null of their own before the random twins: their own p (the largest of the tests that must all

@@ -84,8 +84,9 @@ def test_too_few_twins_or_none_say_so():
     two = nulls.Judged(model, nulls.statistic(model), [0.0, 0.01], 2, 2)
     assert two.beyond_random is False and two.p_value == pytest.approx(1 / 3)
     assert two.verdict == ("holds, but 2 random models cannot tell (none reaches its statistic, yet the smallest p "
-                           "that 2 allow is 1/3 = 0.33 > α = 0.05; it takes 19)")
-    assert two.short == "✔ shows it; too few random models to tell whether random weights would too"
+                           "that 2 allow is 1/3 = 0.33 > α = 0.05; it takes 8 to estimate how far beyond them it "
+                           "lies, or 19 to rank it)")
+    assert two.short == "≈ shows it; too few random models to tell whether random weights would too"
     none = nulls.Judged(model, nulls.statistic(model), [], 0, 0)
     assert none.beyond_random is None and none.verdict == "holds (no null here)"
     failing = _e3(0.05)
