@@ -247,8 +247,8 @@ def label_points(ax, xy, labels, fontsize: int = 9, step: float = 0.6):
     return texts
 
 
-# Paul Tol's "muted" colours: nine that colour-blind readers can tell apart too, none too pale to read on white;
-# past nine clusters the marker changes as well, so no two clusters look alike
+# Paul Tol's "muted" colours: nine that colour-blind readers can tell apart too; the marker's shape cycles as well
+# (circle, square, triangle, diamond), so two clusters of near colours never share a shape either
 CLUSTER_COLOURS = ("#332288", "#117733", "#CC6677", "#88CCEE", "#DDCC77", "#AA4499", "#44AA99", "#882255", "#999933")
 CLUSTER_MARKERS = ("o", "s", "^", "D", "v", "P")
 NOISE_GREY = "#bbbbbb"
@@ -258,8 +258,7 @@ def cluster_style(cluster: int) -> tuple[str, str]:
     """(colour, marker) of a cluster; noise (-1) is grey dots."""
     if cluster < 0:
         return NOISE_GREY, "."
-    return CLUSTER_COLOURS[cluster % len(CLUSTER_COLOURS)], \
-        CLUSTER_MARKERS[cluster // len(CLUSTER_COLOURS) % len(CLUSTER_MARKERS)]
+    return CLUSTER_COLOURS[cluster % len(CLUSTER_COLOURS)], CLUSTER_MARKERS[cluster % 4]
 
 
 def thumbnail_map(xy, paths, model_name: str, title: str = "", colors=None, zoom: float = 0.2, ax=None,

@@ -309,8 +309,10 @@ class Judged:
         if self.cannot_tell:
             return f"≈ shows it; too few {self.kind} to tell whether {self.what} would too"
         if not self.beyond_random:
-            return "≈ shows it, but so do random weights" if self.kind == RANDOM else \
-                "≈ shows it, but so do unrelated words"
+            who = "random weights" if self.kind == RANDOM else "unrelated words"
+            draws = np.asarray(self.draws, dtype=float)   # the null's typical draw does it clearly more than the model:
+            more = len(draws) > 1 and self.statistic < draws.mean() - draws.std(ddof=1) / 2
+            return f"≈ shows it, but {who} show it more" if more else f"≈ shows it, but so do {who}"
         if self.beyond_corrected is False:
             return f"✔ shows it, beyond {self.what} (but not after correcting for checking {self.family} claims at once)"
         return f"✔ shows it, beyond {self.what}" + (" (only just)" if self.near_tie else "")
@@ -332,7 +334,8 @@ class Judged:
             f"control words ({self.n} unrelated nouns subtracted in its word's place, this model)"
         if self.null_share is not None:
             draws = np.asarray(self.draws)
-            return (f"null, {source}: the claim holds for {self.null_holds} of {self.tested} of them too; {what}: this "
+            return (f"null, {source}: {self.null_holds} of {self.tested} of them pass the claim's own yes/no test too "
+                    f"(a weaker thing than reaching its statistic); {what}: this "
                     f"model {_figure(self.statistic)}, the null's mean {draws.mean():+.4f}, SD {draws.std(ddof=1) if len(draws) > 1 else 0:.4f}, "
                     f"best {draws.max():+.4f}")
         return ("an algebraic identity: it holds for every model, so no null is needed" if self.result.claim in IDENTITIES

@@ -87,7 +87,7 @@ def report_html(table, errors, rankings, specs, corpus="the sample corpus (data/
            "Student's t with one degree of freedom fewer than the models (the exact law of a new draw from the same "
            "normal distribution). It is used only where the random models' statistics pass a Shapiro–Wilk check "
            f"(p ≥ {NORMALITY_ALPHA}) and have spread; otherwise p is their rank, (1 + models at least as extreme) / "
-           "(1 + models), which 19 models cannot bring below 0.05. <b>Control words</b> (the subtractions E8, E9, "
+           "(1 + models), which with 19 models is never below 0.05. <b>Control words</b> (the subtractions E8, E9, "
            f"E10, and E12a's opposite pole): the same model subtracts each of {len(nulls.CONTROL_WORDS)} everyday "
            "nouns unrelated to the judged images in place of the claim's word, at the same weight; a word that "
            "removes no more than a spoon or a guitar does is not shown to remove what it names. Their statistics are "
