@@ -52,12 +52,13 @@ clean-notebooks: $(STAMP)
 	$(BIN)/nbstripout notebooks/*.ipynb notebooks/solutions/*.ipynb
 
 # the bundled model's data: openclipart (apt: openclipart-svg librsvg2-bin), named emoji and icons (npm registry),
-# and scenes composed from the training emoji
+# scenes composed from the training emoji, and Tux Paint's photo stamps (apt-get download, unpacked, not installed)
 data: $(STAMP)
 	$(BIN)/python -m clipnb_train.clipart build
 	$(BIN)/python -m clipnb_train.emoji build
 	$(BIN)/python -m clipnb_train.icons build
 	$(BIN)/python -m clipnb_train.scenes build
+	$(BIN)/python -m clipnb_train.stamps build
 
 # the bundled model (~35 min on 2 cores after `make data`: 17 min of the trunk's features of 34,000 pictures, cached and
 # resumable): EfficientNet-Lite0 (ImageNet) and all-MiniLM-L6-v2, both pretrained and locked, and the heads between
