@@ -116,7 +116,10 @@ def heatmap(table, model_name: str, title: str = "", fmt: str = "{:.3f}", cmap: 
     for (r, c), v in np.ndenumerate(values):
         red, green, blue, _ = image.cmap(image.norm(v))
         dark = 0.299 * red + 0.587 * green + 0.114 * blue < 0.5  # write light on dark cells, dark on light
-        ax.text(c, r, fmt.format(v), ha="center", va="center", fontsize=9, color="white" if dark else "black")
+        text = fmt.format(v)
+        if text.lstrip("-").strip("0.") == "":  # -0.001 at two decimals is "-0.00": a zero has no sign
+            text = fmt.format(0.0)
+        ax.text(c, r, text, ha="center", va="center", fontsize=9, color="white" if dark else "black")
     ax.set_title(_title(title, model_name), fontsize=10)
     if threshold is None:
         ax.figure.colorbar(image, ax=ax, fraction=0.04)
@@ -157,9 +160,8 @@ def bar_chart(series, model_name: str, title: str = "", xlabel: str = "cosine si
             ax.text(max(np.nan_to_num(v), 0), i - offset, " –" if np.isnan(v) else f" {v:.4f}", va="center",
                     fontsize=8, color="#a4501a")
         high = max(high, float(np.nanmax(ref)))
-    if len(handles) > 1:
-        ax.legend(handles=handles, fontsize=8, loc="upper center", ncol=len(handles),
-                  bbox_to_anchor=(0.5, -0.12 - 0.3 / max(1, len(series))))
+    if len(handles) > 1:  # best on top, so the bottom right is where the bars are shortest
+        ax.legend(handles=handles, fontsize=8, loc="lower right", framealpha=0.95)
     ax.set_yticks(rows, [str(k) for k in series.index])
     low = min(0.0, float(series.min()))
     ax.set_xlim(low - 0.02 * (high - low), high + 0.2 * (high - low))

@@ -21,6 +21,7 @@ run (nothing to remove, say) is left out, not counted as beaten.
 from __future__ import annotations
 
 from dataclasses import dataclass
+from functools import cached_property
 
 import numpy as np
 
@@ -196,10 +197,11 @@ class Judged:
             return None
         return float(np.mean([s >= self.statistic - 1e-12 for s in self.draws]))
 
-    @property
+    @cached_property
     def pvalue(self):
         """The :class:`clipnb.pvalues.PValue`: a t-tail over random twins where their statistics allow one, a
-        rank among control words (their statistics are small counts), else a rank."""
+        rank among control words (their statistics are small counts), else a rank. Computed once (a Shapiro–Wilk
+        test and a t-tail): the statistic and the draws are not changed after judging."""
         if self.null_share is None:
             return None
         return null_p(self.statistic, self.draws, tail=self.kind == RANDOM)
@@ -317,6 +319,25 @@ class Judged:
             return f"✔ shows it, beyond {self.what} (but not after correcting for checking {self.family} claims at once)"
         return f"✔ shows it, beyond {self.what}" + (" (only just)" if self.near_tie else "")
 
+    @property
+    def plain(self) -> str:
+        """What the statistics say, in words a learner can follow (the first line of :meth:`_repr_html_`'s fold)."""
+        if self.result.status != claims.HOLDS or self.null_share is None:
+            return ""
+        p = self.pvalue
+        against = (f"{self.n} copies of this model's design with random weights, models that learned nothing"
+                   if self.kind == RANDOM else
+                   f"the same model with {self.n} unrelated words in the claim's word's place")
+        far = (f"; it lies {abs(p.z):.1f} of their typical spreads {'above' if p.z >= 0 else 'below'} their average"
+               if p.method == TAIL else "")
+        text = (f"In plain words: this model's number was set against {against}. {p.reaching} of {p.n} reached "
+                f"it{far}. p is how often a draw like those would reach it by chance: {p.p:.2g}; at most "
+                f"{claims.ALPHA} counts as beyond them.")
+        if self.family:
+            text += (f" Checking {self.family} claims at once makes a lucky pass likelier, so the bar is raised for "
+                     f"each (Holm's correction): after it, p = {self.p_holm:.2g}.")
+        return text
+
     def __str__(self):
         mark = {claims.HOLDS: "✔" if self.beyond_random else "≡" if self.result.claim in IDENTITIES else "≈",
                 claims.FAILS: "✘", claims.UNCHECKABLE: "–"}[self.result.status]
@@ -354,8 +375,10 @@ class Judged:
         return (f'<div style="border-left:4px solid {colour};padding:4px 8px;margin:4px 0">'
                 f'<b>{self.result.claim}</b> <i>{html.escape(self.result.statement)}</i><br>'
                 f'<b style="color:{colour}">{html.escape(self.short)}</b>'
-                f'<details><summary>the statistics</summary><span style="color:#444">{html.escape(self.verdict)}: '
-                f'{html.escape(self._detail())}</span></details></div>')
+                f'<details><summary>the statistics</summary>'
+                + (f'<p style="margin:2px 0">{html.escape(self.plain)}</p>' if self.plain else '')
+                + f'<span style="color:#444">{html.escape(self.verdict)}: {html.escape(self._detail())}</span>'
+                f'</details></div>')
 
 
 # claims judged by a null of their own before the random twins: their own p (the largest of the tests that must all

@@ -48,3 +48,12 @@ def test_thumbnail_map_tells_every_cluster_apart_names_each_once_and_keeps_its_k
     plt.close("all")
     assert names_only("img:/home/me/data/cat.png − forest") == "img:cat.png − forest"
     assert names_only("https://example.org/a/cat.png and a / b") == "https://example.org/a/cat.png and a / b"
+
+
+def test_heatmap_writes_no_signed_zero():
+    from clipnb.display import heatmap
+
+    table = pd.DataFrame([[-0.001, 0.5], [0.002, -0.25]], index=["a", "b"], columns=["x", "y"])
+    ax = heatmap(table, "bundled", fmt="{:.2f}")
+    assert sorted(t.get_text() for t in ax.texts) == ["-0.25", "0.00", "0.00", "0.50"]
+    plt.close("all")

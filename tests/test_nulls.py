@@ -1,4 +1,5 @@
 """The random-weight null: how a claim's statistic is set against random twins of its model."""
+import html
 import numpy as np
 import pandas as pd
 import pytest
@@ -35,6 +36,13 @@ def test_the_t_tail_reaches_below_alpha_over_m_where_the_rank_cannot():
     assert judged.verdict.startswith(f"holds, beyond random weights (p ≈ {expected:.2g} ≤ α; z = +")
     assert "over 19 random models (t with 18 degrees of freedom), 0 of 19 reach its statistic" in judged.verdict
     assert judged.short == "✔ shows it, beyond random weights"
+    z = (0.06 - mean) / sd
+    assert judged.plain.startswith("In plain words: this model's number was set against 19 copies of this model's "
+                                   "design with random weights")
+    assert f"0 of 19 reached it; it lies {z:.1f} of their typical spreads above their average" in judged.plain
+    assert html.escape(judged.plain) in judged._repr_html_() and "Holm" not in judged.plain  # not corrected yet
+    nulls.correct({"E3": judged, "E4": judged})
+    assert "(Holm's correction): after it, p = " in judged.plain
 
 
 def test_a_statistic_among_the_twins_is_not_beyond():
