@@ -60,7 +60,7 @@ data: $(STAMP)
 	$(BIN)/python -m clipnb_train.scenes build
 	$(BIN)/python -m clipnb_train.stamps build
 
-# the bundled model (~35 min on 2 cores after `make data`: 17 min of the trunk's features of 34,000 pictures, cached and
+# the bundled model (~55 min on 2 cores after `make data`: 2 × 17 min of the trunk's features of 34,500 pictures, cached and
 # resumable): EfficientNet-Lite0 (ImageNet) and all-MiniLM-L6-v2, both pretrained and locked, and the heads between
 # them trained on the cached features (LiT); then the skewed fine-tune of its image head, then EVAL.md.
 # `make model-v3` rebuilds bundled:v3 (both towers small and trained here).

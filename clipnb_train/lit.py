@@ -84,8 +84,9 @@ class Rows:
 
 
 def load_rows(split: str, clipart_dir: Path, emoji_dir: Path, icons_dir: Path | None, scenes_dir: Path | None,
-              skew: str = "") -> Rows:
-    """One split of every data build; icons and scenes are training pictures only."""
+              skew: str = "", stamps_dir: Path | None = None) -> Rows:
+    """One split of every data build; icons, scenes and stamps are training pictures only (the stamps' held-out
+    split is read by :func:`photo_validation`)."""
     from clipnb_train.training import _split_rows, marked_captions
 
     rows = Rows([], [], [], [])
@@ -94,7 +95,8 @@ def load_rows(split: str, clipart_dir: Path, emoji_dir: Path, icons_dir: Path | 
     rows.sources += ["clipart"] * len(table)
     rows.groups += list(table["folder"])
     rows.captions += list(table["caption"])
-    builds = [("emoji", emoji_dir)] + ([("icons", icons_dir), ("scenes", scenes_dir)] if split == "train" else [])
+    builds = [("emoji", emoji_dir)] + ([("icons", icons_dir), ("scenes", scenes_dir), ("stamps", stamps_dir)]
+                                       if split == "train" else [])
     for source, folder in builds:
         if not folder:
             continue
@@ -203,19 +205,19 @@ class LitConfig:
     out: str = f"data/models/{MODEL_NAME}"
     image_size: int = 224
     embed_dim: int = 384
-    views: int = 1  # per picture: the picture itself, and views - 1 style-augmented ones
+    views: int = 2  # per picture: the picture itself, and views - 1 style-augmented ones
     captions_per_row: int = 6
-    steps: int = 1500
+    steps: int = 750
     batch_size: int = 1024
     lr: float = 1e-3
     weight_decay: float = 0.05
-    warmup_steps: int = 100
+    warmup_steps: int = 50
     imagenet_weight: float = 1.0  # the ImageNet term's weight beside the contrastive loss (0: off)
     imagenet_confidence: float = 0.5  # the ImageNet term counts only pictures whose top class has this probability
     head: str = "mlp"  # the image head: open_clip's timm_proj, "mlp" or "linear"
     text_init: str = "identity"  # the text projection starts as the identity ("identity") or random ("random")
     text_lr_scale: float = 1.0  # the text projection's learning rate, relative to the image head's
-    shares: str = "clipart=0.2,emoji=0.45,icons=0.15,scenes=0.2"
+    shares: str = "clipart=0.2,emoji=0.4,icons=0.15,scenes=0.15,stamps=0.1"
     balance: float = 0.5
     focus: str = "^(man|woman)-"
     focus_weight: float = 2.0
@@ -268,9 +270,16 @@ def prepare(model, tokenizer, config: LitConfig, dirs: dict, progress: bool = Tr
     from clipnb_train.trunk import timm_state_dict
 
     t0 = time.time()
-    rows = load_rows("train", dirs["clipart"], dirs["emoji"], dirs.get("icons"), dirs.get("scenes"), config.skew)
+    rows = load_rows("train", dirs["clipart"], dirs["emoji"], dirs.get("icons"), dirs.get("scenes"), config.skew,
+                     dirs.get("stamps"))
     val = load_rows("val", dirs["clipart"], dirs["emoji"], None, None)
-    views = torch.stack([torch.from_numpy(trunk_features(model, rows.paths, v, config.image_size, progress=progress))
+    # cached per kind of picture (the drawings' builds together, then the photo stamps), so that adding a build
+    # never recomputes the 17 minutes of the others; load_rows puts the stamps last, so the order is the rows'
+    photo = [source == "stamps" for source in rows.sources]
+    assert photo == sorted(photo), "load_rows must put the stamps last"
+    parts = [[p for p, is_photo in zip(rows.paths, photo) if is_photo == kind] for kind in (False, True)]
+    views = torch.stack([torch.from_numpy(np.concatenate([trunk_features(model, part, v, config.image_size,
+                                                                         progress=progress) for part in parts if part]))
                          for v in range(config.views)])
     val_images = torch.from_numpy(trunk_features(model, val.paths, 0, config.image_size, progress=progress))
     samples = caption_samples(rows, config.captions_per_row, config.seed)
@@ -415,8 +424,9 @@ def main(argv=None):
     parser.add_argument("--emoji", type=Path, default=emoji.default_dir())
     parser.add_argument("--icons", type=Path, default=build_dir("icons"))
     parser.add_argument("--scenes", type=Path, default=build_dir("scenes"))
+    parser.add_argument("--stamps", type=Path, default=build_dir("stamps"))
     args = vars(parser.parse_args(argv))
-    dirs = {k: args.pop(k) for k in ("clipart", "emoji", "icons", "scenes")}
+    dirs = {k: args.pop(k) for k in ("clipart", "emoji", "icons", "scenes", "stamps")}
     torch.set_num_threads(len(os.sched_getaffinity(0)))  # OpenMP spin under load otherwise slows steps many-fold
     config = LitConfig(**args)
     if config.skew and config.skew not in SKEWS:
