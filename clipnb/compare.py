@@ -45,6 +45,7 @@ class Context:
     gaps: object = None  # E6's table, computed once for both of its claims
     folder: Path | None = None  # the corpus's folder: E1 and E13 read a fixed draw of its images (``subset``)
     _subset: object = None
+    _subset_features: object = None  # their embeddings, computed once for both claims
 
     def subset(self):
         """(paths, captions) of SUBSET_IMAGES images of the corpus, drawn with seed 0 (E1 reads them, E13 the first
@@ -151,8 +152,12 @@ def _bias(context):
 
 
 def _subset_features(context):
-    paths, captions = context.subset()
-    return context.model.encode_image(paths).numpy(), context.model.encode_text(captions).numpy()
+    """(images, texts): the subset's embeddings, encoded once per context (E1 reads both, E13 the first images)."""
+    if context._subset_features is None:
+        paths, captions = context.subset()
+        context._subset_features = (context.model.encode_image(paths).numpy(),
+                                    context.model.encode_text(captions).numpy())
+    return context._subset_features
 
 
 def _gap(context):
@@ -178,8 +183,7 @@ def control_checks(context) -> dict:
 
 
 def _tsp(context):
-    paths = context.subset()[0][:TOUR_IMAGES]
-    return claims.ordered_path_is_shorter(context.model.encode_image(paths).numpy(), time_limit_s=1.0)
+    return claims.ordered_path_is_shorter(_subset_features(context)[0][:TOUR_IMAGES], time_limit_s=1.0)
 
 
 def _sample(*parts):

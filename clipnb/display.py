@@ -67,13 +67,13 @@ def image_grid_html(results, model_name: str, title: str | None = None, columns:
     """
     cells = []
     for row in results.itertuples():
-        caption = html.escape(str(getattr(row, "caption", "") or ""))
+        caption = html.escape(_clip(str(getattr(row, "caption", "") or ""), 60))
         cells.append(
             f'<figure style="margin:0;width:{size + 8}px;text-align:center;font:11px sans-serif">'
-            f'<img src="{_src(row.path)}" alt="{caption[:60]}" title="{html.escape(names_only(row.path))}" '
+            f'<img src="{_src(row.path)}" alt="{caption}" title="{html.escape(names_only(row.path))}" '
             f'style="width:{size}px;height:{size}px;object-fit:contain;background:#fff;border:1px solid #ddd">'
             f'<figcaption><b>#{row.rank}</b> {row.score:.4f}<br>'
-            f'<span style="color:#666">{caption[:60]}</span></figcaption></figure>')
+            f'<span style="color:#666">{caption}</span></figcaption></figure>')
     heading = f"<b>{html.escape(names_only(title))}</b> — " if title else ""
     return (f'<div class="clipnb-grid"><div style="font:12px sans-serif;margin:4px 0">{heading}'
             f'model: <code>{html.escape(model_name)}</code> · score = {html.escape(score_label)}</div>'
@@ -86,6 +86,11 @@ def image_grid(results, model_name: str, title: str | None = None, columns: int 
     from IPython.display import HTML
 
     return HTML(image_grid_html(results, model_name, title, columns, score_label=score_label))
+
+
+def _clip(text: str, most: int) -> str:
+    """``text`` cut to ``most`` characters, with an ellipsis where it was cut."""
+    return text if len(text) <= most else text[:most - 1].rstrip() + "…"
 
 
 def heatmap(table, model_name: str, title: str = "", fmt: str = "{:.3f}", cmap: str = "viridis", ax=None,
@@ -117,8 +122,8 @@ def heatmap(table, model_name: str, title: str = "", fmt: str = "{:.3f}", cmap: 
         red, green, blue, _ = image.cmap(image.norm(v))
         dark = 0.299 * red + 0.587 * green + 0.114 * blue < 0.5  # write light on dark cells, dark on light
         text = fmt.format(v)
-        if text.lstrip("-").strip("0.") == "":  # -0.001 at two decimals is "-0.00": a zero has no sign
-            text = fmt.format(0.0)
+        if text.lstrip("+-").strip("0.") == "":  # -0.001 at two decimals is "-0.00": a zero has no sign
+            text = fmt.format(0.0).lstrip("+-")
         ax.text(c, r, text, ha="center", va="center", fontsize=9, color="white" if dark else "black")
     ax.set_title(_title(title, model_name), fontsize=10)
     if threshold is None:
@@ -160,8 +165,8 @@ def bar_chart(series, model_name: str, title: str = "", xlabel: str = "cosine si
             ax.text(max(np.nan_to_num(v), 0), i - offset, " –" if np.isnan(v) else f" {v:.4f}", va="center",
                     fontsize=8, color="#a4501a")
         high = max(high, float(np.nanmax(ref)))
-    if len(handles) > 1:  # best on top, so the bottom right is where the bars are shortest
-        ax.legend(handles=handles, fontsize=8, loc="lower right", framealpha=0.95)
+    if len(handles) > 1:
+        ax.legend(handles=handles, fontsize=8, loc="upper left", bbox_to_anchor=(1.01, 1), borderaxespad=0)  # beside
     ax.set_yticks(rows, [str(k) for k in series.index])
     low = min(0.0, float(series.min()))
     ax.set_xlim(low - 0.02 * (high - low), high + 0.2 * (high - low))
@@ -269,7 +274,7 @@ def thumbnail_map(xy, paths, model_name: str, title: str = "", colors=None, zoom
     ``max_thumbnails`` of them as thumbnails framed in that colour, chosen by a rule printed under the map (every
     n-th image in corpus order, skipping any closer than 8 % of the map to one already placed).
 
-    legend : {cluster: name}; clusters that share a name share one legend line ("2, 7: animals").
+    legend : {cluster: name}; one legend line per cluster, in its colour and shape.
     """
     import matplotlib.pyplot as plt
     import numpy as np
@@ -294,16 +299,11 @@ def thumbnail_map(xy, paths, model_name: str, title: str = "", colors=None, zoom
                                      bboxprops={"edgecolor": cluster_style(clusters[i])[0], "linewidth": 2},
                                      zorder=3))
     if legend:
-        from matplotlib.legend_handler import HandlerTuple
         from matplotlib.lines import Line2D
 
-        by_name: dict = {}
-        for c, name in legend.items():
-            by_name.setdefault(name, []).append(c)
-        handles = [tuple(Line2D([], [], ls="", marker=cluster_style(c)[1], color=cluster_style(c)[0], markersize=7)
-                         for c in members) for members in by_name.values()]  # one line per name, every cluster's mark
-        labels = [f"{', '.join(map(str, members))}: {name}" for name, members in by_name.items()]
-        ax.legend(handles, labels, handler_map={tuple: HandlerTuple(ndivide=None)}, fontsize=8, loc="upper left",
+        handles = [Line2D([], [], ls="", marker=cluster_style(c)[1], color=cluster_style(c)[0], markersize=7)
+                   for c in legend]  # one line per cluster, its own mark: shared names are said in the text
+        ax.legend(handles, [f"{c}: {name}" for c, name in legend.items()], fontsize=8, loc="upper left",
                   bbox_to_anchor=(1.01, 1), borderaxespad=0)  # beside, not over, the map
     ax.text(0, -0.09, f"thumbnails: {len(shown)} of the {len(xy)} images, one in {step} in corpus order, skipping any "
             "closer than 8 % of the map to one already placed", transform=ax.transAxes, fontsize=8, color="#555",
@@ -326,10 +326,10 @@ def image_strip(paths, model_name: str, labels=None, title: str = "", size: int 
     for i, path in enumerate(paths):
         label = html.escape(str(labels[i])) if labels is not None else ""
         caption = str(captions[i] or "") if captions is not None else ""
-        short = html.escape(caption.split(",")[0][:40])
+        short = html.escape(_clip(caption.split(",")[0], 40))  # the full caption on hover
         cells.append(f'<figure style="margin:0;text-align:center;font:10px sans-serif;width:{max(size + 2, 72)}px;'
                      f'overflow-wrap:anywhere">'
-                     f'<img src="{_src(path)}" alt="{html.escape(caption[:60])}" title="{html.escape(caption)}" '
+                     f'<img src="{_src(path)}" alt="{html.escape(_clip(caption, 60))}" title="{html.escape(caption)}" '
                      f'style="width:{size}px;height:{size}px;object-fit:contain;border:1px solid #ddd">'
                      f'<figcaption>{label}{"<br>" if label and short else ""}'
                      f'<span style="color:#555">{short}</span></figcaption></figure>')

@@ -309,7 +309,7 @@ class Judged:
         if not self.n or self.null_share is None:
             return "≈ shows it (nothing to compare it with)"
         if self.cannot_tell:
-            return f"≈ shows it; too few {self.kind} to tell whether {self.what} would too"
+            return f"○ shows it; too few {self.kind} to tell whether {self.what} would too"
         if not self.beyond_random:
             who = "random weights" if self.kind == RANDOM else "unrelated words"
             draws = np.asarray(self.draws, dtype=float)   # the null's typical draw does it clearly more than the model:
@@ -333,13 +333,17 @@ class Judged:
         text = (f"In plain words: this model's number was set against {against}. {p.reaching} of {p.n} reached "
                 f"it{far}. p is how often a draw like those would reach it by chance: {p.p:.2g}; at most "
                 f"{claims.ALPHA} counts as beyond them.")
+        if self.cannot_tell:
+            text += (f" With {p.n} draws p cannot go below 1/{p.n + 1} = {1 / (p.n + 1):.2g}, even when none reaches "
+                     f"it: too few to tell (it takes {TAIL_MIN_DRAWS}; the default is 19).")
         if self.family:
             text += (f" Checking {self.family} claims at once makes a lucky pass likelier, so the bar is raised for "
                      f"each (Holm's correction): after it, p = {self.p_holm:.2g}.")
         return text
 
     def __str__(self):
-        mark = {claims.HOLDS: "✔" if self.beyond_random else "≡" if self.result.claim in IDENTITIES else "≈",
+        mark = {claims.HOLDS: "✔" if self.beyond_random else "≡" if self.result.claim in IDENTITIES else
+                "○" if self.cannot_tell else "≈",
                 claims.FAILS: "✘", claims.UNCHECKABLE: "–"}[self.result.status]
         if self.result.status == claims.UNCHECKABLE:
             return f"{mark} {self.result.claim} cannot be checked here (claim: {self.result.statement}): {self.result.reason}"
@@ -355,8 +359,7 @@ class Judged:
             f"control words ({self.n} unrelated nouns subtracted in its word's place, this model)"
         if self.null_share is not None:
             draws = np.asarray(self.draws)
-            return (f"null, {source}: {self.null_holds} of {self.tested} of them pass the claim's own yes/no test too "
-                    f"(a weaker thing than reaching its statistic); {what}: this "
+            return (f"null, {source}; {what}: this "
                     f"model {_figure(self.statistic)}, the null's mean {draws.mean():+.4f}, SD {draws.std(ddof=1) if len(draws) > 1 else 0:.4f}, "
                     f"best {draws.max():+.4f}")
         return ("an algebraic identity: it holds for every model, so no null is needed" if self.result.claim in IDENTITIES

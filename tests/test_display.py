@@ -27,7 +27,7 @@ def test_bar_chart_legend_names_the_highlighted_bar_and_the_reference():
     plt.close("all")
 
 
-def test_thumbnail_map_tells_every_cluster_apart_names_each_once_and_keeps_its_key_off_the_map():
+def test_thumbnail_map_tells_every_cluster_apart_and_keeps_its_key_off_the_map():
     import numpy as np
     from matplotlib.colors import to_rgb
 
@@ -42,7 +42,9 @@ def test_thumbnail_map_tells_every_cluster_apart_names_each_once_and_keeps_its_k
     assert len(set(styles)) == 11 and NOISE_GREY not in {colour for colour, _ in styles}  # colour and shape differ
     assert to_rgb(ax.collections[0].get_facecolors()[0][:3]) == to_rgb(NOISE_GREY)  # noise first, grey
     texts = [t.get_text() for t in ax.get_legend().get_texts()]
-    assert texts[0] == "0: group 0" and "1, 9: group 1" in texts and len(texts) == 10  # one line per name
+    assert texts[0] == "0: group 0" and "9: group 1" in texts and len(texts) == 11  # one line per cluster
+    marks = {(h.get_marker(), h.get_color()) for h in ax.get_legend().legend_handles}
+    assert len(marks) == 11  # each in its own colour and shape
     assert not any("also cluster" in t for t in texts) and ax.get_legend().get_bbox_to_anchor().x0 > ax.bbox.x1 - 1
     assert any(t.get_text().startswith("thumbnails: ") for t in ax.texts)  # the rule that chose them, under the map
     plt.close("all")
@@ -56,4 +58,6 @@ def test_heatmap_writes_no_signed_zero():
     table = pd.DataFrame([[-0.001, 0.5], [0.002, -0.25]], index=["a", "b"], columns=["x", "y"])
     ax = heatmap(table, "bundled", fmt="{:.2f}")
     assert sorted(t.get_text() for t in ax.texts) == ["-0.25", "0.00", "0.00", "0.50"]
+    ax = heatmap(table, "bundled", fmt="{:+.2f}", center=0)
+    assert sorted(t.get_text() for t in ax.texts) == ["+0.50", "-0.25", "0.00", "0.00"]
     plt.close("all")

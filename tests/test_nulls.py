@@ -94,7 +94,8 @@ def test_too_few_twins_or_none_say_so():
     assert two.verdict == ("holds, but 2 random models cannot tell (none reaches its statistic, yet the smallest p "
                            "that 2 allow is 1/3 = 0.33 > α = 0.05; it takes 8 to estimate how far beyond them it "
                            "lies, or 19 to rank it)")
-    assert two.short == "≈ shows it; too few random models to tell whether random weights would too"
+    assert two.short == "○ shows it; too few random models to tell whether random weights would too"
+    assert "p cannot go below 1/3 = 0.33, even when none reaches it: too few to tell" in two.plain
     none = nulls.Judged(model, nulls.statistic(model), [], 0, 0)
     assert none.beyond_random is None and none.verdict == "holds (no null here)"
     failing = _e3(0.05)
