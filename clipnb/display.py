@@ -145,7 +145,9 @@ def bar_chart(series, model_name: str, title: str = "", xlabel: str = "cosine si
     series = series.sort_values()
     rows = np.arange(len(series))
     if ax is None:
-        _, ax = plt.subplots(figsize=(7.5, (0.62 if reference is not None else 0.4) * len(series) + 1.3))
+        longest = max((len(str(k)) for k in series.index), default=0)   # long labels get the width they take
+        _, ax = plt.subplots(figsize=(7.5 + 0.07 * max(0, longest - 25),
+                                      (0.62 if reference is not None else 0.4) * len(series) + 1.3))
     from matplotlib.patches import Patch
 
     colors = ["#2a7" if highlight is not None and k == highlight else "#4a7bb7" for k in series.index]
@@ -165,13 +167,14 @@ def bar_chart(series, model_name: str, title: str = "", xlabel: str = "cosine si
             ax.text(max(np.nan_to_num(v), 0), i - offset, " –" if np.isnan(v) else f" {v:.4f}", va="center",
                     fontsize=8, color="#a4501a")
         high = max(high, float(np.nanmax(ref)))
-    if len(handles) > 1:
-        ax.legend(handles=handles, fontsize=8, loc="upper left", bbox_to_anchor=(1.01, 1), borderaxespad=0)  # beside
+    if len(handles) > 1:  # between the title and the bars: over no bar, and the bars keep the figure's width
+        ax.legend(handles=handles, fontsize=8, loc="lower left", bbox_to_anchor=(0, 1.01), borderaxespad=0,
+                  ncol=1, frameon=False)
     ax.set_yticks(rows, [str(k) for k in series.index])
     low = min(0.0, float(series.min()))
     ax.set_xlim(low - 0.02 * (high - low), high + 0.2 * (high - low))
     ax.set_xlabel(xlabel)
-    ax.set_title(_title(title, model_name), fontsize=10)
+    ax.set_title(_title(title, model_name), fontsize=10, pad=6 + (13 * len(handles) if len(handles) > 1 else 0))
     ax.figure.tight_layout()
     return ax
 

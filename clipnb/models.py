@@ -23,6 +23,7 @@ same architecture as a spec with random weights (the claims' null, and notebook 
 """
 from __future__ import annotations
 
+import contextlib
 import difflib
 import hashlib
 import json
@@ -567,6 +568,24 @@ def _register(config: dict, key: str) -> str:
     return name
 
 
+@contextlib.contextmanager
+def _quiet_random_init():
+    """open_clip warns "No pretrained weights loaded … initialized randomly" on the root logger; a random-weight
+    model asked for on purpose should not print it (a learner reads it as an error)."""
+    import logging
+
+    class _Filter(logging.Filter):
+        def filter(self, record):
+            return "No pretrained weights loaded" not in record.getMessage()
+
+    quiet = _Filter()
+    logging.getLogger().addFilter(quiet)
+    try:
+        yield
+    finally:
+        logging.getLogger().removeFilter(quiet)
+
+
 def random_weights_dir(spec: str = "bundled", seed: int = 0) -> Path:
     """A local-dir with the architecture of ``spec`` and random weights (seeded), built once and kept in clipnb's
     cache; ``load_model(f"local-dir:{folder}")`` loads it the way ``spec`` loads.
@@ -598,7 +617,8 @@ def random_weights_dir(spec: str = "bundled", seed: int = 0) -> Path:
 
             name = arch.get("name") or _register(arch["model_cfg"], key)
             torch.manual_seed(seed)
-            model = open_clip.create_model(name, pretrained=None, pretrained_text=False, **text)
+            with _quiet_random_init():  # random weights are the point here, not a warning
+                model = open_clip.create_model(name, pretrained=None, pretrained_text=False, **text)
         else:
             model = random_clip(arch["model_cfg"], seed)
         preprocess = (json.loads((source / "open_clip_config.json").read_text()).get("preprocess_cfg", {})

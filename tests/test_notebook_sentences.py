@@ -210,9 +210,9 @@ _kin = {w: _np.mean([kind_of.get(q) == kind_of.get(w) for q in neighbours.loc[ne
                  "sum(kind_of.get(r.query) == kind_of.get(r.neighbour) for r in first.itertuples() if r.query in kind_of)"),
             Said(r"on average; (.+?) (?:is a hub|are hubs)",
                  "', '.join(f\"'{w}' (among the 2 nearest of {_in[w]} words)\" for w in _kin if not (w in kind_of and "
-                 "_kin[w] >= 0.5)) or None"),
+                 "_kin[w] > 0.5)) or None"),
             Said(r"\. ('[^']+'(?:, '[^']+')*) (?:is|are) near many words too",
-                 "', '.join(repr(w) for w in _kin if w in kind_of and _kin[w] >= 0.5) or None"),
+                 "', '.join(repr(w) for w in _kin if w in kind_of and _kin[w] > 0.5) or None"),
         ]),
         Cell("same_kind_first = ", said=[
             Said(r"both same-kind pairs are more similar than text–image",
@@ -229,6 +229,8 @@ _on_cat = _cat_like[_cat_like["neighbour"].isin(["cat", "kitten", "tiger", "lion
 """, said=[
             Said(r"(\d+) of the \d+ cat-like strings land nearest a cat word", "len(_on_cat)"),
             Said(r"a coin toss, not a reading", "bool((_on_cat['margin over 2nd'] < 0.01).any())"),
+            Said(r"(\d+) of the \d+ strings land nearest '", "int(nearest_word['neighbour'].value_counts().iloc[0]) "
+                 "if nearest_word['neighbour'].value_counts().iloc[0] >= 4 else None"),
         ]),
         Cell("closer_to_nothing = ", said=[
             Said(r"the mash is close to nothing in particular", "mash['margin over 2nd'] < word_margin"),
@@ -248,6 +250,8 @@ _close_ups, _men = counts["close-ups in the top 9"].tolist(), counts["men in the
             Said(r"the search for a man is already weak on this model", "_men[0] < 7"),
             Said(r"though its first image is not a man", "_men[0] >= 7 and not _re.search(claims.MEN_CAPTIONS, "
                  "first['caption'].iloc[0], _re.IGNORECASE)"),
+            Said(r"its first image is not a man but", "sum(not _re.search(claims.MEN_CAPTIONS, corpus.search(q, k=1)"
+                 "['caption'].iloc[0], _re.IGNORECASE) for q in queries8[1:])", count=True),
             Said(r"An ape among the nearest images", "bool(_re.search(r'\\b(?:gorilla|ape|chimpanzee|orangutan|monkey)\\b', "
                  "' '.join(first['caption']), _re.IGNORECASE))"),
             Said(r'subtracting "close up" took the close-ups in the top 9 from (\d+) to', "_close_ups[1]"),
@@ -316,6 +320,8 @@ _snowless = [_order.index(p) + 1 for p, c in zip(_scenes["path"], _scenes["capti
             Said(r"still do: the images spread less",
                  "bool(((null['share of random pairs ≥'] > 0.95) & (null['cosine of the two poles'] > random_cosine)"
                  " & (null['along the unit axis: share ≥'] > 0.95)).any())"),
+            Said(r"Along the unit axis, (.+?) spreads? the images more than 95 %",
+                 "', '.join(null.index[null['along the unit axis: share ≥'] < 0.05]) or None"),
         ]),
         Cell("auc = roc_auc_score", setup="""
 _delta = dict(zip(names, by_delta["delta"]))
@@ -380,6 +386,8 @@ _fit = sum(names.loc[c, "name"] in FITS.get(_pd.Series(subject[labels == c]).mod
     ],
     "11_across_models": [
         Cell("trained = [m for m in labels", said=[
+            Said(r"on (\d+) of these \([^)]*\) the shared verdict is that the claim does not hold",
+                 "sum(bool((status.loc[c, trained] == _claims.FAILS).all()) for c in same) or None"),
             Said(r"gets another kind of verdict on ([^.:]+)",
                  "', '.join(c for c in verdicts.index if c != 'B1' and verdict_kind(verdicts.loc[c, 'bundled']) "
                  "!= verdict_kind(verdicts.loc[c, 'bundled:skewed'])) or 'no claim'"),
