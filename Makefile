@@ -40,6 +40,7 @@ bench: $(STAMP)
 	$(BIN)/python bench/cache_reopen.py
 	$(BIN)/python bench/slider_latency.py
 	$(BIN)/python bench/encode_throughput.py
+	$(BIN)/python bench/image_tower_cpu.py
 	$(BIN)/python bench/search_scale.py
 	$(BIN)/python bench/float16_shards.py
 	$(BIN)/python bench/large_corpus.py

@@ -482,7 +482,7 @@ def probability_same_order(corpus, pole_a, pole_b) -> ClaimResult:
     from clipnb import opposition
 
     statement = (f'for one prompt per pole ("{pole_a}" / "{pole_b}"), probability and delta order the images alike '
-                 "(an algebraic identity: P = sigmoid(logit_scale · delta) for every model)")
+                 "(an algebraic identity: P = 1 / (1 + exp(−logit_scale · delta)) for every model)")
     table = opposition.opposition_table(corpus, pole_a, pole_b)
     rho = spearmanr(table["delta"], table["probability"]).statistic
     ordered = table.sort_values("delta")["probability"].to_numpy()

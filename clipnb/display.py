@@ -183,7 +183,8 @@ def scatter_thumbnails(table, x: str, y: str, model_name: str, title: str = "", 
                        zoom: float = 0.22, ax=None, xlabel=None, ylabel=None):
     """Scatter of two columns with thumbnails on the extremes and a spread of the rest, chosen by a rule printed
     under the plot: the n/4 images furthest on each side of the diagonal, then n/2 spread evenly along it, skipping
-    any that would overlap one already placed."""
+    any that would overlap one already placed. Each thumbnail sits a little off its point, away from the diagonal,
+    joined to it by a thin line; the points that have one are drawn black."""
     import matplotlib.pyplot as plt
     import numpy as np
     from matplotlib.offsetbox import AnnotationBbox, OffsetImage
@@ -199,11 +200,14 @@ def scatter_thumbnails(table, x: str, y: str, model_name: str, title: str = "", 
                                  order[np.linspace(0, len(order) - 1, n_thumbnails // 2).astype(int)]])
     xy = np.c_[table[x].to_numpy(), table[y].to_numpy()]
     picks = spaced(xy, list(dict.fromkeys(candidates.tolist())), min_distance=0.075)
+    ax.scatter(xy[picks, 0], xy[picks, 1], s=12, color="black", zorder=3)
     for i in picks:
         im = load_image(table["path"].iloc[i])
         im.thumbnail((96, 96))
-        box = AnnotationBbox(OffsetImage(np.asarray(im), zoom=zoom), (table[x].iloc[i], table[y].iloc[i]),
-                             frameon=True, pad=0.1, bboxprops={"edgecolor": "#ccc"})
+        away = 1 if xy[i, 1] > xy[i, 0] else -1  # above the diagonal: up and left; on or below it: down and right
+        box = AnnotationBbox(OffsetImage(np.asarray(im), zoom=zoom), tuple(xy[i]), xybox=(-14 * away, 14 * away),
+                             boxcoords="offset points", frameon=True, pad=0.1, bboxprops={"edgecolor": "#ccc"},
+                             arrowprops={"arrowstyle": "-", "color": "#555", "lw": 0.6}, zorder=2)
         ax.add_artist(box)
     low = min(table[x].min(), table[y].min())
     high = max(table[x].max(), table[y].max())
@@ -213,7 +217,8 @@ def scatter_thumbnails(table, x: str, y: str, model_name: str, title: str = "", 
     ax.set_ylabel(ylabel or y)
     ax.legend(loc="upper left", fontsize=8)
     ax.text(0, -0.1, f"thumbnails: {len(picks)} images, chosen from the {n_thumbnails // 4} furthest on each side of the "
-            f"dashed line and {n_thumbnails // 2} spread along it; any that would cover one already placed is skipped",
+            f"dashed line and {n_thumbnails // 2} spread along it; any that would cover one already placed is skipped;\n"
+            "each is joined by a line to its point (black)",
             transform=ax.transAxes, fontsize=8, color="#555", va="top")
     ax.set_title(_title(title, model_name), fontsize=10)
     return ax

@@ -335,7 +335,7 @@ class Judged:
                 f"{claims.ALPHA} counts as beyond them.")
         if self.cannot_tell:
             text += (f" With {p.n} draws p cannot go below 1/{p.n + 1} = {1 / (p.n + 1):.2g}, even when none reaches "
-                     f"it: too few to tell (it takes {TAIL_MIN_DRAWS}; the default is 19).")
+                     f"it: too few to tell (it takes {TAIL_MIN_DRAWS}; the default is {NULL_MODELS}).")
         if self.family:
             text += (f" Checking {self.family} claims at once makes a lucky pass likelier, so the bar is raised for "
                      f"each (Holm's correction): after it, p = {self.p_holm:.2g}.")
@@ -373,13 +373,14 @@ class Judged:
         """The learner's line, with the researcher's reading one click away."""
         import html
 
+        plain = self.plain
         colour = "#1a7f37" if self.beyond_random else "#9a6700" if self.result.status == claims.HOLDS else \
             "#cf222e" if self.result.status == claims.FAILS else "#6e7781"
         return (f'<div style="border-left:4px solid {colour};padding:4px 8px;margin:4px 0">'
                 f'<b>{self.result.claim}</b> <i>{html.escape(self.result.statement)}</i><br>'
                 f'<b style="color:{colour}">{html.escape(self.short)}</b>'
                 f'<details><summary>the statistics</summary>'
-                + (f'<p style="margin:2px 0">{html.escape(self.plain)}</p>' if self.plain else '')
+                + (f'<p style="margin:2px 0">{html.escape(plain)}</p>' if plain else '')
                 + f'<span style="color:#444">{html.escape(self.verdict)}: {html.escape(self._detail())}</span>'
                 f'</details></div>')
 

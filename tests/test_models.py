@@ -269,7 +269,10 @@ def test_a_fine_tune_ships_only_what_it_changed(tmp_path):
     original = clipnb.load_model(f"local-dir:{base}", device="cpu")
     config = json.loads((base / "open_clip_config.json").read_text())["model_cfg"]
     tuned = training.build_model(0, config)
-    tuned.load_state_dict(original.model.state_dict())
+    from safetensors.torch import load_file
+
+    tuned.load_state_dict({k: v.float() for k, v in load_file(base / "open_clip_model.safetensors").items()})  # as trained:
+    # a loaded model's tower has its BatchNorm folded into its convolutions for inference
     with torch.no_grad():
         tuned.visual.head.proj.weight.mul_(-1)  # a visible change in the image tower only
     training.export_model(tuned, tmp_path / "tuned", {"base": base.name}, config, name="tuned",
@@ -339,3 +342,39 @@ def test_a_hugging_face_text_tower_runs_on_the_batch_real_length(model):
     model._text_cache.clear()
     assert model._pad_token is not None
     assert torch.allclose(model.encode_text(texts), padded, atol=1e-5)
+
+
+def test_batch_norm_is_folded_into_the_convolutions_without_changing_a_feature(model):
+    """The bundled EfficientNet loads with every BatchNorm folded into its convolution: no BatchNorm runs, and
+    the features equal those of the tower as it was trained (built again here, unfolded)."""
+    from clipnb.models import _create, fold_batch_norm
+
+    assert not any(isinstance(m, torch.nn.BatchNorm2d) for m in model.model.visual.modules())
+    unfolded, _, _ = _create("bundled", "cpu")
+    unfolded.eval()
+    assert sum(isinstance(m, torch.nn.BatchNorm2d) for m in unfolded.visual.modules()) > 40
+    images = torch.stack([model.preprocess(clipnb.load_image(p)) for p in sorted(clipnb.samples_dir().glob("photos/*"))[:4]])
+    with torch.inference_mode():
+        assert torch.allclose(unfolded.visual(images), model.model.visual(images), atol=1e-5)
+    folded = fold_batch_norm(unfolded.visual)
+    assert folded is not unfolded.visual and sum(isinstance(m, torch.nn.BatchNorm2d) for m in unfolded.visual.modules()) > 40
+
+
+def test_a_batch_norm_that_does_not_follow_its_convolution_is_left_alone():
+    """A BatchNorm registered after a convolution but applied before it cannot be folded into it: the check on
+    random images sees the outputs differ and keeps the original tower."""
+    from clipnb.models import fold_batch_norm
+
+    class NormFirst(torch.nn.Module):
+        def __init__(self):
+            super().__init__()
+            self.conv = torch.nn.Conv2d(3, 3, 3)
+            self.norm = torch.nn.BatchNorm2d(3)
+            self.norm.running_mean.fill_(0.5)
+            self.norm.running_var.fill_(4.0)
+
+        def forward(self, x):
+            return self.conv(self.norm(x))
+
+    tower = NormFirst().eval()
+    assert fold_batch_norm(tower) is tower

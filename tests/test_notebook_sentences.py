@@ -66,11 +66,15 @@ _works = _first_is_cat and _cats >= 6
              "if not _works else None"),
         Said(r"random weights: nothing was learned", "not _works and _is_random(model)"),
     ]), Cell('running = corpus.search("a person running", k=12)', setup="""
-_runners = sum(bool(_re.search(r"\\brunn(?:ing|ers?)\\b|\\bjogg", c, _re.I)) for c in running["caption"])
+_runs = [bool(_re.search(r"\\brunn(?:ing|ers?)\\b|\\bjogg", c, _re.I)) for c in running["caption"]]
+_runners = sum(_runs)
+_not_running = [c.split(",")[0] for c, runs in zip(running["caption"], _runs) if not runs][:4]
 """, said=[
         Said(r"(\d+) of the top 12 are captioned as running", "_runners"),
         Said(r"All of them show someone running", "_runners == len(running)"),
         Said(r"Half or more show someone running", "6 <= _runners < len(running)"),
+        Said(r"(?m)the others are what this model confuses with it: (.+)\.$",
+             "'; '.join(_not_running) if 6 <= _runners < len(running) else None"),
         Said(r"None: this model does not find the action", "_runners == 0"),
     ])],
     "01_what_is_a_clip_embedding": [
@@ -109,6 +113,8 @@ _first_is_cat = lambda name: bool(_captions.matches("cats", [columns[name][0].rs
     "02_how_clip_is_trained": [
         Cell("def first_cat(results):", said=[
             Said(r"the toy has not yet fitted the cat pairs", "not _captions.matches('cats', after['caption'].iloc[:1])[0]"),
+            Said(r'It puts "(.+?)" first: after', "None if _captions.matches('cats', after['caption'].iloc[:1])[0] "
+                 "else after['caption'].iloc[0].split(',')[0]"),
             Said(r"but has not yet put a cat first", "after.attrs['median score'] <= 0.5 "
                  "and not _captions.matches('cats', after['caption'].iloc[:1])[0]"),
             Said(r"The toy put a cat first", "after.attrs['median score'] <= 0.5 "
@@ -277,13 +283,20 @@ _snowy = [_order.index(p) + 1 for p, c in zip(_scenes["path"], _scenes["caption"
 _snowless = [_order.index(p) + 1 for p, c in zip(_scenes["path"], _scenes["caption"]) if "snow" not in c]
 """, said=[
             Said(r"snowless runner scenes rank #(\d+)", "min(_snowless)"),
+            Said(r"(\d+) of the \d+ snowless scenes rank behind the first snowy one", "sum(r > min(_snowy) for r in _snowless) or None"),
             Said(r"A snowy scene is inside the top 12", "min(_snowy) <= 12"),
             Said(r"Every snowless scene comes before every snowy one", "min(_snowy) > 12 and max(_snowless) <= 12"),
             Said(r"No scene of the talk is near the top", "min(_snowy) > 12 and max(_snowless) > 12"),
         ]),
     ],
     "07_search_by_image": [
-        Cell("control_dogs = {w:", said=[
+        Cell("control_dogs = {w:", setup="""
+_alone = corpus.search(image(cat_picture), k=9)
+_is_cat = _captions.matches("cats", _alone["caption"])
+""", said=[
+            Said(r"The cat picture's own top 9 holds (\d+) cat", "int(_is_cat.sum())"),
+            Said(r"(?m)what this model sets near a drawn cat: (.+)\.$",
+                 "'; '.join(c.split(',')[0] for c in _alone['caption'][~_is_cat][:5]) if (~_is_cat).any() else None"),
             Said(r"the dog word, not just any change, brought the dogs",
                  "bool((1 + sum(n >= dogs for n in control_dogs.values())) / (1 + len(control_dogs)) <= _claims.ALPHA)"),
             Said(r"an unrelated word brings as many",
