@@ -416,7 +416,7 @@ def run(specs, context_for=Context.samples, progress: bool = True, null: int | N
             errors[f"{spec} (random-weight null)"] = f"{type(error).__name__}: {error}"
             randoms = []
         # the subtractions: this model's own word against control words in its place (nothing re-encoded)
-        controlled = {claim_id: nulls.controls(results[claim_id], run_with)
+        controlled = {claim_id: nulls.controls(results[claim_id], run_with, model=context.model)
                       for claim_id, run_with in control_checks(context).items()} if context is not None and count else {}
         judged = {}
         for claim_id, result in results.items():

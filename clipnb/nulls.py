@@ -447,12 +447,15 @@ def same_corpus(corpus, twin):
     return ImageCorpus.from_folder(corpus.folder, twin, progress=False)
 
 
-def controls(result, run_with, words=CONTROL_WORDS) -> Judged:
+def controls(result, run_with, words=CONTROL_WORDS, model=None) -> Judged:
     """Set a subtraction claim against control words on the same model: ``run_with(word)`` runs the same claim
     with ``word`` subtracted in place of the claim's own, at the same weight. Nothing is encoded again but the
-    words, so this null costs the same for any architecture."""
+    words, so this null costs the same for any architecture; given the ``model``, the words are encoded in one
+    batched call first (each claim then finds its word in the model's memo)."""
     stats, holds = [], 0
     if result.status != claims.UNCHECKABLE:
+        if model is not None:
+            model.encode_text(list(words))
         for word in words:
             drawn = run_with(word)
             stats.append(statistic(drawn))
@@ -481,6 +484,6 @@ def check(claim, subject, *args, n: int | None = None, **kwargs) -> Judged:
             bound.arguments[SUBTRACTIONS[result.claim]] = word
             return claim(*bound.args, **bound.kwargs)
 
-        return controls(result, run_with)
+        return controls(result, run_with, model=model)
     n = default_count(model, corpus=is_corpus) if n is None else n
     return judge(result, model, lambda twin: claim(same_corpus(subject, twin) if is_corpus else twin, *args, **kwargs), n)

@@ -45,6 +45,12 @@ def test_random_architecture_round_trip(name, tmp_path):
     assert torch.allclose(t.norm(dim=1), torch.ones(3), atol=1e-5)
     assert torch.allclose(t, t_ref, atol=1e-5)
     assert torch.allclose(v, v_ref, atol=1e-4)
+    # OpenAI's design runs its causal text tower on the batch's real length: the same features as padded to 77
+    assert (loaded._causal_text is not None) == (name == "ViT-B-32")
+    mixed = ["a", "a photo of " + "a very " * 40 + "long cat", "a photo of a dog on a mat"]  # the second is cut at 77
+    assert torch.allclose(loaded.encode_text(mixed),
+                          _raw_features(reference, loaded.preprocess, open_clip.get_tokenizer(name), mixed, images[:1])[0],
+                          atol=1e-5)
     if name.startswith("MobileCLIP"):  # fused for inference, yet the same function as before fusing
         t_unfused, v_unfused = _raw_features(original, loaded.preprocess, open_clip.get_tokenizer(name), texts, images)
         assert torch.allclose(v, v_unfused, atol=1e-3)
