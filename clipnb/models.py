@@ -535,7 +535,8 @@ def load_model(spec: str | None = None, device: str | None = None, batch_size: i
     The model is in eval mode with gradients off; MobileCLIP's re-parameterisable blocks are
     fused for inference, and on a CPU a convolutional image tower's BatchNorm layers are folded into their
     convolutions (:func:`fold_batch_norm`: the same features, faster; ``identity`` hashes the weights as
-    loaded); the device is cuda, then mps, then cpu unless given.
+    loaded); a text tower that cannot see its padding (a Hugging Face tower, or OpenAI's causal design) encodes each
+    batch on its real length; the device is cuda, then mps, then cpu unless given.
     """
     spec = default_model_spec() if spec is None else spec
     device = pick_device(device)
