@@ -22,7 +22,7 @@ lab: $(STAMP)
 # `make compare`), which keeps the notebook suite within its 3 minutes on a 2-core CPU. tests/ includes
 # test_notebook_sentences.py, which executes each notebook once more and checks its computed sentences (~5 min)
 test: $(STAMP)
-	CLIPNB_MODEL=bundled CLIPNB_NULL_MODELS=3 $(BIN)/python -m pytest -q tests notebooks --nbval-lax --nbval-cell-timeout=600
+	CLIPNB_MODEL=bundled CLIPNB_NULL_MODELS=3 $(BIN)/python -m pytest -q tests notebooks --nbval-lax --nbval-cell-timeout=600 --durations=15
 
 # every notebook and every exercise's solution on the other two models its prose must stay true on: an earlier
 # bundled model and random weights. tests/test_notebook_sentences.py executes each notebook there and checks each

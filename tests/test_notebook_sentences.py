@@ -265,6 +265,10 @@ _close_ups, _men = counts["close-ups in the top 9"].tolist(), counts["men in the
             Said(r"the subtraction even brought close-ups in", "_close_ups[2] > _close_ups[1]"),
             Said(r'subtracting "japanese" also took men in the top 9 from (\d+) to', "_men[0] if _men[1] < _men[0] - 1 else None"),
             Said(r"also took men out of the top 9", "_men[2] < _men[1]"),
+            Said(r"(\d+) of the second grid's 9 are professions captioned without a gender",
+                 "(sum('/professions/' in p and not _re.search(claims.MEN_CAPTIONS, c, _re.IGNORECASE) "
+                 "and not _re.search(r'\\bwom[ae]n\\b', c, _re.IGNORECASE) for p, c in zip(*corpus.search(queries8[1], "
+                 "k=9)[['path', 'caption']].to_numpy().T)) or None) if _men[1] < _men[0] - 1 else None"),
         ]),
         Cell("base = set(corpus.search(runner, k=12)", setup="""
 _trees = [int(_captions.matches("trees", corpus.search(q, k=12)["caption"]).sum()) for q in queries[3:5]]
