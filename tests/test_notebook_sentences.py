@@ -360,6 +360,7 @@ _share = _np.mean([1.0 if dh > ds else 0.5 if dh == ds else 0.0 for dh, ds in _p
             Said(r"the path starts at a cat \(",
                  "bool(_captions.matches('cats', ends[:1])[0]) "
                  "and bool(_re.search(r'\\bcars?\\b|automobile|vehicle|taxi|ground transportation', ends[1], _re.I))"),
+            Said(r"steps of the \w+ path visit only (\d+) different image", "walk['path'].nunique() if walk['path'].nunique() <= 3 else None"),
             Said(r'the cat end is right, but the nearest image to "a car" is "([^"]+)"',
                  "ends[1] if _captions.matches('cats', ends[:1])[0] "
                  "and not _re.search(r'\\bcars?\\b|automobile|vehicle|taxi|ground transportation', ends[1], _re.I) else None"),
