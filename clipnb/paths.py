@@ -109,12 +109,14 @@ def greedy_order(distances, start: int = 0) -> list[int]:
     return order
 
 
-def solver_order(distances, time_limit_s: float = 2.0, start: int | None = None) -> list[int]:
+def solver_order(distances, time_limit_s: float | None = 2.0, start: int | None = None) -> list[int]:
     """An open TSP path (every image once, shortest total angle) by OR-Tools' routing solver.
 
     A dummy depot at distance 0 from every image turns the closed tour into an open path. The
     greedy path seeds the search, so the result is never longer than greedy's; guided local
-    search then improves it until ``time_limit_s``.
+    search then improves it until ``time_limit_s``. With ``time_limit_s=None`` the search stops at
+    the first path no single move shortens (greedy descent): the same path on every run, 0.05 s for E13's 40
+    images against a second's guided local search, and at most 0.7 % longer (bench/tsp_descent.py).
     """
     from ortools.constraint_solver import pywrapcp, routing_enums_pb2
 
@@ -134,8 +136,12 @@ def solver_order(distances, time_limit_s: float = 2.0, start: int | None = None)
             if node != start + 1:
                 routing.solver().Add(routing.NextVar(manager.NodeToIndex(0)) != manager.NodeToIndex(node))
     parameters = pywrapcp.DefaultRoutingSearchParameters()
-    parameters.local_search_metaheuristic = routing_enums_pb2.LocalSearchMetaheuristic.GUIDED_LOCAL_SEARCH
-    parameters.time_limit.FromMilliseconds(int(time_limit_s * 1000))
+    metaheuristics = routing_enums_pb2.LocalSearchMetaheuristic
+    if time_limit_s is None:
+        parameters.local_search_metaheuristic = metaheuristics.GREEDY_DESCENT
+    else:
+        parameters.local_search_metaheuristic = metaheuristics.GUIDED_LOCAL_SEARCH
+        parameters.time_limit.FromMilliseconds(int(time_limit_s * 1000))
     greedy = [i + 1 for i in greedy_order(distances, start or 0)]
     initial = routing.ReadAssignmentFromRoutes([greedy], True)
     solution = routing.SolveFromAssignmentWithParameters(initial, parameters)

@@ -52,6 +52,11 @@ def test_tsp_orders_on_the_sample_set(model, cache):
     assert solver <= greedy + 1e-9 and greedy < random
     distances = paths.distance_matrix(subset)
     assert lengths.iloc[0] == pytest.approx(paths.tour_length(distances, orders["OR-Tools (guided local search)"]))
+    # without a time limit the search stops at greedy descent's local optimum: a path, never longer than greedy's,
+    # no shorter than the guided search's, and the same on every run
+    descent = paths.solver_order(distances, None)
+    assert sorted(descent) == list(range(len(subset))) and descent == paths.solver_order(distances, None)
+    assert solver - 1e-9 <= paths.tour_length(distances, descent) <= greedy + 1e-9
 
 
 def test_cluster_naming_recovers_known_labels(model):
