@@ -95,7 +95,8 @@ def _clip(text: str, most: int) -> str:
 
 def heatmap(table, model_name: str, title: str = "", fmt: str = "{:.3f}", cmap: str = "viridis", ax=None,
             center=None, threshold=None):
-    """A matplotlib heatmap of a DataFrame with every value written in; titled with the model.
+    """A matplotlib heatmap of a DataFrame with every value written in; titled with the model. The axes are labelled
+    with the index's and the columns' names where the table has them (rows of a two-level index read "a / b").
 
     threshold : two colours instead of a scale, cells ≤ threshold dark (p-values against α: a p of 0.07 must not
     look like one of 0.007)."""
@@ -125,6 +126,10 @@ def heatmap(table, model_name: str, title: str = "", fmt: str = "{:.3f}", cmap: 
         if text.lstrip("+-").strip("0.") == "":  # -0.001 at two decimals is "-0.00": a zero has no sign
             text = fmt.format(0.0).lstrip("+-")
         ax.text(c, r, text, ha="center", va="center", fontsize=9, color="white" if dark else "black")
+    if all(name is not None for name in table.index.names):
+        ax.set_ylabel(" / ".join(map(str, table.index.names)))
+    if table.columns.name is not None:
+        ax.set_xlabel(str(table.columns.name))
     ax.set_title(_title(title, model_name), fontsize=10)
     if threshold is None:
         ax.figure.colorbar(image, ax=ax, fraction=0.04)

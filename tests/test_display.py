@@ -3,6 +3,7 @@ import matplotlib
 
 matplotlib.use("Agg")
 import matplotlib.pyplot as plt  # noqa: E402
+import numpy as np  # noqa: E402
 import pandas as pd  # noqa: E402
 
 from clipnb.display import bar_chart  # noqa: E402
@@ -60,4 +61,18 @@ def test_heatmap_writes_no_signed_zero():
     assert sorted(t.get_text() for t in ax.texts) == ["-0.25", "0.00", "0.00", "0.50"]
     ax = heatmap(table, "bundled", fmt="{:+.2f}", center=0)
     assert sorted(t.get_text() for t in ax.texts) == ["+0.50", "-0.25", "0.00", "0.00"]
+    plt.close("all")
+
+
+def test_heatmap_labels_its_axes_with_the_tables_names():
+    from clipnb.display import heatmap
+
+    index = pd.MultiIndex.from_product([["male", "female"], ["man", "woman"]], names=["prompt", "images"])
+    table = pd.DataFrame(np.arange(8.0).reshape(4, 2), index=index,
+                         columns=pd.Index(["nurse", "pilot"], name="profession"))
+    ax = heatmap(table, "bundled")
+    assert (ax.get_ylabel(), ax.get_xlabel()) == ("prompt / images", "profession")
+    assert [t.get_text() for t in ax.get_yticklabels()][:2] == ["male / man", "male / woman"]
+    ax = heatmap(pd.DataFrame([[1.0]], index=["a"], columns=["x"]), "bundled")  # unnamed: no labels
+    assert (ax.get_ylabel(), ax.get_xlabel()) == ("", "")
     plt.close("all")

@@ -237,6 +237,9 @@ _on_cat = _cat_like[_cat_like["neighbour"].isin(["cat", "kitten", "tiger", "lion
             Said(r"a coin toss, not a reading", "bool((_on_cat['margin over 2nd'] < 0.01).any())"),
             Said(r"(\d+) of the \d+ strings land nearest '", "int(nearest_word['neighbour'].value_counts().iloc[0]) "
                  "if nearest_word['neighbour'].value_counts().iloc[0] >= 4 else None"),
+            Said(r"section 2 found '([^']+)' a hub among the words too",
+                 "landing.index[0] if landing.iloc[0] >= 4 and landing.index[0] in hub_words else None"),
+            Said(r"not a hub among the words of section 2", "bool(landing.iloc[0] >= 4 and landing.index[0] not in hub_words)"),
         ]),
         Cell("closer_to_nothing = ", said=[
             Said(r"the mash is close to nothing in particular", "mash['margin over 2nd'] < word_margin"),
@@ -330,6 +333,13 @@ _deco_rank = claims.first_rank(corpus, picture, _deco) if _deco.any() else None
         ]),
     ],
     "08_binary_opposition": [
+        Cell("pair_checks = {}", said=[
+            Said(r"A ✘ above can be a tie: (.+?)\. The claim asks",
+                 "'; '.join(f'\"{a_}\" − \"{b_}\" finds {int(j.result.numbers.set_index(\"measure\")[\"value\"][\"pole images "
+                 "by delta\"])} of 6 both ways' for (a_, b_), j in pair_checks.items() if j.result.status == _claims.FAILS and "
+                 "len(set(j.result.numbers.set_index('measure')['value'][['pole images by delta', 'pole images nearest to "
+                 "pole']])) == 1) or None"),
+        ]),
         Cell('judged = nulls.check(claims.delta_differs_from_nearest, corpus, "happy", "sad", k=5)', said=[
             Said(r"Here too the difference finds more happy and sad faces",
                  "talk.status == _claims.HOLDS and judged.beyond_random"),
@@ -417,6 +427,11 @@ _fit = sum(names.loc[c, "name"] in FITS.get(_pd.Series(subject[labels == c]).mod
             Said(r"Spearman ρ of claim numbers: pairs above the highest with untrained \([-\d.]+\): none",
                  "not bool((lambda a, w: (a.loc[~w, 'Spearman ρ of claim numbers'] > a.loc[w, 'Spearman ρ of claim numbers']"
                  ".max()).any())(agree, (agree['model A'] == 'untrained') | (agree['model B'] == 'untrained')))"),
+            Said(r"Spearman ρ of claim numbers, pairs of trained models at or below it: (.+?): by this measure",
+                 "(lambda a, w: (lambda c, m: ', '.join(f\"{r['model A']}–{r['model B']} {r[c]:.3f}\" for _, r in "
+                 "a[~w & (a[c] <= m)].iterrows()) if (a.loc[~w, c] > m).any() and (a.loc[~w, c] <= m).any() else None)"
+                 "('Spearman ρ of claim numbers', a.loc[w, 'Spearman ρ of claim numbers'].max()))"
+                 "(agree, (agree['model A'] == 'untrained') | (agree['model B'] == 'untrained'))"),
             Said(r"the smallest p they allow is 1/(\d+)",
                  "1 + nulls.default_count() if 1 / (1 + nulls.default_count()) > _claims.ALPHA else None"),
         ]),
