@@ -48,6 +48,7 @@ bench: $(STAMP)
 	$(BIN)/python bench/prompt_encoding.py
 	$(BIN)/python bench/causal_text_trim.py
 	$(BIN)/python bench/tsp_descent.py
+	$(BIN)/python bench/text_length_order.py
 	$(BIN)/python bench/training_step.py
 	$(BIN)/python bench/notebook_suite.py
 
