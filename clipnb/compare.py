@@ -85,7 +85,7 @@ MODEL_CLAIMS = ("E3", "E4", "E5a", "E5b", "E6", "E6-sanity", "E7")
 TWIN_CLAIMS = (*MODEL_CLAIMS, "E1", "E13")
 
 
-SUBSET_IMAGES = 200  # E1's images (and captions), drawn once with seed 0: all a random twin encodes for E1 and E13
+SUBSET_IMAGES = 100  # E1's images (and captions), drawn once with seed 0: all a random twin encodes for E1 and E13
 TOUR_IMAGES = 40     # E13's: the first of them
 ROLE_IMAGES = 24  # at most this many images per role (cats; men; women), the first by path
 

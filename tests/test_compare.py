@@ -310,3 +310,13 @@ def test_the_null_is_computed_once_per_architecture_and_kept_on_disk(tmp_path, m
     files[0].write_text("{not json")  # a damaged file is computed again, and rewritten
     compare.run(spec, progress=False, null=3)
     assert loaded == [1] and json.loads(files[0].read_text()).keys() == kept.keys()
+
+
+def test_notebook_11_states_the_size_of_e1s_fixed_draw():
+    """11's prose names how many images E1 and the twins read; it must be compare's own number."""
+    import json
+    from pathlib import Path
+
+    notebook = json.loads((Path(__file__).parent.parent / "notebooks" / "11_across_models.ipynb").read_text())
+    prose = " ".join("".join(c["source"]) for c in notebook["cells"] if c["cell_type"] == "markdown").replace("\n", " ")
+    assert f"reads a fixed draw of {compare.SUBSET_IMAGES} of the images" in prose
