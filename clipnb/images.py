@@ -11,6 +11,9 @@ IMAGE_SUFFIXES = {".jpg", ".jpeg", ".png", ".webp", ".gif", ".bmp", ".tif", ".ti
 
 
 PROGRESS_MIN = 64  # show a progress bar from this many inputs on
+# ... and only once the work has run this long: a bar for a second's work is noise, and in a saved notebook a bar
+# shown at the start stays frozen at 0 % (tqdm's ``delay``)
+PROGRESS_DELAY_S = 1.5
 
 def is_image_path(path) -> bool:
     return Path(path).suffix.lower() in IMAGE_SUFFIXES
@@ -96,7 +99,8 @@ def load_image_batches(images, preprocess, batch_size, skip_unreadable=True, wor
     from tqdm.auto import tqdm
 
     workers = workers or min(4, os.cpu_count() or 1)
-    bar = tqdm(total=len(images), desc="encode images", unit="img", disable=not progress or len(images) < PROGRESS_MIN)
+    bar = tqdm(total=len(images), desc="encode images", unit="img", delay=PROGRESS_DELAY_S,
+               disable=not progress or len(images) < PROGRESS_MIN)
 
     def submit(start):
         chunk = images[start:start + batch_size]

@@ -37,7 +37,7 @@ import numpy as np
 
 from clipnb.cache import DATA_DIR, models_dir  # noqa: F401  (DATA_DIR stays importable from here)
 from clipnb.errors import ModelNotAvailableError, UnknownModelError
-from clipnb.images import PROGRESS_MIN
+from clipnb.images import PROGRESS_DELAY_S, PROGRESS_MIN
 
 BUNDLED_NAME = "clipnb-v4-lit"
 # the offline models this project trains and ships: spec -> folder name in data/models/
@@ -335,7 +335,7 @@ def _batches(n, batch_size, desc, progress: bool = True):
     if progress and n >= PROGRESS_MIN:
         from tqdm.auto import tqdm
 
-        return tqdm(starts, desc=desc, unit="batch")
+        return tqdm(starts, desc=desc, unit="batch", delay=PROGRESS_DELAY_S)
     return starts
 
 
