@@ -185,7 +185,7 @@ def bar_chart(series, model_name: str, title: str = "", xlabel: str = "cosine si
 
 
 def scatter_thumbnails(table, x: str, y: str, model_name: str, title: str = "", n_thumbnails: int = 40,
-                       zoom: float = 0.22, ax=None, xlabel=None, ylabel=None):
+                       zoom: float = 0.3, ax=None, xlabel=None, ylabel=None):
     """Scatter of two columns with thumbnails on the extremes and a spread of the rest, chosen by a rule printed
     under the plot: the n/4 images furthest on each side of the diagonal, then n/2 spread evenly along it, skipping
     any that would overlap one already placed. Each thumbnail sits a little off its point, away from the diagonal,
@@ -198,21 +198,22 @@ def scatter_thumbnails(table, x: str, y: str, model_name: str, title: str = "", 
 
     if ax is None:
         _, ax = plt.subplots(figsize=(8, 7))
-    ax.scatter(table[x], table[y], s=8, color="#999", zorder=1)
+    ax.scatter(table[x], table[y], s=8, color="#999", zorder=1, label="an image")
     diff = (table[x] - table[y]).to_numpy()
     order = np.argsort(diff)
     candidates = np.concatenate([order[: n_thumbnails // 4], order[::-1][: n_thumbnails // 4],
                                  order[np.linspace(0, len(order) - 1, n_thumbnails // 2).astype(int)]])
     xy = np.c_[table[x].to_numpy(), table[y].to_numpy()]
-    picks = spaced(xy, list(dict.fromkeys(candidates.tolist())), min_distance=0.075)
-    ax.scatter(xy[picks, 0], xy[picks, 1], s=12, color="black", zorder=3)
+    candidates = list(dict.fromkeys(candidates.tolist()))
+    picks = spaced(xy, candidates, min_distance=0.09)
+    ax.scatter(xy[picks, 0], xy[picks, 1], s=14, color="black", zorder=3, label="an image shown as a thumbnail")
     for i in picks:
         im = load_image(table["path"].iloc[i])
         im.thumbnail((96, 96))
         away = 1 if xy[i, 1] > xy[i, 0] else -1  # above the diagonal: up and left; on or below it: down and right
-        box = AnnotationBbox(OffsetImage(np.asarray(im), zoom=zoom), tuple(xy[i]), xybox=(-14 * away, 14 * away),
-                             boxcoords="offset points", frameon=True, pad=0.1, bboxprops={"edgecolor": "#ccc"},
-                             arrowprops={"arrowstyle": "-", "color": "#555", "lw": 0.6}, zorder=2)
+        box = AnnotationBbox(OffsetImage(np.asarray(im), zoom=zoom), tuple(xy[i]), xybox=(-26 * away, 26 * away),
+                             boxcoords="offset points", frameon=True, pad=0.1, bboxprops={"edgecolor": "#bbb"},
+                             arrowprops={"arrowstyle": "-", "color": "black", "lw": 0.8}, zorder=2)
         ax.add_artist(box)
     low = min(table[x].min(), table[y].min())
     high = max(table[x].max(), table[y].max())
@@ -221,9 +222,9 @@ def scatter_thumbnails(table, x: str, y: str, model_name: str, title: str = "", 
     ax.set_xlabel(xlabel or x)
     ax.set_ylabel(ylabel or y)
     ax.legend(loc="upper left", fontsize=8)
-    ax.text(0, -0.1, f"thumbnails: {len(picks)} images, chosen from the {n_thumbnails // 4} furthest on each side of the "
-            f"dashed line and {n_thumbnails // 2} spread along it; any that would cover one already placed is skipped;\n"
-            "each is joined by a line to its point (black)",
+    ax.text(0, -0.1, f"thumbnails: {len(picks)} of {len(candidates)} candidates, the {n_thumbnails // 4} images furthest on "
+            f"each side of the dashed line and {n_thumbnails // 2} spread along it;\na candidate whose thumbnail would cover "
+            "one already placed is skipped; each thumbnail is joined by a line to its point (black)",
             transform=ax.transAxes, fontsize=8, color="#555", va="top")
     ax.set_title(_title(title, model_name), fontsize=10)
     return ax

@@ -76,3 +76,20 @@ def test_heatmap_labels_its_axes_with_the_tables_names():
     ax = heatmap(pd.DataFrame([[1.0]], index=["a"], columns=["x"]), "bundled")  # unnamed: no labels
     assert (ax.get_ylabel(), ax.get_xlabel()) == ("", "")
     plt.close("all")
+
+
+def test_scatter_thumbnails_names_every_mark_and_counts_its_picks():
+    import clipnb
+    from clipnb.display import scatter_thumbnails
+
+    paths = sorted((clipnb.samples_dir() / "emoji" / "animals").glob("*.png"))[:30]
+    rng = np.random.default_rng(0)
+    table = pd.DataFrame({"path": [str(p) for p in paths], "a": rng.normal(size=len(paths)), "b": rng.normal(size=len(paths))})
+    ax = scatter_thumbnails(table, "a", "b", "bundled", n_thumbnails=12)
+    labels = [t.get_text() for t in ax.get_legend().get_texts()]
+    assert labels == ["an image", "an image shown as a thumbnail", "a = b"]
+    shown = len(ax.collections[1].get_offsets())   # the black points: one per thumbnail
+    assert shown == len([a for a in ax.artists]) and 0 < shown <= 12
+    note = ax.texts[-1].get_text()
+    assert f"thumbnails: {shown} of " in note and "joined by a line to its point" in note
+    plt.close("all")

@@ -78,6 +78,10 @@ _not_running = [c.split(",")[0] for c, runs in zip(running["caption"], _runs) if
         Said(r"None: this model does not find the action", "_runners == 0"),
     ])],
     "01_what_is_a_clip_embedding": [
+        Cell("accuracy = cross_val_score(", said=[
+            Said(r"tells an image from a caption (\d+)% of the time",
+                 "f'{accuracy:.0%}'.rstrip('%') if gap.status == _claims.FAILS and accuracy > 0.6 else None"),
+        ]),
         Cell("unrelated_angles = ", said=[
             Said(r"median (\d+\.\d)° on this model", "f'{_np.median(unrelated_angles):.1f}'"),
             Said(r"below that baseline: nearer than unrelated", "bool(angles.loc['a cat', 'a dog'] < _np.median(unrelated_angles))"),
@@ -215,8 +219,8 @@ _kin = {w: _np.mean([kind_of.get(q) == kind_of.get(w) for q in neighbours.loc[ne
             Said(r"(\d+) of the \d+ words with kin here have a nearest neighbour of the same kind",
                  "sum(kind_of.get(r.query) == kind_of.get(r.neighbour) for r in first.itertuples() if r.query in kind_of)"),
             Said(r"on average; (.+?) (?:is a hub|are hubs)",
-                 "', '.join(f\"'{w}' (among the 2 nearest of {_in[w]} words)\" for w in _kin if not (w in kind_of and "
-                 "_kin[w] > 0.5)) or None"),
+                 "', '.join(f\"'{w}' (among the 2 nearest of {_in[w]} words: \" + ', '.join(neighbours.loc[neighbours['neighbour'] "
+                 "== w, 'query']) + ')' for w in _kin if not (w in kind_of and _kin[w] > 0.5)) or None"),
             Said(r"\. ('[^']+'(?:, '[^']+')*) (?:is|are) near many words too",
                  "', '.join(repr(w) for w in _kin if w in kind_of and _kin[w] > 0.5) or None"),
         ]),
@@ -333,6 +337,11 @@ _deco_rank = claims.first_rank(corpus, picture, _deco) if _deco.any() else None
         ]),
     ],
     "08_binary_opposition": [
+        Cell("own = {pole: int(claims.pole_images(", said=[
+            Said(r"Bare words find fewer of their own images than phrases do: (.+?) among the 3 nearest",
+                 "'; '.join(f'\"{w}\" {own[w]} of 3 (against \"{p}\" {own[p]})' for w, p in (('man', 'a man'), ('happy', "
+                 "'a happy face')) if w in own and p in own and own[w] < own[p]) or None"),
+        ]),
         Cell("pair_checks = {}", said=[
             Said(r"A ✘ above can be a tie: (.+?)\. The claim asks",
                  "'; '.join(f'\"{a_}\" − \"{b_}\" finds {int(j.result.numbers.set_index(\"measure\")[\"value\"][\"pole images "
@@ -370,7 +379,11 @@ _share = _np.mean([1.0 if dh > ds else 0.5 if dh == ds else 0.0 for dh, ds in _p
             Said(r"the path starts at a cat \(",
                  "bool(_captions.matches('cats', ends[:1])[0]) "
                  "and bool(_re.search(r'\\bcars?\\b|automobile|vehicle|taxi|ground transportation', ends[1], _re.I))"),
-            Said(r"steps of the \w+ path visit only (\d+) different image", "walk['path'].nunique() if walk['path'].nunique() <= 3 else None"),
+            Said(r"steps of the ([\w ]+?) paths? visit only",
+                 "' and the '.join(m for m, w in walks.items() if w['path'].nunique() <= 3) or None"),
+            Said(r"paths? visit only ([\d–]+) different image",
+                 "'–'.join(str(n) for n in sorted({w['path'].nunique() for w in walks.values() if w['path'].nunique() <= 3})) "
+                 "or None"),
             Said(r'the cat end is right, but the nearest image to "a car" is "([^"]+)"',
                  "ends[1] if _captions.matches('cats', ends[:1])[0] "
                  "and not _re.search(r'\\bcars?\\b|automobile|vehicle|taxi|ground transportation', ends[1], _re.I) else None"),
@@ -454,6 +467,9 @@ _e6 = _verdicts[(_verdicts["claim"] == "E6") & _verdicts["model"].isin(trained)]
             Said(r"The planted skew shows", "planted.status == _claims.HOLDS"),
             Said(r"The planted skew does NOT show", "planted.status != _claims.HOLDS and 'p = ' in planted.reason "
                  "and float(planted.reason.split('p = ')[1].split()[0]) >= _claims.ALPHA"),
+            Said(r"The untouched professions moved too, by up to ([\d.]+ \([^)]+\))",
+                 "f\"{changes[kept == 'both'].abs().max():.3f} ({changes[kept == 'both'].abs().idxmax()})\" "
+                 "if (kept == 'both').any() and (kept != 'both').any() else None"),
         ]),
     ],
 }
