@@ -215,6 +215,7 @@ def scatter_thumbnails(table, x: str, y: str, model_name: str, title: str = "", 
                              boxcoords="offset points", frameon=True, pad=0.1, bboxprops={"edgecolor": "#bbb"},
                              arrowprops={"arrowstyle": "-", "color": "black", "lw": 0.8}, zorder=2)
         ax.add_artist(box)
+    ax.margins(0.12)   # room inside the axes for the thumbnails set off their points at the edges
     low = min(table[x].min(), table[y].min())
     high = max(table[x].max(), table[y].max())
     ax.plot([low, high], [low, high], ls="--", color="#c44", lw=1, zorder=0,
@@ -222,10 +223,13 @@ def scatter_thumbnails(table, x: str, y: str, model_name: str, title: str = "", 
     ax.set_xlabel(xlabel or x)
     ax.set_ylabel(ylabel or y)
     ax.legend(loc="upper left", fontsize=8)
-    ax.text(0, -0.1, f"thumbnails: {len(picks)} of {len(candidates)} candidates, the {n_thumbnails // 4} images furthest on "
-            f"each side of the dashed line and {n_thumbnails // 2} spread along it;\na candidate whose thumbnail would cover "
-            "one already placed is skipped; each thumbnail is joined by a line to its point (black)",
-            transform=ax.transAxes, fontsize=8, color="#555", va="top")
+    picked = 2 * (n_thumbnails // 4) + n_thumbnails // 2
+    ax.text(0, -0.1, f"thumbnails: {len(picks)} images. Candidates: the {n_thumbnails // 4} furthest on each side of the "
+            f"dashed line and {n_thumbnails // 2} spread along it"
+            + (f" ({len(candidates)} different images, as {picked - len(candidates)} were picked twice)"
+               if len(candidates) < picked else "")
+            + ";\na candidate whose thumbnail would cover one already placed is skipped; each thumbnail is joined by a "
+            "line to its point (black)", transform=ax.transAxes, fontsize=8, color="#555", va="top")
     ax.set_title(_title(title, model_name), fontsize=10)
     return ax
 
