@@ -39,7 +39,8 @@ def main():
         import open_clip
 
         torch.manual_seed(0)
-        vit = open_clip.create_model("ViT-B-32", pretrained=None)
+        with models._quiet_random_init():
+            vit = open_clip.create_model("ViT-B-32", pretrained=None)
         models.save_local_dir(vit, Path(tmp) / "vit", config=open_clip.get_model_config("ViT-B-32"), name="random ViT-B-32")
         specs = {"bundled": "bundled", "random ViT-B-32": f"local-dir:{Path(tmp) / 'vit'}"}
         print(f"{'model':<16} {'initialised (s)':>15} {'not (s)':>8} {'speed-up':>9} {'max |diff|':>11}")

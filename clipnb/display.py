@@ -222,7 +222,7 @@ def scatter_thumbnails(table, x: str, y: str, model_name: str, title: str = "", 
             label=f"{xlabel or x} = {ylabel or y}")
     ax.set_xlabel(xlabel or x)
     ax.set_ylabel(ylabel or y)
-    ax.legend(loc="upper left", fontsize=8)
+    ax.legend(loc="upper left", bbox_to_anchor=(1.01, 1), fontsize=8)   # outside the axes: no thumbnail under it
     picked = 2 * (n_thumbnails // 4) + n_thumbnails // 2
     ax.text(0, -0.1, f"thumbnails: {len(picks)} images. Candidates: the {n_thumbnails // 4} furthest on each side of the "
             f"dashed line and {n_thumbnails // 2} spread along it"
