@@ -49,7 +49,6 @@ bench: $(STAMP)
 	$(BIN)/python bench/causal_text_trim.py
 	$(BIN)/python bench/tsp_descent.py
 	$(BIN)/python bench/text_length_order.py
-	$(BIN)/python bench/local_dir_load.py
 	$(BIN)/python bench/training_step.py
 	$(BIN)/python bench/notebook_suite.py
 

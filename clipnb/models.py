@@ -460,32 +460,9 @@ def _text_here(folder: Path) -> dict:
 def _create_local_dir(folder: Path, device: str, **kwargs):
     import open_clip
 
-    with _no_weight_init():  # every weight is then read from the folder (strictly: a missing one is an error)
-        model, _, preprocess = open_clip.create_model_and_transforms(f"local-dir:{folder}", device=device,
-                                                                     **_text_here(folder), **kwargs)
+    model, _, preprocess = open_clip.create_model_and_transforms(f"local-dir:{folder}", device=device,
+                                                                 **_text_here(folder), **kwargs)
     return model, preprocess, open_clip.get_tokenizer(f"local-dir:{folder}")
-
-
-INIT_FUNCTIONS = ("normal_", "trunc_normal_", "uniform_", "kaiming_uniform_", "kaiming_normal_", "xavier_uniform_",
-                  "xavier_normal_", "orthogonal_", "constant_", "zeros_", "ones_")
-
-
-@contextlib.contextmanager
-def _no_weight_init():
-    """torch.nn.init's initialisers as no-ops while a model is built only to have its weights loaded over them (as
-    transformers' ``no_init_weights`` does): a random initialisation of ViT-B-32's 88 M parameters alone takes about
-    a second on a CPU (bench/local_dir_load.py). open_clip loads a local-dir's weights strictly, so no parameter keeps
-    a value it was not given."""
-    import torch
-
-    saved = {name: getattr(torch.nn.init, name) for name in INIT_FUNCTIONS}
-    for name in INIT_FUNCTIONS:
-        setattr(torch.nn.init, name, lambda tensor, *args, **kwargs: tensor)
-    try:
-        yield
-    finally:
-        for name, function in saved.items():
-            setattr(torch.nn.init, name, function)
 
 
 def _create_fine_tune(folder: Path, base: Path, device: str):
