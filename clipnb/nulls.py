@@ -162,6 +162,18 @@ def _figure(value: float) -> str:
 NEAR_TIE_SD = 0.25  # a statistic within this many of the null's standard deviations of its best draw is "only just"
 
 
+PLAIN_P_FLOOR = 1e-4  # a tail p from a few dozen draws is not read below this in the learner's words
+
+
+def _plain_p(value: float, p) -> str:
+    """A p-value for the learner's sentence: a t-tail estimated from n draws is not precise far beyond them, so below
+    PLAIN_P_FLOOR it reads as "below 1 in 10,000" (the long form, for researchers, keeps the number)."""
+    if p.method == TAIL and value < PLAIN_P_FLOOR:
+        return (f"below 1 in {round(1 / PLAIN_P_FLOOR):,} (the bell curve fitted to the {p.n} draws puts it at "
+                f"{value:.0e}, further out than {p.n} draws can vouch for)")
+    return f"{value:.2g}"
+
+
 @dataclass
 class Judged:
     """A claim's result set against its null (random-weight twins, or control words), and after Holm's correction
@@ -331,14 +343,14 @@ class Judged:
         far = (f"; it lies {abs(p.z):.1f} of their typical spreads {'above' if p.z >= 0 else 'below'} their average"
                if p.method == TAIL else "")
         text = (f"In plain words: this model's number was set against {against}. {p.reaching} of {p.n} reached "
-                f"it{far}. p is how often a draw like those would reach it by chance: {p.p:.2g}; at most "
+                f"it{far}. p is how often a draw like those would reach it by chance: {_plain_p(p.p, p)}; at most "
                 f"{claims.ALPHA} counts as beyond them.")
         if self.cannot_tell:
             text += (f" With {p.n} draws p cannot go below 1/{p.n + 1} = {1 / (p.n + 1):.2g}, even when none reaches "
                      f"it: too few to tell (it takes {TAIL_MIN_DRAWS}; the default is {NULL_MODELS}).")
         if self.family:
             text += (f" Checking {self.family} claims at once makes a lucky pass likelier, so the bar is raised for "
-                     f"each (Holm's correction): after it, p = {self.p_holm:.2g}.")
+                     f"each (Holm's correction): after it, p is {_plain_p(self.p_holm, p)}.")
         return text
 
     def __str__(self):

@@ -42,7 +42,23 @@ def test_the_t_tail_reaches_below_alpha_over_m_where_the_rank_cannot():
     assert f"0 of 19 reached it; it lies {z:.1f} of their typical spreads above their average" in judged.plain
     assert html.escape(judged.plain) in judged._repr_html_() and "Holm" not in judged.plain  # not corrected yet
     nulls.correct({"E3": judged, "E4": judged})
-    assert "(Holm's correction): after it, p = " in judged.plain
+    assert "(Holm's correction): after it, p is " in judged.plain
+
+
+def test_the_learners_words_do_not_read_a_tail_p_far_beyond_its_draws():
+    """A t-tail from 19 draws puts E3 of the bundled model at p ≈ 1e-13; the learner reads "below 1 in 10,000",
+    the long form (for researchers) keeps the number."""
+    draws = _spread()
+    judged = nulls.Judged(_e3(0.1 + 0.5), nulls.statistic(_e3(0.1 + 0.5)), draws, null_holds=0, n=19)
+    assert judged.pvalue.method == nulls.TAIL and judged.p_value < 1e-6
+    assert "by chance: below 1 in 10,000 (the bell curve fitted to the 19 draws puts it at " in judged.plain
+    assert f"p ≈ {judged.p_value:.2g}" in judged.verdict
+    nulls.correct({"E3": judged, "E7": judged})
+    assert "after it, p is below 1 in 10,000" in judged.plain
+    modest = nulls.Judged(_e3(0.1 + 0.06), nulls.statistic(_e3(0.1 + 0.06)), draws, null_holds=0, n=19)
+    assert modest.p_value >= 1e-4 or "below 1 in 10,000" in modest.plain
+    if modest.p_value >= 1e-4:
+        assert f"by chance: {modest.p_value:.2g};" in modest.plain
 
 
 def test_a_statistic_among_the_twins_is_not_beyond():
