@@ -247,7 +247,8 @@ def fold_batch_norm(visual):
     ``fuse_conv_bn_eval``): the same function in eval mode, without the BatchNorm pass (an EfficientNet encodes
     1.35× faster on a CPU; bench/image_tower_cpu.py). A BatchNorm with an activation (timm's
     ``BatchNormAct2d``) keeps its activation. The folded tower is checked against the original on two random
-    images (64 × 64 where the tower takes them); where the outputs differ (a BatchNorm that does not follow its convolution), the original is kept."""
+    images (64 × 64 where the tower takes them); where the outputs differ (a BatchNorm that does not follow its
+    convolution), the original is kept."""
     import copy
 
     import torch

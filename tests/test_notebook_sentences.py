@@ -353,7 +353,7 @@ _deco_rank = claims.first_rank(corpus, picture, _deco) if _deco.any() else None
             Said(r"of the 10 furthest on the sad side, (\d+) as sad faces",
                  "int(sum(sad_faces[corpus.row_of(p)] for p in extremes['path'].head(10)))"),
         ]),
-        Cell("own = {pole: int(claims.pole_images(", said=[
+        Cell("captioned = {pole: claims.pole_images(", said=[
             Said(r"Bare words find fewer of their own images than phrases do: (.+?) among the 3 nearest",
                  "'; '.join(f'\"{w}\" {own[w]} of 3 (against \"{p}\" {own[p]})' for w, p in (('man', 'a man'), ('happy', "
                  "'a happy face')) if w in own and p in own and own[w] < own[p]) or None"),
