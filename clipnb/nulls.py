@@ -27,7 +27,7 @@ import numpy as np
 
 from clipnb import claims
 from clipnb.pvalues import RANK, TAIL, TAIL_MIN_DRAWS, holm, null_p, rank_p  # noqa: F401  rank_p: the module's API
-from clipnb.models import architecture, random_weights_dir
+from clipnb.models import architecture, random_model, random_weights_dir
 
 NULL_MODELS = 19  # random twins per claim: with 19, a statistic above every one has p = 1/20 = ALPHA
 MIN_NULL = 19     # null draws needed before p can reach ALPHA
@@ -106,12 +106,10 @@ KEEP_PARAMETERS = 30_000_000  # twins of models up to this size stay in memory f
 
 def twin(model, seed: int):
     """The random-weight model of ``model``'s architecture for ``seed`` (small ones kept in memory)."""
-    import clipnb
-
-    folder = str(random_weights_dir(model.name, seed))
+    folder = str(random_weights_dir(model.name, seed, build=False))
     if folder in _TWINS:
         return _TWINS[folder]
-    loaded = clipnb.load_model(f"local-dir:{folder}", device="cpu")
+    loaded = random_model(model.name, seed, device="cpu")
     loaded.name = f"random weights #{seed}"
     loaded.progress = False  # a learner sees the verdict, not eight more progress bars
     if sum(p.numel() for p in loaded.model.parameters()) <= KEEP_PARAMETERS:

@@ -339,6 +339,27 @@ def test_a_random_weight_model_has_its_architectures_twins():
     assert random_weights_dir("random:", 3) == random_weights_dir("bundled", 3)
 
 
+@pytest.mark.parametrize("spec", ["bundled", "bundled:emoji"])
+def test_a_random_model_built_in_memory_is_the_one_its_folder_loads(spec, tmp_path, monkeypatch):
+    """random_model keeps the model it built instead of reading the folder back: it must encode exactly as a load
+    of the folder does (a Hugging Face text tower and timm trunk, and open_clip's own towers), with the same
+    preprocess, identity and name, and a second call loads the folder."""
+    from clipnb import models, samples
+
+    monkeypatch.setenv("CLIPNB_CACHE", str(tmp_path))
+    folder = models.random_weights_dir(spec, 4, build=False)
+    assert not folder.exists()
+    built = models.random_model(spec, 4, device="cpu")
+    assert folder.is_dir() and built.name == f"local-dir:{folder}"
+    loaded = clipnb.load_model(f"local-dir:{folder}", device="cpu")
+    images, texts = samples.probe_images()[:4], ["a cat", "a small red car beside a tree"]
+    assert torch.equal(built.encode_image(images), loaded.encode_image(images))
+    assert torch.equal(built.encode_text(texts), loaded.encode_text(texts))
+    assert built.identity == loaded.identity and str(built.preprocess) == str(loaded.preprocess)
+    again = models.random_model(spec, 4, device="cpu")  # the folder is there now: read from it
+    assert torch.equal(again.encode_image(images), built.encode_image(images))
+
+
 def test_a_hugging_face_text_tower_runs_on_the_batch_real_length(model):
     """The bundled text tower masks its padding, so encoding on the batch's real length equals open_clip's own
     encoding of the prompts padded to the context length."""
