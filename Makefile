@@ -49,6 +49,7 @@ bench: $(STAMP)
 	$(BIN)/python bench/causal_text_trim.py
 	$(BIN)/python bench/tsp_descent.py
 	$(BIN)/python bench/text_length_order.py
+	$(BIN)/python bench/random_twins.py
 	$(BIN)/python bench/training_step.py
 	$(BIN)/python bench/notebook_suite.py
 

@@ -558,7 +558,9 @@ def random_model(spec: str = "bundled", seed: int = 0, device: str | None = None
     """The model of :func:`random_weights_dir` (``spec``'s architecture, random weights for ``seed``), loaded; its
     name is the folder's ``local-dir:`` spec. Where this call builds the folder, the model it built is used as it
     stands instead of being read back: the same weights and features, without building the architecture a second
-    time (about 0.8 s a twin of the bundled model; bench/random_twins.py)."""
+    time (bench/random_twins.py: 1.2× faster for a twin of the bundled model, 1.6× for ViT-B-32's). A model over
+    DISK_PARAMETERS keeps only its config there, as reading its weights back would cost what building them does:
+    :func:`random_weights_dir` writes them, for a folder to load."""
     device = pick_device(device)
     built = _create_random(spec, seed, device)
     return _ready(f"local-dir:{random_weights_dir(spec, seed, build=False)}", *built, device, batch_size)
@@ -612,10 +614,10 @@ STD = (0.26862954, 0.26130258, 0.27577711)
 
 
 def save_local_dir(model, out: Path, config: dict, name: str, extra: dict | None = None, exclude: tuple = (),
-                   mean: tuple = MEAN, std: tuple = STD):
+                   mean: tuple = MEAN, std: tuple = STD, weights: bool = True):
     """Write open_clip's local-dir layout: ``open_clip_config.json`` (``config`` is the model's architecture,
-    ``model_cfg``; ``mean``/``std`` its image normalisation) and fp16 ``open_clip_model.safetensors``, each replaced
-    whole (never left half written)."""
+    ``model_cfg``; ``mean``/``std`` its image normalisation) and fp16 ``open_clip_model.safetensors`` (unless
+    ``weights=False``), each replaced whole (never left half written)."""
     from safetensors.torch import save_file
 
     out = Path(out)
@@ -624,9 +626,11 @@ def save_local_dir(model, out: Path, config: dict, name: str, extra: dict | None
             "preprocess_cfg": {"mean": list(mean), "std": list(std), "interpolation": "bicubic",
                                "resize_mode": "shortest"},
             "clipnb": {"name": name, **(extra or {})}}
-    state = {k: v.detach().half().contiguous() for k, v in model.state_dict().items() if not k.startswith(tuple(exclude))}
-    save_file(state, out / "open_clip_model.safetensors.tmp")
-    os.replace(out / "open_clip_model.safetensors.tmp", out / "open_clip_model.safetensors")
+    if weights:
+        state = {k: v.detach().half().contiguous() for k, v in model.state_dict().items()
+                 if not k.startswith(tuple(exclude))}
+        save_file(state, out / "open_clip_model.safetensors.tmp")
+        os.replace(out / "open_clip_model.safetensors.tmp", out / "open_clip_model.safetensors")
     (out / "open_clip_config.json.tmp").write_text(json.dumps(full, indent=2) + "\n")
     os.replace(out / "open_clip_config.json.tmp", out / "open_clip_config.json")
 
@@ -726,10 +730,17 @@ def _random_place(spec: str, seed: int):
     return cache_dir() / "untrained" / f"{key}-{seed}", arch, _folder_of(spec)
 
 
-def _random_weights(spec: str, seed: int):
+# random models over this size keep only their config on disk (``keep_large=False``): rebuilding one from its seed costs
+# what reading it back does (its default initialisation either way, and no BatchNorm to estimate in ViTs), and 19
+# twins of ViT-B-32 would fill 5.7 GB of the cache
+DISK_PARAMETERS = 30_000_000
+
+
+def _random_weights(spec: str, seed: int, keep_large: bool = True):
     """(folder, model): :func:`random_weights_dir`'s folder, and the open_clip model where this call built it
     (None where the folder was there already). The model's floating-point weights are rounded to the fp16 the folder
-    keeps, so it is the model a load of the folder gives."""
+    keeps, so it is the model a load of the folder gives. ``keep_large=False``: the weights of a model over
+    DISK_PARAMETERS are not written (the folder gets its config and tokenizer), so the next call builds it again."""
     import shutil
 
     import torch
@@ -752,7 +763,9 @@ def _random_weights(spec: str, seed: int):
                       if source else {})
         mean, std = preprocess.get("mean", MEAN), preprocess.get("std", STD)
         _estimate_batch_norm(model, arch["model_cfg"]["vision_cfg"].get("image_size", 224), mean, std)
-        save_local_dir(model, folder, config=arch["model_cfg"], name=f"random weights, seed {seed}", mean=mean, std=std)
+        keep = keep_large or sum(p.numel() for p in model.parameters()) <= DISK_PARAMETERS
+        save_local_dir(model, folder, config=arch["model_cfg"], name=f"random weights, seed {seed}", mean=mean, std=std,
+                       weights=keep)
         for name in TEXT_FILES if text else ():  # the text tower's config and tokenizer, as its source has them
             shutil.copyfile(source / name, folder / name)
         with torch.no_grad():  # the weights as the folder keeps them
@@ -764,8 +777,9 @@ def _random_weights(spec: str, seed: int):
 
 def _create_random(spec: str, seed: int, device: str):
     """(model, preprocess, tokenizer) of :func:`random_weights_dir`'s folder: the model built in memory where this
-    call builds the folder, with the preprocess and tokenizer open_clip gives a load of it; else loaded from it."""
-    folder, model = _random_weights(spec, seed)
+    call builds the folder, with the preprocess and tokenizer open_clip gives a load of it; else loaded from it.
+    A model over DISK_PARAMETERS is built each time, never written."""
+    folder, model = _random_weights(spec, seed, keep_large=False)
     if model is None:
         return _create_local_dir(folder, device)
     from dataclasses import asdict

@@ -360,6 +360,23 @@ def test_a_random_model_built_in_memory_is_the_one_its_folder_loads(spec, tmp_pa
     assert torch.equal(again.encode_image(images), built.encode_image(images))
 
 
+def test_a_large_random_model_is_rebuilt_from_its_seed_not_kept_on_disk(tmp_path, monkeypatch):
+    """Over DISK_PARAMETERS (set to 0 here, so that a small architecture stands in for ViT-B-32), random_model writes
+    no weights: each call builds the model again from its seed, the same every time, and random_weights_dir still
+    writes a folder that loads as that model."""
+    from clipnb import models, samples
+
+    monkeypatch.setenv("CLIPNB_CACHE", str(tmp_path))
+    monkeypatch.setattr(models, "DISK_PARAMETERS", 0)
+    images = samples.probe_images()[:3]
+    first = models.random_model("bundled:emoji", 6, device="cpu").encode_image(images)
+    folder = models.random_weights_dir("bundled:emoji", 6, build=False)
+    assert not (folder / "open_clip_model.safetensors").exists()
+    assert torch.equal(models.random_model("bundled:emoji", 6, device="cpu").encode_image(images), first)
+    loaded = clipnb.load_model(f"local-dir:{models.random_weights_dir('bundled:emoji', 6)}", device="cpu")
+    assert torch.equal(loaded.encode_image(images), first)
+
+
 def test_a_hugging_face_text_tower_runs_on_the_batch_real_length(model):
     """The bundled text tower masks its padding, so encoding on the batch's real length equals open_clip's own
     encoding of the prompts padded to the context length."""
