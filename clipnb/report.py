@@ -79,6 +79,13 @@ def report_html(table, errors, rankings, specs, corpus="the sample corpus (data/
            f"<p>Models: {', '.join(f'<code>{html.escape(s)}</code>' for s in specs)}. Each claim runs on "
            f"{html.escape(corpus)}. The speaker's numbers are MobileCLIP-S2 on his own cat photo and "
            "composite faces: a reference, not the same images.</p>",
+           "<p><b>In plain words.</b> A claim can hold on a model for reasons that have nothing to do with what the "
+           "model learned. So each claim that holds is run again on models of the same shape that learned nothing "
+           "(random weights), or, for the subtractions, with unrelated words in place of the claim's word. "
+           "<b>Beyond</b> means the model's score lies so far past theirs that luck would put it there at most "
+           f"{claims.ALPHA:.0%} of the time (p ≤ {claims.ALPHA}). Checking many claims at once gives "
+           "luck many chances, so <b>beyond after correction</b> is the stricter count to read. The next "
+           "paragraph says exactly how, for researchers.</p>",
            "<p><b>The nulls.</b> Each claim's statistic (named in its section) is set against a null that tests the "
            "claim's mechanism. <b>Random weights</b> (E1, E3–E7, E13): up to "
            f"{twins} random-weight models of the model's architecture (seeds 1, 2, …) run the same test on the same "

@@ -176,6 +176,10 @@ _empty = max(phrasing["the"], phrasing["."])
                  "{'a cta', 'a caat', 'un chat', 'eine Katze', 'cheezburger'})) or None"),
             Said(r'scores? above the bare word "cat"',
                  "any(phrasing[v] > phrasing['cat'] for v in ('a dog', 'a photo of a dog', 'a tiger'))"),
+            Said(r"Other animals above plain English cat phrasings: (.+)\. For this image",
+                 "'; '.join(f'\"{o}\" above ' + ', '.join(v for v in sorted(CAT_WORDS - ODD_SPELLINGS, key=phrasing.get) "
+                 "if phrasing[v] < phrasing[o]) for o in ('a dog', 'a photo of a dog', 'a tiger') "
+                 "if any(phrasing[v] < phrasing[o] for v in CAT_WORDS - ODD_SPELLINGS)) or None"),
         ]),
         Cell("McNemar", setup="""
 _right_plain, _right_ensemble = plain["label"].to_numpy() == truth, ensembled["label"].to_numpy() == truth
@@ -254,6 +258,8 @@ _on_cat = _cat_like[_cat_like["neighbour"].isin(["cat", "kitten", "tiger", "lion
             Said(r"section 2 found '([^']+)' a hub among the words too",
                  "landing.index[0] if landing.iloc[0] >= 4 and landing.index[0] in hub_words else None"),
             Said(r"not a hub among the words of section 2", "bool(landing.iloc[0] >= 4 and landing.index[0] not in hub_words)"),
+            Said(r"Yet (.+?) (?:does|do) mean something", "', '.join(s for s in nearest_word.loc[nearest_word['neighbour'] "
+                 "== landing.index[0], 'string'] if s in MEANT) or None if landing.iloc[0] >= 4 else None"),
         ]),
         Cell("closer_to_nothing = ", said=[
             Said(r"the mash is close to nothing in particular", "mash['margin over 2nd'] < word_margin"),
@@ -412,9 +418,13 @@ _share = _np.mean([1.0 if dh > ds else 0.5 if dh == ds else 0.0 for dh, ds in _p
 _hops = [_np.degrees(graph[i, j]) for i, j in zip(route, route[1:])]
 _direct = _np.degrees(_np.arccos(_np.clip(features[start] @ features[end], -1, 1)))
 """, said=[
-            Said(r"A chain of small steps exists", "max(_hops) < _direct and max(_hops) <= _np.percentile(edges, 90)"),
+            Said(r"A chain of small steps exists", "max(_hops) < _direct and max(_hops) <= _np.percentile(edges, 90) "
+                 "and _np.median(edges) <= 45"),
+            Said(r"A chain of neighbour-sized steps exists", "max(_hops) < _direct and max(_hops) <= "
+                 "_np.percentile(edges, 90) and _np.median(edges) > 45"),
             Said(r"even an image's typical neighbour lies (\d+)° away",
-                 "f'{_np.median(edges):.0f}' if _np.median(edges) > 45 else None"),
+                 "f'{_np.median(edges):.0f}' if max(_hops) < _direct and max(_hops) <= _np.percentile(edges, 90) "
+                 "and _np.median(edges) > 45 else None"),
         ]),
         Cell("judged = nulls.judge(tsp, model", said=[
             Said(r"Random-weight models' tours save as much", "tsp.status == _claims.HOLDS and not judged.beyond_random"),
@@ -446,8 +456,13 @@ _fit = sum(names.loc[c, "name"] in FITS.get(_pd.Series(subject[labels == c]).mod
                  "< 0.3 and abs(_by_style - _by_subject) < 0.1 else 'the drawing style more' "
                  "if _by_style > _by_subject else 'the subject more'"),
             Said(r"(\d+) of \d+ names fit their cluster's most common folder or drawing style", "_fit"),
-        Said(r"In (\d+) clusters that folder holds under half the images",
-             "sum(_pd.Series(subject[labels == c]).value_counts(normalize=True).iloc[0] < 0.5 for c in names.index) or None"),
+            Said(r"In (\d+) clusters that folder holds under half the images",
+                 "sum(_pd.Series(subject[labels == c]).value_counts(normalize=True).iloc[0] < 0.5 for c in names.index) "
+                 "or None"),
+            Said(r"clusters that folder holds under half the images \((.+?)\): a mix",
+                 "', '.join(f\"{c} '{names.loc[c, 'name']}': {_f} {(subject[labels == c] == _f).mean():.0%}\" "
+                 "for c in names.index for _f in [_pd.crosstab(labels, subject).loc[c].idxmax()] "
+                 "if (subject[labels == c] == _f).mean() < 0.5) or None"),
         ]),
     ],
     "11_across_models": [
