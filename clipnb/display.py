@@ -249,18 +249,24 @@ def spaced(xy, candidates, min_distance: float) -> list[int]:
     return kept
 
 
-def label_points(ax, xy, labels, fontsize: int = 9, step: float = 0.6):
-    """Write each label beside its point, nudging labels down until no two overlap on screen; a label moved off
-    its point is joined to it by a thin line."""
+def label_points(ax, xy, labels, fontsize: int = 9, step: float = 0.6, dot: float = 4.0):
+    """Write each label beside its point, nudging labels down until none overlaps another label or another point
+    (a square of ``dot`` pixels either side of it) on screen; a label moved off its point is joined to it by a thin
+    line."""
+    from matplotlib.transforms import Bbox
+
     texts = [ax.text(x, y, f" {label}", fontsize=fontsize, va="center") for (x, y), label in zip(xy, labels)]
     points = {id(text): text.get_position() for text in texts}
     ax.figure.canvas.draw()
     renderer = ax.figure.canvas.get_renderer()
+    dots = [Bbox.from_extents(x - dot, y - dot, x + dot, y + dot) for x, y in ax.transData.transform(xy)]
     placed = []
-    for text in sorted(texts, key=lambda t: -t.get_position()[1]):
+    for i in sorted(range(len(texts)), key=lambda i: -texts[i].get_position()[1]):
+        text = texts[i]
         box = text.get_window_extent(renderer)
+        obstacles = [d for j, d in enumerate(dots) if j != i]
         for _ in range(60):
-            if not any(box.overlaps(other) for other in placed):
+            if not any(box.overlaps(other) for other in [*placed, *obstacles]):
                 break
             x, y = ax.transData.transform(text.get_position())
             text.set_position(ax.transData.inverted().transform((x, y - step * box.height)))
@@ -272,9 +278,10 @@ def label_points(ax, xy, labels, fontsize: int = 9, step: float = 0.6):
     return texts
 
 
-# Paul Tol's "muted" colours: nine that colour-blind readers can tell apart too; the marker's shape cycles as well
-# (circle, square, triangle, diamond), so two clusters of near colours never share a shape either
-CLUSTER_COLOURS = ("#332288", "#117733", "#CC6677", "#88CCEE", "#DDCC77", "#AA4499", "#44AA99", "#882255", "#999933")
+# Okabe and Ito's eight colours, which colour-blind readers tell apart too, and Paul Tol's wine as a ninth (Tol's
+# "muted" set, used before, has three pinks that readers confused); the marker's shape cycles as well (circle,
+# square, triangle, diamond), so two clusters of near colours never share a shape either
+CLUSTER_COLOURS = ("#0072B2", "#E69F00", "#009E73", "#CC79A7", "#56B4E9", "#D55E00", "#000000", "#F0E442", "#882255")
 CLUSTER_MARKERS = ("o", "s", "^", "D", "v", "P")
 NOISE_GREY = "#bbbbbb"
 

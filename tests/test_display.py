@@ -93,3 +93,24 @@ def test_scatter_thumbnails_names_every_mark_and_counts_its_picks():
     note = ax.texts[-1].get_text()
     assert f"thumbnails: {shown} images. Candidates: the 3 furthest" in note and "joined by a line to its point" in note
     plt.close("all")
+
+
+def test_point_labels_cover_no_other_label_and_no_other_point():
+    """05's word map: a knot of words (dog, puppy, cat, kitten sit within a few pixels) must still show every label,
+    none over another label or another word's point."""
+    import numpy as np
+    from matplotlib.transforms import Bbox
+
+    from clipnb.display import label_points
+
+    xy = np.array([[0.0, 0.0], [0.01, 0.01], [0.012, -0.01], [-0.01, 0.005], [0.5, 0.5], [-0.5, -0.4]])
+    fig, ax = plt.subplots(figsize=(4, 3))
+    ax.scatter(*xy.T)
+    texts = label_points(ax, xy, ["dog", "puppy", "cat", "kitten", "tree", "car"])
+    renderer = fig.canvas.get_renderer()
+    boxes = [t.get_window_extent(renderer) for t in texts]
+    dots = [Bbox.from_extents(x - 4, y - 4, x + 4, y + 4) for x, y in ax.transData.transform(xy)]
+    for i, box in enumerate(boxes):
+        assert not any(box.overlaps(other) for j, other in enumerate(boxes) if j != i)
+        assert not any(box.overlaps(d) for j, d in enumerate(dots) if j != i)
+    plt.close(fig)
