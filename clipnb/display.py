@@ -279,9 +279,10 @@ def label_points(ax, xy, labels, fontsize: int = 9, step: float = 0.6, dot: floa
 
 
 # Okabe and Ito's eight colours, which colour-blind readers tell apart too, and Paul Tol's wine as a ninth (Tol's
-# "muted" set, used before, has three pinks that readers confused); the marker's shape cycles as well (circle,
-# square, triangle, diamond), so two clusters of near colours never share a shape either
-CLUSTER_COLOURS = ("#0072B2", "#E69F00", "#009E73", "#CC79A7", "#56B4E9", "#D55E00", "#000000", "#F0E442", "#882255")
+# "muted" set, used before, has three pinks that readers confused). The marker's shape cycles too, every six, and the
+# order keeps the near colours (the two blues, orange and vermillion) on different shapes: no two clusters of the
+# first eighteen share both
+CLUSTER_COLOURS = ("#0072B2", "#E69F00", "#009E73", "#CC79A7", "#56B4E9", "#D55E00", "#F0E442", "#000000", "#882255")
 CLUSTER_MARKERS = ("o", "s", "^", "D", "v", "P")
 NOISE_GREY = "#bbbbbb"
 
@@ -290,7 +291,7 @@ def cluster_style(cluster: int) -> tuple[str, str]:
     """(colour, marker) of a cluster; noise (-1) is grey dots."""
     if cluster < 0:
         return NOISE_GREY, "."
-    return CLUSTER_COLOURS[cluster % len(CLUSTER_COLOURS)], CLUSTER_MARKERS[cluster % 4]
+    return CLUSTER_COLOURS[cluster % len(CLUSTER_COLOURS)], CLUSTER_MARKERS[cluster % len(CLUSTER_MARKERS)]
 
 
 def thumbnail_map(xy, paths, model_name: str, title: str = "", colors=None, zoom: float = 0.2, ax=None,

@@ -86,7 +86,9 @@ def test_a_fresh_venv_runs_the_notebooks_offline(wheel, tmp_path):
     constraints.write_text("\n".join(line for line in frozen.splitlines() if not line.startswith("clipnb")))
     venv.create(tmp_path / "venv", with_pip=True)
     python = tmp_path / "venv" / ("Scripts" if os.name == "nt" else "bin") / "python"
-    _run([str(python), "-m", "pip", "install", "-q", "--constraint", str(constraints), f"{wheel}[lab]"])  # the README's route
+    # the README's route; --no-compile: Python compiles what the notebooks import as they import it, and precompiling
+    # every module of torch, transformers and JupyterLab only costs this test time
+    _run([str(python), "-m", "pip", "install", "-q", "--no-compile", "--constraint", str(constraints), f"{wheel}[lab]"])
 
     empty = tmp_path / "empty"
     empty.mkdir()
