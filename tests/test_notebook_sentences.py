@@ -102,6 +102,7 @@ _not_running = [c.split(",")[0] for c, runs in zip(running["caption"], _runs) if
         Cell('cat_images = {"cat emoji"', setup="""
 _rank = {name: [entry.rsplit(" ", 1)[0] for entry in column].index("a cat") + 1 for name, column in columns.items()}
 _first_is_cat = lambda name: bool(_captions.matches("cats", [columns[name][0].rsplit(" ", 1)[0]])[0])
+_margin = lambda name: margins[name]
 """, said=[
             Said(r'cat emoji: "a cat" ranks (\d+) of', "_rank['cat emoji']"),
             Said(r'cat photo: "a cat" ranks (\d+) of', "_rank['cat photo']"),
@@ -110,7 +111,9 @@ _first_is_cat = lambda name: bool(_captions.matches("cats", [columns[name][0].rs
             Said(r'cat photo: "a cat" ranks \d+ of \d+, behind .*this model misses it',
                  "_rank['cat photo'] > 1 and not _first_is_cat('cat photo')"),
             Said(r"the nearest text, '[^']+', names a cat too: the model reads it as a cat",
-                 "sum(_rank[n] > 1 and _first_is_cat(n) for n in columns)", count=True),
+                 "sum(_rank[n] > 1 and _first_is_cat(n) and _margin(n) >= 0.05 for n in columns)", count=True),
+            Said(r"names a cat too, but only [\d.]+ ahead of '[^']+': at best a weak reading",
+                 "sum(_rank[n] > 1 and _first_is_cat(n) and _margin(n) < 0.05 for n in columns)", count=True),
             Said(r"ahead of it, names a cat too", "sum(_rank[n] > 1 and not _first_is_cat(n) and any(_captions.matches("
                  "'cats', [e.rsplit(' ', 1)[0] for e in columns[n][:_rank[n] - 1]])) for n in columns)", count=True),
         ]),
