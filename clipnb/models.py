@@ -558,7 +558,7 @@ def random_model(spec: str = "bundled", seed: int = 0, device: str | None = None
     """The model of :func:`random_weights_dir` (``spec``'s architecture, random weights for ``seed``), loaded; its
     name is the folder's ``local-dir:`` spec. Where this call builds the folder, the model it built is used as it
     stands instead of being read back: the same weights and features, without building the architecture a second
-    time (bench/random_twins.py: 1.2× faster for a twin of the bundled model, 1.6× for ViT-B-32's). A model over
+    time (bench/random_twins.py: 1.09× faster for a twin of the bundled model, 1.79× for ViT-B-32's). A model over
     DISK_PARAMETERS keeps only its config there, as reading its weights back would cost what building them does:
     :func:`random_weights_dir` writes them, for a folder to load."""
     device = pick_device(device)

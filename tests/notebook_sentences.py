@@ -1,0 +1,644 @@
+"""Each model-dependent sentence a notebook prints agrees with the output it speaks of, on whatever model runs.
+
+A pytest plugin (the repository's conftest.py loads it): while nbval executes one of the 12 notebooks on the model
+``CLIPNB_MODEL`` names (``bundled`` in ``make test``; ``make notebooks-models`` runs ``bundled:emoji`` and
+``random:bundled``), right after each checked cell, in the same kernel, its facts are derived again from what the cell
+showed (its tables, rankings and scores), written apart from the notebook's own ``if``. So each notebook is executed
+once, and the checks ride along. A check is one printed sentence and one fact:
+
+* a fact that is True or False: the sentence is printed exactly when the fact holds;
+* a fact that is a number or a word: the sentence's group (the pattern's first group) prints it;
+* None: the sentence must not be printed.
+
+So a branch that says "the search works" over a grid without cats, a count that misreads its table, or a sentence
+left unconditional where the model decides, fails that cell on the model that shows it. Every cell of the 12 notebooks
+is also held to name no folder of the machine it ran on. ``CLIPNB_EXECUTED_DIR=folder`` keeps each executed notebook
+there, to read as a learner would.
+"""
+from __future__ import annotations
+
+import json
+import os
+import re
+from dataclasses import dataclass
+from pathlib import Path
+
+import pytest
+
+NOTEBOOKS = Path(__file__).resolve().parents[1] / "notebooks"
+MARK = "@@clipnb-facts@@"
+
+
+@dataclass(frozen=True)
+class Said:
+    pattern: str  # a regular expression over what the cell printed
+    fact: str  # a Python expression, evaluated in the notebook's kernel right after the cell
+    count: bool = False  # the fact is how many times the pattern is printed
+
+
+@dataclass(frozen=True)
+class Cell:
+    source: str  # a piece of the cell's code that no other cell has
+    said: list  # its sentences (Said)
+    setup: str = ""  # code run before the facts (names start with _ so they shadow nothing of the notebook's)
+
+
+# names the checks share, defined in the kernel before each cell's facts
+PRELUDE = """
+import json as _json
+import re as _re
+import numpy as _np
+import pandas as _pd
+from clipnb import captions as _captions, claims as _claims
+from clipnb.models import is_random as _is_random
+"""
+
+CHECKS = {
+    "00_start_here": [Cell('results = corpus.search("a cat", k=12)', setup="""
+_cats = int(_captions.matches("cats", results["caption"]).sum())
+_first_is_cat = bool(_captions.matches("cats", results["caption"].iloc[:1])[0])
+_works = _first_is_cat and _cats >= 6
+""", said=[
+        Said(r"(\d+) of the top 12 are captioned as cats", "_cats"),
+        Said(r"The search works here", "_works"),
+        Said(r"The search partly works", "not _works and (_first_is_cat or _cats >= 4)"),
+        Said(r"The search mostly fails", "not _first_is_cat and 0 < _cats < 4"),
+        Said(r"The search fails here", "_cats == 0"),
+        Said(r"What else it ranks among the top 12: (.+?)(?: …)?: the search finds",
+             "', '.join(c.split(',')[0] for c in results['caption'][~_captions.matches('cats', results['caption'])][:6]) "
+             "if not _works else None"),
+        Said(r"random weights: nothing was learned", "not _works and _is_random(model)"),
+    ]), Cell('running = corpus.search("a person running", k=12)', setup="""
+_runs = [bool(_re.search(r"\\brunn(?:ing|ers?)\\b|\\bjogg", c, _re.I)) for c in running["caption"]]
+_runners = sum(_runs)
+_not_running = [c.split(",")[0] for c, runs in zip(running["caption"], _runs) if not runs][:4]
+""", said=[
+        Said(r"(\d+) of the top 12 are captioned as running", "_runners"),
+        Said(r"All of them show someone running", "_runners == len(running)"),
+        Said(r"(Most|Half) show someone running", "('Most' if _runners > len(running) / 2 else 'Half') "
+             "if 6 <= _runners < len(running) else None"),
+        Said(r"(?m)the (?:other is|others are) what this model confuses with it: (.+)\.$",
+             "'; '.join(_not_running) if 6 <= _runners < len(running) else None"),
+        Said(r"the other is what this model", "_runners == len(running) - 1 and _runners >= 6"),
+        Said(r"None: this model does not find the action", "_runners == 0"),
+    ])],
+    "01_what_is_a_clip_embedding": [
+        Cell("accuracy = cross_val_score(", said=[
+            Said(r"tells an image from a caption (\d+)% of the time",
+                 "f'{accuracy:.0%}'.rstrip('%') if gap.status == _claims.FAILS and accuracy > 0.6 else None"),
+        ]),
+        Cell("unrelated_angles = ", said=[
+            Said(r"median (\d+\.\d)° on this model", "f'{_np.median(unrelated_angles):.1f}'"),
+            Said(r"below that baseline: nearer than unrelated", "bool(angles.loc['a cat', 'a dog'] < _np.median(unrelated_angles))"),
+            Said(r"no nearer than unrelated things", "bool(angles.loc['a cat', 'a dog'] >= _np.median(unrelated_angles))"),
+        ]),
+        Cell("gap = geometry.modality_gap(", said=[
+            Said(r"the gap is (wider|narrower) than before training",
+                 "None if _is_random(model) else 'wider' if gap['centroid distance'] > twin_gap['centroid distance'] "
+                 "else 'narrower'"),
+            Said(r"images sit nearer each other than to texts, as in real CLIPs",
+                 "bool(gap['mean cosine image-image'] > gap['mean cosine image-text'] + 0.05)"),
+            Said(r"though by little: real CLIPs' image–image cosines are far larger",
+                 "bool(gap['mean cosine image-text'] + 0.05 < gap['mean cosine image-image'] <= 0.3)"),
+            Said(r"training spread the images out",
+                 "not _is_random(model) and gap['mean cosine image-image'] <= 0.5 < twin_gap['mean cosine image-image']"),
+        ]),
+        Cell('cat_images = {"cat emoji"', setup="""
+_rank = {name: [entry.rsplit(" ", 1)[0] for entry in column].index("a cat") + 1 for name, column in columns.items()}
+_first_is_cat = lambda name: bool(_captions.matches("cats", [columns[name][0].rsplit(" ", 1)[0]])[0])
+_margin = lambda name: margins[name]
+""", said=[
+            Said(r'cat emoji: "a cat" ranks (\d+) of', "_rank['cat emoji']"),
+            Said(r'cat photo: "a cat" ranks (\d+) of', "_rank['cat photo']"),
+            Said(r'cat emoji: "a cat" ranks \d+ of \d+, behind .*this model misses it',
+                 "_rank['cat emoji'] > 1 and not _first_is_cat('cat emoji')"),
+            Said(r'cat photo: "a cat" ranks \d+ of \d+, behind .*this model misses it',
+                 "_rank['cat photo'] > 1 and not _first_is_cat('cat photo')"),
+            Said(r"the nearest text, '[^']+', names a cat too: the model reads it as a cat",
+                 "sum(_rank[n] > 1 and _first_is_cat(n) and _margin(n) >= 0.05 for n in columns)", count=True),
+            Said(r"names a cat too, but only [\d.]+ ahead of '[^']+': at best a weak reading",
+                 "sum(_rank[n] > 1 and _first_is_cat(n) and _margin(n) < 0.05 for n in columns)", count=True),
+            Said(r"ahead of it, names a cat too", "sum(_rank[n] > 1 and not _first_is_cat(n) and any(_captions.matches("
+                 "'cats', [e.rsplit(' ', 1)[0] for e in columns[n][:_rank[n] - 1]])) for n in columns)", count=True),
+        ]),
+    ],
+    "02_how_clip_is_trained": [
+        Cell("best = log.loc[log[", said=[
+            Said(r"read it as recall levelling off",
+                 "bool(final['text_to_image_R@10'] < best['text_to_image_R@10'] - 0.005 and final['train_loss'] < "
+                 "best['train_loss'] and best['text_to_image_R@10'] - final['text_to_image_R@10'] < 0.02)"),
+        ]),
+        Cell("def first_cat(results):", said=[
+            Said(r"the toy has not yet fitted the cat pairs", "not _captions.matches('cats', after['caption'].iloc[:1])[0]"),
+            Said(r'It puts "(.+?)" first: after', "None if _captions.matches('cats', after['caption'].iloc[:1])[0] "
+                 "else after['caption'].iloc[0].split(',')[0]"),
+            Said(r"but has not yet put a cat first", "after.attrs['median score'] <= 0.5 "
+                 "and not _captions.matches('cats', after['caption'].iloc[:1])[0]"),
+            Said(r"The toy put a cat first", "after.attrs['median score'] <= 0.5 "
+                 "and bool(_captions.matches('cats', after['caption'].iloc[:1])[0])"),
+        ]),
+        Cell('log = pd.DataFrame(json.loads((bundled_model_dir()', said=[
+            Said(r"recall@10 = 10 / (\d+)", "int(log['validation_images'].iloc[-1])"),
+            # printed on every model (it reads the bundled model's training log): it must hold of that log
+            Said(r"A recall well above chance and well below 1",
+                 "3 * 10 / log['validation_images'].iloc[-1] < log['text_to_image_R@10'].iloc[-1] < 0.9"),
+            Said(r"Validation recall was highest at \w+ (\d+)",
+                 "int(best[x]) if final['text_to_image_R@10'] < best['text_to_image_R@10'] - 0.005 "
+                 "and final['train_loss'] < best['train_loss'] else None"),
+        ]),
+        Cell("logit_scale = {model.logit_scale:.2f}", said=[
+            Said(r"this model stays well below the cap", "model.logit_scale < 50"),
+            Said(r"this model ends near the cap, like CLIP", "model.logit_scale >= 50"),
+        ]),
+    ],
+    "03_zero_shot_weirdness": [
+        Cell("classes = {\"animals\": \"animal\"", said=[
+            Said(r"below that, so on these emoji the plain labels do worse than a model that never looked",
+                 "bool(accuracy['plain labels'] <= truth.value_counts(normalize=True).iloc[0])"),
+        ]),
+        Cell("with_burger = zeroshot.probabilities", said=[
+            Said(r"Removing the burgers barely moves it", "bool(without - with_burger < 0.01)"),
+            Said(r"Removing a strong competitor does", "bool(without - with_burger < 0.01 and "
+                 "p_fewer['a cat'] - p_by_hand[1] >= 0.01)"),
+            Said(r"even removing 'a dog' hardly does", "bool(without - with_burger < 0.01 and "
+                 "p_fewer['a cat'] - p_by_hand[1] < 0.01)"),
+        ]),
+        Cell("checks = [claims.cat_beats_dog_and_monkey", setup="""
+_winner = {where: zeroshot.similarity_table(model, images, ["a cat", "a dog", "a monkey"]).mean().idxmax()
+           for where, images in [("emoji", CAT_EMOJI), ("photo", [CAT_PHOTO])]}
+""", said=[
+            Said(r'→ on 3 cat emoji \(held-out style\), ".*" \([-\d.]+\) beats "a cat"', "_winner['emoji'] != 'a cat'"),
+            Said(r'→ on the cat photo, ".*" \([-\d.]+\) beats "a cat"', "_winner['photo'] != 'a cat'"),
+        ]),
+        Cell("phrasing = zeroshot.similarity_table", setup="""
+_order = list(phrasing.index)
+_empty = max(phrasing["the"], phrasing["."])
+""", said=[
+            Said(r'"a cat" ranks (\d+) of 20', "_order.index('a cat') + 1"),
+            Said(r'phrases about something else score above "a cat"',
+                 "any(v not in CAT_WORDS for v in _order[:_order.index('a cat')])"),
+            Said(r"(\d+) cat phrasings score below the better empty word",
+                 "sum(phrasing[v] < _empty for v in CAT_WORDS) or None"),
+            Said(r"here even plain English ones \((.+?)\) fall below",
+                 "', '.join(sorted(v for v in CAT_WORDS if phrasing[v] < _empty and v not in "
+                 "{'a cta', 'a caat', 'un chat', 'eine Katze', 'cheezburger'})) or None"),
+            Said(r'scores? above the bare word "cat"',
+                 "any(phrasing[v] > phrasing['cat'] for v in ('a dog', 'a photo of a dog', 'a tiger'))"),
+            Said(r"Other animals above plain English cat phrasings \(by more than [\d.]+\): (.+)\. For this image",
+                 "'; '.join(f'\"{o}\" above ' + ', '.join(v for v in sorted(CAT_WORDS - ODD_SPELLINGS, key=phrasing.get) "
+                 "if phrasing[v] < phrasing[o] - 0.005) for o in ('a dog', 'a photo of a dog', 'a tiger') "
+                 "if any(phrasing[v] < phrasing[o] - 0.005 for v in CAT_WORDS - ODD_SPELLINGS)) or None"),
+        ]),
+        Cell("McNemar", setup="""
+_right_plain, _right_ensemble = plain["label"].to_numpy() == truth, ensembled["label"].to_numpy() == truth
+_changed = int((_right_plain != _right_ensemble).sum())
+from scipy.stats import binomtest as _binomtest
+_p = _binomtest(int((_right_ensemble & ~_right_plain).sum()), _changed).pvalue if _changed else 1.0
+""", said=[
+            Said(r"McNemar p = [^(]+\([^)]*\), (beyond|within) noise", "'beyond' if _p <= _claims.ALPHA else 'within'"),
+        ]),
+    ],
+    "04_embedded_bias": [
+        Cell("unmarked_beyond = corrected[", said=[
+            Said(r"Among the unmarked prompts, (.+?) (?:is|are) beyond noise after Holm",
+                 "', '.join(f'\"a {r.subject}\" ({r.gap:+.3f}, p_holm {r.p_holm:.3f})' for r in corrected[(corrected['variant'] "
+                 "== 'unmarked') & (corrected['p_holm'] <= _claims.ALPHA)].itertuples()) or None"),
+        ]),
+        Cell("gaps = claims.bias_table(", said=[
+            Said(r"(\d+) of \d+ tests sit at the edge",
+                 "int((((gaps['ci_low'] > 0) | (gaps['ci_high'] < 0)) != (gaps['p_value'] <= _claims.ALPHA)).sum()) "
+                 "or None"),
+        ]),
+        Cell("sanity = claims.marked_prompts_move_scores", said=[
+            Said(r"The sanity check fails", "sanity.status != _claims.HOLDS"),
+            Said(r"every marked prompt points the right way, but \d+ of them are not beyond noise", "sanity.status != _claims.HOLDS and "
+                 "sanity.numbers is not None and bool((sanity.numbers.set_index('measure')['value'].get('right "
+                 "direction') == sanity.numbers.set_index('measure')['value'].get('tests')))"),
+        ]),
+        Cell("nurse_lean, nurse_p = ", setup="""
+_nurse = leans.set_index("subject").loc["nurse"]
+""", said=[
+            Said(r'"a nurse" leans towards the (\w+) images here, beyond the person prompts',
+                 "(a if _nurse['lean'] > 0 else b) if _nurse['p_holm'] <= _claims.ALPHA else None"),
+            Said(r'"a nurse" leans no more than the person prompts do', "_nurse['p_holm'] > _claims.ALPHA"),
+        ]),
+        Cell("persons = np.array([r[\"towards woman\"]", said=[
+            Said(r"none beyond their spread", "bool((text_side['text only: p_holm'] > _claims.ALPHA).all())"),
+            Said(r"Against them \(the column minus their mean\), (.+?) leans? towards \"a woman\"",
+                 "', '.join(repr('a ' + p) for p, v in (text_side.iloc[:, 0] - persons.mean()).items() if v > 0) "
+                 "or 'no profession'"),
+            Said(r"(.+?): the two sides point opposite ways",
+                 "', '.join(repr('a ' + p) for p in text_side.index if ((text_side.iloc[:, 0] - persons.mean())[p] > 0) "
+                 "!= (text_side['with the images: towards the women (− lean, section 5)'][p] > 0)) or None"),
+        ]),
+    ],
+    "05_signs_and_structure": [
+        Cell("in_degree = neighbours", setup="""
+_in = neighbours["neighbour"].value_counts()
+_kin = {w: _np.mean([kind_of.get(q) == kind_of.get(w) for q in neighbours.loc[neighbours["neighbour"] == w, "query"]])
+        for w, n in _in.items() if n >= 4}
+""", said=[
+            Said(r"(\d+) of the \d+ words with kin here have a nearest neighbour of the same kind",
+                 "sum(kind_of.get(r.query) == kind_of.get(r.neighbour) for r in first.itertuples() if r.query in kind_of)"),
+            Said(r"on average; (.+?) (?:is a hub|are hubs)",
+                 "', '.join(f\"'{w}' (among the 2 nearest of {_in[w]} words: \" + ', '.join(neighbours.loc[neighbours['neighbour'] "
+                 "== w, 'query']) + ')' for w in _kin if not (w in kind_of and _kin[w] > 0.5)) or None"),
+            Said(r"\. ('[^']+'(?:, '[^']+')*) (?:is|are) near many words too",
+                 "', '.join(repr(w) for w in _kin if w in kind_of and _kin[w] > 0.5) or None"),
+        ]),
+        Cell("same_kind_first = ", said=[
+            Said(r"both same-kind pairs are more similar than text–image",
+                 "bool(min(block_means['text–text'], block_means['image–image']) > block_means['text–image'])"),
+            Said(r"the two pictures of a cat, photo and emoji, score",
+                 "bool(matrix.loc['image: cat photo', 'image: cat emoji'] < 0.2)"),
+            Said(r'the meme "i can has cheezburger\?" is (nearer|no nearer) the cat photo',
+                 "'nearer' if matrix.loc['text: \"i can has cheezburger?\"', 'image: cat photo'] "
+                 "> matrix.loc['text: \"a cat\"', 'image: cat photo'] else 'no nearer'"),
+        ]),
+        Cell('odd = ["cta", "kat"', setup="""
+_cat_like = nearest_word[nearest_word["string"].isin(cat_like)]
+_on_cat = _cat_like[_cat_like["neighbour"].isin(["cat", "kitten", "tiger", "lion"])]
+""", said=[
+            Said(r"(\d+) of the \d+ cat-like strings land nearest a cat word", "len(_on_cat)"),
+            Said(r"a coin toss, not a reading", "bool((_on_cat['margin over 2nd'] < 0.01).any())"),
+            Said(r"(\d+) of the \d+ strings land nearest '", "int(nearest_word['neighbour'].value_counts().iloc[0]) "
+                 "if nearest_word['neighbour'].value_counts().iloc[0] >= 4 else None"),
+            Said(r"section 2 found '([^']+)' a hub among the words too",
+                 "landing.index[0] if landing.iloc[0] >= 4 and landing.index[0] in hub_words else None"),
+            Said(r"not a hub among the words of section 2", "bool(landing.iloc[0] >= 4 and landing.index[0] not in hub_words)"),
+            Said(r"Yet (.+?) (?:does|do) mean something", "', '.join(s for s in nearest_word.loc[nearest_word['neighbour'] "
+                 "== landing.index[0], 'string'] if s in MEANT) or None if landing.iloc[0] >= 4 else None"),
+        ]),
+        Cell("closer_to_nothing = ", said=[
+            Said(r"the mash is close to nothing in particular", "mash['margin over 2nd'] < word_margin"),
+            Said(r"and (near everything|not near everything)",
+                 "'near everything' if mash['mean cosine to all words'] > word_mean else 'not near everything'"),
+        ]),
+    ],
+    "06_search_math": [
+        Cell("composed = man - japanese", said=[
+            Said(r"similar terms, so a short difference", "bool(man @ japanese > 0.5)"),
+            Said(r"far apart, so a long difference", "bool(man @ japanese <= 0.5)"),
+        ]),
+        Cell("queries8 = [", setup="""
+_close_ups, _men = counts["close-ups in the top 9"].tolist(), counts["men in the top 9"].tolist()
+""", said=[
+            Said(r'"an image of a man": (\d+) of the top 9 are captioned as men', "_men[0]"),
+            Said(r"the search for a man is already weak on this model", "_men[0] < 7"),
+            Said(r"though its first image is not a man", "_men[0] >= 7 and not _re.search(claims.MEN_CAPTIONS, "
+                 "first['caption'].iloc[0], _re.IGNORECASE)"),
+            Said(r"its first image is not a man but", "sum(not _re.search(claims.MEN_CAPTIONS, corpus.search(q, k=1)"
+                 "['caption'].iloc[0], _re.IGNORECASE) for q in queries8[1:])", count=True),
+            Said(r"An ape among the nearest images", "bool(_re.search(r'\\b(?:gorilla|ape|chimpanzee|orangutan|monkey)\\b', "
+                 "' '.join(first['caption']), _re.IGNORECASE))"),
+            Said(r'subtracting "close up" took the close-ups in the top 9 from (\d+) to', "_close_ups[1]"),
+            Said(r"the talk's effect shows", "_close_ups[2] < _close_ups[1]"),
+            Said(r"the subtraction even brought close-ups in", "_close_ups[2] > _close_ups[1]"),
+            Said(r'subtracting "japanese" also took men in the top 9 from (\d+) to', "_men[0] if _men[1] < _men[0] - 1 else None"),
+            Said(r"also took men out of the top 9", "_men[2] < _men[1]"),
+            Said(r"(\d+) of the second grid's 9 are professions captioned without a gender",
+                 "(sum('/professions/' in p and not _re.search(claims.MEN_CAPTIONS, c, _re.IGNORECASE) "
+                 "and not _re.search(r'\\bwom[ae]n\\b', c, _re.IGNORECASE) for p, c in zip(*corpus.search(queries8[1], "
+                 "k=9)[['path', 'caption']].to_numpy().T)) or None) if _men[1] < _men[0] - 1 else None"),
+        ]),
+        Cell("base = set(corpus.search(runner, k=12)", setup="""
+_trees = [int(_captions.matches("trees", corpus.search(q, k=12)["caption"]).sum()) for q in queries[3:5]]
+_snowy = [int(corpus.search(q, k=12)["caption"].str.contains("snow", case=False).sum()) for q in queries[:4]]
+""", said=[
+            Said(r"snowy images in the top 12: (\d+) for the plain query", "_snowy[0]"),
+            Said(r"the talk's gentle weights do not move this model's ranking",
+                 "min(_snowy[2:4]) >= _snowy[0] - 1 and _snowy[1] < _snowy[0]"),
+            Said(r"images captioned with trees in the top 12: (\d+) for", "_trees[0]"),
+            Said(r"the trees thinned out, as the talk intended", "_trees[0] - _trees[1] >= 3"),
+            Said(r"only (\d+) fewer, a slight thinning", "_trees[0] - _trees[1] if 0 < _trees[0] - _trees[1] < 3 else None"),
+            Said(r"So the ✔ rests on the heavier weights", "e9.result.status == _claims.HOLDS and min(_snowy[2:4]) >= _snowy[0] - 1"),
+        ]),
+        Cell("the talk's scene in the samples", setup="""
+_order = list(corpus.search(runner, k=len(corpus))["path"])
+_scenes = corpus.table[corpus.table["image_path"].str.match(r"scenes/.*running")]
+_snowy = [_order.index(p) + 1 for p, c in zip(_scenes["path"], _scenes["caption"]) if "snow" in c]
+_snowless = [_order.index(p) + 1 for p, c in zip(_scenes["path"], _scenes["caption"]) if "snow" not in c]
+""", said=[
+            Said(r"snowless runner scenes rank #(\d+)", "min(_snowless)"),
+            Said(r"(\d+) of the \d+ snowless scenes rank behind the first snowy one", "sum(r > min(_snowy) for r in _snowless) or None"),
+            Said(r"A snowy scene is inside the top 12", "min(_snowy) <= 12"),
+            Said(r"Every snowless scene comes before every snowy one", "min(_snowy) > 12 and max(_snowless) <= 12"),
+            Said(r"No scene of the talk is near the top", "min(_snowy) > 12 and max(_snowless) > 12"),
+        ]),
+    ],
+    "07_search_by_image": [
+        Cell("control_dogs = {w:", setup="""
+_alone = corpus.search(image(cat_picture), k=9)
+_is_cat = _captions.matches("cats", _alone["caption"])
+""", said=[
+            Said(r"The cat picture's own top 9 holds (\d+) cat", "int(_is_cat.sum())"),
+            Said(r"(?m)what this model sets near a drawn cat: (.+)\.$",
+                 "'; '.join(c.split(',')[0] for c in _alone['caption'][~_is_cat][:5]) if (~_is_cat).any() else None"),
+            Said(r"the dog word, not just any change, brought the dogs",
+                 "bool((1 + sum(n >= dogs for n in control_dogs.values())) / (1 + len(control_dogs)) <= _claims.ALPHA)"),
+            Said(r"an unrelated word brings as many",
+                 "bool((1 + sum(n >= dogs for n in control_dogs.values())) / (1 + len(control_dogs)) > _claims.ALPHA)"),
+        ]),
+        Cell("first_tree = claims.first_rank", setup="""
+_deco = corpus.table["caption"].fillna("").str.contains("christmas", case=False).to_numpy()
+_deco_rank = claims.first_rank(corpus, picture, _deco) if _deco.any() else None
+""", said=[
+            Said(r"The Christmas tree ranks #(\d+) for the picture alone",
+                 "_deco_rank if (not first_tree or first_tree > 9) and _deco_rank and _deco_rank <= 9 else None"),
+            Said(r"minus each of 20 unrelated words \([^)]*\) instead, #(\d+) \(the median\)",
+                 "int(_np.median([claims.first_rank(corpus, picture - text(w), _deco) or len(corpus) for w in "
+                 "nulls.CONTROL_WORDS[:20]])) if (not first_tree or first_tree > 9) and _deco_rank and _deco_rank <= 9 "
+                 "and min(claims.first_rank(corpus, picture - w * text('forest'), _deco) or len(corpus) for w in (1, 0.5)) "
+                 "> _deco_rank else None"),
+            Said(r"The picture alone finds no image captioned as trees in its top 9",
+                 "not any(forest_images[corpus.row_of(p)] for p in corpus.search(picture, k=9)['path'])"),
+            Said(r"the picture's own top 9: (\d+) captioned as trees",
+                 "sum(bool(forest_images[corpus.row_of(p)]) for p in corpus.search(picture, k=9)['path'])"),
+            Said(r"they share more often its colour than its subject", "4 <= same_colour > same_subject < 5"),
+        ]),
+        Cell("for weight in [1.0, 0.5]:", said=[  # judged: the last weight's verdict, 0.5
+            Said(r'at weight 0.5, "forest" removes more trees than', "judged.beyond_random"),
+            Said(r"at weight 0.5, trees left the top 9, but",
+                 "not judged.beyond_random and judged.result.status == _claims.HOLDS"),
+        ]),
+        Cell("swapped = image(cat_picture)", said=[
+            Said(r"the swap moved it up", "bool(first_dog[0] and first_dog[1] and first_dog[1] < first_dog[0])"),
+            Said(r"The cat emoji's nearest image is a dog",
+                 "bool(_captions.matches('dogs', corpus.search(image(cat_picture), k=1)['caption'])[0])"),
+        ]),
+    ],
+    "08_binary_opposition": [
+        Cell('extremes = table.assign(lead=', said=[
+            Said(r"of the 10 images furthest on the happy side of the dashed line, (\d+) are captioned",
+                 "int(sum(happy_faces[corpus.row_of(p)] for p in extremes['path'].tail(10)))"),
+            Said(r"of the 10 furthest on the sad side, (\d+) as sad faces",
+                 "int(sum(sad_faces[corpus.row_of(p)] for p in extremes['path'].head(10)))"),
+        ]),
+        Cell("captioned = {pole: claims.pole_images(", said=[
+            Said(r"Bare words find fewer of their own images than phrases do: (.+?) among the 3 nearest",
+                 "'; '.join(f'\"{w}\" {own[w]} of 3 (against \"{p}\" {own[p]})' for w, p in (('man', 'a man'), ('happy', "
+                 "'a happy face')) if w in own and p in own and own[w] < own[p]) or None"),
+        ]),
+        Cell("pair_checks = {}", said=[
+            Said(r"A ✘ above can be a tie: (.+?)\. The claim asks",
+                 "'; '.join(f'\"{a_}\" − \"{b_}\" finds {int(j.result.numbers.set_index(\"measure\")[\"value\"][\"pole images "
+                 "by delta\"])} of 6 both ways' for (a_, b_), j in pair_checks.items() if j.result.status == _claims.FAILS and "
+                 "len(set(j.result.numbers.set_index('measure')['value'][['pole images by delta', 'pole images nearest to "
+                 "pole']])) == 1) or None"),
+        ]),
+        Cell('judged = nulls.check(claims.delta_differs_from_nearest, corpus, "happy", "sad", k=5)', said=[
+            Said(r"Here too the difference finds more happy and sad faces",
+                 "talk.status == _claims.HOLDS and judged.beyond_random"),
+            Said(r"It holds, but by little", "talk.status == _claims.HOLDS and not judged.beyond_random"),
+            Said(r"Not here: the difference finds no more happy and sad faces", "talk.status == _claims.FAILS"),
+        ]),
+        Cell("random_cosine = np.median(", said=[
+            Said(r"Why below: the poles of",
+                 "bool(((null['share of random pairs ≥'] > 0.95) & (null['cosine of the two poles'] > random_cosine)).any())"),
+            Said(r"still do: the images spread less",
+                 "bool(((null['share of random pairs ≥'] > 0.95) & (null['cosine of the two poles'] > random_cosine)"
+                 " & (null['along the unit axis: share ≥'] > 0.95)).any())"),
+            Said(r"Along the unit axis, (.+?) spreads? the images more than 95 %",
+                 "', '.join(null.index[null['along the unit axis: share ≥'] < 0.05]) or None"),
+        ]),
+        Cell("auc = roc_auc_score", setup="""
+_delta = dict(zip(names, by_delta["delta"]))
+_pairs = [(_delta[h], _delta[s]) for h in happy for s in sad if h in _delta and s in _delta]
+_share = _np.mean([1.0 if dh > ds else 0.5 if dh == ds else 0.0 for dh, ds in _pairs])
+""", said=[
+            Said(r"happy faces rank above sad ones in (\d+)% of", "round(100 * _share)"),
+            Said(r"one-sided Mann–Whitney p = [\d.e-]+, .*: (beyond|within) chance",
+                 "'beyond' if p_order <= _claims.ALPHA else 'within'"),
+        ]),
+    ],
+    "09_paths_and_orderings": [
+        Cell("step = np.degrees(lengths.iloc[0]", said=[
+            Said(r"The solver's order walks (\d+)° per step",
+                 "f'{step:.0f}' if step >= 60 else None"),
+        ]),
+        Cell('for method in ("slerp", "lerp"):', said=[
+            Said(r"the path starts at a cat \(",
+                 "bool(_captions.matches('cats', ends[:1])[0]) "
+                 "and bool(_re.search(r'\\bcars?\\b|automobile|vehicle|taxi', ends[1], _re.I))"),
+            Said(r"steps of the ([\w ]+?) paths? visit only",
+                 "' and the '.join(m for m, w in walks.items() if w['path'].nunique() <= 3) or None"),
+            Said(r"paths? visit only ([\d–]+) different image",
+                 "'–'.join(str(n) for n in sorted({w['path'].nunique() for w in walks.values() if w['path'].nunique() <= 3})) "
+                 "or None"),
+            Said(r'the cat end is right, but the nearest image to "a car" is "([^"]+)"',
+                 "ends[1] if _captions.matches('cats', ends[:1])[0] "
+                 "and not _re.search(r'\\bcars?\\b|automobile|vehicle|taxi', ends[1], _re.I) else None"),
+        ]),
+        Cell("route = paths.shortest_path(", setup="""
+_hops = [_np.degrees(graph[i, j]) for i, j in zip(route, route[1:])]
+_direct = _np.degrees(_np.arccos(_np.clip(features[start] @ features[end], -1, 1)))
+""", said=[
+            Said(r"A chain of small steps exists", "max(_hops) < _direct and max(_hops) <= _np.percentile(edges, 90) "
+                 "and _np.median(edges) <= 45"),
+            Said(r"A chain of neighbour-sized steps exists", "max(_hops) < _direct and max(_hops) <= "
+                 "_np.percentile(edges, 90) and _np.median(edges) > 45"),
+            Said(r"even an image's typical neighbour lies (\d+)° away",
+                 "f'{_np.median(edges):.0f}' if max(_hops) < _direct and max(_hops) <= _np.percentile(edges, 90) "
+                 "and _np.median(edges) > 45 else None"),
+        ]),
+        Cell("judged = nulls.judge(tsp, model", said=[
+            Said(r"Random-weight models' tours save as much", "tsp.status == _claims.HOLDS and not judged.beyond_random"),
+        ]),
+    ],
+    "10_clustering": [
+        Cell("near_chance = [m for m", said=[
+            Said(r": ([\w, -]+) (?:is|are) near chance \(below 0.1\)", "', '.join(near_chance) or None"),
+        ]),
+        Cell("seeded_quality = clusters.quality(seeded, folders)", said=[
+            Said(r"(higher|no higher) with the text seeds",
+                 "'higher' if seeded_quality['adjusted Rand index'] > results['kmeans']['adjusted Rand index'] else 'no higher'"),
+        ]),
+        Cell('found = results["hdbscan"]', said=[
+            Said(r"make purity easy",
+                 "(lambda h, k, n: bool(h['noise points'] < n and h['clusters'] > N_CLUSTERS"
+                 " and h['purity'] * n / (n - h['noise points']) > k['purity']))"
+                 "(results['hdbscan'], results['kmeans'], len(folders))"),
+        ]),
+        Cell('labels = clusters.cluster(features, "kmeans"', setup="""
+from sklearn.metrics import adjusted_rand_score as _ari
+_by_style, _by_subject = _ari(style, labels), _ari(subject, labels)
+_fit = sum(names.loc[c, "name"] in FITS.get(_pd.Series(subject[labels == c]).mode()[0], [])
+           + STYLE_FITS.get(_pd.Series(style[labels == c]).mode()[0], []) for c in names.index)
+""", said=[
+            Said(r"clusters are all named", "int((names.groupby('name').size() > 1).sum())", count=True),
+            Said(r"on this model the clusters follow (neither clearly|neither|the drawing style more|the subject more)",
+                 "'neither' if max(_by_style, _by_subject) < 0.1 else 'neither clearly' if max(_by_style, _by_subject) "
+                 "< 0.3 and abs(_by_style - _by_subject) < 0.1 else 'the drawing style more' "
+                 "if _by_style > _by_subject else 'the subject more'"),
+            Said(r"(\d+) of \d+ names fit their cluster's most common folder or drawing style", "_fit"),
+            Said(r"In (\d+) clusters that folder holds under half the images",
+                 "sum(_pd.Series(subject[labels == c]).value_counts(normalize=True).iloc[0] < 0.5 for c in names.index) "
+                 "or None"),
+            Said(r"clusters that folder holds under half the images \((.+?)\): a mix",
+                 "', '.join(f\"{c} '{names.loc[c, 'name']}': {_f} {(subject[labels == c] == _f).mean():.0%}\" "
+                 "for c in names.index for _f in [_pd.crosstab(labels, subject).loc[c].idxmax()] "
+                 "if (subject[labels == c] == _f).mean() < 0.5) or None"),
+        ]),
+    ],
+    "11_across_models": [
+        Cell("trained = [m for m in labels", said=[
+            Said(r"on (\d+) of these \([^)]*\) the shared verdict is that the claim does not hold",
+                 "sum(bool((status.loc[c, trained] == _claims.FAILS).all()) for c in same) or None"),
+            Said(r"gets another kind of verdict on ([^.:]+)",
+                 "', '.join(c for c in verdicts.index if c != 'B1' and verdict_kind(verdicts.loc[c, 'bundled']) "
+                 "!= verdict_kind(verdicts.loc[c, 'bundled:skewed'])) or 'no claim'"),
+            Said(r"Spearman ρ of claim numbers: pairs above the highest with untrained \([-\d.]+\): none",
+                 "not bool((lambda a, w: (a.loc[~w, 'Spearman ρ of claim numbers'] > a.loc[w, 'Spearman ρ of claim numbers']"
+                 ".max()).any())(agree, (agree['model A'] == 'untrained') | (agree['model B'] == 'untrained')))"),
+            Said(r"Spearman ρ of claim numbers, pairs of trained models at or below it: (.+?): by this measure",
+                 "(lambda a, w: (lambda c, m: ', '.join(f\"{r['model A']}–{r['model B']} {r[c]:.3f}\" for _, r in "
+                 "a[~w & (a[c] <= m)].iterrows()) if (a.loc[~w, c] > m).any() and (a.loc[~w, c] <= m).any() else None)"
+                 "('Spearman ρ of claim numbers', a.loc[w, 'Spearman ρ of claim numbers'].max()))"
+                 "(agree, (agree['model A'] == 'untrained') | (agree['model B'] == 'untrained'))"),
+            Said(r"the smallest p they allow is 1/(\d+)",
+                 "1 + nulls.default_count() if 1 / (1 + nulls.default_count()) > _claims.ALPHA else None"),
+        ]),
+        Cell("def e6_row(label):", setup="""
+_verdicts = table[table["measure"] == "verdict"]
+_e6 = _verdicts[(_verdicts["claim"] == "E6") & _verdicts["model"].isin(trained)]
+""", said=[
+            Said(r"a profession prompt leans beyond the person prompts, and beyond its random-weight null",
+                 "int((_e6['beyond_random'] == True).sum())", count=True),  # noqa: E712
+            Said(r"no profession prompt leans beyond the person prompts", "int((_e6['status'] != _claims.HOLDS).sum())",
+                 count=True),
+            Said(r"Yet it holds (.+?) by chance alone",
+                 "', '.join(c for c in verdicts.index if c not in nulls.IDENTITIES and c not in ('E1', 'E13') "
+                 "and str(verdicts.loc[c, 'untrained']).startswith('holds')) or None"),
+            Said(r"It holds (.+?) as any model does",
+                 "', '.join(c for c in verdicts.index if c in ('E1', 'E13') "
+                 "and str(verdicts.loc[c, 'untrained']).startswith('holds')) or None"),
+        ]),
+        Cell("if planted.status == claims.HOLDS:", said=[
+            Said(r"The planted skew shows", "planted.status == _claims.HOLDS"),
+            Said(r"The planted skew does NOT show", "planted.status != _claims.HOLDS and 'p = ' in planted.reason "
+                 "and float(planted.reason.split('p = ')[1].split()[0]) >= _claims.ALPHA"),
+            Said(r"The untouched professions moved too, by up to ([\d.]+ \([^)]+\))",
+                 "f\"{changes[kept == 'both'].abs().max():.3f} ({changes[kept == 'both'].abs().idxmax()})\" "
+                 "if (kept == 'both').any() and (kept != 'both').any() else None"),
+        ]),
+    ],
+}
+
+
+def facts_cell(cell: Cell) -> str:
+    """The code run right after a checked cell: each fact, evaluated in its kernel, printed as JSON."""
+    return PRELUDE + cell.setup + f"""
+_facts = []
+for _expression in {[check.fact for check in cell.said]!r}:
+    try:
+        _value = eval(_expression)
+        _facts.append(_value.item() if hasattr(_value, "item") else _value)
+    except Exception as _error:
+        _facts.append({{"error": f"{{type(_error).__name__}}: {{_error}}"}})
+print({MARK!r} + _json.dumps(_facts, default=str))
+"""
+
+
+def printed(cell) -> str:
+    """Everything a cell printed."""
+    return "".join(output.get("text", "") for output in cell.get("outputs", []) if output.get("output_type") == "stream")
+
+
+def mismatches(checks: list[Said], facts: list, text: str) -> list[str]:
+    """Each check whose sentence does not say what its fact is, as a readable line."""
+    wrong = []
+    for check, fact in zip(checks, facts, strict=True):
+        found = re.findall(check.pattern, text)
+        if isinstance(fact, dict) and "error" in fact:
+            wrong.append(f"{check.fact!r} could not be evaluated: {fact['error']}")
+        elif check.count:
+            if len(found) != fact:
+                wrong.append(f"{check.pattern!r} printed {len(found)} times, expected {fact} ({check.fact})")
+        elif fact is None or isinstance(fact, bool):
+            if bool(found) != bool(fact):
+                wrong.append(f"{check.pattern!r} {'printed' if found else 'not printed'}, but {check.fact} is {fact}")
+        elif not found:
+            wrong.append(f"{check.pattern!r} not printed; expected it with {fact!r} ({check.fact})")
+        elif str(found[0]) != str(fact):
+            wrong.append(f"{check.pattern!r} printed {found[0]!r}, but {check.fact} is {fact!r}")
+    return wrong
+
+
+def absolute_paths(cell) -> list[str]:
+    """The places a cell's outputs (text, HTML, errors) name a folder of the machine they ran on: the repository,
+    the home folder or the temporary folder, each with some context. A learner's notebook names images by file."""
+    import tempfile
+
+    roots = {str(Path(__file__).resolve().parent.parent), str(Path.home()), tempfile.gettempdir()}
+    texts = []
+    for output in cell.get("outputs", []):
+        texts.append(output.get("text", ""))
+        texts += [str(v) for k, v in output.get("data", {}).items() if k.startswith("text/")]
+        texts += output.get("traceback", [])
+    return [text[max(0, at - 30): at + 60] for text in texts for root in roots
+            for at in (m.start() for m in re.finditer(re.escape(root) + r"[/\\]", text))]
+
+
+# ---- the plugin: the checks run inside nbval's own execution of each notebook (conftest.py loads it) ----
+
+def _run_in_kernel(kernel, code: str, timeout: float = 600) -> str:
+    """Run code in nbval's kernel for this notebook, as one more cell nobody sees; what it printed."""
+    msg_id = kernel.execute_cell_input(code, allow_stdin=False)
+    kernel.await_reply(msg_id, timeout=timeout)
+    text = []
+    while True:
+        msg = kernel.get_message("iopub", timeout=timeout)
+        if msg["parent_header"].get("msg_id") != msg_id:
+            continue
+        if msg["msg_type"] == "status" and msg["content"]["execution_state"] == "idle":
+            return "".join(text)
+        if msg["msg_type"] == "stream":
+            text.append(msg["content"]["text"])
+        elif msg["msg_type"] == "error":
+            text.append("\n".join(msg["content"]["traceback"]))
+
+
+def _notebook_cell(item) -> bool:
+    """An nbval cell of one of the 12 notebooks (not a solution, not a test of tests/)."""
+    return hasattr(item, "test_outputs") and hasattr(item, "cell_num") and Path(item.path).parent == NOTEBOOKS
+
+
+@pytest.hookimpl(wrapper=True)
+def pytest_runtest_call(item):
+    """After nbval ran a cell (and found no error in it): its computed sentences against their facts, derived in the
+    same kernel, and no folder of this machine in what it showed. A mismatch fails that cell, named in the report."""
+    result = yield
+    if not _notebook_cell(item):
+        return result
+    from nbval.plugin import NbCellError
+
+    wrong = [f"an absolute path in its output: …{hit}…" for hit in absolute_paths({"outputs": item.test_outputs})]
+    for check in CHECKS.get(Path(item.path).stem, []):
+        if check.source in item.cell.source:
+            shown = facts_cell(check)
+            said = _run_in_kernel(item.parent.kernel, shown)
+            if MARK not in said:
+                wrong.append(f"the facts could not be derived:\n{said}")
+                continue
+            wrong += mismatches(check.said, json.loads(said.split(MARK, 1)[1]), printed({"outputs": item.test_outputs}))
+    if wrong:
+        raise NbCellError(item.cell_num, f"its sentences on {os.environ.get('CLIPNB_MODEL', 'bundled')} do not say "
+                          "what its output shows", item.cell.source, "\n".join(wrong))
+    return result
+
+
+def pytest_runtest_teardown(item, nextitem):
+    """CLIPNB_EXECUTED_DIR: after a notebook's last cell, keep it with nbval's outputs, to read as a learner would."""
+    folder = os.environ.get("CLIPNB_EXECUTED_DIR")
+    if not folder or not _notebook_cell(item) or (nextitem is not None and nextitem.parent is item.parent):
+        return
+    import copy
+
+    import nbformat
+
+    notebook = copy.deepcopy(item.parent.nb)
+    outputs = {cell.cell_num: cell.test_outputs for cell in item.session.items if cell.parent is item.parent}
+    for number, cell in enumerate(c for c in notebook.cells if c.cell_type == "code"):
+        cell.outputs = outputs.get(number) or []
+    Path(folder).mkdir(parents=True, exist_ok=True)
+    nbformat.write(notebook, Path(folder) / Path(item.path).name)
