@@ -26,13 +26,26 @@ def _free_port():
         return s.getsockname()[1]
 
 
+@pytest.fixture(scope="module")
+def cache(tmp_path_factory):
+    """One cache for this module's labs: the second notebook finds the sample corpus the first one embedded."""
+    return tmp_path_factory.mktemp("cache")
+
+
 @pytest.fixture()
-def lab(tmp_path):
-    """JupyterLab on a free loopback port, serving a copy of the notebooks (autosave never touches the repo)."""
+def lab(tmp_path, cache):
+    """JupyterLab on a free loopback port, serving a copy of the notebooks (autosave never touches the repo), with
+    two questions answered in its settings: start the notebook's kernel without asking, and no news (no dialog or
+    toast over the menus)."""
     work = tmp_path / "notebooks"
     shutil.copytree(ROOT / "notebooks", work)
+    for plugin, setting in [("apputils-extension/notification", '{"fetchNews": "false"}'),
+                            ("notebook-extension/tracker", '{"autoStartDefaultKernel": true}')]:
+        settings = tmp_path / "settings" / "@jupyterlab" / f"{plugin}.jupyterlab-settings"
+        settings.parent.mkdir(parents=True, exist_ok=True)
+        settings.write_text(setting)
     port, token = _free_port(), "clipnb-test"
-    env = {**os.environ, "CLIPNB_MODEL": "bundled", "CLIPNB_CACHE": str(tmp_path / "cache"),
+    env = {**os.environ, "CLIPNB_MODEL": "bundled", "CLIPNB_CACHE": str(cache),
            "JUPYTER_RUNTIME_DIR": str(tmp_path / "runtime"), "JUPYTERLAB_SETTINGS_DIR": str(tmp_path / "settings"),
            "JUPYTERLAB_WORKSPACES_DIR": str(tmp_path / "workspaces"), "HF_HUB_OFFLINE": "1"}
     log = open(tmp_path / "lab.log", "w")
@@ -65,17 +78,20 @@ def lab(tmp_path):
 def _open_and_run_all(page, base, token, notebook):
     page.goto(f"{base}/lab/tree/{notebook}?token={token}")
     page.wait_for_selector(".jp-Notebook .jp-Cell", timeout=120_000)
-    try:  # JupyterLab may ask which kernel to use
-        page.get_by_role("button", name="Select", exact=True).click(timeout=15_000)
-    except Exception:  # noqa: BLE001 -- no dialog: the kernel started by itself
-        pass
     page.wait_for_selector(".jp-Notebook-ExecutionIndicator[data-status='idle']", timeout=120_000)
-    try:  # "Would you like to get notified about official Jupyter news?" -- no
-        page.get_by_role("button", name="No", exact=True).click(timeout=3_000)
-    except Exception:  # noqa: BLE001 -- not asked
-        pass
-    page.get_by_role("menuitem", name="Run", exact=True).click()
-    page.get_by_role("menuitem", name="Run All Cells", exact=True).click()
+    select = page.get_by_role("button", name="Select", exact=True)
+    if select.is_visible():  # asked which kernel despite the setting
+        select.click()
+    for attempt in range(3):  # a click while the page still settles can be lost: the prompts then show no run
+        page.get_by_role("menuitem", name="Run", exact=True).click()
+        page.get_by_role("menuitem", name="Run All Cells", exact=True).click()
+        try:
+            page.wait_for_function("[...document.querySelectorAll('.jp-InputPrompt')]"
+                                   ".some(p => /\\[(\\*|\\d+)\\]/.test(p.textContent))", timeout=20_000)
+            return
+        except Exception:  # noqa: BLE001 -- not run: try again
+            if attempt == 2:
+                raise
 
 
 def _set_slider(page, readout, value: str):
