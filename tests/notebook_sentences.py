@@ -152,6 +152,15 @@ _margin = lambda name: margins[name]
         ]),
     ],
     "03_zero_shot_weirdness": [
+        Cell("descriptions = list(speaker.index[:4])", setup="""
+_column = table.columns[1]   # this model's scores
+_above = {o: [d for d in list(speaker.index[:4]) if table.loc[d, _column] < table.loc[o, _column] - 0.005]
+          for o in ("a dog", "a monkey")}
+""", said=[
+            Said(r'"a dog" \(-?[\d.]+\) scores above (.+?): another animal',
+                 "', '.join(f'\"{d}\" ({table.loc[d, _column]:.3f})' for d in _above['a dog']) or None"),
+            Said(r'"a monkey" \(-?[\d.]+\) scores above', "bool(_above['a monkey'])"),
+        ]),
         Cell("classes = {\"animals\": \"animal\"", said=[
             Said(r"below that, so on these emoji the plain labels do worse than a model that never looked",
                  "bool(accuracy['plain labels'] <= truth.value_counts(normalize=True).iloc[0])"),
