@@ -653,6 +653,33 @@ def pytest_runtest_call(item):
     return result
 
 
+def pytest_configure(config):
+    """CLIPNB_EXECUTED_DIR: keep each cell's outputs in the order Jupyter shows them. nbval merges all of a cell's
+    printed text into its first print (``nbval.plugin.coalesce_streams``), above the tables and figures shown between
+    the prints; for a notebook kept to be read, only prints that follow each other are merged."""
+    if not os.environ.get("CLIPNB_EXECUTED_DIR"):
+        return
+    import nbval.plugin
+
+    def adjacent_streams(outputs):
+        merged = []
+        for output in outputs or []:
+            last = merged[-1] if merged else None
+            if (output.output_type == "stream" and last is not None and last.output_type == "stream"
+                    and last.name == output.name):
+                last.text += output.text
+            else:
+                merged.append(output)
+        for output in merged:
+            if output.output_type == "stream":   # as nbval does: a carriage return rewrites its line (a progress bar)
+                output.text = nbval.plugin.carriagereturn_pat.sub("", output.text)
+        return merged
+
+    original = nbval.plugin.coalesce_streams
+    nbval.plugin.coalesce_streams = adjacent_streams
+    config.add_cleanup(lambda: setattr(nbval.plugin, "coalesce_streams", original))
+
+
 def pytest_runtest_teardown(item, nextitem):
     """CLIPNB_EXECUTED_DIR: after a notebook's last cell, keep it with nbval's outputs, to read as a learner would."""
     folder = os.environ.get("CLIPNB_EXECUTED_DIR")

@@ -38,7 +38,8 @@ def test_absolute_paths_are_found_in_text_and_html():
 
 def test_nbval_runs_the_checks_and_fails_the_cell_whose_sentence_lies(pytester, monkeypatch, tmp_path):
     """The plugin on a real nbval run of a small notebook: a true sentence passes, a false one fails its cell and
-    says which, a folder of this machine in an output fails, and the executed notebook is kept with its outputs."""
+    says which, a folder of this machine in an output fails, and the executed notebook is kept with its outputs, in
+    the order they were shown."""
     import tests.notebook_sentences as plugin
 
     folder = pytester.path / "notebooks"
@@ -47,6 +48,8 @@ def test_nbval_runs_the_checks_and_fails_the_cell_whose_sentence_lies(pytester, 
         nbformat.v4.new_code_cell("n = 3\nprint(f'{n} cats found')"),
         nbformat.v4.new_code_cell("print('The search works here')"),
         nbformat.v4.new_code_cell("import tempfile\nprint(tempfile.gettempdir() + '/cat.png')"),
+        nbformat.v4.new_code_cell("from IPython.display import HTML, display\nprint('above')\ndisplay(HTML('<b>a table</b>'))\n"
+                                  "print('below')"),
     ], metadata={"kernelspec": {"name": "python3", "display_name": "Python 3", "language": "python"}})
     nbformat.write(notebook, folder / "demo.ipynb")
     monkeypatch.setattr(plugin, "NOTEBOOKS", folder)
@@ -57,9 +60,14 @@ def test_nbval_runs_the_checks_and_fails_the_cell_whose_sentence_lies(pytester, 
     monkeypatch.setenv("CLIPNB_EXECUTED_DIR", str(tmp_path / "executed"))
     result = pytester.runpytest_inprocess("-p", "tests.notebook_sentences", "--nbval-lax", "-p", "no:cacheprovider",
                                           str(folder / "demo.ipynb"))
-    result.assert_outcomes(passed=1, failed=2)
+    result.assert_outcomes(passed=2, failed=2)
     report = result.stdout.str()
     assert "'The search works here' printed, but _cats >= 6 is False" in report
     assert "an absolute path in its output" in report and "cat.png" in report
     kept = nbformat.read(tmp_path / "executed" / "demo.ipynb", as_version=4)
     assert [o["text"] for o in kept.cells[0].outputs] == ["3 cats found\n"]
+    # in the order Jupyter shows them (nbval alone would move 'below' up into 'above')
+    assert [o.get("text") or o["data"]["text/html"] for o in kept.cells[3].outputs] == ["above\n", "<b>a table</b>", "below\n"]
+    import nbval.plugin
+
+    assert nbval.plugin.coalesce_streams.__name__ == "coalesce_streams", "nbval's own merge is restored after the run"
