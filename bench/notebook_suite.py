@@ -29,6 +29,9 @@ def main():
     for name, seconds in sorted(per_notebook.items()):
         print(f"{name:<40} {seconds:6.1f} s")
     print(f"{'whole suite (wall, incl. kernel starts)':<40} {total:6.1f} s   [{out.stdout.strip().splitlines()[-1]}]")
+    for line in out.stdout.splitlines():   # a failing cell is named, not only counted
+        if line.startswith("FAILED"):
+            print(line)
 
 
 if __name__ == "__main__":

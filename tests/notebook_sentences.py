@@ -590,7 +590,8 @@ def mismatches(checks: list[Said], facts: list, text: str) -> list[str]:
 
 def absolute_paths(cell) -> list[str]:
     """The places a cell's outputs (text, HTML, errors) name a folder of the machine they ran on: the repository,
-    the home folder or the temporary folder, each with some context. A learner's notebook names images by file."""
+    the home folder or the temporary folder, each with some context. A learner's notebook names images by file.
+    The cache folder a user set with CLIPNB_CACHE is theirs to see (00 prints where the cache is, to move it)."""
     import tempfile
 
     roots = {str(Path(__file__).resolve().parent.parent), str(Path.home()), tempfile.gettempdir()}
@@ -599,6 +600,8 @@ def absolute_paths(cell) -> list[str]:
         texts.append(output.get("text", ""))
         texts += [str(v) for k, v in output.get("data", {}).items() if k.startswith("text/")]
         texts += output.get("traceback", [])
+    if os.environ.get("CLIPNB_CACHE"):
+        texts = [text.replace(os.environ["CLIPNB_CACHE"].rstrip("/\\"), "$CLIPNB_CACHE") for text in texts]
     return [text[max(0, at - 30): at + 60] for text in texts for root in roots
             for at in (m.start() for m in re.finditer(re.escape(root) + r"[/\\]", text))]
 

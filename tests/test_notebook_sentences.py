@@ -36,6 +36,13 @@ def test_absolute_paths_are_found_in_text_and_html():
     assert len(absolute_paths(cell)) == 1 and "cat.png" in absolute_paths(cell)[0]
 
 
+def test_the_cache_a_user_set_may_be_shown(monkeypatch, tmp_path):
+    cell = {"outputs": [{"output_type": "stream", "text": f"cache: {tmp_path}/cache/corpora\nread {tmp_path}/cat.png"}]}
+    monkeypatch.setenv("CLIPNB_CACHE", str(tmp_path / "cache"))
+    hits = absolute_paths(cell)
+    assert len(hits) == 1 and "read /" in hits[0], hits   # the image, not the cache
+
+
 def test_nbval_runs_the_checks_and_fails_the_cell_whose_sentence_lies(pytester, monkeypatch, tmp_path):
     """The plugin on a real nbval run of a small notebook: a true sentence passes, a false one fails its cell and
     says which, a folder of this machine in an output fails, and the executed notebook is kept with its outputs, in
