@@ -65,6 +65,9 @@ def test_nbval_runs_the_checks_and_fails_the_cell_whose_sentence_lies(pytester, 
         plugin.Cell("The search works", setup="_cats = n", said=[Said("The search works here", "_cats >= 6")]),
     ])
     monkeypatch.setenv("CLIPNB_EXECUTED_DIR", str(tmp_path / "executed"))
+    import nbval.plugin
+
+    merge = nbval.plugin.coalesce_streams   # nbval's own, unless this session keeps its notebooks too
     result = pytester.runpytest_inprocess("-p", "tests.notebook_sentences", "--nbval-lax", "-p", "no:cacheprovider",
                                           str(folder / "demo.ipynb"))
     result.assert_outcomes(passed=2, failed=2)
@@ -75,6 +78,4 @@ def test_nbval_runs_the_checks_and_fails_the_cell_whose_sentence_lies(pytester, 
     assert [o["text"] for o in kept.cells[0].outputs] == ["3 cats found\n"]
     # in the order Jupyter shows them (nbval alone would move 'below' up into 'above')
     assert [o.get("text") or o["data"]["text/html"] for o in kept.cells[3].outputs] == ["above\n", "<b>a table</b>", "below\n"]
-    import nbval.plugin
-
-    assert nbval.plugin.coalesce_streams.__name__ == "coalesce_streams", "nbval's own merge is restored after the run"
+    assert nbval.plugin.coalesce_streams is merge, "the merge nbval had is restored after the run"
