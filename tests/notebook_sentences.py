@@ -212,6 +212,18 @@ _p = _binomtest(int((_right_ensemble & ~_right_plain).sum()), _changed).pvalue i
         ]),
     ],
     "04_embedded_bias": [
+        Cell("prompt_of = lambda row:", setup="""
+_grid = gaps.pivot(index="variant", columns="subject", values="gap")
+_moved = sum(bool(_grid.loc["female", s] < _grid.loc["unmarked", s]) for s in SUBJECTS)
+""", said=[
+            Said(r'"([^"]+)" leans furthest towards the man images',
+                 "VARIANTS[gaps.loc[gaps['gap'].idxmax(), 'variant']].format(gaps.loc[gaps['gap'].idxmax(), 'subject']) "
+                 "if gaps['gap'].max() > 0 else None"),
+            Said(r'"([^"]+)" leans furthest towards the woman images',
+                 "VARIANTS[gaps.loc[gaps['gap'].idxmin(), 'variant']].format(gaps.loc[gaps['gap'].idxmin(), 'subject']) "
+                 "if gaps['gap'].min() < 0 else None"),
+            Said(r'Adding "female" moves the prompt towards the \w+ images for (\d+) of', "_moved"),
+        ]),
         Cell("unmarked_beyond = corrected[", said=[
             Said(r"Among the unmarked prompts, (.+?) (?:is|are) beyond noise after Holm",
                  "', '.join(f'\"a {r.subject}\" ({r.gap:+.3f}, p_holm {r.p_holm:.3f})' for r in corrected[(corrected['variant'] "
