@@ -73,6 +73,32 @@ def name_clusters(model, features, labels, vocabulary, templates=None):
     return pd.DataFrame(rows).set_index("cluster")
 
 
+def caption_words(captions, labels, cluster: int, among=None, k: int = 3) -> list[str]:
+    """The k words that tell a cluster's captions apart: those whose share of its captions most exceeds their share
+    of the captions of the clusters in ``among`` (default every other cluster). Words of three or more letters,
+    "the", "and", "with", "for" and "from" left out; ties by the alphabet. [] where no word is more common in it
+    (say, a folder without captions). Names clusters the vocabulary cannot tell apart, as their captions do."""
+    from sklearn.feature_extraction.text import CountVectorizer
+
+    labels = np.asarray(labels)
+    others = np.isin(labels, [c for c in (np.unique(labels) if among is None else among) if c != cluster])
+    inside = labels == cluster
+    text = ["" if not isinstance(t, str) else t for t in captions]
+    vectorizer = CountVectorizer(binary=True, lowercase=True, token_pattern=r"(?u)\b[^\W\d_]{3,}\b",
+                                 stop_words=["the", "and", "with", "for", "from"])
+    try:
+        counts = vectorizer.fit_transform([t for t, keep in zip(text, inside | others) if keep])
+    except ValueError:  # no word at all in these captions
+        return []
+    kept = inside[inside | others]
+    share_in = np.asarray(counts[kept].mean(0)).ravel() if kept.any() else 0
+    share_out = np.asarray(counts[~kept].mean(0)).ravel() if (~kept).any() else 0
+    lead = share_in - share_out
+    words = vectorizer.get_feature_names_out()
+    order = sorted((i for i in range(len(words)) if lead[i] > 0), key=lambda i: (-lead[i], words[i]))
+    return [str(words[i]) for i in order[:k]]
+
+
 def purity(labels, truth) -> float:
     """Share of images whose cluster's majority true label is their own (noise counts as wrong)."""
     import pandas as pd

@@ -278,12 +278,13 @@ def label_points(ax, xy, labels, fontsize: int = 9, step: float = 0.6, dot: floa
     return texts
 
 
-# Okabe and Ito's eight colours, which colour-blind readers tell apart too, and Paul Tol's wine as a ninth (Tol's
-# "muted" set, used before, has three pinks that readers confused). The marker's shape cycles too, every six, and the
-# order keeps the near colours (the two blues, orange and vermillion) on different shapes: no two clusters of the
-# first eighteen share both
-CLUSTER_COLOURS = ("#0072B2", "#E69F00", "#009E73", "#CC79A7", "#56B4E9", "#D55E00", "#F0E442", "#000000", "#882255")
-CLUSTER_MARKERS = ("o", "s", "^", "D", "v", "P")
+# Okabe and Ito's colours, which colour-blind readers tell apart too, with their pale yellow (lost on white paper)
+# swapped for Paul Tol's olive, and Tol's wine as a ninth (Tol's "muted" set, used before, has three pinks that readers
+# confused). Up to eight clusters each get their own colour and their own shape, and the near colours (the two blues;
+# orange and vermillion) sit on shapes far apart (circle and cross; square and plus). Nine colours and eight shapes
+# cycle together, so no two of the first 72 clusters share both
+CLUSTER_COLOURS = ("#0072B2", "#E69F00", "#009E73", "#CC79A7", "#000000", "#D55E00", "#56B4E9", "#999933", "#882255")
+CLUSTER_MARKERS = ("o", "s", "^", "D", "v", "P", "X", "*")
 NOISE_GREY = "#bbbbbb"
 
 

@@ -293,6 +293,10 @@ _on_cat = _cat_like[_cat_like["neighbour"].isin(["cat", "kitten", "tiger", "lion
             Said(r"not a hub among the words of section 2", "bool(landing.iloc[0] >= 4 and landing.index[0] not in hub_words)"),
             Said(r"Yet (.+?) (?:does|do) mean something", "', '.join(s for s in nearest_word.loc[nearest_word['neighbour'] "
                  "== landing.index[0], 'string'] if s in MEANT) or None if landing.iloc[0] >= 4 else None"),
+            Said(r"(?m)^(.+?) lands? on '[^']+' by at least twice the median margin",
+                 "' and '.join(f'{s} (by {m:.3f})' for s, m, n in zip(nearest_word['string'], nearest_word['margin over 2nd'], "
+                 "nearest_word['neighbour']) if s in MEANT and n == landing.index[0] and m >= 2 * "
+                 "nearest_word['margin over 2nd'].median()) or None if landing.iloc[0] >= 4 else None"),
         ]),
         Cell("closer_to_nothing = ", said=[
             Said(r"the mash is close to nothing in particular", "mash['margin over 2nd'] < word_margin"),
@@ -484,6 +488,17 @@ _direct = _np.degrees(_np.arccos(_np.clip(features[start] @ features[end], -1, 1
     "10_clustering": [
         Cell("near_chance = [m for m", said=[
             Said(r": ([\w, -]+) (?:is|are) near chance \(below 0.1\)", "', '.join(near_chance) or None"),
+        ]),
+        Cell("prototypes = [", setup="""
+_members = {s: _pd.Series(_np.asarray(folders)[_np.asarray(seeded) == i]) for i, s in enumerate(prototypes)
+            if (_np.asarray(seeded) == i).any()}
+_top = {s: m.value_counts().index[0] for s, m in _members.items()}
+_share = {s: (m == _top[s]).mean() for s, m in _members.items()}
+_fits = [s for s, f in _top.items() if set(SEED_WORDS.get(s, [s])) & set(FITS.get(f.split('/')[-1], []))]
+""", said=[
+            Said(r"(\d+) of the \d+ seeds end in a cluster whose most common folder they fit", "len(_fits)"),
+            Said(r"\d+ do not: (.+?)\. k-means moved",
+                 "', '.join(f'{s!r} → {_top[s]} ({_share[s]:.0%})' for s in _top if s not in _fits) or None"),
         ]),
         Cell("seeded_quality = clusters.quality(seeded, folders)", said=[
             Said(r"(higher|no higher) with the text seeds",

@@ -41,6 +41,7 @@ def test_thumbnail_map_tells_every_cluster_apart_and_keeps_its_key_off_the_map()
     ax = thumbnail_map(np.random.default_rng(0).normal(size=(12, 2)), paths, "bundled", colors=labels, legend=names)
     styles = [cluster_style(c) for c in range(11)]
     assert len(set(styles)) == 11 and NOISE_GREY not in {colour for colour, _ in styles}  # colour and shape differ
+    assert len({c for c, _ in styles[:8]}) == len({m for _, m in styles[:8]}) == 8  # up to 8: both differ, each
     assert to_rgb(ax.collections[0].get_facecolors()[0][:3]) == to_rgb(NOISE_GREY)  # noise first, grey
     texts = [t.get_text() for t in ax.get_legend().get_texts()]
     assert texts[0] == "0: group 0" and "9: group 1" in texts and len(texts) == 11  # one line per cluster

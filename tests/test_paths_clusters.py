@@ -95,3 +95,15 @@ def test_recall_at_k_on_a_known_case():
     similarity = np.array([[0.9, 0.1, 0.2], [0.8, 0.5, 0.1], [0.1, 0.2, 0.3]])
     # row 0 and row 2 find their answer first; row 1's is beaten once (by 0.8)
     assert recall_at_k(similarity, (1, 2)) == {1: 2 / 3, 2: 1.0}
+
+
+def test_caption_words_name_what_sets_a_cluster_apart():
+    captions = ["a man cook", "a woman cook", "a cook", "a man pilot", "a woman pilot", "a pilot, dark skin tone",
+                "a cat", None]
+    labels = [0, 0, 0, 1, 1, 1, 2, 2]
+    # against cluster 1 alone: "cook" is in every caption of 0 and none of 1; "man"/"woman" in a third of each
+    assert clusters.caption_words(captions, labels, 0, among=[0, 1]) == ["cook"]
+    assert clusters.caption_words(captions, labels, 1, among=[0, 1], k=2) == ["pilot", "dark"]  # ties: alphabet
+    assert clusters.caption_words(captions, labels, 2) == ["cat"]  # against every other cluster; a missing caption
+    assert clusters.caption_words(["", "", ""], [0, 1, 1], 0) == []  # no words: nothing to name
+    assert clusters.caption_words(["a cook", "a cook"], [0, 1], 0) == []  # nothing more common in it
