@@ -15,6 +15,7 @@ load becomes a column holding its error; the rest of the report is still written
 from __future__ import annotations
 
 import argparse
+import contextlib
 import json
 import os
 from dataclasses import dataclass, field
@@ -400,6 +401,9 @@ def run(specs, context_for=Context.samples, progress: bool = True, null: int | N
         except Exception as error:  # noqa: BLE001  a model that fails becomes a column with its error
             errors[spec] = f"{type(error).__name__}: {error}"
             continue
+        if context is not None:  # the corpus first: embedding it fills the model's memo, so the claims' own images
+            with contextlib.suppress(Exception):  # (E1's subset, the cats, the groups) come free. One that fails is
+                context.corpus                      # reported by each claim that reads it, as before
         results = _run_checks(context, progress, spec) if context is not None else _collapsed_results(*probe)
         targets = {}
         count = 0
