@@ -64,7 +64,15 @@ LABELS = {
     # house cats; not big cats, tigers or lions, a catfish or a bobcat
     "cats": (_words("cats?", "kittens?", "kitty", "kitties", "feline", "tabby", "gatt[oa]"),
              r"\bbig cats?\b|\btigers?\b|\blions?\b|\bcat ?(?:food|litter|walk)\b"),
+    # the cat family's wild members, which "cats" leaves out; not a lion's mane (jellyfish) or a sea lion
+    "big_cats": (_words("big cats?", "tigers?", "tigres?", "lions?", "lioness(?:es)?", "leopards?", "cheetahs?",
+                        "jaguars?", "lynx(?:es)?", "panthers?", "pumas?", "cougars?"),
+                 r"\bsea lions?\b|\blion'?s mane\b"),
     "dogs": (_words("dogs?", "pupp(?:y|ies)", "poodles?", "hounds?", "doggy", "pooch"), r"\bhot ?dogs?\b"),
+    # cars: a car, a taxi, a motor vehicle, AIGA's "ground transportation" (a taxi and a bus); not a vehicle of any
+    # kind (a bicycle, a sledge), a cable car, a train's car or a car park
+    "cars": (_words("cars?", "automobiles?", "motor vehicles?", "taxis?", "taxicabs?", "sedans?", "ground transportation"),
+             r"\b(?:cable|railway|rail|train|tram|subway|sleeping|dining) ?cars?\b|\bcar ?parks?\b"),
 }
 # each label as one regular expression (a lookahead for include, a negative one for exclude), for pandas'
 # str.contains(..., case=False) or re.search(..., re.I)

@@ -500,7 +500,10 @@ def planted_rows(base_model, spec, skewed_model) -> list[dict]:
               "tested_on": f"{sum(len(v['man']) + len(v['woman']) for v in images.values())} held-out emoji of "
                            f"{len(images)} professions, 3 man and 3 woman images each; {len(skew)} skewed, "
                            f"{len(images) - len(skew)} left alone; every choice of {len(skew)} professions as the null"}
-    short = {claims.HOLDS: "✔ shows it, beyond chance", claims.FAILS: "✘ not on this model"}.get(
+    moved = result.reason.split(" skewed professions moved")[0] if " skewed professions moved" in result.reason else ""
+    short = {claims.HOLDS: "✔ shows it, beyond chance",
+             claims.FAILS: f"✘ not all {len(skew)} moved the planted way ({moved}), though together beyond chance"
+             if result.status == claims.FAILS and p < claims.ALPHA and moved else "✘ not on this model"}.get(
         result.status, f"? cannot be checked here: {result.reason}")
     rows = [{**common, "short": short, "measure": "verdict", "value": np.nan, "statistic": np.nan, "null_models": 0,
              "null": "permutation", "method": "exact permutation", "null_share": p, "null_p": p,

@@ -279,11 +279,11 @@ def label_points(ax, xy, labels, fontsize: int = 9, step: float = 0.6, dot: floa
 
 
 # Okabe and Ito's colours, which colour-blind readers tell apart too, with their pale yellow (lost on white paper)
-# swapped for Paul Tol's olive, and Tol's wine as a ninth (Tol's "muted" set, used before, has three pinks that readers
-# confused). Up to eight clusters each get their own colour and their own shape, and the near colours (the two blues;
-# orange and vermillion) sit on shapes far apart (circle and cross; square and plus). Nine colours and eight shapes
-# cycle together, so no two of the first 72 clusters share both
-CLUSTER_COLOURS = ("#0072B2", "#E69F00", "#009E73", "#CC79A7", "#000000", "#D55E00", "#56B4E9", "#999933", "#882255")
+# swapped for Paul Tol's olive and wine (Tol's "muted" set, used before, has three pinks that readers confused). Up to
+# eight clusters each get their own colour and their own shape; the sky blue, which readers took for the blue, comes
+# ninth, and the near pair left (orange and vermillion) sits on shapes far apart (square and plus). Nine colours and
+# eight shapes cycle together, so no two of the first 72 clusters share both
+CLUSTER_COLOURS = ("#0072B2", "#E69F00", "#009E73", "#CC79A7", "#000000", "#D55E00", "#882255", "#999933", "#56B4E9")
 CLUSTER_MARKERS = ("o", "s", "^", "D", "v", "P", "X", "*")
 NOISE_GREY = "#bbbbbb"
 
@@ -315,8 +315,8 @@ def thumbnail_map(xy, paths, model_name: str, title: str = "", colors=None, zoom
     clusters = np.asarray(colors if colors is not None else np.full(len(xy), -1), dtype=int)
     for c in sorted(set(clusters.tolist())):
         colour, marker = cluster_style(c)
-        ax.scatter(*xy[clusters == c].T, s=30 if c >= 0 else 10, c=colour, marker=marker, edgecolors="white",
-                   linewidths=0.4, zorder=2)
+        size = 10 if c < 0 else 60 if marker in ("*", "X", "P") else 34   # thin shapes drawn larger, to carry colour
+        ax.scatter(*xy[clusters == c].T, s=size, c=colour, marker=marker, edgecolors="white", linewidths=0.4, zorder=2)
     step = max(1, len(xy) // (3 * max_thumbnails))
     shown = spaced(xy, range(0, len(xy), step), min_distance=0.08)[:max_thumbnails]
     for i in shown:

@@ -50,7 +50,7 @@ TABLE = [
     ("a face with tears of joy", {"happy", "close_ups"}),
     ("a man grinding coffee beans", {"men"}),
     ("a boy playing with a joystick", {"men"}),
-    ("something happened to the car", set()),
+    ("something happened to the car", {"cars"}),
     ("a crystal vase on a shelf", set()),
     ("a loudly crying face", {"sad", "close_ups"}),
     ("a sad but relieved face", {"sad", "close_ups"}),
@@ -60,10 +60,20 @@ TABLE = [
     ("a cat sleeping on a laptop", {"cats"}),
     ("gatto nero, cat, animal, animals, mammal", {"cats"}),
     ("two kittens playing", {"cats"}),
-    ("tiger, big cat, animal, animals, mammal, cat", set()),
+    ("tiger, big cat, animal, animals, mammal, cat", {"big_cats"}),
+    ("a leopard", {"big_cats"}),
+    ("tigre", {"big_cats"}),
+    ("a sea lion on a rock", set()),
     ("a catfish in a tank", set()),
     ("a hot dog with mustard", set()),
     ("a puppy chewing a shoe", {"dogs"}),
+    # cars: cars, taxis and AIGA's ground-transportation sign; a bicycle, a cable car, a car park do not
+    ("aiga ground transportation, map symbol, sign symbol, symbol", {"cars"}),
+    ("a taxi waiting at the curb", {"cars"}),
+    ("a red car parked on the street", {"cars"}),
+    ("bicycle, transport, vehicles, transportation", set()),
+    ("a cable car over the valley", set()),
+    ("a car park full of bicycles", set()),
 ]
 
 
