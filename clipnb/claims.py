@@ -344,8 +344,10 @@ def man_minus_close_up(corpus, k: int = 9, men=None, close_ups=None, term: str =
     if before == 0:
         first = first_rank(corpus, base, close)
         where = f" (the first is at rank {first})" if first else ""
-        return ClaimResult("E8", statement, UNCHECKABLE, f'{men} of {k} are men; "an image of a man − japanese" '
-                           f"has no close-up in its top {k} to remove{where}", _numbers(numbers))
+        nothing = f'"an image of a man − japanese" has no close-up in its top {k} to remove{where}'
+        if men < k / 2:   # the claim's first half already fails: no close-up to remove cannot make it hold
+            return _result("E8", statement, False, f"only {men} of {k} are men; {nothing}", numbers)
+        return ClaimResult("E8", statement, UNCHECKABLE, f"{men} of {k} are men; {nothing}", _numbers(numbers))
     return _result("E8", statement, men >= k / 2 and after < before,
                    f"men in the top {k}: {men}; close-ups {before} → {after} after subtracting \"{term}\"", numbers)
 

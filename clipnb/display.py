@@ -313,10 +313,12 @@ def thumbnail_map(xy, paths, model_name: str, title: str = "", colors=None, zoom
     if ax is None:
         _, ax = plt.subplots(figsize=(10, 8))
     clusters = np.asarray(colors if colors is not None else np.full(len(xy), -1), dtype=int)
-    for c in sorted(set(clusters.tolist())):
+    by_size = sorted(set(clusters.tolist()), key=lambda c: (c >= 0, -int((clusters == c).sum()), c))
+    for rank, c in enumerate(by_size):   # noise, then the largest first: a small cluster's marks lie on top
         colour, marker = cluster_style(c)
         size = 10 if c < 0 else 60 if marker in ("*", "X", "P") else 34   # thin shapes drawn larger, to carry colour
-        ax.scatter(*xy[clusters == c].T, s=size, c=colour, marker=marker, edgecolors="white", linewidths=0.4, zorder=2)
+        ax.scatter(*xy[clusters == c].T, s=size, c=colour, marker=marker, edgecolors="white", linewidths=0.4,
+                   zorder=2 + rank / (10 * len(by_size)))
     step = max(1, len(xy) // (3 * max_thumbnails))
     shown = spaced(xy, range(0, len(xy), step), min_distance=0.08)[:max_thumbnails]
     for i in shown:

@@ -322,8 +322,9 @@ class Judged:
             return f"○ shows it; too few {self.kind} to tell whether {self.what} would too"
         if not self.beyond_random:
             who = "random weights" if self.kind == RANDOM else "unrelated words"
-            draws = np.asarray(self.draws, dtype=float)   # the null's typical draw does it clearly more than the model:
-            more = len(draws) > 1 and self.statistic < draws.mean() - draws.std(ddof=1) / 2
+            draws = np.asarray(self.draws, dtype=float)   # "more" only where the null lies beyond the model as far as
+            more = len(draws) > 1 and null_p(-self.statistic, -draws,   # "beyond" asks of the model: the same test
+                                             tail=self.kind == RANDOM).p <= claims.ALPHA   # mirrored
             return f"≈ shows it, but {who} show it more" if more else f"≈ shows it, but so do {who}"
         if self.beyond_corrected is False:
             return f"✔ shows it, beyond {self.what} (but not after correcting for checking {self.family} claims at once)"

@@ -305,7 +305,8 @@ _on_cat = _cat_like[_cat_like["neighbour"].isin(["cat", "kitten", "tiger", "lion
         ]),
         Cell("closer_to_nothing = ", said=[
             Said(r"the mash is close to nothing in particular", "mash['margin over 2nd'] < word_margin"),
-            Said(r"and (near everything|not near everything)",
+            Said(r"and (near everything|not near everything|about as near everything)",
+                 "'about as near everything' if abs(mash['mean cosine to all words'] - word_mean) < 0.02 else "
                  "'near everything' if mash['mean cosine to all words'] > word_mean else 'not near everything'"),
         ]),
     ],
@@ -340,7 +341,7 @@ _trees = [int(_captions.matches("trees", corpus.search(q, k=12)["caption"]).sum(
 _snowy = [int(corpus.search(q, k=12)["caption"].str.contains("snow", case=False).sum()) for q in queries[:4]]
 """, said=[
             Said(r"snowy images in the top 12: (\d+) for the plain query", "_snowy[0]"),
-            Said(r"the talk's gentle weights do not move this model's ranking",
+            Said(r"the talk's gentle weights barely touch the snow here",
                  "min(_snowy[2:4]) >= _snowy[0] - 1 and _snowy[1] < _snowy[0]"),
             Said(r"images captioned with trees in the top 12: (\d+) for", "_trees[0]"),
             Said(r"the trees thinned out, as the talk intended", "_trees[0] - _trees[1] >= 3"),
@@ -413,8 +414,9 @@ _deco_rank = claims.first_rank(corpus, picture, _deco) if _deco.any() else None
         ]),
         Cell("captioned = {pole: claims.pole_images(", said=[
             Said(r"Bare words find fewer of their own images than phrases do: (.+?) among the 3 nearest",
-                 "'; '.join(f'\"{w}\" {own[w]} of 3 (against \"{p}\" {own[p]})' for w, p in (('man', 'a man'), ('happy', "
-                 "'a happy face')) if w in own and p in own and own[w] < own[p]) or None"),
+                 "'; '.join(f'\"{w}\" {own[w]} of 3 (against \"{p}\" {own[p]})' for w, p in (('man', 'a man'), "
+                 "('woman', 'a woman'), ('happy', 'a happy face'), ('sad', 'a sad face')) "
+                 "if w in own and p in own and own[w] < own[p]) or None"),
         ]),
         Cell("pair_checks = {}", said=[
             Said(r"A ✘ above can be a tie: (.+?)\. The claim asks",
@@ -556,7 +558,7 @@ _fit = sum(names.loc[c, "name"] in FITS.get(_pd.Series(subject[labels == c]).mod
         ]),
         Cell("def e6_row(label):", setup="""
 _verdicts = table[table["measure"] == "verdict"]
-_e6 = _verdicts[(_verdicts["claim"] == "E6") & _verdicts["model"].isin(trained)]
+_e6 = _verdicts[(_verdicts["claim"] == "E6") & _verdicts["model"].isin(with_skewed)]
 """, said=[
             Said(r"a profession prompt leans beyond the person prompts, and beyond its random-weight null",
                  "int((_e6['beyond_random'] == True).sum())", count=True),  # noqa: E712

@@ -93,6 +93,17 @@ def test_a_verdict_never_contradicts_itself():
     assert "19 of 19 reach its statistic" in higher.verdict
 
 
+def test_random_weights_show_it_more_only_when_they_lie_beyond_the_model():
+    """The mirror of "beyond": a model half a spread below its twins' mean is among them, not below them."""
+    spread = _spread()
+    centre = float(np.mean([0.5 + d for d in spread]))
+    sd = float(np.std([0.5 + d for d in spread], ddof=1))
+    among = nulls.Judged(_e3(centre - 0.6 * sd), centre - 0.6 * sd, [0.5 + d for d in spread], 19, 19)
+    below = nulls.Judged(_e3(centre - 6 * sd), centre - 6 * sd, [0.5 + d for d in spread], 19, 19)
+    assert among.short == "≈ shows it, but so do random weights"
+    assert below.short == "≈ shows it, but random weights show it more"
+
+
 def test_a_near_tie_at_the_top_says_only_just():
     draws = _spread()
     model = _e3(0.1 + max(draws) + 0.0001)
