@@ -66,7 +66,7 @@ def test_the_readmes_notebook_table_states_what_the_notebooks_do():
     probability, loss = re.search(r"P ≈ ([\d.]+), loss ([\d.]+)", _readme_row("02_how_clip")).groups()
     source = (ROOT / "notebooks" / "02_how_clip_is_trained.ipynb").read_text()
     assert f"== {probability}" in source and f"== {float(loss):g}" in source
-    suite = re.search(r"the whole suite with the (\d+) solution notebooks", (ROOT / "README.md").read_text())
+    suite = re.search(r"the (\d+) solution notebooks after them", (ROOT / "README.md").read_text())
     assert int(suite.group(1)) == len(SOLUTIONS)
     assert clipnb.samples_dir().exists()
 
