@@ -65,17 +65,32 @@ def _css(row) -> str:
     return row.status.split()[0]
 
 
-def report_html(table, errors, rankings, specs, corpus="the sample corpus (data/samples)") -> str:
+REPORT_RULES = {"table": "border-collapse:collapse;margin:6px 0",
+                "td,th": "border:1px solid #ccc;padding:3px 8px;text-align:right", "th": "background:#f4f4f4",
+                ".beyond": "color:#1a7f37", ".holds": "color:#9a6700", ".does": "color:#cf222e",
+                ".cannot": "color:#6e7781"}
+
+
+def report_html(table, errors, rankings, specs, corpus="the sample corpus (data/samples)", fragment=False) -> str:
+    """The report as a page (report.html), or, with ``fragment``, as a part of one (a notebook's output): no
+    <html>, <head> or <body>, and its styles scoped to its own <div class="clipnb-report">, so that they restyle
+    nothing around it."""
     import pandas as pd
 
-    style = ("<style>body{font:14px sans-serif;max-width:1100px;margin:2em auto}table{border-collapse:collapse;"
-             "margin:6px 0}td,th{border:1px solid #ccc;padding:3px 8px;text-align:right}th{background:#f4f4f4}"
-             ".beyond{color:#1a7f37}.holds{color:#9a6700}.does{color:#cf222e}.cannot{color:#6e7781}</style>")
+    if fragment:
+        scoped = "".join(",".join(f".clipnb-report {part}" for part in selectors.split(",")) + "{" + rule + "}"
+                         for selectors, rule in REPORT_RULES.items())
+        style = f"<style>{scoped}</style>"
+    else:
+        style = ("<style>body{font:14px sans-serif;max-width:1100px;margin:2em auto}"
+                 + "".join(f"{selectors}{{{rule}}}" for selectors, rule in REPORT_RULES.items()) + "</style>")
     rows = table[table["measure"] == "verdict"]
     random_rows = rows[rows["null"] == nulls.RANDOM] if "null" in rows else rows.iloc[:0]
     twins = int(random_rows["null_models"].max()) if len(random_rows) else 0
-    out = [f"<html><head><meta charset='utf-8'><title>clipnb: the talk's claims across models</title>{style}"
-           "</head><body><h1>The talk's claims across models</h1>",
+    head = (f"<div class='clipnb-report'>{style}<h2>The talk's claims across models</h2>" if fragment else
+            f"<html><head><meta charset='utf-8'><title>clipnb: the talk's claims across models</title>{style}"
+            "</head><body><h1>The talk's claims across models</h1>")
+    out = [head,
            f"<p>Models: {', '.join(f'<code>{html.escape(s)}</code>' for s in specs)}. Each claim runs on "
            f"{html.escape(corpus)}. The speaker's numbers are MobileCLIP-S2 on his own cat photo and "
            "composite faces: a reference, not the same images.</p>",
@@ -175,7 +190,7 @@ def report_html(table, errors, rankings, specs, corpus="the sample corpus (data/
                    f"the ten best images two models have in common for {len(queries)} fixed queries "
                    f"({', '.join(html.escape(repr(q)) for q in queries)}; 1 = the same ten).</p>"
                    + agree.to_html(index=False, float_format=lambda v: f"{v:.3f}"))
-    return "\n".join(out) + "</body></html>"
+    return "\n".join(out) + ("</div>" if fragment else "</body></html>")
 
 
 # claims.csv: one row per verdict and per number. null_share is the share of the null (random models, or control

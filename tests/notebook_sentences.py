@@ -100,7 +100,7 @@ _not_running = [c.split(",")[0] for c, runs in zip(running["caption"], _runs) if
                  "bool(gap['mean cosine image-image'] > gap['mean cosine image-text'] + 0.05)"),
             Said(r"though by little: real CLIPs' image–image cosines are far larger",
                  "bool(gap['mean cosine image-text'] + 0.05 < gap['mean cosine image-image'] <= 0.3)"),
-            Said(r"training spread the images out",
+            Said(r"with random weights the images sit near 1, together in one direction",
                  "not _is_random(model) and gap['mean cosine image-image'] <= 0.5 < twin_gap['mean cosine image-image']"),
         ]),
         Cell('cat_images = {"cat emoji"', setup="""

@@ -1,5 +1,6 @@
 """The cross-model report: every claim for every model, a failing model as a column with its error."""
 import json
+import re
 
 import pandas as pd
 
@@ -58,6 +59,11 @@ def test_report_for_a_trained_a_random_and_a_missing_model(tmp_path):
     assert "Against the null" in page and "null: SD" in page and "p after Holm" in page and "Statistic: <i>lead of" in page
     assert "Control words" in page and "α = 0.05" in page and "How many hold beyond their null" in page
     assert "<i>t-tail</i>" in page and "beyond after correction" in page
+    part = report.report_html(table, errors, rankings, specs, fragment=True)   # inside a notebook: restyles nothing else
+    assert part.startswith("<div class='clipnb-report'>") and part.endswith("</div>") and "<body" not in part
+    css = part.split("<style>", 1)[1].split("</style>", 1)[0]
+    selectors = [sel.strip() for group in re.findall(r"([^{}]+)\{", css) for sel in group.split(",")]
+    assert selectors and all(sel.startswith(".clipnb-report ") for sel in selectors), selectors
     agreement = report.agreement(table, rankings)
     assert len(agreement) == 1 and 0 <= agreement["top-10 overlap of query rankings"].iloc[0] <= 1
 
