@@ -368,10 +368,13 @@ _snowless = [_order.index(p) + 1 for p, c in zip(_scenes["path"], _scenes["capti
         Cell("control_dogs = {w:", setup="""
 _alone = corpus.search(image(cat_picture), k=9)
 _is_cat = _captions.matches("cats", _alone["caption"])
+_other = ~_is_cat & ~_captions.matches("big_cats", _alone["caption"])
 """, said=[
             Said(r"The cat picture's own top 9 holds (\d+) cat", "int(_is_cat.sum())"),
+            Said(r"The cat picture's own top 9 holds \d+ cat\(s\) and (\d+) big cat",
+                 "int(_captions.matches('big_cats', _alone['caption']).sum()) or None"),
             Said(r"(?m)what this model sets near a drawn cat: (.+)\.$",
-                 "'; '.join(c.split(',')[0] for c in _alone['caption'][~_is_cat][:5]) if (~_is_cat).any() else None"),
+                 "'; '.join(c.split(',')[0] for c in _alone['caption'][_other][:5]) if _other.any() else None"),
             Said(r"the dog word, not just any change, brought the dogs",
                  "bool((1 + sum(n >= dogs for n in control_dogs.values())) / (1 + len(control_dogs)) <= _claims.ALPHA)"),
             Said(r"an unrelated word brings as many",
