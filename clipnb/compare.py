@@ -500,10 +500,14 @@ def planted_rows(base_model, spec, skewed_model) -> list[dict]:
               "tested_on": f"{sum(len(v['man']) + len(v['woman']) for v in images.values())} held-out emoji of "
                            f"{len(images)} professions, 3 man and 3 woman images each; {len(skew)} skewed, "
                            f"{len(images) - len(skew)} left alone; every choice of {len(skew)} professions as the null"}
-    moved = result.reason.split(" skewed professions moved")[0] if " skewed professions moved" in result.reason else ""
+    moved = None   # from the result's own table, not its words: how many skewed professions moved the planted way
+    if result.numbers is not None and "change" in result.numbers:
+        skewed = result.numbers[result.numbers["plain caption under"] != "both"]
+        moved = int((np.where(skewed["plain caption under"] == "man", 1, -1) * skewed["change"] > 0).sum())
     short = {claims.HOLDS: "✔ shows it, beyond chance",
-             claims.FAILS: f"✘ not all {len(skew)} moved the planted way ({moved}), though together beyond chance"
-             if result.status == claims.FAILS and p < claims.ALPHA and moved else "✘ not on this model"}.get(
+             claims.FAILS: f"✘ not all {len(skew)} moved the planted way ({moved} of {len(skew)}), though together "
+             "beyond chance" if result.status == claims.FAILS and p < claims.ALPHA and moved is not None
+             else "✘ not on this model"}.get(
         result.status, f"? cannot be checked here: {result.reason}")
     rows = [{**common, "short": short, "measure": "verdict", "value": np.nan, "statistic": np.nan, "null_models": 0,
              "null": "permutation", "method": "exact permutation", "null_share": p, "null_p": p,

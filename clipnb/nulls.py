@@ -367,7 +367,7 @@ class Judged:
     def _null_text(self) -> str:
         what = STATISTIC_NAMES.get(self.result.claim, "statistic")
         source = f"random weights ({self.n} model{'s' if self.n != 1 else ''} of this architecture)" if self.kind == RANDOM else \
-            f"control words ({self.n} unrelated nouns, each " + ("in place of the opposite pole" if self.result.claim == "E12a"
+            f"control words ({self.n} unrelated nouns, each " + ("in place of the opposite pole" if SUBTRACTIONS.get(self.result.claim) == "opposite"
                                                              else "subtracted in place of the claim's word") + ", this model)"
         if self.null_share is not None:
             draws = np.asarray(self.draws)
