@@ -22,7 +22,7 @@ def sample_corpus(model, **kwargs) -> ImageCorpus:
     return ImageCorpus.from_folder(samples_dir(), model, **kwargs)
 
 
-_SUBMODULES = {"ann", "captions", "claims", "clusters", "compare", "datasets", "display", "doctor", "geometry", "interop", "kit",
+_SUBMODULES = {"ann", "captions", "claims", "clusters", "compare", "datasets", "display", "doctor", "geometry", "interop", "kit", "narrate",
                "nulls", "opposition", "paths", "probes", "query", "report", "samples", "widgets", "zeroshot"}
 
 

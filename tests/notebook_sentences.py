@@ -225,7 +225,7 @@ _moved = sum(bool(_grid.loc["female", s] < _grid.loc["unmarked", s]) for s in SU
                  "if gaps['gap'].min() < 0 else None"),
             Said(r'Adding "female" moves the prompt towards the \w+ images for (\d+) of', "_moved"),
         ]),
-        Cell("unmarked_beyond = corrected[", said=[
+        Cell("narrate.unmarked_beyond_noise(", said=[
             Said(r"Among the unmarked prompts, (.+?) (?:is|are) beyond noise after Holm",
                  "', '.join(f'\"a {r.subject}\" ({r.gap:+.3f}, p_holm {r.p_holm:.3f})' for r in corrected[(corrected['variant'] "
                  "== 'unmarked') & (corrected['p_holm'] <= _claims.ALPHA)].itertuples()) or None"),
@@ -241,7 +241,7 @@ _moved = sum(bool(_grid.loc["female", s] < _grid.loc["unmarked", s]) for s in SU
                  "sanity.numbers is not None and bool((sanity.numbers.set_index('measure')['value'].get('right "
                  "direction') == sanity.numbers.set_index('measure')['value'].get('tests')))"),
         ]),
-        Cell("nurse_lean, nurse_p = ", setup="""
+        Cell("narrate.nurse_lean(", setup="""
 _nurse = leans.set_index("subject").loc["nurse"]
 """, said=[
             Said(r'"a nurse" leans towards the (\w+) images here, beyond the person prompts',
@@ -317,15 +317,16 @@ _on_cat = _cat_like[_cat_like["neighbour"].isin(["cat", "kitten", "tiger", "lion
         ]),
         Cell("queries8 = [", setup="""
 _close_ups, _men = counts["close-ups in the top 9"].tolist(), counts["men in the top 9"].tolist()
+_first = corpus.search(queries8[0], k=9)
 """, said=[
             Said(r'"an image of a man": (\d+) of the top 9 are captioned as men', "_men[0]"),
             Said(r"the search for a man is already weak on this model", "_men[0] < 7"),
             Said(r"though its first image is not a man", "_men[0] >= 7 and not _re.search(claims.MEN_CAPTIONS, "
-                 "first['caption'].iloc[0], _re.IGNORECASE)"),
+                 "_first['caption'].iloc[0], _re.IGNORECASE)"),
             Said(r"its first image is not a man but", "sum(not _re.search(claims.MEN_CAPTIONS, corpus.search(q, k=1)"
                  "['caption'].iloc[0], _re.IGNORECASE) for q in queries8[1:])", count=True),
             Said(r"An ape among the nearest images", "bool(_re.search(r'\\b(?:gorilla|ape|chimpanzee|orangutan|monkey)\\b', "
-                 "' '.join(first['caption']), _re.IGNORECASE))"),
+                 "' '.join(_first['caption']), _re.IGNORECASE))"),
             Said(r'subtracting "close up" took the close-ups in the top 9 from (\d+) to', "_close_ups[1]"),
             Said(r"the talk's effect shows", "_close_ups[2] < _close_ups[1]"),
             Said(r"the subtraction even brought close-ups in", "_close_ups[2] > _close_ups[1]"),
@@ -380,15 +381,16 @@ _other = ~_is_cat & ~_captions.matches("big_cats", _alone["caption"])
             Said(r"an unrelated word brings as many",
                  "bool((1 + sum(n >= dogs for n in control_dogs.values())) / (1 + len(control_dogs)) > _claims.ALPHA)"),
         ]),
-        Cell("first_tree = claims.first_rank", setup="""
+        Cell("narrate.tree_search(", setup="""
 _deco = corpus.table["caption"].fillna("").str.contains("christmas", case=False).to_numpy()
 _deco_rank = claims.first_rank(corpus, picture, _deco) if _deco.any() else None
+_first_tree = claims.first_rank(corpus, picture, forest_images)
 """, said=[
             Said(r"The Christmas tree ranks #(\d+) for the picture alone",
-                 "_deco_rank if (not first_tree or first_tree > 9) and _deco_rank and _deco_rank <= 9 else None"),
+                 "_deco_rank if (not _first_tree or _first_tree > 9) and _deco_rank and _deco_rank <= 9 else None"),
             Said(r"minus each of 20 unrelated words \([^)]*\) instead, #(\d+) \(the median\)",
                  "int(_np.median([claims.first_rank(corpus, picture - text(w), _deco) or len(corpus) for w in "
-                 "nulls.CONTROL_WORDS[:20]])) if (not first_tree or first_tree > 9) and _deco_rank and _deco_rank <= 9 "
+                 "nulls.CONTROL_WORDS[:20]])) if (not _first_tree or _first_tree > 9) and _deco_rank and _deco_rank <= 9 "
                  "and min(claims.first_rank(corpus, picture - w * text('forest'), _deco) or len(corpus) for w in (1, 0.5)) "
                  "> _deco_rank else None"),
             Said(r"The picture alone finds no image captioned as trees in its top 9",
@@ -548,6 +550,10 @@ _fit = sum(names.loc[c, "name"] in FITS.get(_pd.Series(subject[labels == c]).mod
             Said(r"gets another kind of verdict on ([^.:]+)",
                  "', '.join(c for c in verdicts.index if c != 'B1' and verdict_kind(verdicts.loc[c, 'bundled']) "
                  "!= verdict_kind(verdicts.loc[c, 'bundled:skewed'])) or 'no claim'"),
+            Said(r"the smallest p they allow is 1/(\d+)",
+                 "1 + nulls.default_count() if 1 / (1 + nulls.default_count()) > _claims.ALPHA else None"),
+        ]),
+        Cell("agree = report.agreement(table, rankings)", said=[
             Said(r"Spearman ρ of claim numbers: pairs above the highest with untrained \([-\d.]+\): none",
                  "not bool((lambda a, w: (a.loc[~w, 'Spearman ρ of claim numbers'] > a.loc[w, 'Spearman ρ of claim numbers']"
                  ".max()).any())(agree, (agree['model A'] == 'untrained') | (agree['model B'] == 'untrained')))"),
@@ -556,8 +562,6 @@ _fit = sum(names.loc[c, "name"] in FITS.get(_pd.Series(subject[labels == c]).mod
                  "a[~w & (a[c] <= m)].iterrows()) if (a.loc[~w, c] > m).any() and (a.loc[~w, c] <= m).any() else None)"
                  "('Spearman ρ of claim numbers', a.loc[w, 'Spearman ρ of claim numbers'].max()))"
                  "(agree, (agree['model A'] == 'untrained') | (agree['model B'] == 'untrained'))"),
-            Said(r"the smallest p they allow is 1/(\d+)",
-                 "1 + nulls.default_count() if 1 / (1 + nulls.default_count()) > _claims.ALPHA else None"),
         ]),
         Cell("def e6_row(label):", setup="""
 _verdicts = table[table["measure"] == "verdict"]

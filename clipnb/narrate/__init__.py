@@ -1,0 +1,25 @@
+"""The sentences the notebooks print about their results, kept out of the notebooks' cells.
+
+A notebook cell computes (a search, a count, a null) in the open; then one call here prints what those numbers show
+on *this* model, and where it fails what the talk showed. Every sentence is chosen by the numbers it is given, never
+written for one model, so the same notebook reads true on the bundled model, on an older one and on random weights
+(``tests/notebook_sentences.py`` checks each sentence against its output on all three). A function prints the
+sentences that apply, a line each, and nothing when none does.
+
+One module per part of the talk: :mod:`~clipnb.narrate.words` (notebooks 01, 03 and 05),
+:mod:`~clipnb.narrate.search` (00, 06 and 07), :mod:`~clipnb.narrate.bias` (04), :mod:`~clipnb.narrate.opposition`
+(08), :mod:`~clipnb.narrate.clusters` (10) and :mod:`~clipnb.narrate.models` (11).
+"""
+from clipnb.narrate.bias import nurse_lean, sanity_check, text_lean, unmarked_beyond_noise
+from clipnb.narrate.clusters import hub_names, names_fit, shared_names, style_or_subject
+from clipnb.narrate.models import (agreement_beyond_random, fine_tune_moves, holm_counts, nothing_learned,
+                                   verdict_agreement)
+from clipnb.narrate.opposition import bare_words, face_order, pole_ends, short_caption, spread
+from clipnb.narrate.search import cat_search, cat_swap, image_minus_word, man_search, tree_search
+from clipnb.narrate.words import cat_neighbours, hubs, kin, odd_strings, phrasings
+
+__all__ = ["agreement_beyond_random", "bare_words", "cat_neighbours", "cat_search", "cat_swap", "face_order",
+           "fine_tune_moves", "holm_counts", "hub_names", "hubs", "image_minus_word", "kin", "man_search", "names_fit",
+           "nothing_learned", "nurse_lean", "odd_strings", "phrasings", "pole_ends", "sanity_check", "shared_names",
+           "short_caption", "spread", "style_or_subject", "text_lean", "tree_search", "unmarked_beyond_noise",
+           "verdict_agreement"]

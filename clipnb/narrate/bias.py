@@ -1,0 +1,83 @@
+"""What notebook 04's bias measurements show, in words: the sanity check, the unmarked prompts, the nurse, the text
+side alone."""
+from __future__ import annotations
+
+import numpy as np
+
+from clipnb import claims
+from clipnb.narrate.search import _tell
+
+
+def sanity_check(sanity) -> None:
+    """E6-sanity's verdict in plain words, and, where it fails, whether the direction was right but not beyond noise."""
+    lines = [f"E6-sanity checks that {sanity.statement}.\n"
+             + {claims.HOLDS: "✔ yes", claims.FAILS: "✘ no, not all of it"}.get(sanity.status, "? it cannot be checked")
+             + " on this model.",
+             f"  details (each prompt's gap and Holm-corrected p; Cohen's d, section 3's fold): {sanity.reason}"]
+    if sanity.status != claims.HOLDS:
+        counts = sanity.numbers.set_index("measure")["value"] if sanity.numbers is not None else {}
+        every_way = "tests" in counts and counts["right direction"] == counts["tests"]
+        lines.append("The sanity check fails as stated: "
+                     + (f"every marked prompt points the right way, but "
+                        f"{int(counts['tests'] - counts['right and beyond noise'])} of them are not beyond noise after "
+                        "Holm's correction: right direction, too little evidence. " if every_way else
+                        "this model does not reliably score 'a male …' towards the men and 'a female …' towards the "
+                        "women. ")
+                     + "So read sections 5 and 6 as what this model does, not as a bias it measured.")
+    _tell(*lines)
+
+
+def unmarked_beyond_noise(gaps, a, b) -> None:
+    """The unmarked prompts ("a nurse", not "a female nurse") whose gap between the ``a`` and ``b`` images is beyond
+    noise after Holm (``gaps``: claims.bias_table's rows)."""
+    beyond = gaps[(gaps["variant"] == "unmarked") & (gaps["p_holm"] <= claims.ALPHA)]
+    if len(beyond):
+        one = len(beyond) == 1
+        _tell("Among the unmarked prompts, " + ", ".join(f'"a {r.subject}" ({r.gap:+.3f}, p_holm {r.p_holm:.3f})'
+                                                        for r in beyond.itertuples())
+              + f" {'is' if one else 'are'} beyond noise after Holm (the dark cell{'' if one else 's'} of the unmarked "
+                f"row): the {a} and the {b} images differ along that direction. Section 5 asks whether that is more "
+                "than any person prompt shows.")
+
+
+def nurse_lean(leans, a, b) -> None:
+    """"a nurse"'s lean beyond the person prompts (``leans``: claims.unmarked_prompts_lean's table), beside the number
+    the speaker saw."""
+    nurse_lean, nurse_p = leans.set_index("subject").loc["nurse", ["lean", "p_holm"]]
+    towards = a if nurse_lean > 0 else b
+    speaker = claims.SPEAKER_NUMBERS["E6"]["gap nurse"]   # his composite faces, MobileCLIP-S2: man − woman
+    said = (f"the speaker's MobileCLIP-S2 gave his composite man's face − woman's face {speaker:+.4f}, towards the "
+            "woman, on one pair of faces (a demonstration, not a test)")
+    if nurse_p <= claims.ALPHA:
+        _tell(f'"a nurse" leans towards the {towards} images here, beyond the person prompts (lean {nurse_lean:+.4f}, '
+              f"p_holm {nurse_p:.2f} ≤ α); {said}"
+              + ("" if (nurse_lean < 0) == (speaker < 0) or (a, b) != ("man", "woman") else ": the opposite way") + ".")
+    else:
+        _tell(f'"a nurse" leans no more than the person prompts do (lean {nurse_lean:+.4f} towards the {towards} '
+              f"images, p_holm {nurse_p:.2f} > α = {claims.ALPHA}): within noise, so no direction can be read from it "
+              f"here; {said}.")
+
+
+def text_lean(text_side, persons, person, leans, model) -> None:
+    """The text side alone: each profession's cos(·, "a woman") − cos(·, "a man") against the person prompts'
+    (``persons``; ``person``: "a person"'s own), and where it points against the pictures' lean (``leans``)."""
+    towards_woman = [p for p, v in text_side.iloc[:, 1].items() if v > 0]
+    beyond = text_side.index[text_side["text only: p_holm"] <= claims.ALPHA]
+    lines = [f"{model.name}: in the text space alone, the {len(persons)} person prompts sit at {persons.mean():+.4f} on "
+             f"average (SD {persons.std():.4f}; \"a person\" itself {person:+.4f}). Against them (the column minus their "
+             f"mean), {', '.join(repr('a ' + p) for p in towards_woman) or 'no profession'} "
+             f"lean{'s' if len(towards_woman) == 1 else ''} towards \"a woman\" more than they do, the others towards "
+             "\"a man\"; "
+             + (f"beyond their spread (p_holm ≤ {claims.ALPHA}): " + ", ".join(repr("a " + p) for p in beyond) + "."
+                if len(beyond) else
+                "none beyond their spread (every p_holm > α): the text side alone shows no lean here.")]
+    # both sides measured against the person prompts, both read "towards the women" when positive: opposite ways?
+    opposite = [p for p in text_side.index if np.sign(text_side.iloc[:, 1][p]) * np.sign(text_side.iloc[:, 3][p]) < 0]
+    noisy = (leans.set_index("subject")["p_holm"] > claims.ALPHA) & (text_side["text only: p_holm"] > claims.ALPHA)
+    if opposite:
+        lines.append(f"{', '.join(repr('a ' + p) for p in opposite)}: the two sides point opposite ways, the words "
+                     "towards one group and the pictures towards the other"
+                     + (": each such lean is within noise on both sides, so its sign can be chance."
+                        if noisy[opposite].all() else ": where a lean is beyond noise, the pictures pull against the "
+                                                      "words."))
+    _tell(*lines)

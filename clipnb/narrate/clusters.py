@@ -1,0 +1,56 @@
+"""What notebook 10's clusters and their names show, in words."""
+from __future__ import annotations
+
+from clipnb.narrate.search import _tell
+
+
+def shared_names(names) -> None:
+    """Clusters that zero-shot gives one name, and the caption words that tell them apart (``names``: one row per
+    cluster, with its "name" and "told apart by")."""
+    counts = names.groupby("name").size()
+    lines = []
+    for name, n in counts[counts > 1].items():
+        same = list(names.index[names["name"] == name])
+        told = [c for c in same if names.loc[c, "told apart by"]]
+        lines.append(f"{n} clusters are all named '{name}' (clusters {', '.join(map(str, same))}): the vocabulary has "
+                     "no word that tells them apart"
+                     + (f"; their captions do, by the words more common in each than in the others: "
+                        + "; ".join(f"{c}: {names.loc[c, 'told apart by']}" for c in told) if told else ""))
+    _tell(*lines)
+
+
+def style_or_subject(by_style, by_subject, model) -> None:
+    """Whether the clusters follow the drawing style or the subject: each agreement as an adjusted Rand index."""
+    follow = ("neither: both are near chance" if max(by_style, by_subject) < 0.1 else
+              "neither clearly: both agreements are weak and close, and one k-means run cannot tell them apart (some "
+              "subjects, such as professions, exist in one style only)" if max(by_style, by_subject) < 0.3
+              and abs(by_style - by_subject) < 0.1 else
+              "the drawing style more than the subject" if by_style > by_subject else
+              "the subject more than the drawing style")
+    _tell(f"agreement of the clusters (adjusted Rand index, section 2: 0 = chance, 1 = the same groups) with the drawing "
+          f"style (emoji, clip-art, photo, scene): {by_style:.3f}; with the subject (the folder's last part, whatever "
+          f"the style): {by_subject:.3f}: on this model the clusters follow {follow}   [model: {model.name}]")
+
+
+def names_fit(names, majority, majority_share) -> None:
+    """How many names fit their cluster's most common folder or style (``names["name fits it"]``), and the clusters
+    that are a mix (their most common folder, ``majority``, holds under half: ``majority_share``)."""
+    fitting = int(names["name fits it"].sum())
+    mixed = names.index[majority_share < 0.5]
+    _tell(f"{fitting} of {len(names)} names fit their cluster's most common folder or drawing style (FITS and "
+          "STYLE_FITS list the words that do)"
+          + ("." if fitting == len(names) else ": the others are the word nearest the centroid among words that fit "
+             "worse, not a description; look at their images below.")
+          + (f" In {len(mixed)} clusters that folder holds under half the images ("
+             + ", ".join(f"{c} '{names.loc[c, 'name']}': {majority[c]} {majority_share[c]:.0%}" for c in mixed)
+             + "): a mix, which even a fitting name describes only in part." if len(mixed) else ""))
+
+
+def hub_names(names) -> None:
+    """A word that is the name or the runner-up of half the clusters or more: a hub, not a fit."""
+    near_many = names["name"].tolist() + names["runner_up"].tolist()
+    counts = {w: near_many.count(w) for w in dict.fromkeys(near_many)}
+    _tell(*(f"'{word}' is the name or the runner-up of {n} of the {len(names)} clusters: like the hub words of "
+            "notebook 05, a word that sits near many centroids wins by being near everything, not by fitting any one "
+            "cluster." for word, n in sorted(counts.items(), key=lambda item: -item[1])
+            if n >= max(3, len(names) // 2)))

@@ -1,0 +1,90 @@
+"""What notebook 11's comparison across models shows, in words: where the verdicts agree, which rest on nothing
+learned, and how far the models' numbers agree beyond what random weights share with them."""
+from __future__ import annotations
+
+import numpy as np
+
+from clipnb import claims, nulls, pvalues
+from clipnb.narrate.search import _tell
+
+
+def _true(value) -> bool:
+    """A verdict table's True (Python's or numpy's), not None, NaN or False."""
+    return value is True or value is np.True_
+
+
+def verdict_agreement(trained, compared, same, failed_by_all, left_out) -> None:
+    """The claims on which the ``trained`` models give the same kind of verdict (``same``, of ``compared``)."""
+    differ = [c for c in compared if c not in same]
+    _tell(f"The trained models ({', '.join(trained)}) give the same kind of verdict on {len(same)} of the "
+          f"{len(compared)} claims all of them could check (the kinds: ✔ beyond its null; ≈ or ○, holds but not shown "
+          f"beyond it; ✘ does not hold): {', '.join(same) or 'none'}"
+          + (f"; on {len(failed_by_all)} of these ({', '.join(failed_by_all)}) the shared verdict is that the claim "
+             "does not hold, so much of the agreement is failing alike" if failed_by_all else "")
+          + f". They differ on: {', '.join(differ) or 'none'}. "
+          f"(Left out: {', '.join(left_out) or 'none'}, identities or claims some model could not check.)")
+
+
+def nothing_learned(rows, trained) -> None:
+    """The claims that hold on a trained model and on at least half of their null's draws too (``rows``: the
+    comparison's verdict rows), then each trained model's claims beyond its null."""
+    def held_by_draws(r):   # the claim holds on the model and on at least half of its null's draws too
+        return r.status == claims.HOLDS and r.null_models and r.null_holds >= r.null_models / 2
+
+    held = rows[rows["model"].isin(trained)]
+    shared = sorted({r.claim for r in held.itertuples() if held_by_draws(r) and not _true(r.beyond_random)})
+    still_beyond = sorted({f"{r.claim} on {r.model}" for r in held.itertuples()
+                           if held_by_draws(r) and _true(r.beyond_random)})
+    lines = [f"Claims that hold on a trained model and on at least half of their null's draws too (random-weight "
+             f"models or control words), and are not beyond them: {', '.join(shared) or 'none'}. That they hold there "
+             "is no evidence of anything learned."
+             + (f" {', '.join(still_beyond)}: the claim's test passes on at least half of its draws too, but the model "
+                "passes it by a wider margin than nearly all of them, and that margin is what \"beyond\" measures."
+                if still_beyond else "")]
+    for label in trained:
+        learned = rows[(rows["model"] == label) & rows["beyond_random"].map(_true)]["claim"].tolist()
+        lines.append(f"{label}: beyond its null on {', '.join(learned) or 'no claim'}.")
+    twins = nulls.default_count()
+    if twins < pvalues.TAIL_MIN_DRAWS and 1 / (1 + twins) > claims.ALPHA:
+        lines.append(f"This run set each claim against {twins} random-weight models (CLIPNB_NULL_MODELS={twins}): the "
+                     f"smallest p they allow is 1/{1 + twins} = {1 / (1 + twins):.2f} > α, so no random-weight verdict "
+                     f"can come out beyond here, whatever the model learned; only the control-word nulls "
+                     f"({len(nulls.CONTROL_WORDS)} words) can. Run with 19 (the default) to read the counts below as "
+                     "findings.")
+    _tell(*lines)
+
+
+def fine_tune_moves(moved) -> None:
+    """The claims whose kind of verdict bundled:skewed changed against bundled, the model it was fine-tuned from."""
+    _tell(f"bundled:skewed, fine-tuned from bundled on the same pictures with five professions' captions changed, gets "
+          f"another kind of verdict on {', '.join(moved) or 'no claim'}"
+          + (": a fine-tune moves claims it was not aimed at, so a change of one verdict is weak evidence of anything"
+             if moved else "") + ".")
+
+
+def holm_counts(summary) -> None:
+    """Per model, its verdicts beyond their null, before and after Holm's correction (``report.holm_summary``)."""
+    _tell(*(f"{r['model']}: {r['beyond (p ≤ α)']} of {r['verdicts checked']} checked verdicts beyond their null at "
+            f"p ≤ α, {r['beyond after Holm']} after Holm's correction ({r['which, after Holm']})."
+            for _, r in summary.iterrows()))
+
+
+def agreement_beyond_random(agree) -> None:
+    """For each agreement measure, the pairs of trained models above the highest pair with ``untrained`` (``agree``:
+    report.agreement's table), and those at or below it."""
+    with_random = (agree["model A"] == "untrained") | (agree["model B"] == "untrained")
+    lines = []
+    for column in ["Spearman ρ of claim numbers", "top-10 overlap of query rankings"]:
+        ceiling = agree.loc[with_random, column].max()
+        above = agree[~with_random & (agree[column] > ceiling)]
+        below = agree[~with_random & (agree[column] <= ceiling)]
+        lines.append(f"{column}: pairs above the highest with untrained ({ceiling:.3f}): "
+                     + (", ".join(f"{r['model A']}–{r['model B']} {r[column]:.3f}"
+                                  + (f" (only {r[column] - ceiling:.3f} above: too close to call)"
+                                     if r[column] - ceiling < 0.05 else "") for _, r in above.iterrows()) if len(above)
+                        else "none, so these numbers show no agreement beyond what a random model shares with them"))
+        if len(above) and len(below):
+            lines.append(f"{column}, pairs of trained models at or below it: "
+                         + ", ".join(f"{r['model A']}–{r['model B']} {r[column]:.3f}" for _, r in below.iterrows())
+                         + ": by this measure those trained models agree no more than a model and random weights do")
+    _tell(*lines)

@@ -1,0 +1,146 @@
+"""What word rankings show, in words: notebooks 01 (a cat's nearest texts), 03 (phrasings) and 05 (neighbours, hubs
+and odd strings)."""
+from __future__ import annotations
+
+from clipnb import captions
+from clipnb.narrate.search import _tell
+
+CAT_WORDS = ("cat", "kitten", "tiger", "lion")   # 05's vocabulary: the words a cat-like string should land on
+
+
+def cat_neighbours(name, neighbours, model) -> None:
+    """01: where "a cat" ranks among the texts nearest one cat image (``neighbours``: the texts, nearest first, with
+    their cosines), and whether a text ahead of it names a cat too."""
+    order = list(neighbours["neighbour"])
+    rank = order.index("a cat") + 1
+    ahead = order[:rank - 1]
+    cat_words = [w for w in ahead if captions.matches("cats", [w])[0]]   # "a kitten" is a cat too
+    margin = neighbours["cosine"].iloc[0] - neighbours["cosine"].iloc[1]   # the first text over the second
+    second = neighbours["neighbour"].iloc[1]
+    if rank == 1:
+        reading = " — the nearest text" + (f", only {margin:.3f} ahead of {second!r}" if margin < 0.05 else "")
+    else:
+        reading = (f", behind {', '.join(map(repr, ahead[:4]))}{f' and {len(ahead) - 4} more' if len(ahead) > 4 else ''}: "
+                   + ((f"the nearest text, {ahead[0]!r}, names a cat too: the model reads it as a cat, if not by the "
+                       "plain word" if margin >= 0.05 else
+                       f"the nearest text, {ahead[0]!r}, names a cat too, but only {margin:.3f} ahead of {second!r}: "
+                       "at best a weak reading as a cat")
+                      if ahead[0] in cat_words else
+                      "this model misses it" + (f" (though {', '.join(map(repr, cat_words))}, ahead of it, names a cat "
+                                                "too)" if cat_words else "")))
+    _tell(f'{name}: "a cat" ranks {rank} of {len(order)}{reading}   [model: {model.name}]')
+
+
+def phrasings(phrasing, cat_words, odd_spellings, tie) -> None:
+    """03: what the ranking of phrasings for one cat image (``phrasing``: cosine per phrase, highest first) shows:
+    phrases about something else above "a cat", cat phrasings below an empty word, other animals above plain cat
+    phrasings (by more than ``tie``). ``cat_words``: the phrasings that mean a cat; ``odd_spellings``: those of them
+    misspelt, foreign or the meme's."""
+    rank_of_cat = list(phrasing.index).index("a cat") + 1
+    lines = []
+    above = [v for v in phrasing.index[:rank_of_cat - 1] if v not in cat_words]
+    if above:
+        lines.append(f'phrases about something else score above "a cat" here: {", ".join(above)}.')
+    empty = phrasing[["the", "."]].max()
+    below_empty = [v for v in cat_words if phrasing[v] < empty]
+    if below_empty:
+        plain_english = [v for v in below_empty if v not in odd_spellings]
+        lines.append(f'{len(below_empty)} cat phrasings score below the better empty word, '
+                     f'"{phrasing[["the", "."]].idxmax()}" ({empty:.3f}): '
+                     f'{", ".join(sorted(below_empty, key=phrasing.get))}. A model that knows the words should put every '
+                     "cat phrasing above them; "
+                     + (f"here even plain English ones ({', '.join(sorted(plain_english))}) fall below: this model's "
+                        "text side does not tie them to this image." if plain_english else
+                        "misspellings and other languages are where a small model's vocabulary ends."))
+    not_cat_above = [v for v in ("a dog", "a photo of a dog", "a tiger") if phrasing[v] > phrasing["cat"]]
+    if not_cat_above:
+        lines.append(f'{", ".join(not_cat_above)} score{"s" if len(not_cat_above) == 1 else ""} above the bare word '
+                     '"cat": here the image sits nearer some other animal words than the word for what it shows.')
+    # other animals above plain-English cat phrasings (a tiger above "a tabby cat" is a mistake, not a misspelling)
+    plain_cat = sorted(set(cat_words) - set(odd_spellings), key=phrasing.get)
+    beaten = {o: [v for v in plain_cat if phrasing[v] < phrasing[o] - tie] for o in ("a dog", "a photo of a dog", "a tiger")}
+    beaten = {o: below for o, below in beaten.items() if below}
+    if beaten:
+        lines.append(f"Other animals above plain English cat phrasings (by more than {tie}): "
+                     + "; ".join(f'"{o}" above {", ".join(below)}' for o, below in beaten.items())
+                     + ". For this image, these wordings carry less of 'cat' than another animal's name does.")
+    _tell(*lines)
+
+
+def kin(first, kind_of) -> None:
+    """05: how many words with kin in the vocabulary have a nearest word of their own kind (``first``: each word's
+    nearest other word; ``kind_of``: word → kind)."""
+    with_kin = first[first["query"].isin(kind_of)]
+    other_kind = [(r.query, r.neighbour) for r in with_kin.itertuples() if kind_of[r.query] != kind_of.get(r.neighbour)]
+    _tell(f"{len(with_kin) - len(other_kind)} of the {len(with_kin)} words with kin here have a nearest neighbour of the "
+          "same kind"
+          + (f"; {len(other_kind)} do not: {', '.join(f'{q} → {n}' for q, n in other_kind)} (the dashed arrows). A CLIP "
+             "that read the web puts a word's kin first; these show what this model did not" if other_kind else ""))
+
+
+def hubs(neighbours, hub_words, centres, model) -> None:
+    """05: the words among the 2 nearest of many others. ``hub_words``: those near many words of other kinds (word →
+    how many); ``centres``: those near mostly their own kin."""
+    hub_text = ", ".join(f"'{w}' (among the 2 nearest of {n} words: "
+                         f"{', '.join(neighbours.loc[neighbours['neighbour'] == w, 'query'])})" for w, n in hub_words.items())
+    _tell("Every word names 2 nearest, so a word is among the nearest of 2 others on average; "
+          + (f"{hub_text} {'is a hub' if len(hub_words) == 1 else 'are hubs'}: words that come up near many words, half "
+             "or more of them of other kinds, whatever their own nearest are. This is called hubness, and "
+             "high-dimensional embeddings are prone to it: a hub's neighbours are a mix, some of its kin and some there "
+             "only because it sits near everything, so being near a hub alone says little. (Among 24 words with 2 "
+             "nearest each, 4 or 5 can also happen by chance: a hint, not a measurement)" if hub_words else
+             "no word is among the nearest of 4 or more words, half of them of other kinds: no hubs here")
+          + (f". {', '.join(repr(w) for w in centres)} {'is' if len(centres) == 1 else 'are'} near many words too, but "
+             "mostly (more than half) near their own kin: centres of their kind, which is meaning, not hubness"
+             if centres else "")
+          + f"   [model: {model.name}]")
+
+
+def odd_strings(nearest_word, cat_like, meant, hub_words, unknown, model) -> None:
+    """05: where odd strings land among the words (``nearest_word``: each string's nearest word, cosine and margin
+    over the second). ``cat_like``: the strings a reader takes for a cat; ``meant``: those that are real words or a
+    real sign; ``unknown``: those the text side sees as [UNK] only."""
+    lines = []
+    read = nearest_word[nearest_word["string"].isin(cat_like)]
+    right = read[read["neighbour"].isin(CAT_WORDS)]
+    toss = right[right["margin over 2nd"] < 0.01]   # below a hundredth of a cosine the first and second word swap easily
+    if len(toss):
+        lines.append(f"{', '.join(toss['string'])} land{'s' if len(toss) == 1 else ''} on a cat word by less than 0.01 "
+                     "over the second word: a coin toss, not a reading; count the others.")
+    nonsense = nearest_word[nearest_word["string"].isin(["3hlufakjsdnfa3fnaj;ld", "asdfgh", "xyzzy"])
+                            & nearest_word["neighbour"].isin(CAT_WORDS)]
+    if len(nonsense):
+        lines.append(f"nonsense lands on a cat word too ({', '.join(nonsense['string'])}): with four cat words (cat, "
+                     "kitten, tiger, lion) among the vocabulary, a string that means nothing can land on one by chance.")
+    lines.append(f"{len(right)} of the {len(read)} cat-like strings land nearest a cat word"
+                 + (f"; the others: {', '.join(f'{s} → {n}' for s, n in zip(read['string'], read['neighbour']) if n not in CAT_WORDS)}"
+                    if len(right) < len(read) else "")
+                 + f"; median margin over the second word {nearest_word['margin over 2nd'].median():.3f}   "
+                   f"[model: {model.name}]")
+    if unknown:
+        one = len(unknown) == 1
+        lines.append(f"{', '.join(unknown)} reach{'es' if one else ''} this model's text side as [UNK], the one token "
+                     "it has for whatever its vocabulary cannot spell: it never sees the sign, so where "
+                     f"{'it lands' if one else 'they land'} says nothing about reading {'it' if one else 'them'}.")
+    landing = nearest_word["neighbour"].value_counts()
+    if landing.iloc[0] >= 4:
+        word = landing.index[0]
+        there = list(nearest_word.loc[nearest_word["neighbour"] == word, "string"])
+        meaning = [s for s in there if s in meant]
+        lines.append(f"{landing.iloc[0]} of the {len(nearest_word)} strings land nearest {word!r} ({', '.join(there)}): "
+                     + (f"section 2 found {word!r} a hub among the words too, " if word in hub_words else
+                        "not a hub among the words of section 2, but one for these strings: ")
+                     + "strings that mean little land on whatever word sits nearest them all, so landing there is no "
+                       "reading of them"
+                     + (f". Yet {', '.join(meaning)} {'does' if len(meaning) == 1 else 'do'} mean something, and "
+                        f"land{'s' if len(meaning) == 1 else ''} there too: this model does not read "
+                        + ("it" if len(meaning) == 1 else "them") if meaning else "") + ".")
+        margins = nearest_word.set_index("string")["margin over 2nd"]
+        sure = [s for s in meaning if margins[s] >= 2 * margins.median()]   # at least twice the median margin
+        if sure:
+            lines.append(f"{' and '.join(f'{s} (by {margins[s]:.3f})' for s in sure)} land{'s' if len(sure) == 1 else ''} "
+                         f"on {word!r} by at least twice the median margin ({margins.median():.3f}) over the second "
+                         "word: not a coin toss but a confident misreading, which a margin alone cannot tell from a "
+                         "right one.")
+    _tell(*lines)
+

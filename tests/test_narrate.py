@@ -1,0 +1,115 @@
+"""clipnb.narrate: each sentence follows the numbers it is given, on branches one model alone would not reach.
+
+The notebooks run every function on bundled, bundled:emoji and random weights (tests/notebook_sentences.py checks
+the printed sentences there); these tests set the numbers by hand, so each branch is read at least once."""
+import json
+import re
+from pathlib import Path
+
+import numpy as np
+import pandas as pd
+
+from clipnb import claims, narrate
+
+NOTEBOOKS = Path(__file__).resolve().parents[1] / "notebooks"
+
+
+def test_every_narrate_function_is_called_by_a_notebook_and_every_call_exists():
+    sources = "\n".join("".join(c["source"]) for path in sorted(NOTEBOOKS.glob("[0-9][0-9]_*.ipynb"))
+                        for c in json.loads(path.read_text())["cells"] if c["cell_type"] == "code")
+    called = set(re.findall(r"\bnarrate\.(\w+)", sources))
+    assert called == set(narrate.__all__), (set(narrate.__all__) - called, called - set(narrate.__all__))
+
+
+def test_nurse_lean_reads_the_direction_only_beyond_noise(capsys):
+    leans = pd.DataFrame({"subject": ["nurse"], "lean": [-0.02], "p_holm": [0.01]})
+    narrate.nurse_lean(leans, "man", "woman")
+    out = capsys.readouterr().out
+    assert '"a nurse" leans towards the woman images here' in out and "the opposite way" not in out
+    narrate.nurse_lean(leans.assign(lean=0.02), "man", "woman")   # the speaker's number points to the woman
+    assert "towards the man images here" in (out := capsys.readouterr().out) and "the opposite way" in out
+    narrate.nurse_lean(leans.assign(p_holm=0.4), "man", "woman")
+    out = capsys.readouterr().out
+    assert "leans no more than the person prompts do" in out and "p_holm 0.40 > α" in out
+
+
+def test_phrasings_name_what_outranks_the_cat(capsys):
+    phrasing = pd.Series({"a tiger": 0.30, "a cat": 0.29, "the": 0.28, "cat": 0.27, "a cta": 0.20, "a dog": 0.25,
+                          "a photo of a dog": 0.1, ".": 0.0}).sort_values(ascending=False)
+    narrate.phrasings(phrasing, {"a cat", "cat", "a cta"}, {"a cta"}, 0.005)
+    out = capsys.readouterr().out
+    assert 'phrases about something else score above "a cat" here: a tiger.' in out
+    assert '2 cat phrasings score below the better empty word, "the" (0.280): a cta, cat' in out
+    assert "here even plain English ones (cat) fall below" in out
+    assert 'a tiger score' in out and '"a tiger" above cat, a cat' in out
+
+
+def test_cat_neighbours_tells_a_cat_word_from_a_miss(capsys, model):
+    def neighbours(words, cosines):
+        return pd.DataFrame({"neighbour": words, "cosine": cosines})
+
+    narrate.cat_neighbours("x", neighbours(["a cat", "a dog"], [0.3, 0.29]), model)
+    assert '"a cat" ranks 1 of 2 — the nearest text, only 0.010 ahead of \'a dog\'' in capsys.readouterr().out
+    narrate.cat_neighbours("x", neighbours(["a kitten", "a dog", "a cat"], [0.4, 0.3, 0.2]), model)
+    assert "names a cat too: the model reads it as a cat" in capsys.readouterr().out
+    narrate.cat_neighbours("x", neighbours(["a car", "a kitten", "a cat"], [0.4, 0.3, 0.2]), model)
+    assert "this model misses it (though 'a kitten', ahead of it, names a cat too)" in capsys.readouterr().out
+
+
+def test_spread_explains_a_narrow_pair_by_its_near_poles(capsys):
+    null = pd.DataFrame({"cosine of the two poles": [0.8, 0.1, 0.5], "share of random pairs ≥": [0.99, 0.01, 0.5],
+                         "along the unit axis: share ≥": [0.5, 0.01, 0.5]}, index=["near / pair", "far / pair", "mid"])
+    narrate.spread(null, 0.2, 200)
+    out = capsys.readouterr().out
+    assert "spread above 95 % of the 200 random word pairs: far / pair" in out
+    assert "spread below 95 % of the 200 random word pairs: near / pair" in out
+    assert "Why below: the poles of near / pair sit nearer each other (cosine 0.80)" in out
+    assert "near / pair no longer fall below the random pairs, and none stays below them." in out
+    assert "Along the unit axis, far / pair spreads the images more than 95 %" in out
+
+
+def test_cluster_sentences(capsys, model):
+    names = pd.DataFrame({"name": ["a person", "a person", "food", "a photo"],
+                          "runner_up": ["a photo", "a photo", "a photo", "food"],
+                          "told apart by": ["cook, judge", "", "", ""],
+                          "name fits it": [True, True, False, True]})
+    narrate.shared_names(names)
+    assert "2 clusters are all named 'a person' (clusters 0, 1)" in (out := capsys.readouterr().out)
+    assert "their captions do, by the words more common in each than in the others: 0: cook, judge" in out
+    narrate.hub_names(names)
+    assert "'a photo' is the name or the runner-up of 4 of the 4 clusters" in capsys.readouterr().out
+    majority = pd.Series(["professions", "people", "food", "photos"])
+    narrate.names_fit(names, majority, pd.Series([0.9, 0.4, 0.8, 1.0]))
+    out = capsys.readouterr().out
+    assert out.startswith("3 of 4 names fit") and "In 1 clusters that folder holds under half the images (1 'a person'" in out
+    narrate.style_or_subject(0.05, 0.02, model)
+    assert "follow neither: both are near chance" in capsys.readouterr().out
+
+
+def test_across_models_sentences(capsys):
+    narrate.verdict_agreement(["a", "b"], ["E1", "E2", "E3"], ["E1", "E2"], ["E2"], ["E12b"])
+    out = capsys.readouterr().out
+    assert "same kind of verdict on 2 of the 3 claims" in out and "on 1 of these (E2)" in out
+    assert "They differ on: E3." in out
+    narrate.fine_tune_moves([])
+    assert capsys.readouterr().out.strip().endswith("another kind of verdict on no claim.")
+    agree = pd.DataFrame({"model A": ["a", "a", "b"], "model B": ["b", "untrained", "untrained"],
+                          "Spearman ρ of claim numbers": [0.9, 0.5, 0.6], "top-10 overlap of query rankings": [0.1, 0.2, 0.3]})
+    narrate.agreement_beyond_random(agree)
+    out = capsys.readouterr().out
+    assert "Spearman ρ of claim numbers: pairs above the highest with untrained (0.600): a–b 0.900" in out
+    assert "top-10 overlap of query rankings: pairs above the highest with untrained (0.300): none" in out
+    rows = pd.DataFrame({"model": ["a", "a"], "claim": ["E1", "E2"], "status": [claims.HOLDS, claims.HOLDS],
+                         "null_models": [19, 19], "null_holds": [19, 12], "beyond_random": [np.True_, False]})
+    narrate.nothing_learned(rows, ["a"])
+    out = capsys.readouterr().out
+    assert "and are not beyond them: E2." in out and "E1 on a: the claim's test passes" in out
+    assert "a: beyond its null on E1." in out
+
+
+def test_sanity_check_says_right_direction_too_little_evidence(capsys):
+    numbers = pd.DataFrame({"measure": ["tests", "right direction", "right and beyond noise"], "value": [10, 10, 7]})
+    sanity = claims.ClaimResult("E6-sanity", "marked prompts move the scores", claims.FAILS, "reason", numbers)
+    narrate.sanity_check(sanity)
+    out = capsys.readouterr().out
+    assert "✘ no, not all of it" in out and "every marked prompt points the right way, but 3 of them" in out
