@@ -584,7 +584,10 @@ def planted_skew_shows(base_model, skewed_model, images, skew: dict) -> ClaimRes
               f"{observed:+.4f} vs mean |change| of the {len(controls)} controls {controls.mean():.4f} (their mean "
               f"change {drift:+.4f}: on average a drift towards {'man' if drift > 0 else 'woman'}, which {along} of "
               f"the {len(control_changes)} controls share); "
-              f"exact permutation p = {p:.4f} over {len(null)} choices of which professions are skewed, and which way")
+              f"exact permutation p = {p:.4f} over {len(null)} choices of which professions are skewed, and which way; "
+              f"each choice, as the planted one, has {n_man} towards man and {len(skew) - n_man} towards woman, so a drift "
+              "that every profession shares moves each choice's mean by as much as the planted one's, and the p is "
+              "free of it")
     result = _result("B1", statement, p < ALPHA and len(moved) == len(skew), reason,
                      {"planted change": observed, "controls mean |change|": controls.mean(), "p": p})
     result.numbers = table

@@ -99,11 +99,19 @@ def heatmap(table, model_name: str, title: str = "", fmt: str = "{:.3f}", cmap: 
     with the index's and the columns' names where the table has them (rows of a two-level index read "a / b").
 
     threshold : two colours instead of a scale, cells ≤ threshold dark (p-values against α: a p of 0.07 must not
-    look like one of 0.007)."""
+    look like one of 0.007).
+
+    A similarity or distance matrix (the same labels on both axes, the same extreme all along the diagonal: a
+    cosine of 1, an angle of 0) is coloured by its pairs alone: the diagonal is grey, so that it does not stretch
+    the scale."""
     import matplotlib.pyplot as plt
     import numpy as np
 
     values = table.to_numpy(dtype=float)
+    diagonal, pairs = np.diag(values), values[~np.eye(*values.shape, dtype=bool)]
+    self_similarity = (center is None and threshold is None and values.shape[0] == values.shape[1] > 2
+                       and list(table.index) == list(table.columns) and np.ptp(diagonal) <= 0.01 * np.ptp(pairs)
+                       and (diagonal[0] >= pairs.max() or diagonal[0] <= pairs.min()))   # 1 (a cosine), 0 (an angle)
     if ax is None:
         _, ax = plt.subplots(figsize=(1.1 * values.shape[1] + 2.5, 0.45 * values.shape[0] + 1.6))
     if threshold is not None:
@@ -114,13 +122,18 @@ def heatmap(table, model_name: str, title: str = "", fmt: str = "{:.3f}", cmap: 
     elif center is not None:
         span = np.nanmax(np.abs(values - center)) or 1.0
         image = ax.imshow(values, cmap=cmap, vmin=center - span, vmax=center + span, aspect="auto")
+    elif self_similarity:   # the scale spans the pairs; the diagonal (each with itself) is grey, or it would
+        # stretch the scale and leave every pair the same dark colour
+        shown = np.ma.masked_array(values, mask=np.eye(len(values), dtype=bool))
+        colours = plt.get_cmap(cmap).with_extremes(bad="#e6e6e6")
+        image = ax.imshow(shown, cmap=colours, vmin=shown.min(), vmax=shown.max(), aspect="auto")
     else:
         image = ax.imshow(values, cmap=cmap, aspect="auto")
     ax.set_xticks(range(values.shape[1]), [str(c) for c in table.columns], rotation=30, ha="right")
     ax.set_yticks(range(values.shape[0]), [" / ".join(map(str, i)) if isinstance(i, tuple) else str(i)
                                            for i in table.index])
     for (r, c), v in np.ndenumerate(values):
-        red, green, blue, _ = image.cmap(image.norm(v))
+        red, green, blue, _ = (0.9, 0.9, 0.9, 1) if self_similarity and r == c else image.cmap(image.norm(v))
         dark = 0.299 * red + 0.587 * green + 0.114 * blue < 0.5  # write light on dark cells, dark on light
         text = fmt.format(v)
         if text.lstrip("+-").strip("0.") == "":  # -0.001 at two decimals is "-0.00": a zero has no sign
@@ -132,7 +145,9 @@ def heatmap(table, model_name: str, title: str = "", fmt: str = "{:.3f}", cmap: 
         ax.set_xlabel(str(table.columns.name))
     ax.set_title(_title(title, model_name), fontsize=10)
     if threshold is None:
-        ax.figure.colorbar(image, ax=ax, fraction=0.04)
+        bar = ax.figure.colorbar(image, ax=ax, fraction=0.04)
+        if self_similarity:
+            bar.set_label(f"the pairs' scale (grey: each with itself, {fmt.format(diagonal[0])})", fontsize=8)
     ax.figure.tight_layout()
     return ax
 
@@ -255,7 +270,11 @@ def label_points(ax, xy, labels, fontsize: int = 9, step: float = 0.6, dot: floa
     line."""
     from matplotlib.transforms import Bbox
 
-    texts = [ax.text(x, y, f" {label}", fontsize=fontsize, va="center") for (x, y), label in zip(xy, labels)]
+    # on a white ground, above lines and arrows but below the points (zorder 3), so a line that crosses a label
+    # does not cut through its letters
+    texts = [ax.text(x, y, f" {label}", fontsize=fontsize, va="center", zorder=2.5,
+                     bbox=dict(boxstyle="square,pad=0.05", facecolor="white", edgecolor="none", alpha=0.8))
+             for (x, y), label in zip(xy, labels)]
     points = {id(text): text.get_position() for text in texts}
     ax.figure.canvas.draw()
     renderer = ax.figure.canvas.get_renderer()
@@ -280,10 +299,10 @@ def label_points(ax, xy, labels, fontsize: int = 9, step: float = 0.6, dot: floa
 
 # Okabe and Ito's colours, which colour-blind readers tell apart too, with their pale yellow (lost on white paper)
 # swapped for Paul Tol's olive and wine (Tol's "muted" set, used before, has three pinks that readers confused). Up to
-# eight clusters each get their own colour and their own shape; the sky blue, which readers took for the blue, comes
-# ninth, and the near pair left (orange and vermillion) sits on shapes far apart (square and plus). Nine colours and
-# eight shapes cycle together, so no two of the first 72 clusters share both
-CLUSTER_COLOURS = ("#0072B2", "#E69F00", "#009E73", "#CC79A7", "#000000", "#D55E00", "#882255", "#999933", "#56B4E9")
+# eight clusters each get their own colour and their own shape. Orange and vermillion, which readers told apart only
+# by shape, never meet below nine clusters (vermillion comes ninth); the sky blue, sixth, sits on a plus far from the
+# blue's dots. Nine colours and eight shapes cycle together, so no two of the first 72 clusters share both
+CLUSTER_COLOURS = ("#0072B2", "#E69F00", "#009E73", "#CC79A7", "#000000", "#56B4E9", "#882255", "#999933", "#D55E00")
 CLUSTER_MARKERS = ("o", "s", "^", "D", "v", "P", "X", "*")
 NOISE_GREY = "#bbbbbb"
 
@@ -316,7 +335,7 @@ def thumbnail_map(xy, paths, model_name: str, title: str = "", colors=None, zoom
     by_size = sorted(set(clusters.tolist()), key=lambda c: (c >= 0, -int((clusters == c).sum()), c))
     for rank, c in enumerate(by_size):   # noise, then the largest first: a small cluster's marks lie on top
         colour, marker = cluster_style(c)
-        size = 10 if c < 0 else 60 if marker in ("*", "X", "P") else 34   # thin shapes drawn larger, to carry colour
+        size = 10 if c < 0 else 110 if marker == "*" else 60 if marker in ("X", "P") else 34   # thin shapes larger
         ax.scatter(*xy[clusters == c].T, s=size, c=colour, marker=marker, edgecolors="white", linewidths=0.4,
                    zorder=2 + rank / (10 * len(by_size)))
     step = max(1, len(xy) // (3 * max_thumbnails))

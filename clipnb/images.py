@@ -69,6 +69,25 @@ def to_rgb(im):
     return im.convert("RGB")
 
 
+def main_colour(image):
+    """The mean colour of an image's drawn pixels (any channel below 235 of 255: not the white ground), as (red,
+    green, blue) on the 0–255 scale; the mean of every pixel where nothing is drawn. Two images whose main colours
+    lie within 60 of each other look alike in colour at a glance."""
+    import numpy as np
+
+    pixels = np.asarray(load_image(image).resize((64, 64)), dtype=float).reshape(-1, 3)
+    drawn = pixels[(pixels < 235).any(axis=1)]
+    return drawn.mean(0) if len(drawn) else pixels.mean(0)
+
+
+def same_colour(images, reference, within: float = 60.0) -> int:
+    """How many of ``images`` have a main colour within ``within`` of ``reference``'s (see :func:`main_colour`)."""
+    import numpy as np
+
+    target = main_colour(reference)
+    return int(sum(np.linalg.norm(main_colour(image) - target) < within for image in images))
+
+
 def check_image_inputs(images) -> list:
     from PIL import Image
 
@@ -99,7 +118,7 @@ def load_image_batches(images, preprocess, batch_size, skip_unreadable=True, wor
     from tqdm.auto import tqdm
 
     workers = workers or min(4, os.cpu_count() or 1)
-    bar = tqdm(total=len(images), desc="encode images", unit="img", delay=PROGRESS_DELAY_S,
+    bar = tqdm(total=len(images), desc="encode images not yet cached", unit="img", delay=PROGRESS_DELAY_S,
                disable=not progress or len(images) < PROGRESS_MIN)
 
     def submit(start):

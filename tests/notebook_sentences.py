@@ -129,6 +129,10 @@ _margin = lambda name: margins[name]
                  "best['train_loss'] and best['text_to_image_R@10'] - final['text_to_image_R@10'] < 0.02)"),
         ]),
         Cell("def first_cat(results):", said=[
+            Said(r"before training, (\d+) of the other \d+ in the top", "clipnb.images.same_colour(before['path'][1:], "
+                 "before['path'].iloc[0])"),
+            Said(r"so the untrained search ranks by colour", "clipnb.images.same_colour(before['path'][1:], "
+                 "before['path'].iloc[0]) >= (len(before) - 1) / 2"),
             Said(r"the toy has not yet fitted the cat pairs", "not _captions.matches('cats', after['caption'].iloc[:1])[0]"),
             Said(r'It puts "(.+?)" first: after', "None if _captions.matches('cats', after['caption'].iloc[:1])[0] "
                  "else after['caption'].iloc[0].split(',')[0]"),
@@ -371,6 +375,9 @@ _alone = corpus.search(image(cat_picture), k=9)
 _is_cat = _captions.matches("cats", _alone["caption"])
 _other = ~_is_cat & ~_captions.matches("big_cats", _alone["caption"])
 """, said=[
+            Said(r"after the swap, (\d+) of the 9 are neither dogs nor cats",
+                 "int((~(_captions.matches('dogs', after['caption']) | _captions.matches('cats', after['caption']) "
+                 "| _captions.matches('big_cats', after['caption']))).sum()) or None"),
             Said(r"The cat picture's own top 9 holds (\d+) cat", "int(_is_cat.sum())"),
             Said(r"The cat picture's own top 9 holds \d+ cat\(s\) and (\d+) big cat",
                  "int(_captions.matches('big_cats', _alone['caption']).sum()) or None"),

@@ -115,3 +115,18 @@ def test_point_labels_cover_no_other_label_and_no_other_point():
         assert not any(box.overlaps(other) for j, other in enumerate(boxes) if j != i)
         assert not any(box.overlaps(d) for j, d in enumerate(dots) if j != i)
     plt.close(fig)
+
+
+def test_a_similarity_matrix_is_coloured_by_its_pairs_not_its_diagonal():
+    from clipnb.display import heatmap
+
+    words = ["a", "b", "c"]
+    cosines = pd.DataFrame([[1.0, 0.2, 0.4], [0.2, 1.0, 0.3], [0.4, 0.3, 1.0]], index=words, columns=words)
+    ax = heatmap(cosines, "test")
+    image = ax.images[0]
+    assert (image.norm.vmin, image.norm.vmax) == (0.2, 0.4)   # the 1s would leave every pair the same dark colour
+    assert image.get_array().mask.diagonal().all()
+    plt.close("all")
+    table = pd.DataFrame([[1.0, 0.2], [0.3, 0.4]], index=["x", "y"], columns=["p", "q"])   # not a similarity matrix
+    assert heatmap(table, "test").images[0].norm.vmax == 1.0
+    plt.close("all")

@@ -11,7 +11,7 @@ One module per part of the talk: :mod:`~clipnb.narrate.words` (notebooks 01, 03 
 (08), :mod:`~clipnb.narrate.clusters` (10) and :mod:`~clipnb.narrate.models` (11).
 """
 from clipnb.narrate.bias import nurse_lean, sanity_check, text_lean, unmarked_beyond_noise
-from clipnb.narrate.clusters import hub_names, names_fit, shared_names, style_or_subject
+from clipnb.narrate.clusters import hub_names, names_fit, shared_names, strays, style_or_subject
 from clipnb.narrate.models import (agreement_beyond_random, fine_tune_moves, holm_counts, nothing_learned,
                                    verdict_agreement)
 from clipnb.narrate.opposition import bare_words, face_order, pole_ends, short_caption, spread
@@ -21,5 +21,5 @@ from clipnb.narrate.words import cat_neighbours, hubs, kin, odd_strings, phrasin
 __all__ = ["agreement_beyond_random", "bare_words", "cat_neighbours", "cat_search", "cat_swap", "face_order",
            "fine_tune_moves", "holm_counts", "hub_names", "hubs", "image_minus_word", "kin", "man_search", "names_fit",
            "nothing_learned", "nurse_lean", "odd_strings", "phrasings", "pole_ends", "sanity_check", "shared_names",
-           "short_caption", "spread", "style_or_subject", "text_lean", "tree_search", "unmarked_beyond_noise",
+           "short_caption", "spread", "strays", "style_or_subject", "text_lean", "tree_search", "unmarked_beyond_noise",
            "verdict_agreement"]

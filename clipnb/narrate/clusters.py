@@ -54,3 +54,16 @@ def hub_names(names) -> None:
             "notebook 05, a word that sits near many centroids wins by being near everything, not by fitting any one "
             "cluster." for word, n in sorted(counts.items(), key=lambda item: -item[1])
             if n >= max(3, len(names) // 2)))
+
+
+def strays(cluster, captions, folders, majority) -> None:
+    """The images shown for a ``cluster`` (their ``captions`` and ``folders``) that lie outside its most common
+    folder (``majority``): named where one or two stand out, counted where the cluster is a mix."""
+    odd = [(caption.split(",")[0], folder) for caption, folder in zip(captions, folders) if folder != majority]
+    if not odd:
+        return
+    _tell(f"cluster {cluster}: " + (f"{len(odd)} of these {len(captions)} from outside {majority}: "
+                                    + "; ".join(f"{title!r} ({folder})" for title, folder in odd)
+                                    + (": an odd one out, which k-means put here all the same" if len(odd) == 1 else "")
+                                    if len(odd) <= 2 else
+                                    f"{len(odd)} of these {len(captions)} from outside {majority}: a mix"))

@@ -160,8 +160,8 @@ def image_minus_word(judged, weight) -> None:
                 "to begin with, and any subtraction pushes some out.")
 
 
-def cat_swap(alone, dogs, control_dogs, p_swap, first_dog) -> None:
-    """07: the cat picture − "a cat" + "a dog". ``alone``: the picture's own top 9; ``dogs``: dogs after the swap;
+def cat_swap(alone, after, control_dogs, p_swap, first_dog) -> None:
+    """07: the cat picture − "a cat" + "a dog". ``alone``, ``after``: the top 9 before and after the swap;
     ``control_dogs``: each unrelated word's dogs in the dog's place; ``p_swap``: the dog word's rank p among them;
     ``first_dog``: the first dog's rank before and after."""
     cats = captions.matches("cats", alone["caption"])
@@ -171,6 +171,13 @@ def cat_swap(alone, dogs, control_dogs, p_swap, first_dog) -> None:
              + (f" and {int(big.sum())} big cat{'s' if big.sum() > 1 else ''} (cats of another kind)" if big.any() else "")
              + (f"; the rest is what this model sets near a drawn cat: "
                 + "; ".join(_first(c) for c in alone["caption"][rest][:5]) + "." if rest.any() else ".")]
+    dogs = int(captions.matches("dogs", after["caption"]).sum())
+    animals = captions.matches("dogs", after["caption"]) | captions.matches("cats", after["caption"]) \
+        | captions.matches("big_cats", after["caption"])
+    if (~animals).any():
+        lines.append(f"after the swap, {int((~animals).sum())} of the 9 are neither dogs nor cats: "
+                     + "; ".join(_first(c) for c in after["caption"][~animals]) + ". The swap moves the query, and "
+                     "whatever lies near where it lands comes in too.")
     reach = [w for w, n in control_dogs.items() if n >= dogs]
     lines.append(f"with each of {len(control_dogs)} unrelated nouns in the dog's place (+ 'a spoon', + 'a guitar', …), "
                  f"the top 9 holds up to {max(control_dogs.values())} dog(s); {len(reach)} of them "
