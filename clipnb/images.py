@@ -74,8 +74,10 @@ def main_colour(image):
     green, blue) on the 0–255 scale; the mean of every pixel where nothing is drawn. Two images whose main colours
     lie within 60 of each other look alike in colour at a glance."""
     import numpy as np
+    from PIL import Image
 
-    pixels = np.asarray(load_image(image).resize((64, 64)), dtype=float).reshape(-1, 3)
+    # nearest-neighbour sampling: a smoothing resize would blend the drawing's edges with the white into tints
+    pixels = np.asarray(load_image(image).resize((64, 64), Image.Resampling.NEAREST), dtype=float).reshape(-1, 3)
     drawn = pixels[(pixels < 235).any(axis=1)]
     return drawn.mean(0) if len(drawn) else pixels.mean(0)
 

@@ -79,3 +79,17 @@ def test_folder_is_not_an_image(tmp_path):
 def test_wrong_type():
     with pytest.raises(TypeError, match="file path or a PIL image"):
         clipnb.load_image(42)
+
+
+def test_main_colour_reads_the_drawn_pixels_not_the_white_ground(tmp_path):
+    from clipnb.images import main_colour, same_colour
+
+    red = Image.new("RGB", (40, 40), "white")
+    red.paste((200, 0, 0), (10, 10, 20, 20))   # a small red mark on a white ground
+    red.save(tmp_path / "red.png")
+    Image.new("RGB", (40, 40), (190, 10, 10)).save(tmp_path / "red2.png")
+    Image.new("RGB", (40, 40), (0, 0, 200)).save(tmp_path / "blue.png")
+    Image.new("RGB", (40, 40), "white").save(tmp_path / "blank.png")
+    assert np.allclose(main_colour(tmp_path / "red.png"), (200, 0, 0))   # the white ground does not count
+    assert np.allclose(main_colour(tmp_path / "blank.png"), (255, 255, 255))     # nothing drawn: the whole image
+    assert same_colour([tmp_path / "red2.png", tmp_path / "blue.png", tmp_path / "blank.png"], tmp_path / "red.png") == 1

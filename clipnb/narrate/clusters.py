@@ -14,7 +14,7 @@ def shared_names(names) -> None:
         told = [c for c in same if names.loc[c, "told apart by"]]
         lines.append(f"{n} clusters are all named '{name}' (clusters {', '.join(map(str, same))}): the vocabulary has "
                      "no word that tells them apart"
-                     + (f"; their captions do, by the words more common in each than in the others: "
+                     + ("; their captions do, by the words more common in each than in the others: "
                         + "; ".join(f"{c}: {names.loc[c, 'told apart by']}" for c in told) if told else ""))
     _tell(*lines)
 
