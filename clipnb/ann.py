@@ -28,7 +28,7 @@ RECALL_QUERIES = 200
 def build_index(features, neighbours: int = HNSW_NEIGHBOURS, ef_construction: int = 80, progress: bool = False):
     """An HNSW index over unit vectors (inner product), added in blocks with a progress bar and its estimate."""
     import faiss
-    from tqdm.auto import tqdm
+    from clipnb.progress import progress_bar as tqdm
 
     index = faiss.IndexHNSWFlat(features.shape[1], neighbours, faiss.METRIC_INNER_PRODUCT)
     index.hnsw.efConstruction = ef_construction

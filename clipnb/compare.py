@@ -278,7 +278,7 @@ def _collapsed_results(images: float, texts: float) -> dict:
 def _run_checks(context, progress: bool = False, desc: str = "", only=None):
     """{claim: ClaimResult} for one model's context (``only``: these claims); a model whose embeddings
     collapsed (on the probe images) is named, not judged."""
-    from tqdm.auto import tqdm
+    from clipnb.progress import progress_bar as tqdm
 
     image_collapse, text_collapse = collapse(context.model)
     if max(image_collapse, text_collapse) > claims.DEGENERATE_COSINE:

@@ -160,7 +160,7 @@ def _content_range(header: str | None) -> tuple[int | None, int | None]:
 def _receive(url: str, part: Path, checksum: str | None, progress: bool, timeout: float) -> bool:
     """Append the rest of ``url`` to ``part`` (or write it afresh); False when the server's answer does not fit
     the bytes the part holds, so the caller starts over from byte 0 rather than splice two files."""
-    from tqdm.auto import tqdm
+    from clipnb.progress import progress_bar as tqdm
 
     have = part.stat().st_size if part.exists() else 0
     request = urllib.request.Request(url, headers={"Range": f"bytes={have}-"} if have else {})

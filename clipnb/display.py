@@ -69,15 +69,18 @@ def image_grid_html(results, model_name: str, title: str | None = None, columns:
     for row in results.itertuples():
         caption = html.escape(_clip(str(getattr(row, "caption", "") or ""), 60))
         cells.append(
-            f'<figure style="margin:0;width:{size + 8}px;text-align:center;font:11px sans-serif">'
+            f'<figure style="margin:0;min-width:0;text-align:center;font:11px sans-serif">'
             f'<img src="{_src(row.path)}" alt="{caption}" title="{html.escape(names_only(row.path))}" '
-            f'style="width:{size}px;height:{size}px;object-fit:contain;background:#fff;border:1px solid #ddd">'
+            f'style="width:100%;max-width:{size}px;aspect-ratio:1;height:auto;object-fit:contain;background:#fff;'
+            f'border:1px solid #ddd;box-sizing:border-box">'
             f'<figcaption><b>#{row.rank}</b> {row.score:.4f}<br>'
             f'<span style="color:#666">{caption}</span></figcaption></figure>')
     heading = f"<b>{html.escape(names_only(title))}</b> — " if title else ""
     return (f'<div class="clipnb-grid"><div style="font:12px sans-serif;margin:4px 0">{heading}'
             f'model: <code>{html.escape(model_name)}</code> · score = {html.escape(score_label)}</div>'
-            f'<div style="display:flex;flex-wrap:wrap;gap:6px;max-width:{columns * (size + 14)}px">'
+            # a grid of exactly ``columns`` columns: in a narrow window the thumbnails shrink, and a row of 9 never
+            # wraps into 8 and a lone 9th
+            f'<div style="display:grid;grid-template-columns:repeat({columns},minmax(0,{size + 8}px));gap:6px">'
             + "".join(cells) + "</div></div>")
 
 
@@ -220,17 +223,18 @@ def scatter_thumbnails(table, x: str, y: str, model_name: str, title: str = "", 
                                  order[np.linspace(0, len(order) - 1, n_thumbnails // 2).astype(int)]])
     xy = np.c_[table[x].to_numpy(), table[y].to_numpy()]
     candidates = list(dict.fromkeys(candidates.tolist()))
-    picks = spaced(xy, candidates, min_distance=0.09)
+    scale = zoom / 0.3   # larger thumbnails: set further off their points, further apart, with more room at the edges
+    picks = spaced(xy, candidates, min_distance=0.09 * scale)
     ax.scatter(xy[picks, 0], xy[picks, 1], s=14, color="black", zorder=3, label="an image shown as a thumbnail")
     for i in picks:
         im = load_image(table["path"].iloc[i])
         im.thumbnail((96, 96))
         away = 1 if xy[i, 1] > xy[i, 0] else -1  # above the diagonal: up and left; on or below it: down and right
-        box = AnnotationBbox(OffsetImage(np.asarray(im), zoom=zoom), tuple(xy[i]), xybox=(-26 * away, 26 * away),
+        box = AnnotationBbox(OffsetImage(np.asarray(im), zoom=zoom), tuple(xy[i]), xybox=(-26 * scale * away, 26 * scale * away),
                              boxcoords="offset points", frameon=True, pad=0.1, bboxprops={"edgecolor": "#bbb"},
                              arrowprops={"arrowstyle": "-", "color": "black", "lw": 0.8}, zorder=2)
         ax.add_artist(box)
-    ax.margins(0.12)   # room inside the axes for the thumbnails set off their points at the edges
+    ax.margins(0.12 * scale)   # room inside the axes for the thumbnails set off their points at the edges
     low = min(table[x].min(), table[y].min())
     high = max(table[x].max(), table[y].max())
     ax.plot([low, high], [low, high], ls="--", color="#c44", lw=1, zorder=0,
@@ -238,13 +242,9 @@ def scatter_thumbnails(table, x: str, y: str, model_name: str, title: str = "", 
     ax.set_xlabel(xlabel or x)
     ax.set_ylabel(ylabel or y)
     ax.legend(loc="upper left", bbox_to_anchor=(1.01, 1), fontsize=8)   # outside the axes: no thumbnail under it
-    picked = 2 * (n_thumbnails // 4) + n_thumbnails // 2
-    ax.text(0, -0.1, f"thumbnails: {len(picks)} images. Candidates: the {n_thumbnails // 4} furthest on each side of the "
-            f"dashed line and {n_thumbnails // 2} spread along it"
-            + (f" ({len(candidates)} different images, as {picked - len(candidates)} were picked twice)"
-               if len(candidates) < picked else "")
-            + ";\na candidate whose thumbnail would cover one already placed is skipped; each thumbnail is joined by a "
-            "line to its point (black)", transform=ax.transAxes, fontsize=8, color="#555", va="top")
+    ax.text(0, -0.1, f"thumbnails: {len(picks)} images, the furthest on each side of the dashed line and a few along "
+            "it, none covering another;\neach is joined by a line to its point (black)", transform=ax.transAxes,
+            fontsize=8, color="#555", va="top")
     ax.set_title(_title(title, model_name), fontsize=10)
     return ax
 
@@ -265,35 +265,48 @@ def spaced(xy, candidates, min_distance: float) -> list[int]:
 
 
 def label_points(ax, xy, labels, fontsize: int = 9, step: float = 0.6, dot: float = 4.0):
-    """Write each label beside its point, nudging labels down until none overlaps another label or another point
-    (a square of ``dot`` pixels either side of it) on screen; a label moved off its point is joined to it by a thin
-    line."""
+    """Write each label beside its point where it overlaps no other label and no other point (a square of ``dot``
+    pixels either side of it) on screen: to its right, else its left, above, below or on a diagonal. Where no place
+    beside it is free, the label goes right and is nudged down until it fits, joined to its point by a thin line."""
     from matplotlib.transforms import Bbox
 
     # on a white ground, above lines and arrows but below the points (zorder 3), so a line that crosses a label
     # does not cut through its letters
-    texts = [ax.text(x, y, f" {label}", fontsize=fontsize, va="center", zorder=2.5,
+    texts = [ax.text(x, y, label, fontsize=fontsize, va="center", ha="left", zorder=2.5,
                      bbox=dict(boxstyle="square,pad=0.05", facecolor="white", edgecolor="none", alpha=0.8))
              for (x, y), label in zip(xy, labels)]
-    points = {id(text): text.get_position() for text in texts}
     ax.figure.canvas.draw()
     renderer = ax.figure.canvas.get_renderer()
-    dots = [Bbox.from_extents(x - dot, y - dot, x + dot, y + dot) for x, y in ax.transData.transform(xy)]
+    on_screen = ax.transData.transform(xy)
+    dots = [Bbox.from_extents(x - dot, y - dot, x + dot, y + dot) for x, y in on_screen]
+    gap = dot + 2   # pixels between a point and its label
+    places = [(gap, 0, "left", "center"), (-gap, 0, "right", "center"), (0, gap, "center", "bottom"),
+              (0, -gap, "center", "top"), (gap, gap, "left", "bottom"), (-gap, gap, "right", "bottom"),
+              (gap, -gap, "left", "top"), (-gap, -gap, "right", "top")]
     placed = []
-    for i in sorted(range(len(texts)), key=lambda i: -texts[i].get_position()[1]):
-        text = texts[i]
-        box = text.get_window_extent(renderer)
-        obstacles = [d for j, d in enumerate(dots) if j != i]
-        for _ in range(60):
-            if not any(box.overlaps(other) for other in [*placed, *obstacles]):
+    for i in sorted(range(len(texts)), key=lambda i: -on_screen[i][1]):
+        text, (x, y) = texts[i], on_screen[i]
+        obstacles = [*placed, *(d for j, d in enumerate(dots) if j != i)]
+
+        def put(dx, dy, ha, va):
+            text.set_ha(ha)
+            text.set_va(va)
+            text.set_position(ax.transData.inverted().transform((x + dx, y + dy)))
+            return text.get_window_extent(renderer)
+
+        for place in places:
+            box = put(*place)
+            if not any(box.overlaps(other) for other in obstacles):
                 break
-            x, y = ax.transData.transform(text.get_position())
-            text.set_position(ax.transData.inverted().transform((x, y - step * box.height)))
-            box = text.get_window_extent(renderer)
+        else:   # nowhere beside it: to the right, nudged down, with a line back to the point
+            box, dy = put(*places[0]), 0.0
+            for _ in range(60):
+                if not any(box.overlaps(other) for other in obstacles):
+                    break
+                dy -= step * box.height
+                box = put(gap, dy, "left", "center")
+            ax.plot(*ax.transData.inverted().transform([(x, y), (x + gap, y + dy)]).T, color="#888", lw=0.6, zorder=1)
         placed.append(box)
-        if text.get_position() != points[id(text)]:
-            (x0, y0), (x1, y1) = points[id(text)], text.get_position()
-            ax.plot([x0, x1], [y0, y1], color="#888", lw=0.6, zorder=1)
     return texts
 
 

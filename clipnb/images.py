@@ -117,7 +117,7 @@ def _load_and_preprocess(item, preprocess):
 def load_image_batches(images, preprocess, batch_size, skip_unreadable=True, workers=None, progress=True):
     """Yield (batch tensor or None, {index: error}) per batch; decoding runs in threads ahead of the model."""
     import torch
-    from tqdm.auto import tqdm
+    from clipnb.progress import progress_bar as tqdm
 
     workers = workers or min(4, os.cpu_count() or 1)
     bar = tqdm(total=len(images), desc="encode images not yet cached", unit="img", delay=PROGRESS_DELAY_S,

@@ -334,7 +334,7 @@ def _check_texts(texts) -> list[str]:
 def _batches(n, batch_size, desc, progress: bool = True):
     starts = range(0, n, batch_size)
     if progress and n >= PROGRESS_MIN:
-        from tqdm.auto import tqdm
+        from clipnb.progress import progress_bar as tqdm
 
         return tqdm(starts, desc=desc, unit="batch", delay=PROGRESS_DELAY_S)
     return starts

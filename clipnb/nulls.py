@@ -463,9 +463,10 @@ def controls(result, run_with, words=CONTROL_WORDS, model=None) -> Judged:
     """Set a subtraction claim against control words on the same model: ``run_with(word)`` runs the same claim
     with ``word`` subtracted in place of the claim's own, at the same weight. Nothing is encoded again but the
     words, so this null costs the same for any architecture; given the ``model``, the words are encoded in one
-    batched call first (each claim then finds its word in the model's memo)."""
+    batched call first (each claim then finds its word in the model's memo). As with the random twins, only a claim
+    that holds is set against them: one that does not hold needs no null, and one that cannot be checked has none."""
     stats, holds = [], 0
-    if result.status != claims.UNCHECKABLE:
+    if result.status == claims.HOLDS:
         if model is not None:
             model.encode_text(list(words))
         for word in words:

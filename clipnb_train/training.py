@@ -470,7 +470,7 @@ def train_step(model, optimizer, data: ClipArtData, index, tokenizer, generator,
 def fit(model, data: ClipArtData, epochs: int, batch_size: int = 64, lr: float = 1e-3, seed: int = 0,
         progress: bool = True, augment: bool = True) -> list[float]:
     """A short training run without checkpoints (notebook 02); returns the loss of every step."""
-    from tqdm.auto import tqdm
+    from clipnb.progress import progress_bar as tqdm
 
     rng, generator = random.Random(seed), torch.Generator().manual_seed(seed)
     tokenizer = tokenizer_for_bundled()
@@ -497,7 +497,7 @@ def train(config: TrainConfig, model=None, progress: bool = True, on_epoch=None,
     data : the (train, validation) :class:`ClipArtData` of this configuration, when already loaded (several
     runs on the same data in one process, as in :mod:`clipnb_train.ablation`).
     """
-    from tqdm.auto import tqdm
+    from clipnb.progress import progress_bar as tqdm
 
     torch.manual_seed(config.seed)
     rng = random.Random(config.seed)

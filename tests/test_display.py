@@ -92,7 +92,7 @@ def test_scatter_thumbnails_names_every_mark_and_counts_its_picks():
     shown = len(ax.collections[1].get_offsets())   # the black points: one per thumbnail
     assert shown == len([a for a in ax.artists]) and 0 < shown <= 12
     note = ax.texts[-1].get_text()
-    assert f"thumbnails: {shown} images. Candidates: the 3 furthest" in note and "joined by a line to its point" in note
+    assert f"thumbnails: {shown} images, the furthest on each side" in note and "joined by a line to its point" in note
     plt.close("all")
 
 

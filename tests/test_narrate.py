@@ -61,9 +61,9 @@ def test_spread_explains_a_narrow_pair_by_its_near_poles(capsys):
                          "along the unit axis: share ≥": [0.5, 0.01, 0.5]}, index=["near / pair", "far / pair", "mid"])
     narrate.spread(null, 0.2, 200)
     out = capsys.readouterr().out
-    assert "spread above 95 % of the 200 random word pairs: far / pair" in out
-    assert "spread below 95 % of the 200 random word pairs: near / pair" in out
-    assert "Why below: the poles of near / pair sit nearer each other (cosine 0.80)" in out
+    assert "spread the images wider than 95 % of the 200 random word pairs: far / pair" in out
+    assert "spread the images narrower than 95 % of the 200 random word pairs: near / pair" in out
+    assert "the poles of near / pair sit nearer each other (cosine 0.80)" in out
     assert "near / pair no longer fall below the random pairs, and none stays below them." in out
     assert "Along the unit axis, far / pair spreads the images more than 95 %" in out
 

@@ -14,13 +14,13 @@ from clipnb.narrate.bias import nurse_lean, sanity_check, text_lean, unmarked_be
 from clipnb.narrate.clusters import hub_names, names_fit, shared_names, strays, style_or_subject
 from clipnb.narrate.models import (agreement_beyond_random, fine_tune_moves, holm_counts, nothing_learned,
                                    verdict_agreement)
-from clipnb.narrate.opposition import bare_words, face_order, pole_ends, short_caption, spread
+from clipnb.narrate.opposition import bare_words, face_order, off_pole, pole_ends, short_caption, spread
 from clipnb.narrate.search import (animal_swap, cat_search, cat_swap, image_minus_word, man_search, snow_at_weights, talk_scenes,
                                    tree_search, trees_thinned, winter_against_controls)
-from clipnb.narrate.words import cat_neighbours, hubs, kin, odd_strings, phrasings
+from clipnb.narrate.words import cat_neighbours, hubs, kin, odd_strings, phrasings, sign_blocks, word_pairs
 
 __all__ = ["agreement_beyond_random", "animal_swap", "bare_words", "cat_neighbours", "cat_search", "cat_swap", "face_order",
            "fine_tune_moves", "holm_counts", "hub_names", "hubs", "image_minus_word", "kin", "man_search", "names_fit",
-           "nothing_learned", "nurse_lean", "odd_strings", "phrasings", "pole_ends", "sanity_check", "shared_names",
-           "short_caption", "snow_at_weights", "spread", "strays", "style_or_subject", "talk_scenes", "text_lean",
-           "tree_search", "trees_thinned", "unmarked_beyond_noise", "verdict_agreement", "winter_against_controls"]
+           "nothing_learned", "nurse_lean", "off_pole", "odd_strings", "phrasings", "pole_ends", "sanity_check", "shared_names",
+           "short_caption", "sign_blocks", "snow_at_weights", "spread", "strays", "style_or_subject", "talk_scenes", "text_lean",
+           "tree_search", "trees_thinned", "unmarked_beyond_noise", "verdict_agreement", "winter_against_controls", "word_pairs"]

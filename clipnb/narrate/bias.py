@@ -36,8 +36,9 @@ def unmarked_beyond_noise(gaps, a, b) -> None:
         _tell("Among the unmarked prompts, " + ", ".join(f'"a {r.subject}" ({r.gap:+.3f}, p_holm {r.p_holm:.3f})'
                                                         for r in beyond.itertuples())
               + f" {'is' if one else 'are'} beyond noise after Holm (the dark cell{'' if one else 's'} of the unmarked "
-                f"row): the {a} and the {b} images differ along that direction. Section 5 asks whether that is more "
-                "than any person prompt shows.")
+                f"row): the {a} and the {b} images differ along that direction. A lead, not yet a finding: the test "
+                "counts each drawing's three colourings as three images, so its p-values come out smaller than they "
+                "should (section 3's fold), and section 5 asks whether the lean is more than any person prompt shows.")
 
 
 def nurse_lean(leans, a, b) -> None:

@@ -39,8 +39,9 @@ def names_fit(names, majority, majority_share) -> None:
     mixed = names.index[majority_share < 0.5]
     _tell(f"{fitting} of {len(names)} names fit their cluster's most common folder or drawing style (FITS and "
           "STYLE_FITS list the words that do)"
-          + ("." if fitting == len(names) else ": the others are the word nearest the centroid among words that fit "
-             "worse, not a description; look at their images below.")
+          + ("." if fitting == len(names) else
+             f": the {'other is' if len(names) - fitting == 1 else 'others are'} the word nearest the centroid among "
+             "words that fit worse, not a description; look at the images below.")
           + (f" In {len(mixed)} clusters that folder holds under half the images ("
              + ", ".join(f"{c} '{names.loc[c, 'name']}': {majority[c]} {majority_share[c]:.0%}" for c in mixed)
              + "): a mix, which even a fitting name describes only in part." if len(mixed) else ""))
@@ -56,14 +57,14 @@ def hub_names(names) -> None:
             if n >= max(3, len(names) // 2)))
 
 
-def strays(cluster, captions, folders, majority) -> None:
-    """The images shown for a ``cluster`` (their ``captions`` and ``folders``) that lie outside its most common
-    folder (``majority``): named where one or two stand out, counted where the cluster is a mix."""
-    odd = [(caption.split(",")[0], folder) for caption, folder in zip(captions, folders) if folder != majority]
-    if not odd:
-        return
-    _tell(f"cluster {cluster}: " + (f"{len(odd)} of these {len(captions)} from outside {majority}: "
-                                    + "; ".join(f"{title!r} ({folder})" for title, folder in odd)
-                                    + (": an odd one out, which k-means put here all the same" if len(odd) == 1 else "")
-                                    if len(odd) <= 2 else
-                                    f"{len(odd)} of these {len(captions)} from outside {majority}: a mix"))
+def strays(cluster, captions, folders, styles, majority, main_style) -> None:
+    """The images shown for a ``cluster`` that belong neither to its most common folder (``majority``) nor to its
+    main drawing style (``main_style``): a photo in a cluster of emoji professions, say. A face from another folder,
+    drawn in the cluster's style, is no stray: folders and what a picture shows are not the same thing."""
+    odd = [(caption.split(",")[0], folder) for caption, folder, style in zip(captions, folders, styles)
+           if folder != majority and style != main_style]
+    if odd:
+        _tell(f"cluster {cluster}: {len(odd)} of these {len(captions)} "
+              f"{'is' if len(odd) == 1 else 'are'} of another folder and another style than most of it: "
+              + "; ".join(f"{title!r} ({folder})" for title, folder in odd)
+              + (": an odd one out, which k-means put here all the same" if len(odd) == 1 else ""))

@@ -1,6 +1,8 @@
 """What notebook 08's binary oppositions show, in words: the faces' order, the ends of each pair, the spread."""
 from __future__ import annotations
 
+import pandas as pd
+
 from clipnb import claims
 from clipnb.models import is_random
 from clipnb.narrate.search import _first, _tell
@@ -39,28 +41,66 @@ def bare_words(own) -> None:
               "by caption. On this model a single word is a weak query; the talk's pairs were phrases too.")
 
 
+def _people(captions_):
+    """How many of the captions name women (girls), men (boys), a skin tone, or a flag."""
+    from clipnb import captions
+
+    return {"women": int(captions.matches("women", captions_).sum()), "men": int(captions.matches("men", captions_).sum()),
+            "flags": sum("flag" in c.lower() for c in captions_)}
+
+
 def pole_ends(corpus, by_pair, model) -> None:
-    """What the 3 images at each end of a pair's ranking by delta hold (``by_pair``: (a, b) → opposition.rank), where
-    they hold none of the pole's own images, or where no image is captioned as the pole at all."""
+    """What the 3 images at each end of a pair's ranking by delta hold (``by_pair``: (a, b) → opposition.rank): an
+    end that holds none of its pole's images, an image at an end that is not the pole, and, for a pair no caption
+    names (mind / body), whom the model sets at each end: women against men, people named by a skin tone, flags."""
     lines = []
     for (a, b), ranking in by_pair.items():
-        for pole, end in ((a, ranking.head(3)), (b, ranking.tail(3).iloc[::-1])):
-            is_pole = claims.pole_images(corpus, pole)
-            if is_pole.any() and not is_pole[[corpus.row_of(p) for p in end["path"]]].any():
+        ends = {a: ranking.head(3), b: ranking.tail(3).iloc[::-1]}
+        named = {pole: claims.pole_images(corpus, pole) for pole in ends}
+        for pole, end in ends.items():
+            other = b if pole == a else a
+            is_pole = named[pole][[corpus.row_of(p) for p in end["path"]]]
+            if named[pole].any() and not is_pole.any():
                 subjects = end["caption"].map(_first).value_counts()
                 subject, n = subjects.index[0], subjects.iloc[0]
-                lines.append(f'The "{pole}" end of "{a}" − "{b}" holds none of the {int(is_pole.sum())} images captioned '
-                             f'as {pole}' + (f': {n} of its 3 are "{subject}"' if n > 1 else "") + ". The delta's end is "
-                             f'what lies furthest from "{b if pole == a else a}", whatever it shows; one ranking cannot '
+                lines.append(f'The "{pole}" end of "{a}" − "{b}" holds none of the {int(named[pole].sum())} images '
+                             f'captioned as {pole}' + (f': {n} of its 3 are "{subject}"' if n > 1 else "") + ". The "
+                             f'delta\'s end is what lies furthest from "{other}", whatever it shows; one ranking cannot '
                              f'tell whether the model ties those images to "{pole}" or only sets them far from its '
                              "opposite.")
+            elif named[pole].any() and not is_pole.all():
+                strays = [short_caption(c) for c, hit in zip(end["caption"], is_pole) if not hit]
+                lines.append(f'The "{pole}" end of "{a}" − "{b}" holds {int(is_pole.sum())} of 3 images captioned as '
+                             f"{pole}; the other{'s are' if len(strays) > 1 else ' is'} "
+                             + "; ".join(map(repr, strays)) + ".")
+        if named[a].any() or named[b].any():
+            continue
+        # a pair that names no people: whom, and what, does the model set at each end? Its 3 by delta and the 3
+        # nearest to the word, as the table shows them
+        from clipnb.opposition import nearest_to_pole
+
+        seen = {pole: pd.concat([end, nearest_to_pole(corpus, pole, 3)]).drop_duplicates("path") for pole, end in ends.items()}
+        counts = {pole: _people(list(shown["caption"])) for pole, shown in seen.items()}
+        for kind, what in (("women", "women or girls"), ("men", "men or boys")):
+            for pole, other in ((a, b), (b, a)):
+                if counts[pole][kind] >= 2 and counts[other][kind] == 0:
+                    lines.append(f'The "{pole}" end of "{a}" − "{b}" holds {counts[pole][kind]} {what} (its 3 by the '
+                                 f'difference and the 3 nearest "{pole}"), the "{other}" end none: words that name no '
+                                 "people sort people by gender here, lining one pair up with another as structuralism reads "
+                                 "such pairs (man/woman beside mind/body, logic/emotion): look at the pictures before reading a "
+                                 "meaning into it.")
+        for pole, end in ends.items():
             toned = [short_caption(c) for c in end["caption"] if "skin tone" in c]
-            if not is_pole.any() and toned:   # a pole no caption names whose end holds people named by skin tone
-                lines.append(f'The "{pole}" end of "{a}" − "{b}" holds {", ".join(toned)}: no image here is captioned as '
-                             f'"{pole}", so the model ranks whatever lies nearest the words\' difference first, and here '
-                             "that includes people with a named skin tone"
+            if toned:   # people named by a skin tone where no word named people
+                lines.append(f'The "{pole}" end of "{a}" − "{b}" holds {", ".join(toned)}: no image here is captioned '
+                             f'as "{pole}", so the model ranks whatever lies nearest the words\' difference first, and '
+                             "here that includes people with a named skin tone"
                              + (": on random weights that is chance, but it is" if is_random(model) else ":")
                              + " the kind of association to look for before such a ranking reaches anyone.")
+            if counts[pole]["flags"] >= 2:
+                flags = [_first(c) for c in seen[pole]["caption"] if "flag" in c.lower()]
+                lines.append(f'The "{pole}" end of "{a}" − "{b}" holds {len(flags)} flags ({", ".join(flags)}): the '
+                             f'model ties "{pole}" to countries here, an association of the same kind.')
     _tell(*lines)
 
 
@@ -69,16 +109,18 @@ def spread(null, random_cosine, n_random) -> None:
     the share of random pairs that spread as far, by delta and along the unit axis; ``random_cosine``: the median
     cosine of two random words)."""
     share = null["share of random pairs ≥"]
-    lines = [f"spread {where} the {n_random} random word pairs: {', '.join(null.index[pairs]) or 'none'}"
-             for where, pairs in [("above 95 % of", share < 0.05), ("within the middle 90 % of", share.between(0.05, 0.95)),
-                                  ("below 95 % of", share > 0.95)]]
+    lines = [f"pairs that spread the images {where} the {n_random} random word pairs: "
+             f"{', '.join(null.index[pairs]) or 'none'}"
+             for where, pairs in [("wider than 95 % of", share < 0.05), ("as widely as the middle 90 % of",
+                                                                         share.between(0.05, 0.95)),
+                                  ("narrower than 95 % of", share > 0.95)]]
     near = [p for p in null.index[share > 0.95] if null.loc[p, "cosine of the two poles"] > random_cosine]
     if near:
         axis_share = null.loc[near, "along the unit axis: share ≥"]
-        lines.append(f"Why below: the poles of {', '.join(near)} sit nearer each other (cosine "
-                     f"{', '.join(f'{c:.2f}' for c in null.loc[near, 'cosine of the two poles'])}) than two random words "
-                     f"do (median {random_cosine:.2f}), and two near words make a short difference, which spreads the "
-                     "images less whatever it orders. Measured along the unit axis, which takes that length out, "
+        lines.append(f"Why narrower? One reason can be the words: the poles of {', '.join(near)} sit nearer each other "
+                     f"(cosine {', '.join(f'{c:.2f}' for c in null.loc[near, 'cosine of the two poles'])}) than two random "
+                     f"words do (median {random_cosine:.2f}), and two near words make a short difference, which spreads "
+                     "the images less whatever it orders. Measured along the unit axis, which takes that length out, "
                      + (f"{', '.join(axis_share.index[axis_share <= 0.95])} no longer fall below the random pairs, and "
                         if (axis_share <= 0.95).any() else "")
                      + (f"{', '.join(axis_share.index[axis_share > 0.95])} still do: the images spread less along their "
@@ -90,3 +132,15 @@ def spread(null, random_cosine, n_random) -> None:
                      "images more than 95 % of the random pairs: with the words' distance taken out, the images line up "
                      f"along {'this pair' if len(beyond_axis) == 1 else 'these pairs'} more than along random ones.")
     _tell(*lines)
+
+
+def off_pole(corpus, pole, shown) -> None:
+    """The images among ``shown`` (a grid for ``pole``) that are not captioned as the pole, where some images are."""
+    named = claims.pole_images(corpus, pole)
+    if not named.any():
+        return
+    hits = named[[corpus.row_of(p) for p in shown["path"]]]
+    if not hits.all():
+        strays = [short_caption(c) for c, hit in zip(shown["caption"], hits) if not hit]
+        _tell(f'nearest to "{pole}": {len(strays)} of {len(shown)} not captioned as {pole}: ' + "; ".join(map(repr, strays))
+              + ": the model sets them near the words all the same.")

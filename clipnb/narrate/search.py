@@ -135,13 +135,12 @@ def tree_search(corpus, picture, trees, same_subject, same_colour, model) -> Non
     if min(seen[1:]) <= seen[0]:
         return _tell(*lines, f"The Christmas tree ranks #{seen[0]} for the picture alone, #{seen[1]} minus \"forest\" "
                               f"and #{seen[2]} minus half of it: the word does not push it down")
-    # the mechanism's null on this one image: where 20 unrelated words, subtracted instead, put it
-    controls = [claims.first_rank(corpus, picture - text(w), decorations) or len(corpus)
-                for w in nulls.CONTROL_WORDS[:20]]
+    # the mechanism's null on this one image: where the unrelated words, subtracted instead, put it
+    controls = [claims.first_rank(corpus, picture - text(w), decorations) or len(corpus) for w in nulls.CONTROL_WORDS]
     control_rank = int(np.median(controls))
     return _tell(*lines, f"The Christmas tree ranks #{seen[0]} for the picture alone, #{seen[1]} minus \"forest\" and "
-                          f"#{seen[2]} minus half of it; minus each of 20 unrelated words (\"{nulls.CONTROL_WORDS[0]}\", "
-                          f"…) instead, #{control_rank} (the median): "
+                          f"#{seen[2]} minus half of it; minus each of the {len(controls)} unrelated words "
+                          f"(\"{nulls.CONTROL_WORDS[0]}\", …) instead, #{control_rank} (the median): "
                           + ("the word pushes it down no further than unrelated words do, so this is any subtraction "
                              "at work, not the word" if seen[1] <= control_rank else
                              "\"forest\" pushes it further down than unrelated words do, the talk's effect on the one "

@@ -58,7 +58,10 @@ def phrasings(phrasing, cat_words, odd_spellings, tie) -> None:
                      '"cat": here the image sits nearer some other animal words than the word for what it shows.')
     # other animals above plain-English cat phrasings (a tiger above "a tabby cat" is a mistake, not a misspelling)
     plain_cat = sorted(set(cat_words) - set(odd_spellings), key=phrasing.get)
-    beaten = {o: [v for v in plain_cat if phrasing[v] < phrasing[o] - tie] for o in ("a dog", "a photo of a dog", "a tiger")}
+    # a tiger is a feline and a big cat: only the house-cat words count as beaten by it
+    kin = {"a tiger": {"a feline"}}
+    beaten = {o: [v for v in plain_cat if phrasing[v] < phrasing[o] - tie and v not in kin.get(o, ())]
+              for o in ("a dog", "a photo of a dog", "a tiger")}
     beaten = {o: below for o, below in beaten.items() if below}
     if beaten:
         lines.append(f"Other animals above plain English cat phrasings (by more than {tie}): "
@@ -144,3 +147,29 @@ def odd_strings(nearest_word, cat_like, meant, hub_words, unknown, model) -> Non
                          "right one.")
     _tell(*lines)
 
+
+
+def sign_blocks(block_means, model) -> None:
+    """05: whether each same-kind pair of signs (text–text, image–image) is more similar than text–image, as in real
+    CLIP models (``block_means``: the mean cosine of each block)."""
+    across = block_means["text–image"]
+    same = {kind: block_means[f"{kind}–{kind}"] for kind in ("text", "image")}
+    if min(same.values()) > across:
+        _tell(f"{model.name}, for these four signs (each same-kind block is a single pair): like real CLIP models, both "
+              "same-kind pairs are more similar than text–image")
+        return
+    said = [f"the {kind} pair ({value:.3f}) is {'more' if value > across else 'no more'} similar than text–image "
+            f"({across:.3f})" for kind, value in same.items()]
+    _tell(f"{model.name}, for these four signs (each same-kind block is a single pair): {'; '.join(said)}. In real CLIP "
+          "models both same-kind pairs are (notebook 01 measures the gap over the whole corpus, with its null)")
+
+
+def word_pairs(similarity, model, n: int = 4) -> None:
+    """05: what to look for in a word-by-word cosine map: its ``n`` nearest pairs and its furthest."""
+    import numpy as np
+
+    upper = similarity.where(np.triu(np.ones(similarity.shape, dtype=bool), 1)).stack().sort_values()
+    pairs = lambda rows: ", ".join(f"{a}–{b} {value:.2f}" for (a, b), value in rows.items())  # noqa: E731
+    _tell(f"the nearest pairs: {pairs(upper.iloc[::-1][:n])}; the furthest: {pairs(upper.iloc[:2])} (the median pair "
+          f"{upper.median():.2f}). Look for bright blocks of one kind (the animals, the vehicles) and for bright cells "
+          f"between kinds: the next section asks which word each word sits nearest.   [model: {model.name}]")
