@@ -230,7 +230,11 @@ def scatter_thumbnails(table, x: str, y: str, model_name: str, title: str = "", 
         im = load_image(table["path"].iloc[i])
         im.thumbnail((96, 96))
         away = 1 if xy[i, 1] > xy[i, 0] else -1  # above the diagonal: up and left; on or below it: down and right
-        box = AnnotationBbox(OffsetImage(np.asarray(im), zoom=zoom), tuple(xy[i]), xybox=(-26 * scale * away, 26 * scale * away),
+        dx, dy = -26 * scale * away, 26 * scale * away
+        where = (xy[i] - xy.min(0)) / np.where(np.ptp(xy, axis=0) > 0, np.ptp(xy, axis=0), 1)   # 0–1 across the plot
+        dx = -abs(dx) if where[0] > 0.85 else abs(dx) if where[0] < 0.15 else dx   # near an edge: towards the middle
+        dy = -abs(dy) if where[1] > 0.85 else abs(dy) if where[1] < 0.15 else dy
+        box = AnnotationBbox(OffsetImage(np.asarray(im), zoom=zoom), tuple(xy[i]), xybox=(dx, dy),
                              boxcoords="offset points", frameon=True, pad=0.1, bboxprops={"edgecolor": "#bbb"},
                              arrowprops={"arrowstyle": "-", "color": "black", "lw": 0.8}, zorder=2)
         ax.add_artist(box)

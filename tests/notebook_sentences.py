@@ -248,6 +248,12 @@ _moved = sum(bool(_grid.loc["female", s] < _grid.loc["unmarked", s]) for s in SU
                  "sanity.numbers is not None and bool((sanity.numbers.set_index('measure')['value'].get('right "
                  "direction') == sanity.numbers.set_index('measure')['value'].get('tests')))"),
         ]),
+        Cell("narrate.bias_summary(", said=[
+            Said(r"more than the \d+ person prompts do: (.+?);",
+                 "', '.join(leans.loc[leans['p_holm'] <= _claims.ALPHA, 'subject']) or 'none'"),
+            Said(r"shows no lean of a profession beyond", "not (leans['p_holm'] <= _claims.ALPHA).any() "
+                 "and not (text_side['text only: p_holm'] <= _claims.ALPHA).any()"),
+        ]),
         Cell("narrate.nurse_lean(", setup="""
 _nurse = leans.set_index("subject").loc["nurse"]
 """, said=[
@@ -433,7 +439,20 @@ _first_tree = claims.first_rank(corpus, picture, forest_images)
             Said(r"of the 10 furthest on the sad side, (\d+) as sad faces",
                  "int(sum(sad_faces[corpus.row_of(p)] for p in extremes['path'].head(10)))"),
         ]),
-        Cell("captioned = {pole: claims.pole_images(", said=[
+        Cell("captioned = {pole: claims.pole_images(", setup="""
+_gender = 0   # ends of a pair no caption names where one end holds 2+ women (or men) and the other none
+for (_a, _b), _r in by_pair.items():
+    if claims.pole_images(corpus, _a).any() or claims.pole_images(corpus, _b).any():
+        continue
+    _seen = {}
+    for _pole, _end in ((_a, _r.head(3)), (_b, _r.tail(3))):
+        _paths = list(dict.fromkeys(list(_end["path"]) + list(opposition.nearest_to_pole(corpus, _pole, 3)["path"])))
+        _caps = [corpus.table["caption"].iloc[corpus.row_of(p)] for p in _paths]
+        _seen[_pole] = {_k: int(_captions.matches(_k, _caps).sum()) for _k in ("women", "men")}
+    for _k in ("women", "men"):
+        _gender += sum(_seen[p][_k] >= 2 and _seen[o][_k] == 0 for p, o in ((_a, _b), (_b, _a)))
+""", said=[
+            Said(r"words that name no people sort people by gender", "_gender", count=True),
             Said(r"Bare words find fewer of their own images than phrases do: (.+?) among the 3 nearest",
                  "'; '.join(f'\"{w}\" {own[w]} of 3 (against \"{p}\" {own[p]})' for w, p in (('man', 'a man'), "
                  "('woman', 'a woman'), ('happy', 'a happy face'), ('sad', 'a sad face')) "

@@ -82,3 +82,35 @@ def text_lean(text_side, persons, person, leans, model) -> None:
                         if noisy[opposite].all() else ": where a lean is beyond noise, the pictures pull against the "
                                                       "words."))
     _tell(*lines)
+
+
+def _sanity_in_short(sanity) -> str:
+    if sanity.status == claims.HOLDS:
+        return "yes."
+    if sanity.status != claims.FAILS:
+        return "it cannot be checked here."
+    counts = sanity.numbers.set_index("measure")["value"] if sanity.numbers is not None else {}
+    if "tests" in counts and counts["right direction"] == counts["tests"]:
+        return (f"they all point the right way, but {int(counts['tests'] - counts['right and beyond noise'])} of "
+                f"{int(counts['tests'])} not beyond noise;")
+    return "not reliably;"
+
+
+def bias_summary(sanity, leans, text_side, a, b, model) -> None:
+    """Notebook 04 in short: the sanity check, the professions that lean beyond the person prompts (``leans``:
+    E6's table), and those that lean in the words alone (``text_side``)."""
+    beyond = list(leans.loc[leans["p_holm"] <= claims.ALPHA, "subject"])
+    in_words = list(text_side.index[text_side["text only: p_holm"] <= claims.ALPHA])
+    n_persons = len(claims.PERSON_PROMPTS)
+    lines = [f"In short, on {model.name}:",
+             "* do \"a male …\" and \"a female …\" find their own images (the sanity check)? " + _sanity_in_short(sanity),
+             f"* professions whose prompt leans towards the {a} or the {b} images more than the {n_persons} person "
+             f"prompts do: {', '.join(beyond) or 'none'};",
+             f"* professions that lean in the words alone, with no image: {', '.join(in_words) or 'none'}."]
+    if not beyond and not in_words:
+        lines.append(f"So on these images this model shows no lean of a profession beyond what every person prompt "
+                     "shows. The talk's nurse came from a CLIP trained on the web, measured on one pair of faces.")
+    else:
+        lines.append("Read each with its caveats: the groups' skin tones are not matched (section 2), and each drawing "
+                     "counts three times, in three colourings (section 3).")
+    _tell(*lines)

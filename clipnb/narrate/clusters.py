@@ -57,14 +57,16 @@ def hub_names(names) -> None:
             if n >= max(3, len(names) // 2)))
 
 
-def strays(cluster, captions, folders, styles, majority, main_style) -> None:
-    """The images shown for a ``cluster`` that belong neither to its most common folder (``majority``) nor to its
-    main drawing style (``main_style``): a photo in a cluster of emoji professions, say. A face from another folder,
-    drawn in the cluster's style, is no stray: folders and what a picture shows are not the same thing."""
+def strays(cluster, name, captions, folders, styles, majority, main_style) -> None:
+    """The one or two images shown for a ``cluster`` (named ``name``) that stand out: of neither its most common
+    folder (``majority``) nor its main drawing style (``main_style``), and whose caption does not say its name either
+    (a face in a cluster named "a face" is no stray, whatever its folder). More than two is a mix: the strip's title
+    says how much of the cluster its folder holds."""
+    word = name.split()[-1].lower()
     odd = [(caption.split(",")[0], folder) for caption, folder, style in zip(captions, folders, styles)
-           if folder != majority and style != main_style]
-    if odd:
-        _tell(f"cluster {cluster}: {len(odd)} of these {len(captions)} "
-              f"{'is' if len(odd) == 1 else 'are'} of another folder and another style than most of it: "
-              + "; ".join(f"{title!r} ({folder})" for title, folder in odd)
-              + (": an odd one out, which k-means put here all the same" if len(odd) == 1 else ""))
+           if folder != majority and style != main_style and word not in caption.lower()]
+    if 0 < len(odd) <= 2:
+        _tell(f"cluster {cluster}: " + "; ".join(f"{title!r} ({folder})" for title, folder in odd)
+              + f" {'stands' if len(odd) == 1 else 'stand'} out, of another folder and another drawing style than most "
+                f"of it, and not {name}: {'an odd one' if len(odd) == 1 else 'odd ones'} out, which k-means put here "
+                "all the same.")

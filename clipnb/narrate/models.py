@@ -35,12 +35,11 @@ def nothing_learned(rows, trained) -> None:
     shared = sorted({r.claim for r in held.itertuples() if held_by_draws(r) and not _true(r.beyond_random)})
     still_beyond = sorted({f"{r.claim} on {r.model}" for r in held.itertuples()
                            if held_by_draws(r) and _true(r.beyond_random)})
-    lines = [f"Claims that hold on a trained model and on at least half of their null's draws too (random-weight "
-             f"models or control words), and are not beyond them: {', '.join(shared) or 'none'}. That they hold there "
-             "is no evidence of anything learned."
-             + (f" {', '.join(still_beyond)}: the claim's test passes on at least half of its draws too, but the model "
-                "passes it by a wider margin than nearly all of them, and that margin is what \"beyond\" measures."
-                if still_beyond else "")]
+    lines = [f"Claims that hold on a trained model but also on at least half of the random-weight models (or, for a "
+             f"subtraction, of the unrelated words), and not by a wider margin: {', '.join(shared) or 'none'}. That "
+             "they hold is no evidence that anything was learned."
+             + (f" {', '.join(still_beyond)}: most of them pass it too, but the model passes by a wider margin than "
+                "nearly all of them, and that margin is what \"beyond\" measures." if still_beyond else "")]
     for label in trained:
         learned = rows[(rows["model"] == label) & rows["beyond_random"].map(_true)]["claim"].tolist()
         lines.append(f"{label}: beyond its null on {', '.join(learned) or 'no claim'}.")

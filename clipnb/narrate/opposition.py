@@ -143,4 +143,23 @@ def off_pole(corpus, pole, shown) -> None:
     if not hits.all():
         strays = [short_caption(c) for c, hit in zip(shown["caption"], hits) if not hit]
         _tell(f'nearest to "{pole}": {len(strays)} of {len(shown)} not captioned as {pole}: ' + "; ".join(map(repr, strays))
-              + ": the model sets them near the words all the same.")
+              + f": the model sets {'it' if len(strays) == 1 else 'them'} near the words all the same.")
+
+
+def opposition_summary(judged, auc, p_order, null, model) -> None:
+    """Notebook 08 in short: the talk's claim (E12a, ``judged``), the faces' order (``auc``, ``p_order``; None where
+    the corpus has no face emoji) and the pairs that spread the images wider than random pairs (``null``)."""
+    share = null["share of random pairs ≥"]
+    claim = ("yes, beyond unrelated words put in place of the opposite pole" if judged.beyond_random else
+             "yes, but unrelated words in place of the opposite pole do as well" if judged.result.status == claims.HOLDS
+             else "no" if judged.result.status == claims.FAILS else "it cannot be checked here")
+    lines = [f"In short, on {model.name}:",
+             f"* does the difference of \"happy\" and \"sad\" find more happy and sad faces than nearness to each word "
+             f"does (the talk's claim)? {claim};"]
+    if auc is not None:
+        lines.append(f"* among the face emoji, it puts happy above sad in {auc:.0%} of (happy, sad) pairs, "
+                     + ("beyond chance;" if p_order <= claims.ALPHA else "within chance;"))
+    lines.append(f"* pairs whose difference spreads the images wider than random word pairs do: "
+                 f"{', '.join(null.index[share < 0.05]) or 'none'};")
+    lines.append("* for one pair, raw similarities and probabilities rank the images in the same order (section 3).")
+    _tell(*lines)
