@@ -173,12 +173,15 @@ def bar_chart(series, model_name: str, title: str = "", xlabel: str = "cosine si
                                       (0.62 if reference is not None else 0.4) * len(series) + 1.3))
     from matplotlib.patches import Patch
 
-    colors = ["#2a7" if highlight is not None and k == highlight else "#4a7bb7" for k in series.index]
+    # the highlighted bar: the model's blue, darker and outlined (a third hue beside the reference's orange would be
+    # hard to tell from it for colour-blind readers)
+    colors = ["#1a3d66" if highlight is not None and k == highlight else "#4a7bb7" for k in series.index]
     height, offset = (0.38, 0.2) if reference is not None else (0.8, 0.0)
-    ax.barh(rows + offset, series.to_numpy(), height=height, color=colors)
+    ax.barh(rows + offset, series.to_numpy(), height=height, color=colors,
+            edgecolor=["black" if highlight is not None and k == highlight else "none" for k in series.index])
     handles = [Patch(color="#4a7bb7", label=model_name)]
-    if highlight in series.index:  # the green bar says what it is
-        handles.append(Patch(color="#2a7", label=f'"{highlight}" ({model_name})'))
+    if highlight in series.index:  # the dark bar says what it is
+        handles.append(Patch(facecolor="#1a3d66", edgecolor="black", label=f'"{highlight}" ({model_name})'))
     for i, v in enumerate(series.to_numpy()):
         ax.text(max(v, 0), i + offset, f" {v:.4f}", va="center", fontsize=8)
     high = float(series.max())
@@ -224,7 +227,7 @@ def scatter_thumbnails(table, x: str, y: str, model_name: str, title: str = "", 
     xy = np.c_[table[x].to_numpy(), table[y].to_numpy()]
     candidates = list(dict.fromkeys(candidates.tolist()))
     scale = zoom / 0.3   # larger thumbnails: set further off their points, further apart, with more room at the edges
-    picks = spaced(xy, candidates, min_distance=0.09 * scale)
+    picks = spaced(xy, candidates, min_distance=0.11 * scale)
     ax.scatter(xy[picks, 0], xy[picks, 1], s=14, color="black", zorder=3, label="an image shown as a thumbnail")
     for i in picks:
         im = load_image(table["path"].iloc[i])
@@ -247,7 +250,7 @@ def scatter_thumbnails(table, x: str, y: str, model_name: str, title: str = "", 
     ax.set_ylabel(ylabel or y)
     ax.legend(loc="upper left", bbox_to_anchor=(1.01, 1), fontsize=8)   # outside the axes: no thumbnail under it
     ax.text(0, -0.1, f"thumbnails: {len(picks)} images, the furthest on each side of the dashed line and a few along "
-            "it, none covering another;\neach is joined by a line to its point (black)", transform=ax.transAxes,
+            "it, their points spaced apart;\neach is joined by a line to its point (black)", transform=ax.transAxes,
             fontsize=8, color="#555", va="top")
     ax.set_title(_title(title, model_name), fontsize=10)
     return ax

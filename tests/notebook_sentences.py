@@ -65,7 +65,7 @@ _works = _first_is_cat and _cats >= 6
         Said(r"The search mostly fails", "not _first_is_cat and 0 < _cats < 4"),
         Said(r"The search fails here", "_cats == 0"),
         Said(r"What else it ranks among the top 12: (.+?)(?: …)?: the search finds",
-             "', '.join(c.split(',')[0] for c in results['caption'][~_captions.matches('cats', results['caption'])][:6]) "
+             "', '.join(c.split(',')[0] for c in results['caption'][~_captions.matches('cats', results['caption'])]) "
              "if not _works else None"),
         Said(r"random weights: nothing was learned", "not _works and _is_random(model)"),
     ]), Cell('running = corpus.search("a person running", k=12)', setup="""
@@ -91,6 +91,8 @@ _not_running = [c.split(",")[0] for c, runs in zip(running["caption"], _runs) if
             Said(r"median (\d+\.\d)° on this model", "f'{_np.median(unrelated_angles):.1f}'"),
             Said(r"below that baseline: nearer than unrelated", "bool(angles.loc['a cat', 'a dog'] < _np.median(unrelated_angles))"),
             Said(r"no nearer than unrelated things", "bool(angles.loc['a cat', 'a dog'] >= _np.median(unrelated_angles))"),
+            Said(r"cat–monkey sits at [\d.]+°: about as far as unrelated phrases",
+                 "bool(angles.loc['a cat', 'a monkey'] >= _np.median(unrelated_angles) - 5)"),
         ]),
         Cell("gap = geometry.modality_gap(", said=[
             Said(r"the gap is (wider|narrower) than with nothing learned",
@@ -272,6 +274,10 @@ _nurse = leans.set_index("subject").loc["nurse"]
         ]),
     ],
     "05_signs_and_structure": [
+        Cell("narrate.word_pairs(", said=[
+            Said(r"the nearest pairs: (\S+–\S+) ", "(lambda m, i, j: f'{m.index[i[_np.argmax(m.to_numpy()[i, j])]]}–"
+                 "{m.columns[j[_np.argmax(m.to_numpy()[i, j])]]}')(similarity, *_np.triu_indices(len(similarity), 1))"),
+        ]),
         Cell("in_degree = neighbours", setup="""
 _in = neighbours["neighbour"].value_counts()
 _kin = {w: _np.mean([kind_of.get(q) == kind_of.get(w) for q in neighbours.loc[neighbours["neighbour"] == w, "query"]])

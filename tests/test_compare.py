@@ -216,8 +216,9 @@ def test_a_random_text_side_subtracts_nothing_beyond_its_control_words(tmp_path)
     verdicts = table[table["measure"] == "verdict"].set_index("claim")
     subtractions = verdicts.loc[["E8", "E9", "E10", "E12a"]]
     assert not (subtractions["beyond_random"] == True).any(), subtractions[["verdict"]]  # noqa: E712
-    checked = subtractions[subtractions["status"] != claims.UNCHECKABLE]
-    assert (checked["null"] == nulls.CONTROLS).all()
+    held = subtractions[subtractions["status"] == claims.HOLDS]   # only a claim that holds is set against its null
+    assert (held["null"] == nulls.CONTROLS).all()
+    assert (subtractions.loc[subtractions["status"] != claims.HOLDS, "null_tested"].fillna(0) == 0).all()
 
 
 def test_a_collapsed_model_is_named_not_judged(tmp_path):
@@ -282,8 +283,10 @@ def test_a_large_architecture_gets_19_twins_for_the_few_image_claims_and_2_for_t
     # the subtractions: this model's own rankings with control words subtracted in the claim's word's place
     captioned = verdicts.loc[["E8", "E9", "E10", "E12a"]]
     checked = captioned[captioned["status"] != claims.UNCHECKABLE]
-    assert len(checked) and (checked["null"] == nulls.CONTROLS).all()
-    assert (checked["null_models"] == len(nulls.CONTROL_WORDS)).all()
+    held = checked[checked["status"] == claims.HOLDS]   # only a claim that holds is set against its null
+    assert (held["null"] == nulls.CONTROLS).all()
+    assert (held["null_models"] == len(nulls.CONTROL_WORDS)).all()
+    assert (checked[checked["status"] != claims.HOLDS]["null_models"] == 0).all()
     assert not checked["verdict"].str.contains("random models").any()
     corpus_claims = [c for c in compare.CHECKS if c not in compare.MODEL_CLAIMS and c not in nulls.IDENTITIES
                      and c not in captioned.index]

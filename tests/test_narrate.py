@@ -113,3 +113,12 @@ def test_sanity_check_says_right_direction_too_little_evidence(capsys):
     narrate.sanity_check(sanity)
     out = capsys.readouterr().out
     assert "✘ no, not all of it" in out and "every marked prompt points the right way, but 3 of them" in out
+
+
+def test_word_pairs_names_the_nearest_pairs_never_a_word_with_itself(capsys, model):
+    words = ["cat", "kitten", "car"]
+    similarity = pd.DataFrame([[1.0, 0.7, 0.1], [0.7, 1.0, 0.2], [0.1, 0.2, 1.0]], index=words, columns=words)
+    narrate.word_pairs(similarity, model, n=2)
+    out = capsys.readouterr().out
+    assert out.startswith("the nearest pairs: cat–kitten 0.70, kitten–car 0.20; the furthest: cat–car 0.10")
+    assert "nan" not in out

@@ -50,24 +50,20 @@ def _people(captions_):
 
 
 def pole_ends(corpus, by_pair, model) -> None:
-    """What the 3 images at each end of a pair's ranking by delta hold (``by_pair``: (a, b) → opposition.rank): an
-    end that holds none of its pole's images, an image at an end that is not the pole, and, for a pair no caption
+    """What the 3 images at each end of a pair's ranking by delta hold (``by_pair``: (a, b) → opposition.rank): the
+    ends that hold none of their pole's images, an image at an end that is not the pole, and, for a pair no caption
     names (mind / body), whom the model sets at each end: women against men, people named by a skin tone, flags."""
-    lines = []
+    empty, toned, lines = [], [], []
     for (a, b), ranking in by_pair.items():
         ends = {a: ranking.head(3), b: ranking.tail(3).iloc[::-1]}
         named = {pole: claims.pole_images(corpus, pole) for pole in ends}
         for pole, end in ends.items():
-            other = b if pole == a else a
             is_pole = named[pole][[corpus.row_of(p) for p in end["path"]]]
             if named[pole].any() and not is_pole.any():
                 subjects = end["caption"].map(_first).value_counts()
-                subject, n = subjects.index[0], subjects.iloc[0]
-                lines.append(f'The "{pole}" end of "{a}" − "{b}" holds none of the {int(named[pole].sum())} images '
-                             f'captioned as {pole}' + (f': {n} of its 3 are "{subject}"' if n > 1 else "") + ". The "
-                             f'delta\'s end is what lies furthest from "{other}", whatever it shows; one ranking cannot '
-                             f'tell whether the model ties those images to "{pole}" or only sets them far from its '
-                             "opposite.")
+                empty.append(f'the "{pole}" end of "{a}" − "{b}" (none of its {int(named[pole].sum())}'
+                             + (f'; {subjects.iloc[0]} of its 3 "{subjects.index[0]}"' if subjects.iloc[0] > 1 else "")
+                             + ")")
             elif named[pole].any() and not is_pole.all():
                 strays = [short_caption(c) for c, hit in zip(end["caption"], is_pole) if not hit]
                 lines.append(f'The "{pole}" end of "{a}" − "{b}" holds {int(is_pole.sum())} of 3 images captioned as '
@@ -86,21 +82,26 @@ def pole_ends(corpus, by_pair, model) -> None:
                 if counts[pole][kind] >= 2 and counts[other][kind] == 0:
                     lines.append(f'The "{pole}" end of "{a}" − "{b}" holds {counts[pole][kind]} {what} (its 3 by the '
                                  f'difference and the 3 nearest "{pole}"), the "{other}" end none: words that name no '
-                                 "people sort people by gender here, lining one pair up with another as structuralism reads "
-                                 "such pairs (man/woman beside mind/body, logic/emotion): look at the pictures before reading a "
-                                 "meaning into it.")
+                                 "people sort people by gender here, lining one pair up with another as structuralism "
+                                 "reads such pairs (man/woman beside mind/body, logic/emotion): look at the pictures "
+                                 "before reading a meaning into it.")
         for pole, end in ends.items():
-            toned = [short_caption(c) for c in end["caption"] if "skin tone" in c]
-            if toned:   # people named by a skin tone where no word named people
-                lines.append(f'The "{pole}" end of "{a}" − "{b}" holds {", ".join(toned)}: no image here is captioned '
-                             f'as "{pole}", so the model ranks whatever lies nearest the words\' difference first, and '
-                             "here that includes people with a named skin tone"
-                             + (": on random weights that is chance, but it is" if is_random(model) else ":")
-                             + " the kind of association to look for before such a ranking reaches anyone.")
+            people = [short_caption(c) for c in end["caption"] if "skin tone" in c]
+            if people:
+                toned.append(f'the "{pole}" end of "{a}" − "{b}": {", ".join(people)}')
             if counts[pole]["flags"] >= 2:
                 flags = [_first(c) for c in seen[pole]["caption"] if "flag" in c.lower()]
                 lines.append(f'The "{pole}" end of "{a}" − "{b}" holds {len(flags)} flags ({", ".join(flags)}): the '
                              f'model ties "{pole}" to countries here, an association of the same kind.')
+    if empty:
+        lines.insert(0, "Ends that hold none of their pole's captioned images: " + "; ".join(empty) + ". Such an end is "
+                     "what lies furthest from the other pole, whatever it shows: one ranking cannot tell whether the "
+                     "model ties those images to the pole or only sets them far from its opposite.")
+    if toned:
+        lines.append("People named by a skin tone sit at the ends of pairs whose words name no people: "
+                     + "; ".join(toned) + ". The model ranks whatever lies nearest the words' difference first"
+                     + (", and on random weights that is chance; but" if is_random(model) else ", and")
+                     + " this is the kind of association to look for before such a ranking reaches anyone.")
     _tell(*lines)
 
 
@@ -159,7 +160,9 @@ def opposition_summary(judged, auc, p_order, null, model) -> None:
     if auc is not None:
         lines.append(f"* among the face emoji, it puts happy above sad in {auc:.0%} of (happy, sad) pairs, "
                      + ("beyond chance;" if p_order <= claims.ALPHA else "within chance;"))
+    axis = null["along the unit axis: share ≥"]
     lines.append(f"* pairs whose difference spreads the images wider than random word pairs do: "
-                 f"{', '.join(null.index[share < 0.05]) or 'none'};")
+                 f"{', '.join(null.index[share < 0.05]) or 'none'}; along the unit axis, with the words' distance "
+                 f"taken out: {', '.join(null.index[axis < 0.05]) or 'none'};")
     lines.append("* for one pair, raw similarities and probabilities rank the images in the same order (section 3).")
     _tell(*lines)

@@ -47,8 +47,8 @@ def cat_search(model, corpus, results) -> None:
     lines.append(f"The search {verdict} here: {in_top} of 12 are cats. {why}")
     others = [_first(c) for c in results["caption"][~is_cat]]
     if others:
-        big = [c for c in others[:6] if captions.matches("big_cats", [c])[0]]   # near in kind, not house cats
-        lines.append(f"What else it ranks among the top 12: {', '.join(others[:6])}" + (" …" if len(others) > 6 else "")
+        big = [c for c in others if captions.matches("big_cats", [c])[0]]   # near in kind, not house cats
+        lines.append(f"What else it ranks among the top 12: {', '.join(others)}"
                      + ": the search finds what is near, not what is right, so read every grid with that in mind. "
                      + (f"({', '.join(big)}: " + ("a big cat, a cat of another kind" if len(big) == 1 else
                                                   "big cats, cats of another kind")
@@ -98,11 +98,16 @@ def man_search(corpus, queries, counts, model) -> None:
         second = corpus.search(queries[1], k=9)
         genderless = [c for p, c in zip(second["path"], second["caption"]) if "/professions/" in p
                       and not re.search(claims.MEN_CAPTIONS, c, re.IGNORECASE) and not re.search(WOMEN, c, re.IGNORECASE)]
-        lines.append(f'subtracting "japanese" also took men in the top 9 from {men[0]} to {men[1]}: on this model the '
-                     "word takes out more than a nationality (see who replaced them in the second grid)"
-                     + (f"; {len(genderless)} of the second grid's 9 are professions captioned without a gender "
-                        f"({'; '.join(genderless[:3])}): a count by caption cannot say whom such a drawing shows, so "
-                        "look at the grid" if genderless else ""))
+        if len(genderless) >= men[0] - men[1]:   # the unmarked professions can account for the whole drop
+            lines.append(f'subtracting "japanese" also took men in the top 9 from {men[0]} to {men[1]} by caption, but '
+                         f"{len(genderless)} of the second grid's 9 are professions captioned without a gender "
+                         f"({'; '.join(genderless[:3])}): the captions changed, the people may not have; look at the "
+                         "grid")
+        else:
+            lines.append(f'subtracting "japanese" also took men in the top 9 from {men[0]} to {men[1]}: on this model '
+                         "the word takes out more than a nationality (see who replaced them in the second grid)"
+                         + (f"; {len(genderless)} of the second grid's 9 are professions captioned without a gender "
+                            f"({'; '.join(genderless[:3])}), whom a count by caption cannot place" if genderless else ""))
     return _tell(*lines)
 
 
@@ -174,7 +179,8 @@ def cat_swap(alone, after, control_dogs, p_swap, first_dog) -> None:
     animals = captions.matches("dogs", after["caption"]) | captions.matches("cats", after["caption"]) \
         | captions.matches("big_cats", after["caption"])
     if (~animals).any():
-        lines.append(f"after the swap, {int((~animals).sum())} of the 9 are neither dogs nor cats: "
+        lines.append(f"after the swap, {int((~animals).sum())} of the 9 are neither dogs nor cats (big cats counted "
+                     "among the cats here): "
                      + "; ".join(_first(c) for c in after["caption"][~animals]) + ". The swap moves the query, and "
                      "whatever lies near where it lands comes in too.")
     reach = [w for w, n in control_dogs.items() if n >= dogs]

@@ -78,7 +78,7 @@ def kin(first, kind_of) -> None:
     _tell(f"{len(with_kin) - len(other_kind)} of the {len(with_kin)} words with kin here have a nearest neighbour of the "
           "same kind"
           + (f"; {len(other_kind)} do not: {', '.join(f'{q} → {n}' for q, n in other_kind)} (the dashed arrows). A CLIP "
-             "that read the web puts a word's kin first; these show what this model did not" if other_kind else ""))
+             "that read the web puts a word's kin first; these show what this model did not" if other_kind else "") + ".")
 
 
 def hubs(neighbours, hub_words, centres, model) -> None:
@@ -167,8 +167,11 @@ def sign_blocks(block_means, model) -> None:
 def word_pairs(similarity, model, n: int = 4) -> None:
     """05: what to look for in a word-by-word cosine map: its ``n`` nearest pairs and its furthest."""
     import numpy as np
+    import pandas as pd
 
-    upper = similarity.where(np.triu(np.ones(similarity.shape, dtype=bool), 1)).stack().sort_values()
+    rows, columns = np.triu_indices(len(similarity), 1)   # each pair once, no word with itself
+    upper = pd.Series(similarity.to_numpy()[rows, columns],
+                      index=pd.MultiIndex.from_arrays([similarity.index[rows], similarity.columns[columns]])).sort_values()
     pairs = lambda rows: ", ".join(f"{a}–{b} {value:.2f}" for (a, b), value in rows.items())  # noqa: E731
     _tell(f"the nearest pairs: {pairs(upper.iloc[::-1][:n])}; the furthest: {pairs(upper.iloc[:2])} (the median pair "
           f"{upper.median():.2f}). Look for bright blocks of one kind (the animals, the vehicles) and for bright cells "
