@@ -59,6 +59,15 @@ def _src(path) -> str:
         return ""
 
 
+def fold(summary: str, text: str):
+    """Text a learner can skip, one click away: an HTML ``<details>`` whose ``summary`` is always shown (JupyterLab,
+    VS Code and Colab render it; a static viewer shows it open)."""
+    from IPython.display import HTML
+
+    return HTML(f'<details class="clipnb-fold"><summary>{html.escape(summary)}</summary>'
+                f'<p style="max-width:60em">{html.escape(text)}</p></details>')
+
+
 def image_grid_html(results, model_name: str, title: str | None = None, columns: int = 6, size: int = 120,
                     score_label: str = "cosine similarity") -> str:
     """HTML for a grid of result thumbnails, each with its rank, score and caption.

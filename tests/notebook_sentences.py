@@ -646,8 +646,18 @@ print({MARK!r} + _json.dumps(_facts, default=str))
 
 
 def printed(cell) -> str:
-    """Everything a cell printed."""
-    return "".join(output.get("text", "") for output in cell.get("outputs", []) if output.get("output_type") == "stream")
+    """Everything a cell printed, and the text of its folds (``clipnb.display.fold``: sentences one click away)."""
+    import html
+
+    texts = []
+    for output in cell.get("outputs", []):
+        if output.get("output_type") == "stream":
+            texts.append(output.get("text", ""))
+        page = output.get("data", {}).get("text/html", "")
+        page = "".join(page) if isinstance(page, list) else page
+        if 'class="clipnb-fold"' in page:
+            texts.append(html.unescape(re.sub(r"<[^>]+>", " ", page)) + "\n")
+    return "".join(texts)
 
 
 def mismatches(checks: list[Said], facts: list, text: str) -> list[str]:

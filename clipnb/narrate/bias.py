@@ -12,8 +12,7 @@ def sanity_check(sanity) -> None:
     """E6-sanity's verdict in plain words, and, where it fails, whether the direction was right but not beyond noise."""
     lines = [f"E6-sanity checks that {sanity.statement}.\n"
              + {claims.HOLDS: "✔ yes", claims.FAILS: "✘ no, not all of it"}.get(sanity.status, "? it cannot be checked")
-             + " on this model.",
-             f"  details (each prompt's gap and Holm-corrected p; Cohen's d, section 3's fold): {sanity.reason}"]
+             + " on this model."]
     if sanity.status != claims.HOLDS:
         counts = sanity.numbers.set_index("measure")["value"] if sanity.numbers is not None else {}
         every_way = "tests" in counts and counts["right direction"] == counts["tests"]

@@ -25,8 +25,6 @@ def face_order(auc, p_order, n_happy, n_sad, by_caption, model) -> None:
     _tell(f"happy faces rank above sad ones in {auc:.0%} of (happy, sad) pairs, where a shuffle would give about half: "
           + ("the difference orders these faces by mood." if beyond else "no more than shuffling the faces often gives.")
           + f"   [model: {model.name}]",
-          f"  details: one-sided Mann–Whitney p = {p_order:.2g}, the chance that a random order of these {n_happy} + "
-          f"{n_sad} faces does as well: {'beyond' if beyond else 'within'} chance at α = {claims.ALPHA}",
           f"  (these are the {n_happy} + {n_sad} face emoji the samples' list tags; the E12a verdicts above find the "
           f"poles by caption across the whole corpus, {by_caption[0]} + {by_caption[1]} images, other styles included)")
 
