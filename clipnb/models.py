@@ -716,6 +716,36 @@ def random_weights_dir(spec: str = "bundled", seed: int = 0, build: bool = True)
     return _random_weights(spec, seed)[0] if build else _random_place(spec, seed)[0]
 
 
+HEAD_PREFIXES = ("visual.head.", "text.proj.")   # the bundled model's trained layers; the rest are its locked networks
+
+
+def random_heads_dir(seed: int = 0) -> Path:
+    """A local-dir of the bundled model with its two pretrained networks as they are and its trained heads
+    (``HEAD_PREFIXES``) replaced by a random twin's (:func:`random_weights_dir`, ``seed``): what the networks bring
+    before any training here. Built once into clipnb's cache, keyed to the bundled weights it came from."""
+    import shutil
+
+    from safetensors.torch import load_file, save_file
+
+    from clipnb.cache import cache_dir
+
+    source = bundled_model_dir("bundled")
+    weights = source / "open_clip_model.safetensors"
+    key = hashlib.sha256(weights.read_bytes()).hexdigest()[:12]
+    folder = cache_dir() / "random-heads" / f"{key}-{seed}"
+    if not (folder / "open_clip_model.safetensors").exists():
+        trained = load_file(weights)
+        twin = load_file(random_weights_dir("bundled", seed) / "open_clip_model.safetensors")
+        mixed = {k: (twin[k].to(v.dtype) if k.startswith(HEAD_PREFIXES) else v) for k, v in trained.items()}
+        building = folder.with_name(folder.name + ".building")
+        shutil.rmtree(building, ignore_errors=True)
+        shutil.copytree(source, building)
+        save_file(mixed, building / "open_clip_model.safetensors")
+        shutil.rmtree(folder, ignore_errors=True)
+        building.rename(folder)   # whole or not at all: an interrupted build leaves no half folder behind
+    return folder
+
+
 def _random_place(spec: str, seed: int):
     """(folder, architecture, source folder or None) of a random-weight model, nothing built."""
     from clipnb.cache import cache_dir

@@ -94,6 +94,10 @@ _not_running = [c.split(",")[0] for c, runs in zip(running["caption"], _runs) if
             Said(r"cat–monkey sits at [\d.]+°: about as far as unrelated phrases",
                  "bool(angles.loc['a cat', 'a monkey'] >= _np.median(unrelated_angles) - 5)"),
         ]),
+        Cell("offsets = text_2d - image_2d", said=[
+            Said(r"share a direction (\d+)% as much as they could", "round(100 * _np.linalg.norm((text_2d - image_2d).mean(0)) "
+                 "/ _np.linalg.norm(text_2d - image_2d, axis=1).mean())"),
+        ]),
         Cell("gap = geometry.modality_gap(", said=[
             Said(r"the gap is (wider|narrower) than with nothing learned",
                  "None if _is_random(model) else 'wider' if gap['centroid distance'] > twin_gap['centroid distance'] "
@@ -157,6 +161,10 @@ _margin = lambda name: margins[name]
             Said(r"Validation recall was highest at \w+ (\d+)",
                  "int(best[x]) if final['text_to_image_R@10'] < best['text_to_image_R@10'] - 0.005 "
                  "and final['train_loss'] < best['train_loss'] else None"),
+        ]),
+        Cell("rank_of_own = {}", said=[
+            Said(r"its own label first: (\d+) of 8 emoji with the trained heads", "int((heads['trained heads (bundled)'] == 1).sum())"),
+            Said(r"with the trained heads, (\d+) of 8 with random heads", "int((heads['random heads'] == 1).sum())"),
         ]),
         Cell("logit_scale = {model.logit_scale:.2f}", said=[
             Said(r"this model stays well below the cap", "model.logit_scale < 50"),

@@ -422,3 +422,18 @@ def test_a_batch_norm_that_does_not_follow_its_convolution_is_left_alone():
 
     tower = NormFirst().eval()
     assert fold_batch_norm(tower) is tower
+
+
+def test_random_heads_keep_the_bundled_networks_and_take_a_twins_heads():
+    from safetensors.torch import load_file
+
+    from clipnb.models import HEAD_PREFIXES, bundled_model_dir, random_heads_dir, random_weights_dir
+
+    mixed = load_file(random_heads_dir() / "open_clip_model.safetensors")
+    trained = load_file(bundled_model_dir("bundled") / "open_clip_model.safetensors")
+    twin = load_file(random_weights_dir("bundled", 0) / "open_clip_model.safetensors")
+    heads = [k for k in mixed if k.startswith(HEAD_PREFIXES)]
+    assert heads and set(mixed) == set(trained)
+    assert all(torch.equal(mixed[k], twin[k].to(mixed[k].dtype)) and not torch.equal(mixed[k], trained[k]) for k in heads)
+    assert all(torch.equal(mixed[k], trained[k]) for k in mixed if k not in heads)   # both networks untouched
+    assert random_heads_dir() == random_heads_dir()   # built once
