@@ -235,31 +235,44 @@ def scatter_thumbnails(table, x: str, y: str, model_name: str, title: str = "", 
                                  order[np.linspace(0, len(order) - 1, n_thumbnails // 2).astype(int)]])
     xy = np.c_[table[x].to_numpy(), table[y].to_numpy()]
     candidates = list(dict.fromkeys(candidates.tolist()))
-    scale = zoom / 0.3   # larger thumbnails: set further off their points, further apart, with more room at the edges
-    picks = spaced(xy, candidates, min_distance=0.11 * scale)
-    ax.scatter(xy[picks, 0], xy[picks, 1], s=14, color="black", zorder=3, label="an image shown as a thumbnail")
-    for i in picks:
-        im = load_image(table["path"].iloc[i])
-        im.thumbnail((96, 96))
-        away = 1 if xy[i, 1] > xy[i, 0] else -1  # above the diagonal: up and left; on or below it: down and right
-        dx, dy = -26 * scale * away, 26 * scale * away
-        where = (xy[i] - xy.min(0)) / np.where(np.ptp(xy, axis=0) > 0, np.ptp(xy, axis=0), 1)   # 0–1 across the plot
-        dx = -abs(dx) if where[0] > 0.85 else abs(dx) if where[0] < 0.15 else dx   # near an edge: towards the middle
-        dy = -abs(dy) if where[1] > 0.85 else abs(dy) if where[1] < 0.15 else dy
-        box = AnnotationBbox(OffsetImage(np.asarray(im), zoom=zoom), tuple(xy[i]), xybox=(dx, dy),
-                             boxcoords="offset points", frameon=True, pad=0.1, bboxprops={"edgecolor": "#bbb"},
-                             arrowprops={"arrowstyle": "-", "color": "black", "lw": 0.8}, zorder=2)
-        ax.add_artist(box)
-    ax.margins(0.12 * scale)   # room inside the axes for the thumbnails set off their points at the edges
     low = min(table[x].min(), table[y].min())
     high = max(table[x].max(), table[y].max())
     ax.plot([low, high], [low, high], ls="--", color="#c44", lw=1, zorder=0,
             label=f"{xlabel or x} = {ylabel or y}")
+    scale = zoom / 0.3   # larger thumbnails: set further off their points, with more room at the edges
+    ax.margins(0.12 * scale)   # room inside the axes for the thumbnails set off their points at the edges
+    ax.autoscale_view()
+    on_screen = ax.transData.transform(xy)
+    points_per_pixel = ax.figure.dpi / 72
+    span = np.where(np.ptp(xy, axis=0) > 0, np.ptp(xy, axis=0), 1)
+    picks, boxes, images = [], [], {}
+    for i in candidates:   # in priority order; a thumbnail that would cover one already placed is skipped
+        im = load_image(table["path"].iloc[i])
+        im.thumbnail((96, 96))
+        away = 1 if xy[i, 1] > xy[i, 0] else -1  # above the diagonal: up and left; on or below it: down and right
+        dx, dy = -26 * scale * away, 26 * scale * away
+        where = (xy[i] - xy.min(0)) / span   # 0–1 across the plot
+        dx = -abs(dx) if where[0] > 0.85 else abs(dx) if where[0] < 0.15 else dx   # near an edge: towards the middle
+        dy = -abs(dy) if where[1] > 0.85 else abs(dy) if where[1] < 0.15 else dy
+        centre = on_screen[i] + np.array([dx, dy]) * points_per_pixel
+        half = (np.array(im.size) * zoom / 2 + 3) * points_per_pixel   # the image, its padding and frame
+        box = (*(centre - half), *(centre + half))
+        if any(box[0] < b[2] and b[0] < box[2] and box[1] < b[3] and b[1] < box[3] for b in boxes):
+            continue
+        picks.append(i)
+        boxes.append(box)
+        images[i] = (im, (dx, dy))
+    ax.scatter(xy[picks, 0], xy[picks, 1], s=14, color="black", zorder=3, label="an image shown as a thumbnail")
+    for i in picks:
+        im, offset = images[i]
+        ax.add_artist(AnnotationBbox(OffsetImage(np.asarray(im), zoom=zoom), tuple(xy[i]), xybox=offset,
+                                     boxcoords="offset points", frameon=True, pad=0.1, bboxprops={"edgecolor": "#bbb"},
+                                     arrowprops={"arrowstyle": "-", "color": "black", "lw": 0.8}, zorder=2))
     ax.set_xlabel(xlabel or x)
     ax.set_ylabel(ylabel or y)
     ax.legend(loc="upper left", bbox_to_anchor=(1.01, 1), fontsize=8)   # outside the axes: no thumbnail under it
     ax.text(0, -0.1, f"thumbnails: {len(picks)} images, the furthest on each side of the dashed line and a few along "
-            "it, their points spaced apart;\neach is joined by a line to its point (black)", transform=ax.transAxes,
+            "it, none covering another;\neach is joined by a line to its point (black)", transform=ax.transAxes,
             fontsize=8, color="#555", va="top")
     ax.set_title(_title(title, model_name), fontsize=10)
     return ax

@@ -353,7 +353,7 @@ _first = corpus.search(queries8[0], k=9)
             Said(r"the search for a man is already weak on this model", "_men[0] < 7"),
             Said(r"though its first image is not a man", "_men[0] >= 7 and not _re.search(claims.MEN_CAPTIONS, "
                  "_first['caption'].iloc[0], _re.IGNORECASE)"),
-            Said(r"its first image is not a man but", "sum(not _re.search(claims.MEN_CAPTIONS, corpus.search(q, k=1)"
+            Said(r"its first image is not captioned as a man but", "sum(not _re.search(claims.MEN_CAPTIONS, corpus.search(q, k=1)"
                  "['caption'].iloc[0], _re.IGNORECASE) for q in queries8[1:])", count=True),
             Said(r"An ape among the nearest images", "bool(_re.search(r'\\b(?:gorilla|ape|chimpanzee|orangutan|monkey)\\b', "
                  "' '.join(_first['caption']), _re.IGNORECASE))"),

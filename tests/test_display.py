@@ -88,9 +88,12 @@ def test_scatter_thumbnails_names_every_mark_and_counts_its_picks():
     table = pd.DataFrame({"path": [str(p) for p in paths], "a": rng.normal(size=len(paths)), "b": rng.normal(size=len(paths))})
     ax = scatter_thumbnails(table, "a", "b", "bundled", n_thumbnails=12)
     labels = [t.get_text() for t in ax.get_legend().get_texts()]
-    assert labels == ["an image", "an image shown as a thumbnail", "a = b"]
+    assert labels == ["an image", "a = b", "an image shown as a thumbnail"]
     shown = len(ax.collections[1].get_offsets())   # the black points: one per thumbnail
     assert shown == len([a for a in ax.artists]) and 0 < shown <= 12
+    ax.figure.canvas.draw()   # no thumbnail covers another, as the note under the plot says
+    frames = [a.get_window_extent() for a in ax.artists]
+    assert not any(f.overlaps(g) for i, f in enumerate(frames) for g in frames[i + 1:])
     note = ax.texts[-1].get_text()
     assert f"thumbnails: {shown} images, the furthest on each side" in note and "joined by a line to its point" in note
     plt.close("all")

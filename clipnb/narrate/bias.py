@@ -113,3 +113,11 @@ def bias_summary(sanity, leans, text_side, a, b, model) -> None:
         lines.append("Read each with its caveats: the groups' skin tones are not matched (section 2), and each drawing "
                      "counts three times, in three colourings (section 3).")
     _tell(*lines)
+
+
+def person_baseline(control_gaps, a, b) -> None:
+    """Where the gender-neutral person prompts' gaps sit on average: the zero every profession's lean is read from."""
+    mean = float(np.mean(control_gaps))
+    _tell(f"The {len(control_gaps)} gender-neutral person prompts themselves sit at {mean:+.4f} on average, towards the "
+          f"{a if mean > 0 else b} images: what every person prompt picks up on these drawings. A profession's lean is "
+          "measured from there, not from 0.")

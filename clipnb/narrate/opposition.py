@@ -133,16 +133,18 @@ def spread(null, random_cosine, n_random) -> None:
     _tell(*lines)
 
 
-def off_pole(corpus, pole, shown) -> None:
-    """The images among ``shown`` (a grid for ``pole``) that are not captioned as the pole, where some images are."""
+def off_pole(corpus, pole, shown, where: str = "nearest to") -> None:
+    """The images among ``shown`` (a grid for ``pole``: the nearest to it, or the most of it by the difference) that
+    are not captioned as the pole, where some images are."""
     named = claims.pole_images(corpus, pole)
     if not named.any():
         return
     hits = named[[corpus.row_of(p) for p in shown["path"]]]
     if not hits.all():
         strays = [short_caption(c) for c, hit in zip(shown["caption"], hits) if not hit]
-        _tell(f'nearest to "{pole}": {len(strays)} of {len(shown)} not captioned as {pole}: ' + "; ".join(map(repr, strays))
-              + f": the model sets {'it' if len(strays) == 1 else 'them'} near the words all the same.")
+        _tell(f'{where} "{pole}": {len(strays)} of {len(shown)} not captioned as {pole}: ' + "; ".join(map(repr, strays))
+              + (f": the model sets {'it' if len(strays) == 1 else 'them'} near the words all the same."
+                 if where == "nearest to" else ": the difference's end holds what lies furthest from the other pole."))
 
 
 def opposition_summary(judged, auc, p_order, null, model) -> None:

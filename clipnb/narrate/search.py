@@ -81,8 +81,8 @@ def man_search(corpus, queries, counts, model) -> None:
     for q in queries[1:]:   # a subtraction can put someone who is not a man first
         top_caption = corpus.search(q, k=1)["caption"].iloc[0]
         if not re.search(claims.MEN_CAPTIONS, top_caption, re.IGNORECASE):
-            lines.append(f'"{q}": its first image is not a man but {_first(top_caption)!r}: the subtraction took out '
-                         "more than it names")
+            lines.append(f'"{q}": its first image is not captioned as a man but {_first(top_caption)!r}: by its caption, '
+                         "the subtraction took out more than it names")
     before, after = close_ups[1], close_ups[2]
     lines.append(f'subtracting "close up" took the close-ups in the top 9 from {before} to {after}: '
                  + ("the talk's effect shows" if after < before else "there were no close-ups to remove (the "
@@ -187,7 +187,9 @@ def cat_swap(alone, after, control_dogs, p_swap, first_dog) -> None:
     lines.append(f"with each of {len(control_dogs)} unrelated nouns in the dog's place (+ 'a spoon', + 'a guitar', …), "
                  f"the top 9 holds up to {max(control_dogs.values())} dog(s); {len(reach)} of them "
                  f"bring{'s' if len(reach) == 1 else ''} {dogs} or more"
-                 + (" (" + ", ".join(map(repr, reach[:6])) + (" …" if len(reach) > 6 else "") + ")" if reach else "")
+                 + (" (" + ", ".join(map(repr, reach[:6])) + (" …" if len(reach) > 6 else "") + "; the nouns are "
+                    "drawn by a rule, not screened for each claim, so one of them may be related to dogs after all)"
+                    if reach else "")
                  + f": p = {p_swap:.2g}"
                  + (f" ≤ α = {claims.ALPHA}: the dog word, not just any change, brought the dogs"
                     if p_swap <= claims.ALPHA else

@@ -67,6 +67,10 @@ def phrasings(phrasing, cat_words, odd_spellings, tie) -> None:
         lines.append(f"Other animals above plain English cat phrasings (by more than {tie}): "
                      + "; ".join(f'"{o}" above {", ".join(below)}' for o, below in beaten.items())
                      + ". For this image, these wordings carry less of 'cat' than another animal's name does.")
+    odd = sorted((v for v in odd_spellings if phrasing[v] < phrasing["a dog"] - tie), key=phrasing.get)
+    if odd:
+        lines.append(f'"a dog" also scores above {", ".join(odd)}: where a cat word is misspelt or in another language, '
+                     "another animal's plain name wins.")
     _tell(*lines)
 
 
