@@ -590,5 +590,6 @@ def planted_skew_shows(base_model, skewed_model, images, skew: dict) -> ClaimRes
               "free of it")
     result = _result("B1", statement, p < ALPHA and len(moved) == len(skew), reason,
                      {"planted change": observed, "controls mean |change|": controls.mean(), "p": p})
+    table.attrs["p"] = p   # the exact permutation p, for readers of the table (the reason says it in words)
     result.numbers = table
     return result

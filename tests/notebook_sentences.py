@@ -627,10 +627,10 @@ _e6 = _verdicts[(_verdicts["claim"] == "E6") & _verdicts["model"].isin(with_skew
                  "', '.join(c for c in verdicts.index if c in ('E1', 'E13') "
                  "and str(verdicts.loc[c, 'untrained']).startswith('holds')) or None"),
         ]),
-        Cell("if planted.status == claims.HOLDS:", said=[
+        Cell("narrate.planted_skew(", said=[
             Said(r"The planted skew shows", "planted.status == _claims.HOLDS"),
-            Said(r"The planted skew does NOT show", "planted.status != _claims.HOLDS and 'p = ' in planted.reason "
-                 "and float(planted.reason.split('p = ')[1].split()[0]) >= _claims.ALPHA"),
+            Said(r"The planted skew does NOT show", "planted.status != _claims.HOLDS "
+                 "and planted.numbers.attrs['p'] >= _claims.ALPHA"),
             Said(r"The untouched professions moved too, by up to ([\d.]+ \([^)]+\))",
                  "f\"{changes[kept == 'both'].abs().max():.3f} ({changes[kept == 'both'].abs().idxmax()})\" "
                  "if (kept == 'both').any() and (kept != 'both').any() else None"),

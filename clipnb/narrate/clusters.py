@@ -70,3 +70,12 @@ def strays(cluster, name, captions, folders, styles, majority, main_style) -> No
               + f" {'stands' if len(odd) == 1 else 'stand'} out, of another folder and another drawing style than most "
                 f"of it, and not {name}: {'an odd one' if len(odd) == 1 else 'odd ones'} out, which k-means put here "
                 "all the same.")
+
+
+def seeds(fit, misfit, n_seeds, model) -> None:
+    """10: how many text seeds end in a cluster whose most common folder they fit (``fit``, ``misfit``: each seed's
+    line, "'seed' → folder (share)")."""
+    _tell(f"{len(fit)} of the {n_seeds} seeds end in a cluster whose most common folder they fit"
+          + (f"; {len(misfit)} do not: {', '.join(misfit)}. k-means moved those seeds to whatever images were nearest "
+             "them, whatever those show: a seed is where a cluster starts, not a label for what it ends up holding"
+             if misfit else "") + f"   [model: {model.name}]")

@@ -87,3 +87,34 @@ def agreement_beyond_random(agree) -> None:
                          + ", ".join(f"{r['model A']}–{r['model B']} {r[column]:.3f}" for _, r in below.iterrows())
                          + ": by this measure those trained models agree no more than a model and random weights do")
     _tell(*lines)
+
+
+def planted_skew(planted, changes, kept) -> None:
+    """B1 in words: whether the planted skew shows, and how far the untouched professions moved (``changes``: each
+    profession's change of gap; ``kept``: the gender its plain caption was kept under, or "both")."""
+    p = planted.numbers.attrs.get("p") if planted.numbers is not None else None
+    if planted.status == claims.HOLDS:
+        lines = ["The planted skew shows: the skewed professions moved towards the gender captioned plainly, beyond what "
+                 "the untouched professions moved. Data → geometry → ranking, measured."]
+    elif p is not None and p >= claims.ALPHA:
+        lines = ["The planted skew does NOT show here: the skewed professions moved no more than the untouched ones, so "
+                 "on these images this fine-tune did not make the unmarked words measurably more male or female. This "
+                 "notebook then states the talk's point (a model's associations are its training data's) without "
+                 "demonstrating it. The speaker's MobileCLIP-S2 had 'a nurse' favour his composite woman's face (0.1824 "
+                 "against 0.1132 for the man's): one pair of faces, a demonstration (notebook 04), which cannot say "
+                 "where the association came from."]
+    else:
+        against = [j for j in changes.index if kept[j] != "both" and changes[j] * (1 if kept[j] == "man" else -1) <= 0]
+        lines = [f"Not quite: the skewed professions moved the planted way more than chance would (p = {p:.2g}), but "
+                 f"the verdict asks that every one of them moves that way, and not every one did: "
+                 f"{', '.join(against) or 'none'} moved the other way, or not at all (the table's 'change' column; a "
+                 "negative change for a profession captioned plainly under women is the planted way)."]
+    untouched = changes[kept == "both"].abs()
+    planted_way = [changes[j] * (1 if kept[j] == "man" else -1) for j in changes.index if kept[j] != "both"]
+    if len(untouched) and planted_way:
+        lines.append(f"The untouched professions moved too, by up to {untouched.max():.3f} ({untouched.idxmax()}), "
+                     f"against {sum(planted_way) / len(planted_way):+.3f} on average the planted way for the skewed "
+                     "ones: a fine-tune moves words it was not aimed at, which is why the verdict sets the skewed "
+                     "professions against every other choice of as many professions instead of reading the bars one "
+                     "by one.")
+    _tell(*lines)

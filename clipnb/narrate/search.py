@@ -290,3 +290,20 @@ def animal_swap(dogs, animal_dogs) -> None:
                   f"1/{len(animal_dogs) + 1})" if not reach else
              f": p = {p:.2g} > α, so naming another animal brings as many; the count does not show 'dog' itself at "
              "work"))
+
+
+def running_search(running, pattern, model, corpus_runners, corpus_size) -> None:
+    """00: the search for "a person running" (``running``: its top 12; ``pattern``: the captions that say someone
+    runs; ``corpus_runners`` of ``corpus_size`` such captions in the whole corpus)."""
+    is_running = running["caption"].str.contains(pattern, case=False)
+    runners = int(is_running.sum())
+    others = [_first(c) for c in running["caption"][~is_running][:4]]
+    _tell(f"{runners} of the top 12 are captioned as running; the corpus holds {corpus_runners} of {corpus_size} (12 "
+          f"drawn at random would hold {12 * corpus_runners / corpus_size:.2f})   [model: {model.name}]. "
+          + ("All of them show someone running." if runners == len(running) else
+             ("Most" if runners > len(running) / 2 else "Half") + " show someone running; "
+             + ("the other is" if len(running) - runners == 1 else "the others are") + " what this model confuses "
+             "with it: " + "; ".join(others) + "." if runners >= 6 else
+             "Fewer than half: the rest are what the model confuses with running here (look at what they share)."
+             if runners else "None: this model does not find the action here."))
+

@@ -180,3 +180,16 @@ def word_pairs(similarity, model, n: int = 4) -> None:
     _tell(f"the nearest pairs: {pairs(upper.iloc[::-1][:n])}; the furthest: {pairs(upper.iloc[:2])} (the median pair "
           f"{upper.median():.2f}). Look for bright blocks of one kind (the animals, the vehicles) and for bright cells "
           f"between kinds: the next section asks which word each word sits nearest.   [model: {model.name}]")
+
+
+def burgers(with_burger, without, with_dog, without_dog) -> None:
+    """03: what removing labels does to P("a cat"): the burgers (``with_burger`` → ``without``), then "a dog"
+    (``with_dog`` → ``without_dog``)."""
+    if without - with_burger >= 0.01:
+        return
+    _tell("Removing the burgers barely moves it: they held almost no probability. "
+          + (f"Removing a strong competitor does: without 'a dog' (the table above) P('a cat') is {without_dog:.4f}, "
+             f"against {with_dog:.4f} with it." if without_dog - with_dog >= 0.01 else
+             f"Here even removing 'a dog' hardly does ({with_dog:.4f} → {without_dog:.4f}): this model is already so "
+             "sure of 'a cat' that no competitor holds much probability; a softmax only shows how the labels share it "
+             "when the scores are close."))
