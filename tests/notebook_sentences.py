@@ -134,7 +134,7 @@ _margin = lambda name: margins[name]
                  "bool(final['text_to_image_R@10'] < best['text_to_image_R@10'] - 0.005 and final['train_loss'] < "
                  "best['train_loss'] and best['text_to_image_R@10'] - final['text_to_image_R@10'] < 0.02)"),
         ]),
-        Cell("def first_cat(results):", said=[
+        Cell("narrate.toy_search(", said=[
             Said(r"before training, (\d+) of the other \d+ in the top", "clipnb.images.same_colour(before['path'][1:], "
                  "before['path'].iloc[0])"),
             Said(r"after training, (\d+) of the other \d+ in the top", "clipnb.images.same_colour(after['path'][1:], "
@@ -612,7 +612,7 @@ _fit = sum(names.loc[c, "name"] in FITS.get(_pd.Series(subject[labels == c]).mod
                  "('Spearman ρ of claim numbers', a.loc[w, 'Spearman ρ of claim numbers'].max()))"
                  "(agree, (agree['model A'] == 'untrained') | (agree['model B'] == 'untrained'))"),
         ]),
-        Cell("def e6_row(label):", setup="""
+        Cell("narrate.e6_by_model(", setup="""
 _verdicts = table[table["measure"] == "verdict"]
 _e6 = _verdicts[(_verdicts["claim"] == "E6") & _verdicts["model"].isin(with_skewed)]
 """, said=[

@@ -118,3 +118,40 @@ def planted_skew(planted, changes, kept) -> None:
                      "professions against every other choice of as many professions instead of reading the bars one "
                      "by one.")
     _tell(*lines)
+
+
+PROCEDURE = ("E1", "E13")   # claims any model holds: a gap from initialisation, a short tour of any points
+
+
+def e6_by_model(table, verdicts, models) -> None:
+    """E6 per model (``models``: the trained ones and the skewed one), then what ``untrained`` holds by chance alone
+    (``table``: the comparison's tidy table; ``verdicts``: claim × model)."""
+    rows = table[(table["claim"] == "E6") & (table["measure"] == "verdict")].set_index("model")
+    lines = []
+    for label in models:
+        if label not in rows.index:
+            continue
+        row = rows.loc[label]
+        if _true(row["beyond_random"]):
+            lines.append(f"{label}: a profession prompt leans beyond the person prompts, and beyond its random-weight "
+                         "null of its architecture: a learned association (from its text side, its pictures, or both; "
+                         "notebook 04, section 6).")
+        elif row["status"] == claims.HOLDS:
+            lines.append(f"{label}: a prompt leans beyond the person prompts, but random-weight models score as high "
+                         f"({row['verdict']}): not evidence of learning on these images.")
+        else:
+            lines.append(f"{label}: no profession prompt leans beyond the person prompts on these images (the numbers: "
+                         "the fold above).")
+    if "untrained" in rows.index and "untrained" in verdicts:
+        holds = [c for c in verdicts.index if c not in nulls.IDENTITIES
+                 and str(verdicts.loc[c, "untrained"]).startswith("holds")]
+        held, built_in = [c for c in holds if c not in PROCEDURE], [c for c in holds if c in PROCEDURE]
+        lines.append(f"untrained (itself one random-weight model, set against the 19 others of its architecture): E6 "
+                     f"{rows.loc['untrained', 'verdict']}. "
+                     + (f"Yet it holds {', '.join(held)} by chance alone (the table above): a verdict on one model, "
+                        "without its null, is weak evidence." if held else
+                        "It holds no other claim by chance here; with other random seeds some would, which is why each "
+                        "verdict is set against a null.")
+                     + (f" It holds {', '.join(built_in)} as any model does: properties of the procedure."
+                        if built_in else ""))
+    _tell(*lines)

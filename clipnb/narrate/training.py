@@ -1,0 +1,56 @@
+"""What notebook 02's toy CLIP shows, in words: a search before and after training it live."""
+from __future__ import annotations
+
+import math
+
+import numpy as np
+
+from clipnb import captions
+from clipnb.images import same_colour
+from clipnb.narrate.search import _first, _tell
+
+
+def _first_cat(results) -> str:
+    hits = results.index[captions.matches("cats", results["caption"])]
+    return f"first at #{results.loc[hits[0], 'rank']}" if len(hits) else "none"
+
+
+def toy_search(before, after, query, epochs, losses) -> None:
+    """The toy's search for ``query`` before and after ``epochs`` of training (``before``, ``after``: its top k, with
+    the median image's score in ``attrs``; ``losses``: the training loss per step)."""
+    cats = [int(captions.matches("cats", r["caption"]).sum()) for r in (before, after)]
+    first_after = _first_cat(after)
+    lines = [f'"{query}": {cats[0]} cat image(s) in the top {len(after)} before training ({_first_cat(before)}), '
+             f'{cats[1]} after ({first_after})'
+             + ("" if first_after == "first at #1" else f'. It puts "{_first(after["caption"].iloc[0])}" first: '
+                f"after {epochs} epochs the toy has not yet fitted the cat pairs well enough to put a cat first (raise "
+                "TRAIN_EPOCHS and run again to see whether more epochs get there)")]
+    for name, r in (("before", before), ("after", after)):   # main colour within 60 of the first's
+        alike = same_colour(r["path"][1:], r["path"].iloc[0])
+        lines.append(f"{name} training, {alike} of the other {len(r) - 1} in the top {len(r)} share the first image's "
+                     "main colour"
+                     + ("" if alike < (len(r) - 1) / 2 else
+                        ": random weights still pass on the pixels' colour, so the untrained search ranks by colour, "
+                        "not by meaning" if name == "before" else
+                        ": the toy still leans on colour, as well as on what the pictures show"))
+    for name, r in (("before", before), ("after", after)):
+        lines.append(f"{name} training: the top {len(r)} score {r['score'].iloc[-1]:.2f} to {r['score'].iloc[0]:.2f}, "
+                     f"the median image {r.attrs['median score']:.2f}")
+    final_loss = float(np.mean(losses[-3:]))
+    lines.append("A score is the cosine between the query's vector and an image's: only its order among the images "
+                 "counts. "
+                 + ("Here even the median image scores above 0.5: the toy's vectors crowd into a narrow cone, so a high "
+                    "score says nothing by itself, and top scores this close together are near ties."
+                    if after.attrs["median score"] > 0.5 else
+                    "The toy put a cat first, well clear of the median image: that gap is what the training made."
+                    if first_after == "first at #1" else
+                    f'The toy has pulled some images close to "{query}", well clear of the median image, but has not '
+                    f"yet put a cat first. Its loss at the end (the mean of its last 3 steps), {final_loss:.2f}, is one "
+                    f"reason: a right caption gets about e^−{final_loss:.2f} = {math.exp(-final_loss):.0%} of the "
+                    "probability among the 64 of its batch (a geometric mean over the pairs), so many pairs are not "
+                    "fitted yet; and a search ranks the query against every image, not 64."))
+    span = after["score"].iloc[0] - after["score"].iloc[-1]
+    if span < 0.05 and first_after != "first at #1":
+        lines.append(f"The top {len(after)} scores lie within {span:.2f} of each other: near ties. The toy has learned "
+                     "to pull drawings towards a query, but not yet which of them this one means.")
+    _tell(*lines)
