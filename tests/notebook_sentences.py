@@ -94,10 +94,6 @@ _not_running = [c.split(",")[0] for c, runs in zip(running["caption"], _runs) if
             Said(r"cat–monkey sits at [\d.]+°: about as far as unrelated phrases",
                  "bool(angles.loc['a cat', 'a monkey'] >= _np.median(unrelated_angles) - 5)"),
         ]),
-        Cell("offsets = text_2d - image_2d", said=[
-            Said(r"share a direction (\d+)% as much as they could", "round(100 * _np.linalg.norm((text_2d - image_2d).mean(0)) "
-                 "/ _np.linalg.norm(text_2d - image_2d, axis=1).mean())"),
-        ]),
         Cell("gap = geometry.modality_gap(", said=[
             Said(r"the gap is (wider|narrower) than with nothing learned",
                  "None if _is_random(model) else 'wider' if gap['centroid distance'] > twin_gap['centroid distance'] "
@@ -487,12 +483,12 @@ for (_a, _b), _r in by_pair.items():
         ]),
         Cell("random_cosine = np.median(", said=[
             Said(r"Why narrower\? One reason can be the words: the poles of",
-                 "bool(((null['share of random pairs ≥'] > 0.95) & (null['cosine of the two poles'] > random_cosine)).any())"),
+                 "bool(((null['share of random pairs spreading as wide'] > 0.95) & (null['cosine of the two poles'] > random_cosine)).any())"),
             Said(r"still do: the images spread less",
-                 "bool(((null['share of random pairs ≥'] > 0.95) & (null['cosine of the two poles'] > random_cosine)"
-                 " & (null['along the unit axis: share ≥'] > 0.95)).any())"),
+                 "bool(((null['share of random pairs spreading as wide'] > 0.95) & (null['cosine of the two poles'] > random_cosine)"
+                 " & (null['along the unit axis: share spreading as wide'] > 0.95)).any())"),
             Said(r"Along the unit axis, (.+?) spreads? the images more than 95 %",
-                 "', '.join(null.index[null['along the unit axis: share ≥'] < 0.05]) or None"),
+                 "', '.join(null.index[null['along the unit axis: share spreading as wide'] < 0.05]) or None"),
         ]),
         Cell("auc = roc_auc_score", setup="""
 _delta = dict(zip(names, by_delta["delta"]))

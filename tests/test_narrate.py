@@ -57,8 +57,8 @@ def test_cat_neighbours_tells_a_cat_word_from_a_miss(capsys, model):
 
 
 def test_spread_explains_a_narrow_pair_by_its_near_poles(capsys):
-    null = pd.DataFrame({"cosine of the two poles": [0.8, 0.1, 0.5], "share of random pairs ≥": [0.99, 0.01, 0.5],
-                         "along the unit axis: share ≥": [0.5, 0.01, 0.5]}, index=["near / pair", "far / pair", "mid"])
+    null = pd.DataFrame({"cosine of the two poles": [0.8, 0.1, 0.5], "share of random pairs spreading as wide": [0.99, 0.01, 0.5],
+                         "along the unit axis: share spreading as wide": [0.5, 0.01, 0.5]}, index=["near / pair", "far / pair", "mid"])
     narrate.spread(null, 0.2, 200)
     out = capsys.readouterr().out
     assert "spread the images wider than 95 % of the 200 random word pairs: far / pair" in out

@@ -60,8 +60,7 @@ def hub_names(names) -> None:
 def strays(cluster, name, captions, folders, styles, majority, main_style) -> None:
     """The one or two images shown for a ``cluster`` (named ``name``) that stand out: of neither its most common
     folder (``majority``) nor its main drawing style (``main_style``), and whose caption does not say its name either
-    (a face in a cluster named "a face" is no stray, whatever its folder). More than two is a mix: the strip's title
-    says how much of the cluster its folder holds."""
+    (a face in a cluster named "a face" is no stray, whatever its folder). More than two make a mix, counted."""
     word = name.split()[-1].lower()
     odd = [(caption.split(",")[0], folder) for caption, folder, style in zip(captions, folders, styles)
            if folder != majority and style != main_style and word not in caption.lower()]
@@ -70,6 +69,10 @@ def strays(cluster, name, captions, folders, styles, majority, main_style) -> No
               + f" {'stands' if len(odd) == 1 else 'stand'} out, of another folder and another drawing style than most "
                 f"of it, and not {name}: {'an odd one' if len(odd) == 1 else 'odd ones'} out, which k-means put here "
                 "all the same.")
+    elif odd:
+        _tell(f"cluster {cluster}: {len(odd)} of these {len(captions)} come from other folders, in another drawing style "
+              f"({'; '.join(title for title, _ in odd[:4])}{' …' if len(odd) > 4 else ''}): a mix, which the name "
+              f"{name!r} describes only in part.")
 
 
 def seeds(fit, misfit, n_seeds, model) -> None:

@@ -155,3 +155,20 @@ def e6_by_model(table, verdicts, models) -> None:
                      + (f" It holds {', '.join(built_in)} as any model does: properties of the procedure."
                         if built_in else ""))
     _tell(*lines)
+
+
+def planted_line(planted) -> None:
+    """B1's verdict in one line: where it fails only because not every skewed profession moved, it says that the
+    five together moved beyond chance all the same."""
+    mark = {claims.HOLDS: "✔", claims.FAILS: "✘"}.get(planted.status, "?")
+    p = planted.numbers.attrs.get("p") if planted.numbers is not None else None
+    if planted.status == claims.FAILS and p is not None and p < claims.ALPHA:
+        numbers = planted.numbers
+        kept = numbers.set_index("profession")["plain caption under"]
+        change = numbers.set_index("profession")["change"]
+        skewed = [j for j in kept.index if kept[j] != "both"]
+        moved = sum(change[j] * (1 if kept[j] == "man" else -1) > 0 for j in skewed)
+        _tell(f"{mark} B1: not every skewed profession moved the planted way ({moved} of {len(skewed)}), though together "
+              f"they moved beyond chance (p = {p:.2g}). The claim, which asks for every one: {planted.statement}.")
+    else:
+        _tell(f"{mark} B1 {planted.status}. The claim: {planted.statement}.")

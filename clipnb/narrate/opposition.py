@@ -89,8 +89,9 @@ def pole_ends(corpus, by_pair, model) -> None:
                 toned.append(f'the "{pole}" end of "{a}" − "{b}": {", ".join(people)}')
             if counts[pole]["flags"] >= 2:
                 flags = [_first(c) for c in seen[pole]["caption"] if "flag" in c.lower()]
-                lines.append(f'The "{pole}" end of "{a}" − "{b}" holds {len(flags)} flags ({", ".join(flags)}): the '
-                             f'model ties "{pole}" to countries here, an association of the same kind.')
+                lines.append(f'The images by "{pole}" in "{a}" − "{b}" (its 3 by the difference and the 3 nearest it) '
+                             f'hold {len(flags)} flags ({", ".join(flags)}): the model ties "{pole}" to countries here, an '
+                             "association of the same kind.")
     if empty:
         lines.insert(0, "Ends that hold none of their pole's captioned images: " + "; ".join(empty) + ". Such an end is "
                      "what lies furthest from the other pole, whatever it shows: one ranking cannot tell whether the "
@@ -107,7 +108,7 @@ def spread(null, random_cosine, n_random) -> None:
     """How far each pair spreads the images, against ``n_random`` random word pairs (``null``: one row per pair, with
     the share of random pairs that spread as far, by delta and along the unit axis; ``random_cosine``: the median
     cosine of two random words)."""
-    share = null["share of random pairs ≥"]
+    share = null["share of random pairs spreading as wide"]
     lines = [f"pairs that spread the images {where} the {n_random} random word pairs: "
              f"{', '.join(null.index[pairs]) or 'none'}"
              for where, pairs in [("wider than 95 % of", share < 0.05), ("as widely as the middle 90 % of",
@@ -115,7 +116,7 @@ def spread(null, random_cosine, n_random) -> None:
                                   ("narrower than 95 % of", share > 0.95)]]
     near = [p for p in null.index[share > 0.95] if null.loc[p, "cosine of the two poles"] > random_cosine]
     if near:
-        axis_share = null.loc[near, "along the unit axis: share ≥"]
+        axis_share = null.loc[near, "along the unit axis: share spreading as wide"]
         lines.append(f"Why narrower? One reason can be the words: the poles of {', '.join(near)} sit nearer each other "
                      f"(cosine {', '.join(f'{c:.2f}' for c in null.loc[near, 'cosine of the two poles'])}) than two random "
                      f"words do (median {random_cosine:.2f}), and two near words make a short difference, which spreads "
@@ -125,7 +126,7 @@ def spread(null, random_cosine, n_random) -> None:
                      + (f"{', '.join(axis_share.index[axis_share > 0.95])} still do: the images spread less along their "
                         "axis than along a random pair's, so the words' distance is not the whole reason."
                         if (axis_share > 0.95).any() else "none stays below them."))
-    beyond_axis = null.index[null["along the unit axis: share ≥"] < 0.05]
+    beyond_axis = null.index[null["along the unit axis: share spreading as wide"] < 0.05]
     if len(beyond_axis):
         lines.append(f"Along the unit axis, {', '.join(beyond_axis)} spread{'s' if len(beyond_axis) == 1 else ''} the "
                      "images more than 95 % of the random pairs: with the words' distance taken out, the images line up "
@@ -150,7 +151,7 @@ def off_pole(corpus, pole, shown, where: str = "nearest to") -> None:
 def opposition_summary(judged, auc, p_order, null, model) -> None:
     """Notebook 08 in short: the talk's claim (E12a, ``judged``), the faces' order (``auc``, ``p_order``; None where
     the corpus has no face emoji) and the pairs that spread the images wider than random pairs (``null``)."""
-    share = null["share of random pairs ≥"]
+    share = null["share of random pairs spreading as wide"]
     claim = ("yes, beyond unrelated words put in place of the opposite pole" if judged.beyond_random else
              "yes, but unrelated words in place of the opposite pole do as well" if judged.result.status == claims.HOLDS
              else "no" if judged.result.status == claims.FAILS else "it cannot be checked here")
@@ -158,9 +159,10 @@ def opposition_summary(judged, auc, p_order, null, model) -> None:
              f"* does the difference of \"happy\" and \"sad\" find more happy and sad faces than nearness to each word "
              f"does (the talk's claim)? {claim};"]
     if auc is not None:
-        lines.append(f"* among the face emoji, it puts happy above sad in {auc:.0%} of (happy, sad) pairs, "
+        lines.append(f"* among the face emoji, the phrases' difference (\"a happy face\" − \"a sad face\") puts happy "
+                     f"above sad in {auc:.0%} of (happy, sad) pairs, "
                      + ("beyond chance;" if p_order <= claims.ALPHA else "within chance;"))
-    axis = null["along the unit axis: share ≥"]
+    axis = null["along the unit axis: share spreading as wide"]
     lines.append(f"* pairs whose difference spreads the images wider than random word pairs do: "
                  f"{', '.join(null.index[share < 0.05]) or 'none'}; along the unit axis, with the words' distance "
                  f"taken out: {', '.join(null.index[axis < 0.05]) or 'none'};")

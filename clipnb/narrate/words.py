@@ -67,6 +67,12 @@ def phrasings(phrasing, cat_words, odd_spellings, tie) -> None:
         lines.append(f"Other animals above plain English cat phrasings (by more than {tie}): "
                      + "; ".join(f'"{o}" above {", ".join(below)}' for o, below in beaten.items())
                      + ". For this image, these wordings carry less of 'cat' than another animal's name does.")
+    tied = {o: [v for v in plain_cat if abs(phrasing[v] - phrasing[o]) <= tie and v not in kin.get(o, ())]
+            for o in ("a dog", "a photo of a dog", "a tiger")}
+    for o, level in tied.items():
+        if level:
+            lines.append(f'"{o}" ties with {", ".join(map(repr, level))} (within {tie}): for this image the model barely '
+                         f"tells {o[2:]} from that wording of cat.")
     odd = sorted((v for v in odd_spellings if phrasing[v] < phrasing["a dog"] - tie), key=phrasing.get)
     if odd:
         lines.append(f'"a dog" also scores above {", ".join(odd)}: where a cat word is misspelt or in another language, '
