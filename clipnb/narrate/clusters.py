@@ -57,7 +57,7 @@ def hub_names(names) -> None:
             if n >= max(3, len(names) // 2)))
 
 
-def strays(cluster, name, captions, folders, styles, majority, main_style) -> None:
+def strays(cluster, name, captions, folders, styles, majority, main_style, fits: bool = True) -> None:
     """The one or two images shown for a ``cluster`` (named ``name``) that stand out: of neither its most common
     folder (``majority``) nor its main drawing style (``main_style``), and whose caption does not say its name either
     (a face in a cluster named "a face" is no stray, whatever its folder). More than two make a mix, counted."""
@@ -70,9 +70,11 @@ def strays(cluster, name, captions, folders, styles, majority, main_style) -> No
                 f"of it, and not {name}: {'an odd one' if len(odd) == 1 else 'odd ones'} out, which k-means put here "
                 "all the same.")
     elif odd:
-        _tell(f"cluster {cluster}: {len(odd)} of these {len(captions)} come from other folders, in another drawing style "
-              f"({'; '.join(title for title, _ in odd[:4])}{' …' if len(odd) > 4 else ''}): a mix, which the name "
-              f"{name!r} describes only in part.")
+        _tell(f"cluster {cluster}: at least {len(odd)} of these {len(captions)} are not what its most common folder "
+              f"({majority}) holds, by their folder and drawing style "
+              f"({'; '.join(title for title, _ in odd[:4])}{' …' if len(odd) > 4 else ''}): a mix, "
+              + (f"which the name {name!r} describes only in part." if fits else
+                 f"and the name {name!r} fits neither that folder nor its style (section 1's table)."))
 
 
 def seeds(fit, misfit, n_seeds, model) -> None:

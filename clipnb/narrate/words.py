@@ -125,7 +125,9 @@ def odd_strings(nearest_word, cat_like, meant, hub_words, unknown, model) -> Non
     if len(nonsense):
         lines.append(f"nonsense lands on a cat word too ({', '.join(nonsense['string'])}): with four cat words (cat, "
                      "kitten, tiger, lion) among the vocabulary, a string that means nothing can land on one by chance.")
+    weak = right[right["margin over 2nd"].between(0.01, 0.03)]   # a few hundredths: a weak reading at best
     lines.append(f"{len(right)} of the {len(read)} cat-like strings land nearest a cat word"
+                 + (f" ({', '.join(weak['string'])} by under 0.03: weak readings)" if len(weak) else "")
                  + (f"; the others: {', '.join(f'{s} → {n}' for s, n in zip(read['string'], read['neighbour']) if n not in CAT_WORDS)}"
                     if len(right) < len(read) else "")
                  + f"; median margin over the second word {nearest_word['margin over 2nd'].median():.3f}   "
