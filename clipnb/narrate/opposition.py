@@ -11,10 +11,13 @@ BARE = (("man", "a man"), ("woman", "a woman"), ("happy", "a happy face"), ("sad
 
 
 def short_caption(caption: str) -> str:
-    """A caption's first part, and the skin tone where it names one (two emoji can differ only there)."""
+    """A caption's first part, and the skin tone where it names one (two emoji can differ only there); a one-word
+    title ("white", a clip-art's) gets its first tag too ("white (playing card)"), which says what it shows."""
     first, *rest = caption.split(",")
     tone = next((part.strip() for part in rest if "skin tone" in part), None)
-    return f"{first} ({tone})" if tone else first
+    if tone:
+        return f"{first} ({tone})"
+    return f"{first} ({rest[0].strip()})" if len(first.split()) == 1 and rest and rest[0].strip() else first
 
 
 def face_order(auc, p_order, n_happy, n_sad, by_caption, model) -> None:
