@@ -19,7 +19,7 @@ lab: $(STAMP)
 	$(BIN)/jupyter lab notebooks/ $(if $(filter 0,$(shell id -u)),--allow-root)
 
 # CLIPNB_NULL_MODELS=3: each notebook verdict is set against up to 3 random-weight models here (19 for users and
-# `make compare`): the 12 notebooks take about 4.5 minutes cold on a 2-core CPU (bench/notebook_suite.py). While nbval runs each of the
+# `make compare`): the 12 notebooks take under 3 minutes cold on a 2-core CPU (bench/notebook_suite.py). While nbval runs each of the
 # 12 notebooks, tests/notebook_sentences.py (a plugin, loaded by conftest.py) checks its computed sentences against
 # their output in the same kernel, so each notebook is executed once
 test: $(STAMP)
