@@ -79,10 +79,12 @@ def man_search(corpus, queries, counts, model) -> None:
                      "puts it there, and a search engine would show it to users all the same: check what your model "
                      "puts near people.")
     for q in queries[1:]:   # a subtraction can put someone who is not a man first
-        top_caption = corpus.search(q, k=1)["caption"].iloc[0]
-        if not re.search(claims.MEN_CAPTIONS, top_caption, re.IGNORECASE):
-            lines.append(f'"{q}": its first image is not captioned as a man but {_first(top_caption)!r}: by its caption, '
-                         "the subtraction took out more than it names")
+        top = corpus.search(q, k=1).iloc[0]
+        if not re.search(claims.MEN_CAPTIONS, top["caption"], re.IGNORECASE):
+            unmarked = "/professions/" in top["path"] and not re.search(WOMEN, top["caption"], re.IGNORECASE)
+            lines.append(f'"{q}": its first image is not captioned as a man but {_first(top["caption"])!r}'
+                         + (": a profession captioned without a gender, which may well show a man; look at the grid"
+                            if unmarked else ": by its caption, the subtraction took out more than it names"))
     before, after = close_ups[1], close_ups[2]
     lines.append(f'subtracting "close up" took the close-ups in the top 9 from {before} to {after}: '
                  + ("the talk's effect shows" if after < before else "there were no close-ups to remove (the "
