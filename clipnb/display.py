@@ -2,6 +2,7 @@
 from __future__ import annotations
 
 import base64
+import contextlib
 import html
 import io
 import re
@@ -66,6 +67,19 @@ def fold(summary: str, text: str):
 
     return HTML(f'<details class="clipnb-fold"><summary>{html.escape(summary)}</summary>'
                 f'<p style="max-width:60em">{html.escape(text)}</p></details>')
+
+
+@contextlib.contextmanager
+def folded(summary: str):
+    """Everything printed inside the ``with`` block, shown one click away in a fold (see :func:`fold`) instead of in
+    the cell's output: a researcher's numbers a learner can skip."""
+    from IPython.display import HTML, display
+
+    buffer = io.StringIO()
+    with contextlib.redirect_stdout(buffer):
+        yield
+    display(HTML(f'<details class="clipnb-fold"><summary>{html.escape(summary)}</summary>'
+                 f'<pre style="white-space:pre-wrap">{html.escape(buffer.getvalue())}</pre></details>'))
 
 
 def image_grid_html(results, model_name: str, title: str | None = None, columns: int = 6, size: int = 120,

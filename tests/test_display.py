@@ -133,3 +133,17 @@ def test_a_similarity_matrix_is_coloured_by_its_pairs_not_its_diagonal():
     table = pd.DataFrame([[1.0, 0.2], [0.3, 0.4]], index=["x", "y"], columns=["p", "q"])   # not a similarity matrix
     assert heatmap(table, "test").images[0].norm.vmax == 1.0
     plt.close("all")
+
+
+def test_folded_moves_what_a_block_prints_into_a_fold(capsys, monkeypatch):
+    import IPython.display
+
+    from clipnb.display import folded
+
+    shown = []
+    monkeypatch.setattr(IPython.display, "display", lambda obj: shown.append(obj))
+    with folded("for researchers <b>"):
+        print("p = 0.01 & more")
+    assert capsys.readouterr().out == ""   # nothing printed in the open
+    page = shown[0].data
+    assert 'class="clipnb-fold"' in page and "for researchers &lt;b&gt;" in page and "p = 0.01 &amp; more" in page
