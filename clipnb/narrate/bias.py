@@ -5,7 +5,7 @@ from __future__ import annotations
 import numpy as np
 
 from clipnb import claims
-from clipnb.narrate.search import _tell
+from clipnb.narrate._say import _tell
 
 
 def sanity_check(sanity) -> None:
@@ -107,7 +107,7 @@ def bias_summary(sanity, leans, text_side, a, b, model) -> None:
              f"prompts do: {', '.join(beyond) or 'none'};",
              f"* professions that lean in the words alone, with no image: {', '.join(in_words) or 'none'}."]
     if not beyond and not in_words:
-        lines.append(f"So on these images this model shows no lean of a profession beyond what every person prompt "
+        lines.append("So on these images this model shows no lean of a profession beyond what every person prompt "
                      "shows. The talk's nurse came from a CLIP trained on the web, measured on one pair of faces.")
     else:
         lines.append("Read each with its caveats: the groups' skin tones are not matched (section 2), and each drawing "

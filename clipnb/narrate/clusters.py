@@ -1,7 +1,7 @@
 """What notebook 10's clusters and their names show, in words."""
 from __future__ import annotations
 
-from clipnb.narrate.search import _tell
+from clipnb.narrate._say import _tell
 
 
 def shared_names(names) -> None:

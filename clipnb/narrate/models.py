@@ -5,7 +5,7 @@ from __future__ import annotations
 import numpy as np
 
 from clipnb import claims, nulls, pvalues
-from clipnb.narrate.search import _tell
+from clipnb.narrate._say import _tell
 
 
 def _true(value) -> bool:

@@ -5,7 +5,8 @@ import pandas as pd
 
 from clipnb import claims
 from clipnb.models import is_random
-from clipnb.narrate.search import _first, _tell
+from clipnb.narrate._say import _first, _tell
+from clipnb.opposition import nearest_to_pole
 
 BARE = (("man", "a man"), ("woman", "a woman"), ("happy", "a happy face"), ("sad", "a sad face"))
 
@@ -74,8 +75,6 @@ def pole_ends(corpus, by_pair, model) -> None:
             continue
         # a pair that names no people: whom, and what, does the model set at each end? Its 3 by delta and the 3
         # nearest to the word, as the table shows them
-        from clipnb.opposition import nearest_to_pole
-
         seen = {pole: pd.concat([end, nearest_to_pole(corpus, pole, 3)]).drop_duplicates("path") for pole, end in ends.items()}
         counts = {pole: _people(list(shown["caption"])) for pole, shown in seen.items()}
         for kind, what in (("women", "women or girls"), ("men", "men or boys")):

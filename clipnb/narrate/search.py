@@ -8,21 +8,10 @@ import numpy as np
 from clipnb import captions, claims, nulls
 from clipnb.cache import samples_dir
 from clipnb.models import is_bundled, is_random
+from clipnb.narrate._say import _first, _tell
 
 APES = r"\b(?:gorilla|ape|chimpanzee|orangutan|monkey)\b"
 WOMEN = r"\bwom[ae]n\b"
-
-
-def _tell(*lines) -> None:
-    """Print the sentences that apply, a line each; nothing when none does."""
-    text = "\n".join(line for line in lines if line)
-    if text:
-        print(text)
-
-
-def _first(caption: str) -> str:
-    """A caption's first part: its title, without the tags."""
-    return caption.split(",")[0]
 
 
 def cat_search(model, corpus, results) -> None:

@@ -7,7 +7,7 @@ import numpy as np
 
 from clipnb import captions
 from clipnb.images import same_colour
-from clipnb.narrate.search import _first, _tell
+from clipnb.narrate._say import _first, _tell
 
 
 def _first_cat(results) -> str:

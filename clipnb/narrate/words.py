@@ -3,7 +3,7 @@ and odd strings)."""
 from __future__ import annotations
 
 from clipnb import captions
-from clipnb.narrate.search import _tell
+from clipnb.narrate._say import _tell
 
 CAT_WORDS = ("cat", "kitten", "tiger", "lion")   # 05's vocabulary: the words a cat-like string should land on
 
