@@ -242,7 +242,7 @@ def marked_prompts_move_scores(model, groups, subjects=TALK_SUBJECTS, a="man", b
     subject, each gap beyond noise: its image-group permutation p, Holm-corrected over all the bias table's tests
     (:func:`bias_table`), at most ALPHA. The reason names each failing prompt and the median Cohen's d."""
     statement = (f'"a male …" favours the {a} images and "a female …" the {b} images, for every profession, '
-                 f"each beyond noise (Holm-corrected p ≤ {ALPHA})")
+                 "each beyond noise")
     missing = _check_groups(groups, a, b)
     if missing:
         return ClaimResult("E6-sanity", statement, UNCHECKABLE, missing)

@@ -53,11 +53,29 @@ def group_means(table):
     return means[list(dict.fromkeys(table["subject"]))]
 
 
-def group_gap(table, a: str, b: str, n_permutations: int = 5000, n_bootstrap: int = 2000, seed: int = 0):
-    """Mean cosine of group a minus group b for every (variant, subject), with
-    a two-sided permutation p-value (group labels shuffled across images) and a 95 % bootstrap interval.
+SKIN_TONE = r"-(?:light|medium-light|medium|medium-dark|dark)-skin-tone(?=\.[^./\\]+$|$)"
 
-    With one image per group no test is possible: p is 1 and the interval is the gap itself.
+
+def drawing(path) -> str:
+    """The drawing an image shows: its path with an emoji skin-tone modifier taken out of the name
+    ("man-teacher-dark-skin-tone.png" and "man-teacher.png" are one drawing in two colourings). Any other
+    image is a drawing of its own."""
+    import re
+
+    return re.sub(SKIN_TONE, "", str(path))
+
+
+def group_gap(table, a: str, b: str, n_permutations: int = 5000, n_bootstrap: int = 2000, seed: int = 0,
+              unit=drawing):
+    """Mean cosine of group a minus group b for every (variant, subject), with
+    a two-sided permutation p-value and a 95 % bootstrap interval.
+
+    unit : maps an image path to what the shuffles move as one: by default its drawing (:func:`drawing`), so the
+    colourings of one emoji keep their group together and a group counts as its drawings, not its images (they are
+    not independent); ``None`` shuffles single images. The permutation shuffles the group labels across these
+    units; the bootstrap resamples units within each group. A gap is always the mean over images.
+
+    With one unit per group no test is possible: p is 1 and the interval is the gap itself.
     """
     import pandas as pd
 
@@ -66,23 +84,35 @@ def group_gap(table, a: str, b: str, n_permutations: int = 5000, n_bootstrap: in
             raise ValueError(f"no group {g!r} in the table; groups are {sorted(set(table['group']))}")
     wide = table[table["group"].isin([a, b])].pivot_table(index=["group", "image"], columns=["variant", "subject"],
                                                           values="cosine", sort=False)
-    labels = np.array([g == a for g, _ in wide.index])
+    keys = [(g, unit(image) if unit else image) for g, image in wide.index]
+    units = list(dict.fromkeys(keys))                   # each unit once, in the table's order
+    unit_of = np.array([units.index(k) for k in keys]) if len(units) < len(keys) else np.arange(len(keys))
+    labels = np.array([g == a for g, _ in units])
     values = wide.to_numpy()
     rng = np.random.default_rng(seed)
 
-    def gap(mask):
+    def gap(unit_labels):
+        mask = unit_labels[unit_of]
         return values[mask].mean(0) - values[~mask].mean(0)
 
     observed = gap(labels)
     perms = np.stack([gap(rng.permutation(labels)) for _ in range(n_permutations)])
     p = (1 + (np.abs(perms) >= np.abs(observed) - 1e-12).sum(0)) / (1 + n_permutations)
-    va, vb = values[labels], values[~labels]
-    boots = np.stack([va[rng.integers(0, len(va), len(va))].mean(0) - vb[rng.integers(0, len(vb), len(vb))].mean(0)
+    # the bootstrap: draw each group's units with replacement; an image counts as often as its unit was drawn
+    in_a, in_b = np.flatnonzero(labels), np.flatnonzero(~labels)
+
+    def mean(drawn):
+        weights = np.bincount(drawn, minlength=len(units))[unit_of]
+        return weights @ values / weights.sum()
+
+    boots = np.stack([mean(rng.choice(in_a, len(in_a))) - mean(rng.choice(in_b, len(in_b)))
                       for _ in range(n_bootstrap)])
     low, high = np.percentile(boots, [2.5, 97.5], axis=0)
+    va, vb = values[labels[unit_of]], values[~labels[unit_of]]
     out = pd.DataFrame({"variant": [v for v, _ in wide.columns], "subject": [s for _, s in wide.columns],
                         f"mean {a}": va.mean(0), f"mean {b}": vb.mean(0), "gap": observed,
-                        "ci_low": low, "ci_high": high, "p_value": p, f"n {a}": len(va), f"n {b}": len(vb)})
+                        "ci_low": low, "ci_high": high, "p_value": p, f"n {a}": len(va), f"n {b}": len(vb),
+                        f"drawings {a}": len(in_a), f"drawings {b}": len(in_b)})
     return out.reset_index(drop=True)
 
 

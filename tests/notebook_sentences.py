@@ -239,8 +239,8 @@ _moved = sum(bool(_grid.loc["female", s] < _grid.loc["unmarked", s]) for s in SU
             Said(r'Adding "female" moves the prompt towards the \w+ images for (\d+) of', "_moved"),
         ]),
         Cell("narrate.unmarked_beyond_noise(", said=[
-            Said(r"Among the unmarked prompts, (.+?) (?:is|are) beyond noise after Holm",
-                 "', '.join(f'\"a {r.subject}\" ({r.gap:+.3f}, p_holm {r.p_holm:.3f})' for r in corrected[(corrected['variant'] "
+            Said(r"Among the unmarked prompts, (.+?) (?:is|are) beyond noise",
+                 "', '.join(f'\"a {r.subject}\" (gap {r.gap:+.3f})' for r in corrected[(corrected['variant'] "
                  "== 'unmarked') & (corrected['p_holm'] <= _claims.ALPHA)].itertuples()) or None"),
         ]),
         Cell("gaps = claims.bias_table(", said=[
@@ -250,7 +250,7 @@ _moved = sum(bool(_grid.loc["female", s] < _grid.loc["unmarked", s]) for s in SU
         ]),
         Cell("sanity = claims.marked_prompts_move_scores", said=[
             Said(r"The sanity check fails", "sanity.status != _claims.HOLDS"),
-            Said(r"every marked prompt points the right way, but \d+ of them are not beyond noise", "sanity.status != _claims.HOLDS and "
+            Said(r"Every marked prompt points the right way\. But (?:none|\d+) of the \d+ (?:is|are not) beyond noise", "sanity.status != _claims.HOLDS and "
                  "sanity.numbers is not None and bool((sanity.numbers.set_index('measure')['value'].get('right "
                  "direction') == sanity.numbers.set_index('measure')['value'].get('tests')))"),
         ]),
@@ -268,11 +268,11 @@ _nurse = leans.set_index("subject").loc["nurse"]
             Said(r'"a nurse" leans no more than the person prompts do', "_nurse['p_holm'] > _claims.ALPHA"),
         ]),
         Cell("persons = np.array([r[\"towards woman\"]", said=[
-            Said(r"none beyond their spread", "bool((text_side['text only: p_holm'] > _claims.ALPHA).all())"),
-            Said(r"Against them \(the column minus their mean\), (.+?) leans? towards \"a woman\"",
+            Said(r"None of these leans is beyond the person prompts' spread", "bool((text_side['text only: p_holm'] > _claims.ALPHA).all())"),
+            Said(r"Measured from there, (.+?) leans? towards \"a woman\"",
                  "', '.join(repr('a ' + p) for p, v in (text_side.iloc[:, 0] - persons.mean()).items() if v > 0) "
                  "or 'no profession'"),
-            Said(r"(.+?): the two sides point opposite ways",
+            Said(r"(.+?): the words and the pictures point opposite ways",
                  "', '.join(repr('a ' + p) for p in text_side.index if ((text_side.iloc[:, 0] - persons.mean())[p] > 0) "
                  "!= (text_side['with the images: towards the women (− lean, section 5)'][p] > 0)) or None"),
         ]),

@@ -129,3 +129,34 @@ def test_geometry_basics():
     assert gap["mean cosine image-text"] == pytest.approx(0)
     with pytest.raises(ValueError, match="different lengths"):
         geometry.cosine_similarity(np.ones((1, 3)), np.ones((1, 4)))
+
+
+def test_drawing_takes_only_the_skin_tone_out_of_a_name():
+    assert probes.drawing("e/man-teacher-medium-light-skin-tone.png") == "e/man-teacher.png"
+    assert probes.drawing("e/man-teacher-dark-skin-tone.png") == probes.drawing("e/man-teacher.png")
+    assert probes.drawing("dark-skin-tone/a.png") == "dark-skin-tone/a.png"   # a folder's name is not a colouring
+    assert probes.drawing("woman/1.jpg") != probes.drawing("man/1.jpg")
+
+
+def _drawn_table(seed, drawings=5, colourings=3):
+    """No group gap, but each drawing's colourings share one large drawing effect: the images are not independent."""
+    rng = np.random.default_rng(seed)
+    rows = []
+    for group in ("a", "b"):
+        for d in range(drawings):
+            effect = 0.1 * rng.standard_normal()
+            for tone in ["", "-light-skin-tone", "-dark-skin-tone"][:colourings]:
+                rows.append({"group": group, "image": f"{group}/d{d}{tone}.png", "variant": "unmarked", "subject": "x",
+                             "prompt": "a x", "cosine": 0.2 + effect + 0.005 * rng.standard_normal()})
+    return pd.DataFrame(rows)
+
+
+def test_shuffling_drawings_keeps_p_calibrated_where_shuffling_images_does_not():
+    # 200 datasets with no gap: a calibrated test puts about 5 % of its p at or below 0.05
+    rates = {unit: np.mean([probes.group_gap(_drawn_table(s), "a", "b", n_permutations=199, n_bootstrap=20,
+                                             seed=s, unit=unit)["p_value"].iloc[0] <= 0.05 for s in range(200)])
+             for unit in (probes.drawing, None)}
+    assert rates[probes.drawing] <= 0.09          # 5 %, within noise of 200 draws
+    assert rates[None] >= 0.15                    # images counted as independent: far too many p ≤ 0.05
+    gaps = probes.group_gap(_drawn_table(0), "a", "b", n_permutations=99, n_bootstrap=20)
+    assert (gaps["n a"].iloc[0], gaps["drawings a"].iloc[0]) == (15, 5)

@@ -17,7 +17,7 @@ from clipnb.narrate.clusters import hub_names, names_fit, seeds, shared_names, s
 from clipnb.narrate.models import (agreement_beyond_random, e6_by_model, fine_tune_moves, holm_counts, nothing_learned,
                                    planted_line, planted_skew, verdict_agreement)
 from clipnb.narrate.opposition import (bare_words, face_order, off_pole, opposition_summary, pole_ends, short_caption,
-                                       spread)
+                                       spread, spread_why)
 from clipnb.narrate.search import (animal_swap, cat_search, cat_swap, image_minus_word, man_search, running_search,
                                    snow_at_weights, talk_scenes, tree_search, trees_thinned, winter_against_controls)
 from clipnb.narrate.training import toy_search
@@ -28,6 +28,6 @@ __all__ = ["agreement_beyond_random", "animal_swap", "bare_words", "bias_summary
            "hubs", "image_minus_word", "kin", "man_search", "names_fit", "nothing_learned", "nurse_lean",
            "odd_strings", "off_pole", "opposition_summary", "person_baseline", "phrasings", "planted_line",
            "planted_skew", "pole_ends", "running_search", "sanity_check", "seeds", "shared_names", "short_caption",
-           "sign_blocks", "snow_at_weights", "spread", "strays", "style_or_subject", "talk_scenes", "text_lean",
-           "toy_search", "tree_search", "trees_thinned", "unmarked_beyond_noise", "verdict_agreement",
+           "sign_blocks", "snow_at_weights", "spread", "spread_why", "strays", "style_or_subject", "talk_scenes",
+           "text_lean", "toy_search", "tree_search", "trees_thinned", "unmarked_beyond_noise", "verdict_agreement",
            "winter_against_controls", "word_pairs"]

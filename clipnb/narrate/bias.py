@@ -16,14 +16,19 @@ def sanity_check(sanity) -> None:
     if sanity.status != claims.HOLDS:
         counts = sanity.numbers.set_index("measure")["value"] if sanity.numbers is not None else {}
         every_way = "tests" in counts and counts["right direction"] == counts["tests"]
-        lines.append("The sanity check fails as stated: "
-                     + (f"every marked prompt points the right way, but "
-                        f"{int(counts['tests'] - counts['right and beyond noise'])} of them are not beyond noise after "
-                        "Holm's correction: right direction, too little evidence. " if every_way else
-                        "this model does not reliably score 'a male …' towards the men and 'a female …' towards the "
+        lines.append("The sanity check fails as stated. "
+                     + (f"Every marked prompt points the right way. But {_not_beyond(counts)}: right direction, too "
+                        "little evidence. " if every_way else
+                        "This model does not reliably score 'a male …' towards the men and 'a female …' towards the "
                         "women. ")
                      + "So read sections 5 and 6 as what this model does, not as a bias it measured.")
     _tell(*lines)
+
+
+def _not_beyond(counts) -> str:
+    """How many of the marked prompts are not beyond noise, in words: "none of the 10 is", "3 of the 10 are"."""
+    tests, missing = int(counts["tests"]), int(counts["tests"] - counts["right and beyond noise"])
+    return f"none of the {tests} is beyond noise" if missing == tests else f"{missing} of the {tests} are not beyond noise"
 
 
 def unmarked_beyond_noise(gaps, a, b) -> None:
@@ -32,12 +37,11 @@ def unmarked_beyond_noise(gaps, a, b) -> None:
     beyond = gaps[(gaps["variant"] == "unmarked") & (gaps["p_holm"] <= claims.ALPHA)]
     if len(beyond):
         one = len(beyond) == 1
-        _tell("Among the unmarked prompts, " + ", ".join(f'"a {r.subject}" ({r.gap:+.3f}, p_holm {r.p_holm:.3f})'
+        _tell("Among the unmarked prompts, " + ", ".join(f'"a {r.subject}" (gap {r.gap:+.3f})'
                                                         for r in beyond.itertuples())
-              + f" {'is' if one else 'are'} beyond noise after Holm (the dark cell{'' if one else 's'} of the unmarked "
-                f"row): the {a} and the {b} images differ along that direction. A lead, not yet a finding: the test "
-                "counts each drawing's three colourings as three images, so its p-values come out smaller than they "
-                "should (section 3's fold), and section 5 asks whether the lean is more than any person prompt shows.")
+              + f" {'is' if one else 'are'} beyond noise: the dark cell{'' if one else 's'} of the unmarked row. The "
+                f"{a} and the {b} images differ along {'its' if one else 'their'} direction. A lead, not yet a "
+                "finding: section 5 asks whether that is more than any person prompt shows.")
 
 
 def nurse_lean(leans, a, b) -> None:
@@ -46,16 +50,15 @@ def nurse_lean(leans, a, b) -> None:
     nurse_lean, nurse_p = leans.set_index("subject").loc["nurse", ["lean", "p_holm"]]
     towards = a if nurse_lean > 0 else b
     speaker = claims.SPEAKER_NUMBERS["E6"]["gap nurse"]   # his composite faces, MobileCLIP-S2: man − woman
-    said = (f"the speaker's MobileCLIP-S2 gave his composite man's face − woman's face {speaker:+.4f}, towards the "
-            "woman, on one pair of faces (a demonstration, not a test)")
+    said = (f"The speaker's MobileCLIP-S2 gave {speaker:+.4f} (his composite man's face − woman's face), towards the "
+            "woman, on one pair of faces: a demonstration, not a test")
     if nurse_p <= claims.ALPHA:
-        _tell(f'"a nurse" leans towards the {towards} images here, beyond the person prompts (lean {nurse_lean:+.4f}, '
-              f"p_holm {nurse_p:.2f} ≤ α); {said}"
-              + ("" if (nurse_lean < 0) == (speaker < 0) or (a, b) != ("man", "woman") else ": the opposite way") + ".")
+        _tell(f'"a nurse" leans towards the {towards} images here, beyond the person prompts (lean {nurse_lean:+.4f}).',
+              said + ("" if (nurse_lean < 0) == (speaker < 0) or (a, b) != ("man", "woman") else
+                      ". This model leans the opposite way") + ".")
     else:
-        _tell(f'"a nurse" leans no more than the person prompts do (lean {nurse_lean:+.4f} towards the {towards} '
-              f"images, p_holm {nurse_p:.2f} > α = {claims.ALPHA}): within noise, so no direction can be read from it "
-              f"here; {said}.")
+        _tell(f'"a nurse" leans no more than the person prompts do (lean {nurse_lean:+.4f}, within noise). So no '
+              "direction can be read from it here.", said + ".")
 
 
 def text_lean(text_side, persons, person, leans, model) -> None:
@@ -63,22 +66,20 @@ def text_lean(text_side, persons, person, leans, model) -> None:
     (``persons``; ``person``: "a person"'s own), and where it points against the pictures' lean (``leans``)."""
     towards_woman = [p for p, v in text_side.iloc[:, 1].items() if v > 0]
     beyond = text_side.index[text_side["text only: p_holm"] <= claims.ALPHA]
-    lines = [f"{model.name}: in the text space alone, the {len(persons)} person prompts sit at {persons.mean():+.4f} on "
-             f"average (SD {persons.std():.4f}; \"a person\" itself {person:+.4f}). Against them (the column minus their "
-             f"mean), {', '.join(repr('a ' + p) for p in towards_woman) or 'no profession'} "
-             f"lean{'s' if len(towards_woman) == 1 else ''} towards \"a woman\" more than they do, the others towards "
-             "\"a man\"; "
-             + (f"beyond their spread (p_holm ≤ {claims.ALPHA}): " + ", ".join(repr("a " + p) for p in beyond) + "."
-                if len(beyond) else
-                "none beyond their spread (every p_holm > α): the text side alone shows no lean here.")]
+    lines = [f"{model.name}, the words alone: the {len(persons)} person prompts sit at {persons.mean():+.4f} on "
+             f"average (\"a person\" itself {person:+.4f}).",
+             f"Measured from there, {', '.join(repr('a ' + p) for p in towards_woman) or 'no profession'} "
+             f"lean{'s' if len(towards_woman) == 1 else ''} towards \"a woman\", the others towards \"a man\".",
+             ("Beyond the person prompts' spread: " + ", ".join(repr("a " + p) for p in beyond) + "."
+              if len(beyond) else
+              "None of these leans is beyond the person prompts' spread: the words alone show no lean here.")]
     # both sides measured against the person prompts, both read "towards the women" when positive: opposite ways?
     opposite = [p for p in text_side.index if np.sign(text_side.iloc[:, 1][p]) * np.sign(text_side.iloc[:, 3][p]) < 0]
     noisy = (leans.set_index("subject")["p_holm"] > claims.ALPHA) & (text_side["text only: p_holm"] > claims.ALPHA)
     if opposite:
-        lines.append(f"{', '.join(repr('a ' + p) for p in opposite)}: the two sides point opposite ways, the words "
-                     "towards one group and the pictures towards the other"
-                     + (": each such lean is within noise on both sides, so its sign can be chance."
-                        if noisy[opposite].all() else ": where a lean is beyond noise, the pictures pull against the "
+        lines.append(f"{', '.join(repr('a ' + p) for p in opposite)}: the words and the pictures point opposite ways."
+                     + (" Each of these leans is within noise on both sides, so its sign can be chance."
+                        if noisy[opposite].all() else " Where a lean is beyond noise, the pictures pull against the "
                                                       "words."))
     _tell(*lines)
 
@@ -90,8 +91,7 @@ def _sanity_in_short(sanity) -> str:
         return "it cannot be checked here."
     counts = sanity.numbers.set_index("measure")["value"] if sanity.numbers is not None else {}
     if "tests" in counts and counts["right direction"] == counts["tests"]:
-        return (f"they all point the right way, but {int(counts['tests'] - counts['right and beyond noise'])} of "
-                f"{int(counts['tests'])} not beyond noise;")
+        return f"they all point the right way, but {_not_beyond(counts)};"
     return "not reliably;"
 
 
@@ -110,8 +110,7 @@ def bias_summary(sanity, leans, text_side, a, b, model) -> None:
         lines.append("So on these images this model shows no lean of a profession beyond what every person prompt "
                      "shows. The talk's nurse came from a CLIP trained on the web, measured on one pair of faces.")
     else:
-        lines.append("Read each with its caveats: the groups' skin tones are not matched (section 2), and each drawing "
-                     "counts three times, in three colourings (section 3).")
+        lines.append("Read each with its caveat: the groups' skin tones are not matched (section 2).")
     _tell(*lines)
 
 

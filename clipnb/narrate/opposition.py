@@ -40,7 +40,7 @@ def bare_words(own) -> None:
             if w in own and phrase in own and own[w] < own[phrase]]
     if weak:
         _tell("Bare words find fewer of their own images than phrases do: " + "; ".join(weak) + " among the 3 nearest, "
-              "by caption. On this model a single word is a weak query; the talk's pairs were phrases too.")
+              "by caption. On this model a single word is a weak query. The talk's pairs were phrases too.")
 
 
 def _people(captions_):
@@ -81,9 +81,9 @@ def pole_ends(corpus, by_pair, model) -> None:
             for pole, other in ((a, b), (b, a)):
                 if counts[pole][kind] >= 2 and counts[other][kind] == 0:
                     lines.append(f'The "{pole}" end of "{a}" − "{b}" holds {counts[pole][kind]} {what} (its 3 by the '
-                                 f'difference and the 3 nearest "{pole}"), the "{other}" end none: words that name no '
-                                 "people sort people by gender here, lining one pair up with another as structuralism "
-                                 "reads such pairs (man/woman beside mind/body, logic/emotion): look at the pictures "
+                                 f'difference and the 3 nearest "{pole}"); the "{other}" end holds none. So words that '
+                                 "name no people sort people by gender here, lining up one pair with another, as "
+                                 "structuralism reads such pairs (man/woman beside mind/body). Look at the pictures "
                                  "before reading a meaning into it.")
         for pole, end in ends.items():
             people = [short_caption(c) for c in end["caption"] if "skin tone" in c]
@@ -92,11 +92,10 @@ def pole_ends(corpus, by_pair, model) -> None:
             if counts[pole]["flags"] >= 2:
                 flags = [_first(c) for c in seen[pole]["caption"] if "flag" in c.lower()]
                 lines.append(f'The images by "{pole}" in "{a}" − "{b}" (its 3 by the difference and the 3 nearest it) '
-                             f'hold {len(flags)} flags ({", ".join(flags)}): the model ties "{pole}" to countries here, an '
-                             "association of the same kind.")
+                             f'hold {len(flags)} flags ({", ".join(flags)}). The model ties "{pole}" to countries here.')
     if empty:
         lines.insert(0, "Ends that hold none of their pole's captioned images: " + "; ".join(empty) + ". Such an end is "
-                     "what lies furthest from the other pole, whatever it shows: one ranking cannot tell whether the "
+                     "what lies furthest from the other pole, whatever it shows. One ranking cannot tell whether the "
                      "model ties those images to the pole or only sets them far from its opposite.")
     if toned:
         lines.append("People named by a skin tone sit at the ends of pairs whose words name no people: "
@@ -109,25 +108,40 @@ def pole_ends(corpus, by_pair, model) -> None:
 def spread(null, random_cosine, n_random) -> None:
     """How far each pair spreads the images, against ``n_random`` random word pairs (``null``: one row per pair, with
     the share of random pairs that spread as far, by delta and along the unit axis; ``random_cosine``: the median
-    cosine of two random words)."""
+    cosine of two random words): the learner's three lines, and what they mean."""
     share = null["share of random pairs spreading as wide"]
+    groups = [("wider than 95 % of", share < 0.05), ("as widely as the middle 90 % of", share.between(0.05, 0.95)),
+              ("narrower than 95 % of", share > 0.95)]
     lines = [f"pairs that spread the images {where} the {n_random} random word pairs: "
-             f"{', '.join(null.index[pairs]) or 'none'}"
-             for where, pairs in [("wider than 95 % of", share < 0.05), ("as widely as the middle 90 % of",
-                                                                         share.between(0.05, 0.95)),
-                                  ("narrower than 95 % of", share > 0.95)]]
+             f"{', '.join(null.index[pairs]) or 'none'}" for where, pairs in groups]
+    lines.append("So no pair's spread shows that its ends mean more than a random pair's." if not (share < 0.05).any()
+                 else f"Only {', '.join(null.index[share < 0.05])} push{'es' if (share < 0.05).sum() == 1 else ''} "
+                      "their ends further apart than random words do.")
+    axis = null.index[(null["along the unit axis: share spreading as wide"] < 0.05) & ~(share < 0.05)]
+    if len(axis):
+        lines[-1] += (f" Measured along the unit axis, which takes the words' distance out, {', '.join(axis)} "
+                      f"{'does' if len(axis) == 1 else 'do'} (the fold below).")
+    _tell(*lines)
+
+
+def spread_why(null, random_cosine) -> None:
+    """Why a pair spreads narrower than random pairs: its poles' closeness, and the spread along the unit axis, which
+    takes that closeness out (``random_cosine``: the median cosine of two random words)."""
+    share = null["share of random pairs spreading as wide"]
+    lines = []
     near = [p for p in null.index[share > 0.95] if null.loc[p, "cosine of the two poles"] > random_cosine]
     if near:
         axis_share = null.loc[near, "along the unit axis: share spreading as wide"]
         lines.append(f"Why narrower? One reason can be the words: the poles of {', '.join(near)} sit nearer each other "
                      f"(cosine {', '.join(f'{c:.2f}' for c in null.loc[near, 'cosine of the two poles'])}) than two random "
-                     f"words do (median {random_cosine:.2f}), and two near words make a short difference, which spreads "
-                     "the images less whatever it orders. Measured along the unit axis, which takes that length out, "
-                     + (f"{', '.join(axis_share.index[axis_share <= 0.95])} no longer fall below the random pairs, and "
+                     f"words do (median {random_cosine:.2f}). Two near words make a short difference, which spreads "
+                     "the images less whatever it orders.")
+        lines.append("Measured along the unit axis, which takes that length out, "
+                     + (f"{', '.join(axis_share.index[axis_share <= 0.95])} no longer fall below the random pairs. "
                         if (axis_share <= 0.95).any() else "")
                      + (f"{', '.join(axis_share.index[axis_share > 0.95])} still do: the images spread less along their "
                         "axis than along a random pair's, so the words' distance is not the whole reason."
-                        if (axis_share > 0.95).any() else "none stays below them."))
+                        if (axis_share > 0.95).any() else "None stays below them."))
     beyond_axis = null.index[null["along the unit axis: share spreading as wide"] < 0.05]
     if len(beyond_axis):
         lines.append(f"Along the unit axis, {', '.join(beyond_axis)} spread{'s' if len(beyond_axis) == 1 else ''} the "
