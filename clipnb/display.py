@@ -11,9 +11,9 @@ from functools import lru_cache
 
 @lru_cache(maxsize=4096)
 def _thumbnail_uri(path: str, mtime_ns: int, size: int) -> str:
-    from clipnb.images import load_image
+    from clipnb.images import load_image, trimmed
 
-    im = load_image(path)
+    im = trimmed(load_image(path))
     im.thumbnail((size, size))
     buffer = io.BytesIO()
     im.save(buffer, format="JPEG", quality=85)
@@ -238,7 +238,7 @@ def scatter_thumbnails(table, x: str, y: str, model_name: str, title: str = "", 
     import numpy as np
     from matplotlib.offsetbox import AnnotationBbox, OffsetImage
 
-    from clipnb.images import load_image
+    from clipnb.images import load_image, trimmed
 
     if ax is None:
         _, ax = plt.subplots(figsize=(8, 7))
@@ -261,7 +261,7 @@ def scatter_thumbnails(table, x: str, y: str, model_name: str, title: str = "", 
     span = np.where(np.ptp(xy, axis=0) > 0, np.ptp(xy, axis=0), 1)
     picks, boxes, images = [], [], {}
     for i in candidates:   # in priority order; a thumbnail that would cover one already placed is skipped
-        im = load_image(table["path"].iloc[i])
+        im = trimmed(load_image(table["path"].iloc[i]))
         im.thumbnail((96, 96))
         away = 1 if xy[i, 1] > xy[i, 0] else -1  # above the diagonal: up and left; on or below it: down and right
         dx, dy = -26 * scale * away, 26 * scale * away
@@ -382,7 +382,7 @@ def thumbnail_map(xy, paths, model_name: str, title: str = "", colors=None, zoom
     import numpy as np
     from matplotlib.offsetbox import AnnotationBbox, OffsetImage
 
-    from clipnb.images import load_image
+    from clipnb.images import load_image, trimmed
 
     xy = np.asarray(xy)
     if ax is None:
@@ -397,7 +397,7 @@ def thumbnail_map(xy, paths, model_name: str, title: str = "", colors=None, zoom
     step = max(1, len(xy) // (3 * max_thumbnails))
     shown = spaced(xy, range(0, len(xy), step), min_distance=0.08)[:max_thumbnails]
     for i in shown:
-        im = load_image(paths[i])
+        im = trimmed(load_image(paths[i]))
         im.thumbnail((64, 64))
         ax.add_artist(AnnotationBbox(OffsetImage(np.asarray(im), zoom=zoom * 1.5), xy[i], frameon=True, pad=0.05,
                                      bboxprops={"edgecolor": cluster_style(clusters[i])[0], "linewidth": 2},

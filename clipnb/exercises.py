@@ -3,7 +3,7 @@
 In a notebook::
 
     answer = ...                                  # your answer here
-    check("03.1", answer, model=model)            # ✔ Right: …   or   ✘ Not yet: a hint
+    check("03.1", answer, model=model)            # ✔ Right: …   or   → Not yet: a hint
 
 A check never raises: a wrong type, a wrong shape or an unfinished answer gets a sentence saying
 what is wrong. The right answers are computed from the model you are using, so the exercises
@@ -40,7 +40,7 @@ class Feedback:
     message: str
 
     def __repr__(self):
-        return ("✔ Right: " if self.ok else "✘ Not yet: ") + self.message
+        return ("✔ Right: " if self.ok else "→ Not yet: ") + self.message
 
     def __bool__(self):
         return self.ok

@@ -69,6 +69,24 @@ def to_rgb(im):
     return im.convert("RGB")
 
 
+def trimmed(im, threshold: int = 245, margin: float = 0.06):
+    """``im`` with its white border cut away, the drawing centred on a white square with a small ``margin``: a
+    clip-art drawn small on a large white page fills its thumbnail instead of showing as a speck. An image without
+    a white border (a photo, an emoji) comes back as it is."""
+    from PIL import Image
+
+    box = im.convert("L").point(lambda v: 255 if v < threshold else 0).getbbox()
+    if box is None:
+        return im
+    width, height = box[2] - box[0], box[3] - box[1]
+    if max(width / im.width, height / im.height) > 0.9:   # no border worth cutting
+        return im
+    side = int(max(width, height) * (1 + 2 * margin)) or 1
+    square = Image.new("RGB", (side, side), "white")
+    square.paste(im.crop(box), ((side - width) // 2, (side - height) // 2))
+    return square
+
+
 def main_colour(image):
     """The mean colour of an image's drawn pixels (any channel below 235 of 255: not the white ground), as (red,
     green, blue) on the 0–255 scale; the mean of every pixel where nothing is drawn. Two images whose main colours

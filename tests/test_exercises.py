@@ -49,7 +49,7 @@ def test_a_wrong_answer_never_crashes_and_says_what_is_wrong(key, model):
     for answer in WRONG + ([] if key in YES_NO else [True]):
         feedback = check(key, answer, **_contexts(model))
         assert feedback.ok is False, (key, answer, feedback)
-        assert repr(feedback).startswith("✘ Not yet: ") and len(feedback.message) > 20, (key, answer, feedback)
+        assert repr(feedback).startswith("→ Not yet: ") and len(feedback.message) > 20, (key, answer, feedback)
     assert "replace the ..." in check(key, ..., **_contexts(model)).message
 
 

@@ -93,3 +93,18 @@ def test_main_colour_reads_the_drawn_pixels_not_the_white_ground(tmp_path):
     assert np.allclose(main_colour(tmp_path / "red.png"), (200, 0, 0))   # the white ground does not count
     assert np.allclose(main_colour(tmp_path / "blank.png"), (255, 255, 255))     # nothing drawn: the whole image
     assert same_colour([tmp_path / "red2.png", tmp_path / "blue.png", tmp_path / "blank.png"], tmp_path / "red.png") == 1
+
+
+def test_trimmed_fills_the_thumbnail_with_a_small_drawing_and_leaves_a_photo_alone():
+    from PIL import Image
+
+    from clipnb.images import trimmed
+
+    page = Image.new("RGB", (400, 300), "white")
+    page.paste((200, 30, 30), (180, 140, 220, 160))     # a 40 × 20 drawing on a large white page
+    cut = trimmed(page)
+    assert cut.size[0] == cut.size[1] and cut.size[0] < 60   # a square around the drawing, with a small margin
+    assert cut.getpixel((cut.size[0] // 2, cut.size[1] // 2)) == (200, 30, 30)
+    photo = Image.new("RGB", (64, 48), (90, 120, 60))
+    assert trimmed(photo) is photo
+    assert trimmed(Image.new("RGB", (50, 50), "white")).size == (50, 50)   # a blank page stays as it is

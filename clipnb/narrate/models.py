@@ -108,7 +108,8 @@ def planted_skew(planted, changes, kept) -> None:
         lines = [f"Not quite: the skewed professions moved the planted way more than chance would (p = {p:.2g}), but "
                  f"the verdict asks that every one of them moves that way, and not every one did: "
                  f"{', '.join(against) or 'none'} moved the other way, or not at all (the table's 'change' column; a "
-                 "negative change for a profession captioned plainly under women is the planted way)."]
+                 "negative change for a profession captioned plainly under women is the planted way).",
+                 "So captions moved the geometry, though not for every profession: the talk's point, shown in part."]
     untouched = changes[kept == "both"].abs()
     planted_way = [changes[j] * (1 if kept[j] == "man" else -1) for j in changes.index if kept[j] != "both"]
     if len(untouched) and planted_way:

@@ -168,12 +168,13 @@ def sign_blocks(block_means, model) -> None:
     same = {kind: block_means[f"{kind}–{kind}"] for kind in ("text", "image")}
     if min(same.values()) > across:
         _tell(f"{model.name}, for these four signs (each same-kind block is a single pair): like real CLIP models, both "
-              "same-kind pairs are more similar than text–image")
+              "same-kind pairs are more similar than text–image.")
         return
     said = [f"the {kind} pair ({value:.3f}) is {'more' if value > across else 'no more'} similar than text–image "
             f"({across:.3f})" for kind, value in same.items()]
     _tell(f"{model.name}, for these four signs (each same-kind block is a single pair): {'; '.join(said)}. In real CLIP "
-          "models both same-kind pairs are (notebook 01 measures the gap over the whole corpus, with its null)")
+          "models, text–text and image–image pairs both come out more similar than text–image pairs (notebook 01 "
+          "measures this gap over the whole corpus, with its null).")
 
 
 def word_pairs(similarity, model, n: int = 4) -> None:
