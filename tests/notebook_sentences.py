@@ -102,7 +102,7 @@ _not_running = [c.split(",")[0] for c, runs in zip(running["caption"], _runs) if
                  "bool(gap['mean cosine image-image'] > gap['mean cosine image-text'] + 0.05)"),
             Said(r"though by little: real CLIPs' image–image cosines are far larger",
                  "bool(gap['mean cosine image-text'] + 0.05 < gap['mean cosine image-image'] <= 0.3)"),
-            Said(r"with random weights the images sit near 1, together in one direction",
+            Said(r"So with random weights the images sit near 1, together in one direction",
                  "not _is_random(model) and gap['mean cosine image-image'] <= 0.5 < twin_gap['mean cosine image-image']"),
         ]),
         Cell('cat_images = {"cat emoji"', setup="""
@@ -544,7 +544,7 @@ _direct = _np.degrees(_np.arccos(_np.clip(features[start] @ features[end], -1, 1
     ],
     "10_clustering": [
         Cell("near_chance = [m for m", said=[
-            Said(r": ([\w, -]+) (?:is|are) near chance \(below 0.1\)", "', '.join(near_chance) or None"),
+            Said(r"\. ([\w, -]+) (?:is|are) near chance \(below 0.1\)", "', '.join(near_chance) or None"),
         ]),
         Cell("prototypes = [", setup="""
 _members = {s: _pd.Series(_np.asarray(folders)[_np.asarray(seeded) == i]) for i, s in enumerate(prototypes)

@@ -13,8 +13,8 @@ def shared_names(names) -> None:
         same = list(names.index[names["name"] == name])
         told = [c for c in same if names.loc[c, "told apart by"]]
         lines.append(f"{n} clusters are all named '{name}' (clusters {', '.join(map(str, same))}): the vocabulary has "
-                     "no word that tells them apart"
-                     + ("; their captions do, by the words more common in each than in the others: "
+                     "no word that tells them apart."
+                     + (" Their captions do, by the words more common in each than in the others: "
                         + "; ".join(f"{c}: {names.loc[c, 'told apart by']}" for c in told) if told else ""))
     _tell(*lines)
 
@@ -27,9 +27,10 @@ def style_or_subject(by_style, by_subject, model) -> None:
               and abs(by_style - by_subject) < 0.1 else
               "the drawing style more than the subject" if by_style > by_subject else
               "the subject more than the drawing style")
-    _tell(f"agreement of the clusters (adjusted Rand index, section 2: 0 = chance, 1 = the same groups) with the drawing "
-          f"style (emoji, clip-art, photo, scene): {by_style:.3f}; with the subject (the folder's last part, whatever "
-          f"the style): {by_subject:.3f}: on this model the clusters follow {follow}   [model: {model.name}]")
+    _tell(f"How well do the clusters match the drawing style (emoji, clip-art, photo, scene)? {by_style:.3f}. And the "
+          f"subject (the folder's last part, whatever the style)? {by_subject:.3f}. (0 is chance, 1 the same groups: "
+          "the adjusted Rand index, section 2.)",
+          f"So on this model the clusters follow {follow}.   [model: {model.name}]")
 
 
 def names_fit(names, majority, majority_share) -> None:
@@ -82,5 +83,5 @@ def seeds(fit, misfit, n_seeds, model) -> None:
     line, "'seed' → folder (share)")."""
     _tell(f"{len(fit)} of the {n_seeds} seeds end in a cluster whose most common folder they fit"
           + (f"; {len(misfit)} do not: {', '.join(misfit)}. k-means moved those seeds to whatever images were nearest "
-             "them, whatever those show: a seed is where a cluster starts, not a label for what it ends up holding"
-             if misfit else "") + f"   [model: {model.name}]")
+             "them. A seed is where a cluster starts, not a label for what it ends up holding."
+             if misfit else ".") + f"   [model: {model.name}]")

@@ -17,11 +17,11 @@ def verdict_agreement(trained, compared, same, failed_by_all, left_out) -> None:
     """The claims on which the ``trained`` models give the same kind of verdict (``same``, of ``compared``)."""
     differ = [c for c in compared if c not in same]
     _tell(f"The trained models ({', '.join(trained)}) give the same kind of verdict on {len(same)} of the "
-          f"{len(compared)} claims all of them could check (the kinds: ✔ beyond its null; ≈ or ○, holds but not shown "
-          f"beyond it; ✘ does not hold): {', '.join(same) or 'none'}"
-          + (f"; on {len(failed_by_all)} of these ({', '.join(failed_by_all)}) the shared verdict is that the claim "
-             "does not hold, so much of the agreement is failing alike" if failed_by_all else "")
-          + f". They differ on: {', '.join(differ) or 'none'}. "
+          f"{len(compared)} claims all of them could check: {', '.join(same) or 'none'}. (The kinds: ✔ beyond its "
+          "null; ≈ or ○, holds but not shown beyond it; ✘ does not hold.)"
+          + (f" On {len(failed_by_all)} of these ({', '.join(failed_by_all)}) the shared verdict is that the claim "
+             "does not hold: much of the agreement is failing alike." if failed_by_all else "")
+          + f" They differ on: {', '.join(differ) or 'none'}. "
           f"(Left out: {', '.join(left_out) or 'none'}, identities or claims some model could not check.)")
 
 
@@ -105,18 +105,18 @@ def planted_skew(planted, changes, kept) -> None:
                  "where the association came from."]
     else:
         against = [j for j in changes.index if kept[j] != "both" and changes[j] * (1 if kept[j] == "man" else -1) <= 0]
-        lines = [f"Not quite: the skewed professions moved the planted way more than chance would (p = {p:.2g}), but "
+        lines = [f"Not quite: the skewed professions moved the planted way more than chance would (p = {p:.2g}). But "
                  f"the verdict asks that every one of them moves that way, and not every one did: "
-                 f"{', '.join(against) or 'none'} moved the other way, or not at all (the table's 'change' column; a "
-                 "negative change for a profession captioned plainly under women is the planted way).",
+                 f"{', '.join(against) or 'none'} moved the other way, or not at all. (The table's 'change' column; a "
+                 "negative change for a profession captioned plainly under women is the planted way.)",
                  "So captions moved the geometry, though not for every profession: the talk's point, shown in part."]
     untouched = changes[kept == "both"].abs()
     planted_way = [changes[j] * (1 if kept[j] == "man" else -1) for j in changes.index if kept[j] != "both"]
     if len(untouched) and planted_way:
         lines.append(f"The untouched professions moved too, by up to {untouched.max():.3f} ({untouched.idxmax()}), "
                      f"against {sum(planted_way) / len(planted_way):+.3f} on average the planted way for the skewed "
-                     "ones: a fine-tune moves words it was not aimed at, which is why the verdict sets the skewed "
-                     "professions against every other choice of as many professions instead of reading the bars one "
+                     "ones. A fine-tune moves words it was not aimed at. That is why the verdict sets the skewed "
+                     "professions against every other choice of as many professions, instead of reading the bars one "
                      "by one.")
     _tell(*lines)
 

@@ -38,7 +38,7 @@ def cat_search(model, corpus, results) -> None:
     if others:
         big = [c for c in others if captions.matches("big_cats", [c])[0]]   # near in kind, not house cats
         lines.append(f"What else it ranks among the top 12: {', '.join(others)}"
-                     + ": the search finds what is near, not what is right, so read every grid with that in mind. "
+                     + ": the search finds what is near, not what is right. Read every grid with that in mind. "
                      + (f"({', '.join(big)}: " + ("a big cat, a cat of another kind" if len(big) == 1 else
                                                   "big cats, cats of another kind")
                         + ", which the count above leaves out.) " if big else "")
@@ -90,10 +90,10 @@ def man_search(corpus, queries, counts, model) -> None:
         genderless = [c for p, c in zip(second["path"], second["caption"]) if "/professions/" in p
                       and not re.search(claims.MEN_CAPTIONS, c, re.IGNORECASE) and not re.search(WOMEN, c, re.IGNORECASE)]
         if len(genderless) >= men[0] - men[1]:   # the unmarked professions can account for the whole drop
-            lines.append(f'subtracting "japanese" also took men in the top 9 from {men[0]} to {men[1]} by caption, but '
+            lines.append(f'subtracting "japanese" also took men in the top 9 from {men[0]} to {men[1]} by caption. But '
                          f"{len(genderless)} of the second grid's 9 are professions captioned without a gender "
-                         f"({'; '.join(genderless[:3])}): the captions changed, the people may not have; look at the "
-                         "grid")
+                         f"({'; '.join(genderless[:3])}). The captions changed; the people may not have: look at the "
+                         "grid.")
         else:
             lines.append(f'subtracting "japanese" also took men in the top 9 from {men[0]} to {men[1]}: on this model '
                          "the word takes out more than a nationality (see who replaced them in the second grid)"
@@ -176,16 +176,14 @@ def cat_swap(alone, after, control_dogs, p_swap, first_dog) -> None:
                      "whatever lies near where it lands comes in too.")
     reach = [w for w, n in control_dogs.items() if n >= dogs]
     lines.append(f"with each of {len(control_dogs)} unrelated nouns in the dog's place (+ 'a spoon', + 'a guitar', …), "
-                 f"the top 9 holds up to {max(control_dogs.values())} dog(s); {len(reach)} of them "
+                 f"the top 9 holds up to {max(control_dogs.values())} dog(s). {len(reach)} of them "
                  f"bring{'s' if len(reach) == 1 else ''} {dogs} or more"
-                 + (" (" + ", ".join(map(repr, reach[:6])) + (" …" if len(reach) > 6 else "") + "; the nouns are "
-                    "drawn by a rule, not screened for each claim, so one of them may be related to dogs after all)"
+                 + (" (" + ", ".join(map(repr, reach[:6])) + (" …" if len(reach) > 6 else "") + ": the nouns are "
+                    "drawn by a rule, not screened for each claim, so one may be related to dogs after all)"
                     if reach else "")
-                 + f": p = {p_swap:.2g}"
-                 + (f" ≤ α = {claims.ALPHA}: the dog word, not just any change, brought the dogs"
-                    if p_swap <= claims.ALPHA else
-                    f" > α = {claims.ALPHA}: an unrelated word brings as many, so the count does not show the dog "
-                    "word at work"))
+                 + (". So the dog word, not just any change, brought the dogs" if p_swap <= claims.ALPHA else
+                    ". So an unrelated word brings as many, and the count does not show the dog word at work")
+                 + f" (p = {p_swap:.2g}).")
     if p_swap <= claims.ALPHA and dogs < 5:
         lines.append(f"A real pull, but a small one: {9 - dogs} of the 9 are still not dogs. The talk's swap turned the "
                      f"grid into dogs; here the word tips a few images, more than {len(control_dogs) - len(reach)} of "

@@ -45,10 +45,10 @@ def toy_search(before, after, query, epochs, losses) -> None:
                     "The toy put a cat first, well clear of the median image: that gap is what the training made."
                     if first_after == "first at #1" else
                     f'The toy has pulled some images close to "{query}", well clear of the median image, but has not '
-                    f"yet put a cat first. Its loss at the end (the mean of its last 3 steps), {final_loss:.2f}, is one "
-                    f"reason: a right caption gets about e^−{final_loss:.2f} = {math.exp(-final_loss):.0%} of the "
-                    "probability among the 64 of its batch (a geometric mean over the pairs), so many pairs are not "
-                    "fitted yet; and a search ranks the query against every image, not 64."))
+                    f"yet put a cat first. Its loss at the end, {final_loss:.2f}, is one reason: a right caption gets "
+                    f"only about e^−{final_loss:.2f} = {math.exp(-final_loss):.0%} of the probability among the 64 "
+                    "captions of its batch, so many pairs are not fitted yet. And a search ranks the query against "
+                    "every image, not 64."))
     span = after["score"].iloc[0] - after["score"].iloc[-1]
     if span < 0.05 and first_after != "first at #1":
         lines.append(f"The top {len(after)} scores lie within {span:.2f} of each other: near ties. The toy has learned "

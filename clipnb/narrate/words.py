@@ -98,10 +98,9 @@ def hubs(neighbours, hub_words, centres, model) -> None:
                          f"{', '.join(neighbours.loc[neighbours['neighbour'] == w, 'query'])})" for w, n in hub_words.items())
     _tell("Every word names 2 nearest, so a word is among the nearest of 2 others on average; "
           + (f"{hub_text} {'is a hub' if len(hub_words) == 1 else 'are hubs'}: words that come up near many words, half "
-             "or more of them of other kinds, whatever their own nearest are. This is called hubness, and "
-             "high-dimensional embeddings are prone to it: a hub's neighbours are a mix, some of its kin and some there "
-             "only because it sits near everything, so being near a hub alone says little. (Among 24 words with 2 "
-             "nearest each, 4 or 5 can also happen by chance: a hint, not a measurement)" if hub_words else
+             "or more of them of other kinds. This is called hubness, and high-dimensional embeddings are prone to it. "
+             "A hub sits near everything, so being near a hub says little. (Among 24 words with 2 nearest each, 4 or 5 "
+             "can also happen by chance: a hint, not a measurement)" if hub_words else
              "no word is among the nearest of 4 or more words, half of them of other kinds: no hubs here")
           + (f". {', '.join(repr(w) for w in centres)} {'is' if len(centres) == 1 else 'are'} near many words too, but "
              "mostly (more than half) near their own kin: centres of their kind, which is meaning, not hubness"
