@@ -344,6 +344,8 @@ _on_cat = _cat_like[_cat_like["neighbour"].isin(["cat", "kitten", "tiger", "lion
         Cell("queries8 = [", setup="""
 _close_ups, _men = counts["close-ups in the top 9"].tolist(), counts["men in the top 9"].tolist()
 _first = corpus.search(queries8[0], k=9)
+_titles = lambda found: found["caption"].map(lambda c: (c.split(",")[0].split() or [""])[-1].lower())
+_one_subject = lambda q: (lambda counts: (int(counts.iloc[0]), counts.index[0]))(_titles(corpus.search(q, k=9)).value_counts())
 """, said=[
             Said(r'"an image of a man": (\d+) of the top 9 are captioned as men', "_men[0]"),
             Said(r"the search for a man is already weak on this model", "_men[0] < 7"),
@@ -354,8 +356,9 @@ _first = corpus.search(queries8[0], k=9)
             Said(r"An ape among the nearest images", "bool(_re.search(r'\\b(?:gorilla|ape|chimpanzee|orangutan|monkey)\\b', "
                  "' '.join(_first['caption']), _re.IGNORECASE))"),
             Said(r'subtracting "close up" took the close-ups in the top 9 from (\d+) to', "_close_ups[1]"),
-            Said(r"the talk's effect shows", "_close_ups[2] < _close_ups[1]"),
-            Said(r"the subtraction even brought close-ups in", "_close_ups[2] > _close_ups[1]"),
+            Said(r"(\d+) of its 9 are captioned as an? \w+\. The subtraction did not only take something out",
+                 "next((n for n, title in map(_one_subject, queries8[1:]) if n >= 5 and (_titles(_first) == title).sum() "
+                 "<= 1), None)"),
             Said(r'subtracting "japanese" also took men in the top 9 from (\d+) to', "_men[0] if _men[1] < _men[0] - 1 else None"),
             Said(r"also took men out of the top 9", "_men[2] < _men[1]"),
             Said(r"(\d+) of the second grid's 9 are professions captioned without a gender",
@@ -590,7 +593,7 @@ _fit = sum(names.loc[c, "name"] in FITS.get(_pd.Series(subject[labels == c]).mod
     ],
     "11_across_models": [
         Cell("trained = [m for m in labels", said=[
-            Said(r"on (\d+) of these \([^)]*\) the shared verdict is that the claim does not hold",
+            Said(r"On (\d+) of these \([^)]*\) the shared verdict is that the claim does not hold",
                  "sum(bool((status.loc[c, trained] == _claims.FAILS).all()) for c in same) or None"),
             Said(r"gets another kind of verdict on ([^.:]+)",
                  "', '.join(c for c in verdicts.index if c != 'B1' and verdict_kind(verdicts.loc[c, 'bundled']) "

@@ -74,6 +74,16 @@ def man_search(corpus, queries, counts, model) -> None:
             lines.append(f'"{q}": its first image is not captioned as a man but {_first(top["caption"])!r}'
                          + (": a profession captioned without a gender, which may well show a man; look at the grid"
                             if unmarked else ": by its caption, the subtraction took out more than it names"))
+    def subjects(found):   # the last word of each title: "a man farmer" and "a farmer" are both farmers
+        return found["caption"].map(lambda c: _first(c).split()[-1].lower() if _first(c).split() else "").value_counts()
+
+    before_subjects = subjects(first)
+    for q in queries[1:]:   # a subtraction that turns the grid to one other subject
+        found = subjects(corpus.search(q, k=9))
+        if found.iloc[0] >= 5 and before_subjects.get(found.index[0], 0) <= 1:
+            lines.append(f'"{q}": {found.iloc[0]} of its 9 are captioned as {"an" if found.index[0][:1] in "aeiou" else "a"} '
+                         f'{found.index[0]}. The subtraction did not '
+                         "only take something out: it moved the query to another subject.")
     before, after = close_ups[1], close_ups[2]
     lines.append(f'subtracting "close up" took the close-ups in the top 9 from {before} to {after}: '
                  + ("the talk's effect shows" if after < before else "there were no close-ups to remove (the "
