@@ -108,6 +108,28 @@ def same_colour(images, reference, within: float = 60.0) -> int:
     return int(sum(np.linalg.norm(main_colour(image) - target) < within for image in images))
 
 
+def outline(image, side: int = 32):
+    """An image's silhouette: which cells of a ``side`` × ``side`` grid hold drawn pixels (any channel below 235 of
+    255), after its white border is cut away (:func:`trimmed`), so a drawing's shape counts, not its size or place."""
+    import numpy as np
+
+    return (np.asarray(trimmed(load_image(image)).resize((side, side))) < 235).any(axis=2)
+
+
+def outline_overlap(image, reference) -> float:
+    """How much two silhouettes overlap (:func:`outline`): the cells both cover over the cells either covers, 0 to 1.
+    A photo covers every cell, so two photos overlap fully: this measures drawn shapes on a white ground."""
+    a, b = outline(image), outline(reference)
+    either = (a | b).sum()
+    return float((a & b).sum() / either) if either else 1.0
+
+
+def same_outline(images, reference, at_least: float = 0.7) -> int:
+    """How many of ``images`` have a silhouette overlapping ``reference``'s by ``at_least`` (see
+    :func:`outline_overlap`): drawings of a like shape, whatever their colour or subject."""
+    return int(sum(outline_overlap(image, reference) >= at_least for image in images))
+
+
 def check_image_inputs(images) -> list:
     from PIL import Image
 

@@ -601,9 +601,8 @@ def default_model_spec(verbose: bool = True) -> str:
     if _cached_hf_file(repo_id, _WEIGHT_FILES) or hub_reachable():
         return TALK_MODEL
     if verbose:
-        print(f"Notice: the talk's model {TALK_MODEL} is not cached and the hub is unreachable, so this uses "
-              f"the bundled offline model '{BUNDLED_NAME}' (an ImageNet image network and an English sentence encoder, joined on ~34k drawings; its scores are NOT CLIP's). "
-              "Set CLIPNB_MODEL to choose.")
+        print(f"Offline: the talk's model ({TALK_MODEL}) is not here, so this uses the bundled model "
+              f"'{BUNDLED_NAME}', whose scores are not a web CLIP's. Set CLIPNB_MODEL to choose.")
     return "bundled"
 
 

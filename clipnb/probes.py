@@ -65,15 +65,32 @@ def drawing(path) -> str:
     return re.sub(SKIN_TONE, "", str(path))
 
 
+def counterpart(path) -> str:
+    """What pairs a drawing of a man with the same drawing of a woman: its folder and its name without the leading
+    gender word ("professions/man-teacher.png" and "professions/woman-teacher.png" are one profession, drawn twice;
+    "people/man.png" and "people/woman.png" too). Images in a folder per group ("man/1.jpg", "woman/1.jpg") pair
+    with nothing."""
+    import re
+    from pathlib import PurePath
+
+    path = PurePath(drawing(path))
+    return str(path.parent / re.sub(r"^(?:man|woman|men|women|boy|girl)(?:-|$)", "", path.stem))
+
+
 def group_gap(table, a: str, b: str, n_permutations: int = 5000, n_bootstrap: int = 2000, seed: int = 0,
-              unit=drawing):
+              unit=drawing, pair=counterpart):
     """Mean cosine of group a minus group b for every (variant, subject), with
     a two-sided permutation p-value and a 95 % bootstrap interval.
 
     unit : maps an image path to what the shuffles move as one: by default its drawing (:func:`drawing`), so the
     colourings of one emoji keep their group together and a group counts as its drawings, not its images (they are
-    not independent); ``None`` shuffles single images. The permutation shuffles the group labels across these
-    units; the bootstrap resamples units within each group. A gap is always the mean over images.
+    not independent); ``None`` moves single images.
+    pair : maps an image path to what matches a unit of group a with one of group b (by default
+    :func:`counterpart`: one profession drawn as a man and as a woman); ``None`` pairs nothing. A matched pair's
+    two labels are swapped or kept, each with chance 1/2, so the test compares the man and the woman of each
+    profession and the professions' own differences drop out; units left unmatched are shuffled among themselves.
+    The bootstrap resamples the pairs, and the unmatched units within each group. A gap is always the mean over
+    images.
 
     With one unit per group no test is possible: p is 1 and the interval is the gap itself.
     """
@@ -88,6 +105,13 @@ def group_gap(table, a: str, b: str, n_permutations: int = 5000, n_bootstrap: in
     units = list(dict.fromkeys(keys))                   # each unit once, in the table's order
     unit_of = np.array([units.index(k) for k in keys]) if len(units) < len(keys) else np.arange(len(keys))
     labels = np.array([g == a for g, _ in units])
+    # matched pairs: a pair key that holds exactly one unit of each group
+    by_key = {}
+    for i, (_, key) in enumerate(units):
+        by_key.setdefault(pair(key) if pair else i, []).append(i)
+    pairs = np.array([sorted(members, key=lambda i: not labels[i]) for members in by_key.values()
+                      if len(members) == 2 and labels[members].sum() == 1], dtype=int).reshape(-1, 2)
+    rest = np.setdiff1d(np.arange(len(units)), pairs.ravel())
     values = wide.to_numpy()
     rng = np.random.default_rng(seed)
 
@@ -95,24 +119,37 @@ def group_gap(table, a: str, b: str, n_permutations: int = 5000, n_bootstrap: in
         mask = unit_labels[unit_of]
         return values[mask].mean(0) - values[~mask].mean(0)
 
+    def shuffled():
+        new = labels.copy()
+        flip = rng.random(len(pairs)) < 0.5
+        new[pairs[:, 0]], new[pairs[:, 1]] = ~flip, flip
+        new[rest] = rng.permutation(labels[rest])
+        return new
+
     observed = gap(labels)
-    perms = np.stack([gap(rng.permutation(labels)) for _ in range(n_permutations)])
+    perms = np.stack([gap(shuffled()) for _ in range(n_permutations)])
     p = (1 + (np.abs(perms) >= np.abs(observed) - 1e-12).sum(0)) / (1 + n_permutations)
-    # the bootstrap: draw each group's units with replacement; an image counts as often as its unit was drawn
-    in_a, in_b = np.flatnonzero(labels), np.flatnonzero(~labels)
+    # the bootstrap: draw the pairs, and each group's unmatched units, with replacement; an image counts as often as
+    # its unit was drawn
+    rest_a, rest_b = rest[labels[rest]], rest[~labels[rest]]
 
     def mean(drawn):
         weights = np.bincount(drawn, minlength=len(units))[unit_of]
         return weights @ values / weights.sum()
 
-    boots = np.stack([mean(rng.choice(in_a, len(in_a))) - mean(rng.choice(in_b, len(in_b)))
-                      for _ in range(n_bootstrap)])
+    def resampled():
+        chosen = pairs[rng.integers(0, len(pairs), len(pairs))]
+        return (mean(np.r_[chosen[:, 0], rng.choice(rest_a, len(rest_a))])
+                - mean(np.r_[chosen[:, 1], rng.choice(rest_b, len(rest_b))]))
+
+    boots = np.stack([resampled() for _ in range(n_bootstrap)])
     low, high = np.percentile(boots, [2.5, 97.5], axis=0)
     va, vb = values[labels[unit_of]], values[~labels[unit_of]]
     out = pd.DataFrame({"variant": [v for v, _ in wide.columns], "subject": [s for _, s in wide.columns],
                         f"mean {a}": va.mean(0), f"mean {b}": vb.mean(0), "gap": observed,
                         "ci_low": low, "ci_high": high, "p_value": p, f"n {a}": len(va), f"n {b}": len(vb),
-                        f"drawings {a}": len(in_a), f"drawings {b}": len(in_b)})
+                        f"drawings {a}": int(labels.sum()), f"drawings {b}": int((~labels).sum()),
+                        "matched pairs": len(pairs)})
     return out.reset_index(drop=True)
 
 

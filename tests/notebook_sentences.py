@@ -341,6 +341,12 @@ _on_cat = _cat_like[_cat_like["neighbour"].isin(["cat", "kitten", "tiger", "lion
             Said(r"similar terms, so a short difference", "bool(man @ japanese > 0.5)"),
             Said(r"far apart, so a long difference", "bool(man @ japanese <= 0.5)"),
         ]),
+        Cell("narrate.snow_at_weights(", setup="""
+_subjects = _pd.Series([(c.split(",")[0].split() or [""])[-1].lower() for c in brought_in]).value_counts()
+""", said=[
+            Said(r"What the full subtraction brings into the top 12: .*\((\d+) of them captioned as",
+                 "int(_subjects.iloc[0]) if len(_subjects) and _subjects.iloc[0] >= 3 else None"),
+        ]),
         Cell("queries8 = [", setup="""
 _close_ups, _men = counts["close-ups in the top 9"].tolist(), counts["men in the top 9"].tolist()
 _first = corpus.search(queries8[0], k=9)
@@ -420,6 +426,11 @@ _other = ~_is_cat & ~_captions.matches("big_cats", _alone["caption"])
 _deco = corpus.table["caption"].fillna("").str.contains("christmas", case=False).to_numpy()
 _deco_rank = claims.first_rank(corpus, picture, _deco) if _deco.any() else None
 _first_tree = claims.first_rank(corpus, picture, forest_images)
+_found_trees = bool(_first_tree and _first_tree <= 9)
+_style = corpus.table.set_index("path")["image_path"].astype(str).str.split("/").str[0] if "image_path" in corpus.table else None
+_own = _style.get(QUERY_IMAGE) if _style is not None else None
+_after = corpus.search(picture - text("forest"), k=9)
+_kept = sum(_style[p] == _own for p in _after["path"]) if _own else 0
 """, said=[
             Said(r"The Christmas tree ranks #(\d+) for the picture alone",
                  "_deco_rank if (not _first_tree or _first_tree > 9) and _deco_rank and _deco_rank <= 9 else None"),
@@ -430,9 +441,21 @@ _first_tree = claims.first_rank(corpus, picture, forest_images)
                  "> _deco_rank else None"),
             Said(r"The picture alone finds no image captioned as trees in its top 9",
                  "not any(forest_images[corpus.row_of(p)] for p in corpus.search(picture, k=9)['path'])"),
-            Said(r"the picture's own top 9: (\d+) captioned as trees",
+            Said(r"the picture's own top 9: (\d+) captioned with trees",
                  "sum(bool(forest_images[corpus.row_of(p)]) for p in corpus.search(picture, k=9)['path'])"),
-            Said(r"they share more often its colour than its subject", "4 <= same_colour > same_subject < 5"),
+            Said(r"They share mostly (the subject|the colour|the outline)",
+                 "(lambda c: max(c, key=c.get) if max(c.values()) >= 5 else None)({'the subject': same_subject, "
+                 "'the colour': same_colour, 'the outline': same_outline})"),
+            Said(r"Its nearest image is not a tree", "not forest_images[corpus.row_of(corpus.search(picture, k=9)['path'].iloc[0])]"),
+            Said(r"and (\d+) have an outline like the tree's",
+                 "clipnb.images.same_outline(_after['path'], QUERY_IMAGE) if _found_trees and _own else None"),
+            Said(r"largely (?:how it is drawn and )?its shape\.",
+                 "bool(_found_trees and _own and clipnb.images.same_outline(_after['path'], QUERY_IMAGE) / 9 > _np.mean("
+                 "[clipnb.images.outline_overlap(p, QUERY_IMAGE) >= 0.7 for p in corpus.paths]) + 0.2)"),
+            Said(r'Minus "forest", (\d+) of the 9 (?:are trees|is a tree)',
+                 "sum(bool(forest_images[corpus.row_of(p)]) for p in _after['path']) if _found_trees and _own else None"),
+            Said(r"what is left of the picture is largely how it is drawn",
+                 "bool(_found_trees and _own and _kept >= 7 and _kept / 9 > (_style == _own).mean() + 0.2)"),
         ]),
         Cell("for weight in [1.0, 0.5]:", said=[  # judged: the last weight's verdict, 0.5
             Said(r'at weight 0.5, "forest" removes more trees than', "judged.beyond_random"),
@@ -451,6 +474,10 @@ _first_tree = claims.first_rank(corpus, picture, forest_images)
                  "int(sum(happy_faces[corpus.row_of(p)] for p in extremes['path'].tail(10)))"),
             Said(r"of the 10 furthest on the sad side, (\d+) as sad faces",
                  "int(sum(sad_faces[corpus.row_of(p)] for p in extremes['path'].head(10)))"),
+            Said(r"(\d+) of the \d+ mood faces lie on their own side of the line",
+                 "int(sum(happy_faces[corpus.row_of(p)] for p, s in zip(table['path'], table['sim_a'] - table['sim_b']) "
+                 "if s > 0) + sum(sad_faces[corpus.row_of(p)] for p, s in zip(table['path'], table['sim_a'] - "
+                 "table['sim_b']) if s < 0))"),
         ]),
         Cell("captioned = {pole: claims.pole_images(", setup="""
 _gender = 0   # ends of a pair no caption names where one end holds 2+ women (or men) and the other none
@@ -622,7 +649,7 @@ _e6 = _verdicts[(_verdicts["claim"] == "E6") & _verdicts["model"].isin(with_skew
             Said(r"Yet it holds (.+?) by chance alone",
                  "', '.join(c for c in verdicts.index if c not in nulls.IDENTITIES and c not in ('E1', 'E13') "
                  "and str(verdicts.loc[c, 'untrained']).startswith('holds')) or None"),
-            Said(r"It holds (.+?) as any model does",
+            Said(r"It holds (.+?), as random weights often do",
                  "', '.join(c for c in verdicts.index if c in ('E1', 'E13') "
                  "and str(verdicts.loc[c, 'untrained']).startswith('holds')) or None"),
         ]),

@@ -108,3 +108,21 @@ def test_trimmed_fills_the_thumbnail_with_a_small_drawing_and_leaves_a_photo_alo
     photo = Image.new("RGB", (64, 48), (90, 120, 60))
     assert trimmed(photo) is photo
     assert trimmed(Image.new("RGB", (50, 50), "white")).size == (50, 50)   # a blank page stays as it is
+
+
+def test_outline_overlap_reads_the_shape_not_its_size_colour_or_place(tmp_path):
+    from PIL import Image, ImageDraw
+
+    from clipnb.images import outline_overlap, same_outline
+
+    def drawing(name, shape, box, colour):
+        page = Image.new("RGB", (200, 200), "white")
+        getattr(ImageDraw.Draw(page), shape)(box, fill=colour)
+        page.save(tmp_path / name)
+        return tmp_path / name
+
+    disc = drawing("disc.png", "ellipse", (20, 20, 180, 180), (0, 120, 0))
+    small_disc = drawing("small.png", "ellipse", (120, 120, 170, 170), (250, 200, 0))   # smaller, elsewhere, yellow
+    bar = drawing("bar.png", "rectangle", (90, 10, 110, 190), (0, 120, 0))              # the disc's colour, not its shape
+    assert outline_overlap(small_disc, disc) > 0.9 > 0.3 > outline_overlap(bar, disc)
+    assert same_outline([small_disc, bar], disc) == 1

@@ -63,8 +63,11 @@ def test_spread_explains_a_narrow_pair_by_its_near_poles(capsys):
     out = capsys.readouterr().out
     assert "spread the images wider than 95 % of the 200 random word pairs: far / pair" in out
     assert "spread the images narrower than 95 % of the 200 random word pairs: near / pair" in out
+    assert "Only far / pair pushes its ends further apart than random words do." in out
+    narrate.spread_why(null, 0.2)
+    out = capsys.readouterr().out
     assert "the poles of near / pair sit nearer each other (cosine 0.80)" in out
-    assert "near / pair no longer fall below the random pairs, and none stays below them." in out
+    assert "near / pair no longer fall below the random pairs. None stays below them." in out
     assert "Along the unit axis, far / pair spreads the images more than 95 %" in out
 
 
@@ -75,7 +78,7 @@ def test_cluster_sentences(capsys, model):
                           "name fits it": [True, True, False, True]})
     narrate.shared_names(names)
     assert "2 clusters are all named 'a person' (clusters 0, 1)" in (out := capsys.readouterr().out)
-    assert "their captions do, by the words more common in each than in the others: 0: cook, judge" in out
+    assert "Their captions do, by the words more common in each than in the others: 0: cook, judge" in out
     narrate.hub_names(names)
     assert "'a photo' is the name or the runner-up of 4 of the 4 clusters" in capsys.readouterr().out
     majority = pd.Series(["professions", "people", "food", "photos"])
@@ -99,11 +102,13 @@ def test_across_models_sentences(capsys):
     out = capsys.readouterr().out
     assert "Spearman ρ of claim numbers: pairs above the highest with untrained (0.600): a–b 0.900" in out
     assert "top-10 overlap of query rankings: pairs above the highest with untrained (0.300): none" in out
-    rows = pd.DataFrame({"model": ["a", "a"], "claim": ["E1", "E2"], "status": [claims.HOLDS, claims.HOLDS],
-                         "null_models": [19, 19], "null_holds": [19, 12], "beyond_random": [np.True_, False]})
+    rows = pd.DataFrame({"model": ["a", "a", "a"], "claim": ["E1", "E2", "E10"],
+                         "status": [claims.HOLDS, claims.HOLDS, claims.HOLDS], "null_models": [19, 19, 280],
+                         "null_holds": [19, 12, 94], "beyond_random": [np.True_, False, False]})
     narrate.nothing_learned(rows, ["a"])
     out = capsys.readouterr().out
     assert "and not by a wider margin: E2." in out and "E1 on a: most of them pass it too" in out
+    assert "E10 on a: holds, and fewer than half of the null's draws pass too" in out
     assert "a: beyond its null on E1." in out
 
 

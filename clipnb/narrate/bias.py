@@ -108,7 +108,8 @@ def bias_summary(sanity, leans, text_side, a, b, model) -> None:
              f"* professions that lean in the words alone, with no image: {', '.join(in_words) or 'none'}."]
     if not beyond and not in_words:
         lines.append("So on these images this model shows no lean of a profession beyond what every person prompt "
-                     "shows. The talk's nurse came from a CLIP trained on the web, measured on one pair of faces.")
+                     "shows: none that these tests can find, which is not proof that there is none. The talk's nurse "
+                     "came from a CLIP trained on the web, measured on one pair of faces.")
     else:
         lines.append("Read each with its caveat: the groups' skin tones are not matched (section 2).")
     _tell(*lines)

@@ -40,6 +40,11 @@ def nothing_learned(rows, trained) -> None:
              "they hold is no evidence that anything was learned."
              + (f" {', '.join(still_beyond)}: most of them pass it too, but the model passes by a wider margin than "
                 "nearly all of them, and that margin is what \"beyond\" measures." if still_beyond else "")]
+    between = sorted({f"{r.claim} on {r.model}" for r in held.itertuples() if r.status == claims.HOLDS
+                      and r.null_models and not held_by_draws(r) and not _true(r.beyond_random)})
+    if between:
+        lines.append(f"{', '.join(between)}: {'holds' if len(between) == 1 else 'hold'}, and fewer than half of the "
+                     "null's draws pass too, but more than 1 in 20 do: not beyond its null (≈).")
     for label in trained:
         learned = rows[(rows["model"] == label) & rows["beyond_random"].map(_true)]["claim"].tolist()
         lines.append(f"{label}: beyond its null on {', '.join(learned) or 'no claim'}.")
@@ -153,7 +158,7 @@ def e6_by_model(table, verdicts, models) -> None:
                         "without its null, is weak evidence." if held else
                         "It holds no other claim by chance here; with other random seeds some would, which is why each "
                         "verdict is set against a null.")
-                     + (f" It holds {', '.join(built_in)} as any model does: properties of the procedure."
+                     + (f" It holds {', '.join(built_in)}, as random weights often do: properties of the procedure, not of learning."
                         if built_in else ""))
     _tell(*lines)
 

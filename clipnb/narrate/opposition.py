@@ -115,8 +115,9 @@ def spread(null, random_cosine, n_random) -> None:
     lines = [f"pairs that spread the images {where} the {n_random} random word pairs: "
              f"{', '.join(null.index[pairs]) or 'none'}" for where, pairs in groups]
     lines.append("So no pair's spread shows that its ends mean more than a random pair's." if not (share < 0.05).any()
-                 else f"Only {', '.join(null.index[share < 0.05])} push{'es' if (share < 0.05).sum() == 1 else ''} "
-                      "their ends further apart than random words do.")
+                 else f"Only {', '.join(null.index[share < 0.05])} "
+                      + ("pushes its" if (share < 0.05).sum() == 1 else "push their")
+                      + " ends further apart than random words do.")
     axis = null.index[(null["along the unit axis: share spreading as wide"] < 0.05) & ~(share < 0.05)]
     if len(axis):
         lines[-1] += (f" Measured along the unit axis, which takes the words' distance out, {', '.join(axis)} "

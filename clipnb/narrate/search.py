@@ -4,8 +4,9 @@ from __future__ import annotations
 import re
 
 import numpy as np
+import pandas as pd
 
-from clipnb import captions, claims, nulls
+from clipnb import captions, claims, images, nulls
 from clipnb.cache import samples_dir
 from clipnb.models import is_bundled, is_random
 from clipnb.narrate._say import _first, _tell
@@ -112,21 +113,35 @@ def man_search(corpus, queries, counts, model) -> None:
     return _tell(*lines)
 
 
-def tree_search(corpus, picture, trees, same_subject, same_colour, model) -> None:
+def tree_search(corpus, picture, trees, same_subject, same_colour, model, same_outline=None) -> None:
     """07: what the tree ``picture``'s own top 9 shares with it (``same_subject`` captioned as trees, ``same_colour``
-    of a similar main colour), and, where it finds no tree, what "forest" does to the one tree-like picture in sight.
-    ``picture``: the query ``image(path)``; ``trees`` marks the images captioned as trees."""
+    of a similar main colour, ``same_outline`` of a like silhouette), and, where it finds no tree, what "forest" does
+    to the one tree-like picture in sight. ``picture``: the query ``image(path)``; ``trees`` marks the images
+    captioned as trees."""
     from clipnb.query import text
 
-    shares = ("mostly the subject" if same_subject >= 5 else
-              "more often its colour than its subject" if same_colour >= 4 and same_colour > same_subject else
-              "little of either: what else they share, neither count measures (look at the grid: an outline, a "
-              "shape?)")
-    lines = [f"the picture's own top 9: {same_subject} captioned as trees or a forest, {same_colour} of a similar main "
-             f"colour: they share {shares}   [model: {model.name}]"]
+    counts = {"the subject": same_subject, "the colour": same_colour, "the outline": same_outline or 0}
+    most = max(counts, key=counts.get)
+    shares = (f"mostly {most}" if counts[most] >= 5 else
+              f"more often {most} than anything else counted" if counts[most] >= 4 and
+              sorted(counts.values())[-2] < counts[most] else
+              "little of what is counted here: look at the grid")
+    top = corpus.search(picture, k=9)
+    scenes = 0
+    if "image_path" in corpus.table:
+        style = corpus.table.set_index("path")["image_path"].astype(str).str.split("/").str[0]
+        scenes = sum(bool(trees[corpus.row_of(p)]) and style[p] == "scenes" for p in top["path"])
+    lines = [f"the picture's own top 9: {same_subject} captioned with trees or a forest"
+             + (f" ({scenes} of them scenes, the trees behind a person)" if scenes else "")
+             + f", {same_colour} of a similar main colour"
+             + (f", {same_outline} of a like outline (silhouettes overlapping by 70 % or more)"
+                if same_outline is not None else "")
+             + f". They share {shares}.   [model: {model.name}]"]
+    if not trees[corpus.row_of(top["path"].iloc[0])]:
+        lines.append(f"Its nearest image is not a tree but {_first(top['caption'].iloc[0])!r}.")
     first_tree = claims.first_rank(corpus, picture, trees)
     if first_tree and first_tree <= 9:
-        return _tell(*lines)
+        return _tell(*lines, *_what_is_left(corpus, picture, trees))
     lines.append("The picture alone finds no image captioned as trees in its top 9"
                  + (f" (the first is #{first_tree})" if first_tree else "")
                  + ": on this model the drawn tree sits nearer other pictures than other trees, so there is nothing "
@@ -151,6 +166,38 @@ def tree_search(corpus, picture, trees, same_subject, same_colour, model) -> Non
                              "at work, not the word" if seen[1] <= control_rank else
                              "\"forest\" pushes it further down than unrelated words do, the talk's effect on the one "
                              "tree-like picture in sight, though one image is not a test"))
+
+
+def _what_is_left(corpus, picture, trees) -> list:
+    """What "picture − forest" finds once the trees go: how many of its 9 are drawn in the picture's own style (the
+    first folder of a sample's path: emoji, clipart, photos, scenes), against that style's share of the corpus."""
+    from pathlib import Path
+
+    from clipnb.query import text
+
+    after = corpus.search(picture - text("forest"), k=9)
+    left = sum(bool(trees[corpus.row_of(p)]) for p in after["path"])
+    if "image_path" not in corpus.table:
+        return []
+    style = corpus.table.set_index("path")["image_path"].astype(str).str.split("/").str[0]
+    query = str(picture.terms[0].value)
+    own = style.get(query, style.get(str(Path(query).resolve())))
+    if own is None:
+        return []
+    kept = int(sum(style[p] == own for p in after["path"]))
+    before = int(sum(style[p] == own for p in corpus.search(picture, k=9)["path"]))
+    share = float((style == own).mean())
+    shaped = images.same_outline(after["path"], query)
+    shaped_share = float(np.mean([images.outline_overlap(p, query) >= 0.7 for p in corpus.paths]))
+    lines = [f'Minus "forest", {left} of the 9 {"is a tree" if left == 1 else "are trees"}. {kept} of the 9 are drawn '
+             f"in the picture's own style ({own}; {before} before the subtraction, {share:.0%} of the corpus), and "
+             f"{shaped} have an outline like the tree's ({shaped_share:.0%} of the corpus do)."]
+    style_left, shape_left = kept >= 7 and kept / 9 > share + 0.2, shaped / 9 > shaped_share + 0.2
+    if style_left or shape_left:
+        lines.append("Once the word takes the subject out, what is left of the picture is largely "
+                     + " and ".join(w for w, kept_ in (("how it is drawn", style_left), ("its shape", shape_left))
+                                    if kept_) + ".")
+    return lines
 
 
 def image_minus_word(judged, weight) -> None:
@@ -185,15 +232,18 @@ def cat_swap(alone, after, control_dogs, p_swap, first_dog) -> None:
                      + "; ".join(_first(c) for c in after["caption"][~animals]) + ". The swap moves the query, and "
                      "whatever lies near where it lands comes in too.")
     reach = [w for w, n in control_dogs.items() if n >= dogs]
-    lines.append(f"with each of {len(control_dogs)} unrelated nouns in the dog's place (+ 'a spoon', + 'a guitar', …), "
-                 f"the top 9 holds up to {max(control_dogs.values())} dog(s). {len(reach)} of them "
-                 f"bring{'s' if len(reach) == 1 else ''} {dogs} or more"
-                 + (" (" + ", ".join(map(repr, reach[:6])) + (" …" if len(reach) > 6 else "") + ": the nouns are "
-                    "drawn by a rule, not screened for each claim, so one may be related to dogs after all)"
-                    if reach else "")
-                 + (". So the dog word, not just any change, brought the dogs" if p_swap <= claims.ALPHA else
-                    ". So an unrelated word brings as many, and the count does not show the dog word at work")
-                 + f" (p = {p_swap:.2g}).")
+    if dogs == 0:
+        lines.append("The swap brings no dog into the top 9, so an unrelated word brings as many, and the count does "
+                     "not show the dog word at work.")
+    else:
+        lines.append(f"with each of {len(control_dogs)} unrelated nouns in the dog's place (+ 'a spoon', + 'a guitar', …), "
+                     f"the top 9 holds up to {max(control_dogs.values())} dog(s). {len(reach)} of them "
+                     f"bring{'s' if len(reach) == 1 else ''} {dogs} or more"
+                     + (" (" + ", ".join(map(repr, reach[:6])) + (" …" if len(reach) > 6 else "") + ": the nouns are "
+                        "drawn by a rule, not screened for each claim, so one may be related to dogs after all)"
+                        if reach else "")
+                     + (". So the dog word, not just any change, brought the dogs." if p_swap <= claims.ALPHA else
+                        ". So an unrelated word brings as many, and the count does not show the dog word at work."))
     if p_swap <= claims.ALPHA and dogs < 5:
         lines.append(f"A real pull, but a small one: {9 - dogs} of the 9 are still not dogs. The talk's swap turned the "
                      f"grid into dogs; here the word tips a few images, more than {len(control_dogs) - len(reach)} of "
@@ -209,13 +259,22 @@ def cat_swap(alone, after, control_dogs, p_swap, first_dog) -> None:
     return _tell(*lines)
 
 
-def snow_at_weights(snowy) -> None:
-    """06: the snowy images in the top 12 (``snowy``: for the plain query, minus winter at weight 1, 0.2 and 0.3)."""
-    _tell(f"snowy images in the top 12: {snowy[0]} for the plain query, {snowy[2]} and {snowy[3]} at the talk's weights "
-          f"0.2 and 0.3, {snowy[1]} at weight 1."
-          + (" So the talk's gentle weights barely touch the snow here (they reorder the top 12, but leave its snowy "
-             "images in it), and a full subtraction removes them, though what it brings in (the second grid) need not "
-             "be runners at all." if min(snowy[2:4]) >= snowy[0] - 1 and snowy[1] < snowy[0] else ""))
+def snow_at_weights(snowy, brought_in=()) -> None:
+    """06: the snowy images in the top 12 (``snowy``: for the plain query, minus winter at weight 1, 0.2 and 0.3), and
+    what the full subtraction brings into the top 12 (``brought_in``: those images' captions)."""
+    lines = [f"snowy images in the top 12: {snowy[0]} for the plain query, {snowy[2]} and {snowy[3]} at the talk's "
+             f"weights 0.2 and 0.3, {snowy[1]} at weight 1."
+             + (" So the talk's gentle weights barely touch the snow here: they reorder the top 12, but leave its "
+                "snowy images in it. A full subtraction removes them." if min(snowy[2:4]) >= snowy[0] - 1
+                and snowy[1] < snowy[0] else "")]
+    titles = [_first(c) for c in brought_in]
+    if titles:
+        subjects = pd.Series([t.split()[-1].lower() for t in titles if t.split()]).value_counts()
+        lines.append(f"What the full subtraction brings into the top 12: {'; '.join(titles)}"
+                     + (f" ({subjects.iloc[0]} of them captioned as {subjects.index[0]}s)" if len(subjects)
+                        and subjects.iloc[0] >= 3 else "")
+                     + ". Taking winter out moves the query to whatever lies beyond it, runners or not.")
+    _tell(*lines)
 
 
 def winter_against_controls(judged, snowy) -> None:
