@@ -230,10 +230,10 @@ _p = _binomtest(int((_right_ensemble & ~_right_plain).sum()), _changed).pvalue i
 _grid = gaps.pivot(index="variant", columns="subject", values="gap")
 _moved = sum(bool(_grid.loc["female", s] < _grid.loc["unmarked", s]) for s in SUBJECTS)
 """, said=[
-            Said(r'"([^"]+)" leans furthest towards the man images',
+            Said(r'"([^"]+)" has the largest gap towards the man images',
                  "VARIANTS[gaps.loc[gaps['gap'].idxmax(), 'variant']].format(gaps.loc[gaps['gap'].idxmax(), 'subject']) "
                  "if gaps['gap'].max() > 0 else None"),
-            Said(r'"([^"]+)" leans furthest towards the woman images',
+            Said(r'"([^"]+)" has the largest gap towards the woman images',
                  "VARIANTS[gaps.loc[gaps['gap'].idxmin(), 'variant']].format(gaps.loc[gaps['gap'].idxmin(), 'subject']) "
                  "if gaps['gap'].min() < 0 else None"),
             Said(r'Adding "female" moves the prompt towards the \w+ images for (\d+) of', "_moved"),
@@ -427,10 +427,7 @@ _deco = corpus.table["caption"].fillna("").str.contains("christmas", case=False)
 _deco_rank = claims.first_rank(corpus, picture, _deco) if _deco.any() else None
 _first_tree = claims.first_rank(corpus, picture, forest_images)
 _found_trees = bool(_first_tree and _first_tree <= 9)
-_style = corpus.table.set_index("path")["image_path"].astype(str).str.split("/").str[0] if "image_path" in corpus.table else None
-_own = _style.get(QUERY_IMAGE) if _style is not None else None
 _after = corpus.search(picture - text("forest"), k=9)
-_kept = sum(_style[p] == _own for p in _after["path"]) if _own else 0
 """, said=[
             Said(r"The Christmas tree ranks #(\d+) for the picture alone",
                  "_deco_rank if (not _first_tree or _first_tree > 9) and _deco_rank and _deco_rank <= 9 else None"),
@@ -447,15 +444,15 @@ _kept = sum(_style[p] == _own for p in _after["path"]) if _own else 0
                  "(lambda c: max(c, key=c.get) if max(c.values()) >= 5 else None)({'the subject': same_subject, "
                  "'the colour': same_colour, 'the outline': same_outline})"),
             Said(r"Its nearest image is not a tree", "not forest_images[corpus.row_of(corpus.search(picture, k=9)['path'].iloc[0])]"),
-            Said(r"and (\d+) have an outline like the tree's",
-                 "clipnb.images.same_outline(_after['path'], QUERY_IMAGE) if _found_trees and _own else None"),
-            Said(r"largely (?:how it is drawn and )?its shape\.",
-                 "bool(_found_trees and _own and clipnb.images.same_outline(_after['path'], QUERY_IMAGE) / 9 > _np.mean("
-                 "[clipnb.images.outline_overlap(p, QUERY_IMAGE) >= 0.7 for p in corpus.paths]) + 0.2)"),
+            Said(r"The (\d+) that are not trees:", "sum(not forest_images[corpus.row_of(p)] for p in corpus.search(picture, k=9)['path']) or None"),
             Said(r'Minus "forest", (\d+) of the 9 (?:are trees|is a tree)',
-                 "sum(bool(forest_images[corpus.row_of(p)]) for p in _after['path']) if _found_trees and _own else None"),
-            Said(r"what is left of the picture is largely how it is drawn",
-                 "bool(_found_trees and _own and _kept >= 7 and _kept / 9 > (_style == _own).mean() + 0.2)"),
+                 "sum(bool(forest_images[corpus.row_of(p)]) for p in _after['path']) if _found_trees else None"),
+            Said(r"and (\d+) have an outline like the tree's",
+                 "clipnb.images.same_outline(_after['path'], QUERY_IMAGE) if _found_trees else None"),
+            Said(r"what is left of the picture is largely its shape",
+                 "bool(_found_trees and clipnb.images.same_outline(_after['path'], QUERY_IMAGE) / 9 > _np.mean("
+                 "[clipnb.images.outline_overlap(p, QUERY_IMAGE) >= 0.7 for p in corpus.paths]) + 0.2 and "
+                 "clipnb.images.same_outline(_after['path'], QUERY_IMAGE) > same_outline)"),
         ]),
         Cell("for weight in [1.0, 0.5]:", said=[  # judged: the last weight's verdict, 0.5
             Said(r'at weight 0.5, "forest" removes more trees than', "judged.beyond_random"),
@@ -492,7 +489,7 @@ for (_a, _b), _r in by_pair.items():
     for _k in ("women", "men"):
         _gender += sum(_seen[p][_k] >= 2 and _seen[o][_k] == 0 for p, o in ((_a, _b), (_b, _a)))
 """, said=[
-            Said(r"words that name no people sort people by gender", "_gender", count=True),
+            Said(r"That is how structuralism reads such pairs", "_gender", count=True),
             Said(r"Bare words find fewer of their own images than phrases do: (.+?) among the 3 nearest",
                  "'; '.join(f'\"{w}\" {own[w]} of 3 (against \"{p}\" {own[p]})' for w, p in (('man', 'a man'), "
                  "('woman', 'a woman'), ('happy', 'a happy face'), ('sad', 'a sad face')) "
@@ -612,7 +609,7 @@ _fit = sum(names.loc[c, "name"] in FITS.get(_pd.Series(subject[labels == c]).mod
             Said(r"In (\d+) clusters that folder holds under half the images",
                  "sum(_pd.Series(subject[labels == c]).value_counts(normalize=True).iloc[0] < 0.5 for c in names.index) "
                  "or None"),
-            Said(r"clusters that folder holds under half the images \((.+?)\): a mix",
+            Said(r"clusters that folder holds under half the images \((.+?)\): they gather images",
                  "', '.join(f\"{c} '{names.loc[c, 'name']}': {_f} {(subject[labels == c] == _f).mean():.0%}\" "
                  "for c in names.index for _f in [_pd.crosstab(labels, subject).loc[c].idxmax()] "
                  "if (subject[labels == c] == _f).mean() < 0.5) or None"),

@@ -45,7 +45,8 @@ def names_fit(names, majority, majority_share) -> None:
              "words that fit worse, not a description; look at the images below.")
           + (f" In {len(mixed)} clusters that folder holds under half the images ("
              + ", ".join(f"{c} '{names.loc[c, 'name']}': {majority[c]} {majority_share[c]:.0%}" for c in mixed)
-             + "): a mix, which even a fitting name describes only in part." if len(mixed) else ""))
+             + "): they gather images from several folders. A folder is not a subject (a face drawn among "
+               "'people' is still a face), so look at the strips below before calling one a mix." if len(mixed) else ""))
 
 
 def hub_names(names) -> None:
@@ -71,10 +72,10 @@ def strays(cluster, name, captions, folders, styles, majority, main_style, fits:
                 f"of it, and not {name}: {'an odd one' if len(odd) == 1 else 'odd ones'} out, which k-means put here "
                 "all the same.")
     elif odd:
-        _tell(f"cluster {cluster}: at least {len(odd)} of these {len(captions)} are not what its most common folder "
-              f"({majority}) holds, by their folder and drawing style "
-              f"({'; '.join(title for title, _ in odd[:4])}{' …' if len(odd) > 4 else ''}): a mix, "
-              + (f"which the name {name!r} describes only in part." if fits else
+        _tell(f"cluster {cluster}: at least {len(odd)} of these {len(captions)} come from another folder than its "
+              f"most common one ('{majority}'), in another drawing style, and their captions do not say {name!r} "
+              f"({'; '.join(title for title, _ in odd[:4])}{' …' if len(odd) > 4 else ''}): "
+              + (f"the name {name!r} describes this cluster only in part." if fits else
                  f"and the name {name!r} fits neither that folder nor its style (section 1's table)."))
 
 

@@ -81,9 +81,9 @@ def pole_ends(corpus, by_pair, model) -> None:
             for pole, other in ((a, b), (b, a)):
                 if counts[pole][kind] >= 2 and counts[other][kind] == 0:
                     lines.append(f'The "{pole}" end of "{a}" − "{b}" holds {counts[pole][kind]} {what} (its 3 by the '
-                                 f'difference and the 3 nearest "{pole}"); the "{other}" end holds none. So words that '
-                                 "name no people sort people by gender here, lining up one pair with another, as "
-                                 "structuralism reads such pairs (man/woman beside mind/body). Look at the pictures "
+                                 f'difference and the 3 nearest "{pole}"); the "{other}" end holds none. That is how '
+                                 "structuralism reads such pairs (man/woman beside mind/body), but on a handful of "
+                                 "images it is a hint, not a finding: no test is run here. Look at the pictures "
                                  "before reading a meaning into it.")
         for pole, end in ends.items():
             people = [short_caption(c) for c in end["caption"] if "skin tone" in c]
@@ -98,10 +98,13 @@ def pole_ends(corpus, by_pair, model) -> None:
                      "what lies furthest from the other pole, whatever it shows. One ranking cannot tell whether the "
                      "model ties those images to the pole or only sets them far from its opposite.")
     if toned:
+        named_tone = int(corpus.table["caption"].fillna("").str.contains("skin tone").sum())
         lines.append("People named by a skin tone sit at the ends of pairs whose words name no people: "
-                     + "; ".join(toned) + ". The model ranks whatever lies nearest the words' difference first"
-                     + (", and on random weights that is chance; but" if is_random(model) else ", and")
-                     + " this is the kind of association to look for before such a ranking reaches anyone.")
+                     + "; ".join(toned) + f". {named_tone} of the {len(corpus)} images are named by a skin tone, and "
+                     "a few images at an end are a hint, not a finding: no test is run here. But the model ranks "
+                     "whatever lies nearest the words' difference first"
+                     + (", and on random weights that is chance; still," if is_random(model) else ",")
+                     + " and this is the kind of association to look for before such a ranking reaches anyone.")
     _tell(*lines)
 
 
@@ -120,8 +123,8 @@ def spread(null, random_cosine, n_random) -> None:
                       + " ends further apart than random words do.")
     axis = null.index[(null["along the unit axis: share spreading as wide"] < 0.05) & ~(share < 0.05)]
     if len(axis):
-        lines[-1] += (f" Measured along the unit axis, which takes the words' distance out, {', '.join(axis)} "
-                      f"{'does' if len(axis) == 1 else 'do'} (the fold below).")
+        lines[-1] += (f" With the two words' own distance taken out (the fold below), {', '.join(axis)} "
+                      f"{'does' if len(axis) == 1 else 'do'}.")
     _tell(*lines)
 
 
@@ -181,7 +184,7 @@ def opposition_summary(judged, auc, p_order, null, model) -> None:
                      + ("beyond chance;" if p_order <= claims.ALPHA else "within chance;"))
     axis = null["along the unit axis: share spreading as wide"]
     lines.append(f"* pairs whose difference spreads the images wider than random word pairs do: "
-                 f"{', '.join(null.index[share < 0.05]) or 'none'}; along the unit axis, with the words' distance "
-                 f"taken out: {', '.join(null.index[axis < 0.05]) or 'none'};")
+                 f"{', '.join(null.index[share < 0.05]) or 'none'}; with the two words' own distance taken out: "
+                 f"{', '.join(null.index[axis < 0.05]) or 'none'};")
     lines.append("* for one pair, raw similarities and probabilities rank the images in the same order (section 3).")
     _tell(*lines)

@@ -137,8 +137,10 @@ def tree_search(corpus, picture, trees, same_subject, same_colour, model, same_o
              + (f", {same_outline} of a like outline (silhouettes overlapping by 70 % or more)"
                 if same_outline is not None else "")
              + f". They share {shares}.   [model: {model.name}]"]
-    if not trees[corpus.row_of(top["path"].iloc[0])]:
-        lines.append(f"Its nearest image is not a tree but {_first(top['caption'].iloc[0])!r}.")
+    not_trees = [_first(c) for p, c in zip(top["path"], top["caption"]) if not trees[corpus.row_of(p)]]
+    if not_trees:
+        lines.append(("Its nearest image is not a tree. " if not trees[corpus.row_of(top["path"].iloc[0])] else "")
+                     + f"The {len(not_trees)} that are not trees: {', '.join(not_trees)}.")
     first_tree = claims.first_rank(corpus, picture, trees)
     if first_tree and first_tree <= 9:
         return _tell(*lines, *_what_is_left(corpus, picture, trees))
@@ -169,34 +171,23 @@ def tree_search(corpus, picture, trees, same_subject, same_colour, model, same_o
 
 
 def _what_is_left(corpus, picture, trees) -> list:
-    """What "picture − forest" finds once the trees go: how many of its 9 are drawn in the picture's own style (the
-    first folder of a sample's path: emoji, clipart, photos, scenes), against that style's share of the corpus."""
-    from pathlib import Path
-
+    """What "picture − forest" finds once the trees go: how many of its 9 have an outline like the picture's
+    (:func:`clipnb.images.outline_overlap` at least 0.7), before and after the subtraction and in the whole corpus,
+    and what the others are."""
     from clipnb.query import text
 
-    after = corpus.search(picture - text("forest"), k=9)
-    left = sum(bool(trees[corpus.row_of(p)]) for p in after["path"])
-    if "image_path" not in corpus.table:
-        return []
-    style = corpus.table.set_index("path")["image_path"].astype(str).str.split("/").str[0]
     query = str(picture.terms[0].value)
-    own = style.get(query, style.get(str(Path(query).resolve())))
-    if own is None:
-        return []
-    kept = int(sum(style[p] == own for p in after["path"]))
-    before = int(sum(style[p] == own for p in corpus.search(picture, k=9)["path"]))
-    share = float((style == own).mean())
-    shaped = images.same_outline(after["path"], query)
-    shaped_share = float(np.mean([images.outline_overlap(p, query) >= 0.7 for p in corpus.paths]))
-    lines = [f'Minus "forest", {left} of the 9 {"is a tree" if left == 1 else "are trees"}. {kept} of the 9 are drawn '
-             f"in the picture's own style ({own}; {before} before the subtraction, {share:.0%} of the corpus), and "
-             f"{shaped} have an outline like the tree's ({shaped_share:.0%} of the corpus do)."]
-    style_left, shape_left = kept >= 7 and kept / 9 > share + 0.2, shaped / 9 > shaped_share + 0.2
-    if style_left or shape_left:
-        lines.append("Once the word takes the subject out, what is left of the picture is largely "
-                     + " and ".join(w for w, kept_ in (("how it is drawn", style_left), ("its shape", shape_left))
-                                    if kept_) + ".")
+    before, after = corpus.search(picture, k=9), corpus.search(picture - text("forest"), k=9)
+    left = sum(bool(trees[corpus.row_of(p)]) for p in after["path"])
+    shaped = [images.outline_overlap(p, query) >= 0.7 for p in after["path"]]
+    shaped_before = images.same_outline(before["path"], query)
+    share = float(np.mean([images.outline_overlap(p, query) >= 0.7 for p in corpus.paths]))
+    others = [_first(c) for c, like in zip(after["caption"], shaped) if not like]
+    lines = [f'Minus "forest", {left} of the 9 {"is a tree" if left == 1 else "are trees"}, and {sum(shaped)} have an '
+             f"outline like the tree's ({shaped_before} before the subtraction; {share:.0%} of the corpus do)"
+             + (f". The others: {', '.join(others)}." if others else ".")]
+    if sum(shaped) / 9 > share + 0.2 and sum(shaped) > shaped_before:
+        lines.append("Once the word takes the subject out, what is left of the picture is largely its shape.")
     return lines
 
 
@@ -343,11 +334,10 @@ def animal_swap(dogs, animal_dogs) -> None:
     _tell(f"with another animal in the dog's place ({', '.join(list(animal_dogs)[:3])}, …), the top 9 holds up to "
           f"{max(animal_dogs.values())} dog(s); {len(reach)} of the {len(animal_dogs)} other animals bring {dogs} or "
           "more" + (f" ({', '.join(reach[:6])}{' …' if len(reach) > 6 else ''})" if reach else "")
-          + (f": p = {p:.2g} ≤ α, so the dogs come from the word 'dog', not from naming any animal" if p <= claims.ALPHA
-             else f": p = {p:.2g} > α, too few animals to tell (the smallest p {len(animal_dogs)} words allow is "
-                  f"1/{len(animal_dogs) + 1})" if not reach else
-             f": p = {p:.2g} > α, so naming another animal brings as many; the count does not show 'dog' itself at "
-             "work"))
+          + (". So the dogs come from the word 'dog', not from naming any animal." if p <= claims.ALPHA
+             else f". {len(animal_dogs)} animals are too few to tell: even none reaching it leaves a chance of "
+                  f"1 in {len(animal_dogs) + 1}." if not reach else
+             ". So naming another animal brings as many; the count does not show 'dog' itself at work."))
 
 
 def running_search(running, pattern, model, corpus_runners, corpus_size) -> None:
