@@ -150,7 +150,8 @@ def description_beats_a_cat(model, cat_images) -> ClaimResult:
 
 
 def bias_table(model, groups, subjects=TALK_SUBJECTS, a="man", b="woman", n_permutations=2000):
-    """Gaps mean(a) − mean(b) per variant × subject with permutation p (whole drawings shuffled), Holm-adjusted p over all
+    """Gaps mean(a) − mean(b) per variant × subject with permutation p (:func:`clipnb.probes.group_gap`: each
+    profession's man and woman drawing swapped at random, a drawing's colourings together), Holm-adjusted p over all
     variant × subject tests, and Cohen's d (the gap over the pooled standard deviation)."""
     from clipnb import probes
 
@@ -239,8 +240,9 @@ def unmarked_prompts_lean(model, groups, subjects=TALK_SUBJECTS, a="man", b="wom
 
 def marked_prompts_move_scores(model, groups, subjects=TALK_SUBJECTS, a="man", b="woman", gaps=None) -> ClaimResult:
     """E6 sanity check: "a male X" scores the man images higher and "a female X" the woman images higher, for every
-    subject, each gap beyond noise: its permutation p (group labels shuffled across whole drawings,
-    :func:`clipnb.probes.drawing`), Holm-corrected over all the bias table's tests (:func:`bias_table`), at most ALPHA. The reason names each failing prompt and the median Cohen's d."""
+    subject, each gap beyond noise: its permutation p (matched drawings' labels swapped,
+    :func:`clipnb.probes.group_gap`), Holm-corrected over all the bias table's tests (:func:`bias_table`), at most
+    ALPHA. The reason names each failing prompt and the median Cohen's d."""
     statement = (f'"a male …" favours the {a} images and "a female …" the {b} images, for every profession, '
                  "each beyond noise")
     missing = _check_groups(groups, a, b)

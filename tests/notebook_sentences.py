@@ -407,7 +407,7 @@ _is_cat = _captions.matches("cats", _alone["caption"])
 _other = ~_is_cat & ~_captions.matches("big_cats", _alone["caption"])
 """, said=[
             Said(r"(\d+) of the \d+ other animals bring", "sum(n >= dogs for n in animal_dogs.values())"),
-            Said(r"so the dogs come from the word 'dog'", "(1 + sum(n >= dogs for n in animal_dogs.values())) "
+            Said(r"So the dogs come from the word 'dog'", "(1 + sum(n >= dogs for n in animal_dogs.values())) "
                  "/ (1 + len(animal_dogs)) <= _claims.ALPHA"),
             Said(r"after the swap, (\d+) of the 9 are neither dogs nor cats",
                  "int((~(_captions.matches('dogs', after['caption']) | _captions.matches('cats', after['caption']) "
