@@ -68,23 +68,26 @@ def man_search(corpus, queries, counts, model) -> None:
                      "people as gorillas, and the fix was to remove the label). The grid does not say why this model "
                      "puts it there, and a search engine would show it to users all the same: check what your model "
                      "puts near people.")
-    for q in queries[1:]:   # a subtraction can put someone who is not a man first
-        top = corpus.search(q, k=1).iloc[0]
-        if not re.search(claims.MEN_CAPTIONS, top["caption"], re.IGNORECASE):
-            unmarked = "/professions/" in top["path"] and not re.search(WOMEN, top["caption"], re.IGNORECASE)
-            lines.append(f'"{q}": its first image is not captioned as a man but {_first(top["caption"])!r}'
-                         + (": a profession captioned without a gender, which may well show a man; look at the grid"
-                            if unmarked else ": by its caption, the subtraction took out more than it names"))
     def subjects(found):   # the last word of each title: "a man farmer" and "a farmer" are both farmers
         return found["caption"].map(lambda c: _first(c).split()[-1].lower() if _first(c).split() else "").value_counts()
 
     before_subjects = subjects(first)
-    for q in queries[1:]:   # a subtraction that turns the grid to one other subject
-        found = subjects(corpus.search(q, k=9))
-        if found.iloc[0] >= 5 and before_subjects.get(found.index[0], 0) <= 1:
-            lines.append(f'"{q}": {found.iloc[0]} of its 9 are captioned as {"an" if found.index[0][:1] in "aeiou" else "a"} '
-                         f'{found.index[0]}. The subtraction did not '
-                         "only take something out: it moved the query to another subject.")
+    for q in queries[1:]:   # per subtraction: who comes first, and whether the grid turned to one other subject
+        found = corpus.search(q, k=9)
+        top = found.iloc[0]
+        said = []
+        if not re.search(claims.MEN_CAPTIONS, top["caption"], re.IGNORECASE):
+            unmarked = "/professions/" in top["path"] and not re.search(WOMEN, top["caption"], re.IGNORECASE)
+            said.append(f"its first image is not captioned as a man but {_first(top['caption'])!r}"
+                        + (": a profession captioned without a gender, which may well show a man." if unmarked else
+                           ": by its caption, the subtraction took out more than it names."))
+        turned = subjects(found)
+        if turned.iloc[0] >= 5 and before_subjects.get(turned.index[0], 0) <= 1:
+            said.append(f'{turned.iloc[0]} of its 9 are captioned as {"an" if turned.index[0][:1] in "aeiou" else "a"} '
+                        f"{turned.index[0]}. The subtraction did not only take something out: it moved the query to "
+                        "another subject.")
+        if said:
+            lines.append(f'"{q}": ' + " ".join(said))
     before, after = close_ups[1], close_ups[2]
     lines.append(f'subtracting "close up" took the close-ups in the top 9 from {before} to {after}: '
                  + ("the talk's effect shows" if after < before else "there were no close-ups to remove (the "
