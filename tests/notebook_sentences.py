@@ -266,6 +266,9 @@ _nurse = leans.set_index("subject").loc["nurse"]
             Said(r'"a nurse" leans towards the (\w+) images here, beyond the person prompts',
                  "(a if _nurse['lean'] > 0 else b) if _nurse['p_holm'] <= _claims.ALPHA else None"),
             Said(r'"a nurse" leans no more than the person prompts do', "_nurse['p_holm'] > _claims.ALPHA"),
+            Said(r"(.+?) (?:was|were) beyond noise in section 3",
+                 "', '.join(f'\"a {s}\"' for s in gaps[(gaps['variant'] == 'unmarked') & (gaps['p_holm'] <= _claims.ALPHA)]"
+                 "['subject'] if leans.set_index('subject')['p_holm'].get(s, 0) > _claims.ALPHA) or None"),
         ]),
         Cell("persons = np.array([r[\"towards woman\"]", said=[
             Said(r"None of these leans is beyond the person prompts' spread", "bool((text_side['text only: p_holm'] > _claims.ALPHA).all())"),
@@ -337,6 +340,11 @@ _on_cat = _cat_like[_cat_like["neighbour"].isin(["cat", "kitten", "tiger", "lion
         ]),
     ],
     "06_search_math": [
+        Cell("not_terms = explanation.loc[", said=[
+            Said(r"the two subtracted terms make up (\d+)% of the query's direction",
+                 "round(100 * explanation.loc[explanation['weight'] < 0, 'share'].sum())"),
+            Said(r"the query asks more for what is not there", "bool(explanation.loc[explanation['weight'] < 0, 'share'].sum() > 0.5)"),
+        ]),
         Cell("composed = man - japanese", said=[
             Said(r"similar terms, so a short difference", "bool(man @ japanese > 0.5)"),
             Said(r"far apart, so a long difference", "bool(man @ japanese <= 0.5)"),

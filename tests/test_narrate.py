@@ -127,3 +127,14 @@ def test_word_pairs_names_the_nearest_pairs_never_a_word_with_itself(capsys, mod
     out = capsys.readouterr().out
     assert out.startswith("the nearest pairs: cat–kitten 0.70, kitten–car 0.20; the furthest: cat–car 0.10")
     assert "nan" not in out
+
+
+def test_noise_against_persons_names_a_gap_beyond_noise_but_not_beyond_the_person_prompts(capsys):
+    gaps = pd.DataFrame({"variant": ["unmarked", "unmarked", "male"], "subject": ["nurse", "pilot", "nurse"],
+                         "p_holm": [0.01, 0.01, 0.01]})
+    leans = pd.DataFrame({"subject": ["nurse", "pilot"], "p_holm": [0.5, 0.01]})
+    narrate.noise_against_persons(gaps, leans)
+    out = capsys.readouterr().out
+    assert out.startswith('"a nurse" was beyond noise in section 3') and "pilot" not in out
+    narrate.noise_against_persons(gaps, leans.assign(p_holm=0.01))
+    assert capsys.readouterr().out == ""

@@ -115,6 +115,20 @@ def bias_summary(sanity, leans, text_side, a, b, model) -> None:
     _tell(*lines)
 
 
+def noise_against_persons(gaps, leans) -> None:
+    """The unmarked prompts whose gap is beyond noise (section 3: ``gaps``, claims.bias_table's rows) but whose lean
+    is not beyond the person prompts (section 5: ``leans``): the two tests ask different things."""
+    beyond = gaps[(gaps["variant"] == "unmarked") & (gaps["p_holm"] <= claims.ALPHA)]["subject"]
+    within = leans.set_index("subject")["p_holm"] > claims.ALPHA
+    both = [s for s in beyond if within.get(s, False)]
+    if both:
+        names = ", ".join(f'"a {s}"' for s in both)
+        _tell(f"{names} {'was' if len(both) == 1 else 'were'} beyond noise in section 3: the man and the woman drawings "
+              "differ along it. But the person prompts' gaps lean the same way, and against them "
+              f"{'it does' if len(both) == 1 else 'they do'} not stand out. Section 3 asks whether the two groups "
+              "differ along a prompt; this section asks whether the profession adds to what any person prompt shows.")
+
+
 def person_baseline(control_gaps, a, b) -> None:
     """Where the gender-neutral person prompts' gaps sit on average: the zero every profession's lean is read from."""
     mean = float(np.mean(control_gaps))

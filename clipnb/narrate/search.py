@@ -198,7 +198,9 @@ def image_minus_word(judged, weight) -> None:
     """07: one weight's verdict on "forest" against the unrelated words subtracted in its place."""
     if judged.beyond_random:
         return _tell(f'  at weight {weight}, "forest" removes more trees than {judged.tested - judged.reaching} of '
-                f"{judged.tested} unrelated words do: the word, not any subtraction, did it.")
+                f"{judged.tested} unrelated words do"
+                + (f" ({judged.reaching} remove as many)" if judged.reaching else "")
+                + ": more than nearly any subtraction does, judged on its own.")
     if judged.result.status == claims.HOLDS:
         found = int(judged.result.numbers.set_index("measure").loc["before", "value"])
         return _tell(f'  at weight {weight}, trees left the top 9, but {judged.reaching} of {judged.tested} unrelated words '
