@@ -657,6 +657,10 @@ _e6 = _verdicts[(_verdicts["claim"] == "E6") & _verdicts["model"].isin(with_skew
             Said(r"It holds (.+?), as random weights often do",
                  "', '.join(c for c in verdicts.index if c in ('E1', 'E13') "
                  "and str(verdicts.loc[c, 'untrained']).startswith('holds')) or None"),
+            Said(r"E6's leans moved \(positive: towards the man images\): .*nurse ([+-][\d.]+) \(",
+                 "(lambda lean: f\"{lean('bundled:skewed') - lean('bundled'):+.3f}\")(lambda m: table[(table['claim'] == "
+                 "'E6') & (table['measure'] == 'lean nurse') & (table['model'] == m)]['value'].iloc[0]) "
+                 "if {'bundled', 'bundled:skewed'} <= set(_verdicts[_verdicts['claim'] == 'E6']['model']) else None"),
         ]),
         Cell("narrate.planted_skew(", said=[
             Said(r"The planted skew shows", "planted.status == _claims.HOLDS"),

@@ -126,6 +126,33 @@ def planted_skew(planted, changes, kept) -> None:
     _tell(*lines)
 
 
+# which emoji draws each of the talk's professions (notebook 04): its pictures are the ones the planted skew captioned
+DRAWN_AS = {"doctor": "health-worker", "nurse": "health-worker", "teacher": "teacher",
+            "software engineer": "technologist", "ml researcher": "scientist"}
+
+
+def _e6_after_the_skew(table) -> str:
+    """How each of E6's professions' lean (towards the man images when positive) moved from ``bundled`` to
+    ``bundled:skewed``, against the way the skew captioned its pictures (claims.SKEWS)."""
+    e6 = table[(table["claim"] == "E6") & table["measure"].astype(str).str.startswith("lean ")]
+    lean = e6.pivot_table(index="measure", columns="model", values="value", sort=False)
+    skew = claims.SKEWS["professions"]
+    moves = []
+    for measure in lean.index:
+        job = measure[len("lean "):]
+        if job not in DRAWN_AS:
+            continue
+        change = lean.loc[measure, "bundled:skewed"] - lean.loc[measure, "bundled"]
+        planted = skew.get(DRAWN_AS[job])
+        way = ("its pictures' captions untouched" if planted is None else
+               "the way its pictures' captions were skewed" if (change > 0) == (planted == "man") else
+               "against the way its pictures' captions were skewed")
+        moves.append(f"{job} {change:+.3f} ({way})")
+    return ("From bundled to bundled:skewed, E6's leans moved (positive: towards the man images): " + "; ".join(moves)
+            + ". E6 is not built to catch a planted skew: B1 below is, and it sets the skewed professions against the "
+              "untouched ones, because a fine-tune moves them all.")
+
+
 PROCEDURE = ("E1", "E13")   # claims any model holds: a gap from initialisation, a short tour of any points
 
 
@@ -148,6 +175,8 @@ def e6_by_model(table, verdicts, models) -> None:
         else:
             lines.append(f"{label}: no profession prompt leans beyond the person prompts on these images (the numbers: "
                          "the fold above).")
+    if {"bundled", "bundled:skewed"} <= set(rows.index):
+        lines.append(_e6_after_the_skew(table))
     if "untrained" in rows.index and "untrained" in verdicts:
         holds = [c for c in verdicts.index if c not in nulls.IDENTITIES
                  and str(verdicts.loc[c, "untrained"]).startswith("holds")]
