@@ -33,14 +33,18 @@ def face_order(auc, p_order, n_happy, n_sad, by_caption, model) -> None:
           f"poles by caption across the whole corpus, {by_caption[0]} + {by_caption[1]} images, other styles included)")
 
 
-def bare_words(own) -> None:
+def bare_words(own, instead=None) -> None:
     """Whether a bare word ("man") finds fewer of its own images among its 3 nearest than its phrase ("a man") does
-    (``own``: pole → how many of its 3 nearest are captioned as it)."""
+    (``own``: pole → how many of its 3 nearest are captioned as it; ``instead``: pole → the captions of those 3
+    that are not)."""
     weak = [f'"{w}" {own[w]} of 3 (against "{phrase}" {own[phrase]})' for w, phrase in BARE
             if w in own and phrase in own and own[w] < own[phrase]]
     if weak:
+        found = [f'"{w}": ' + "; ".join(map(short_caption, instead[w])) for w, phrase in BARE
+                 if instead and instead.get(w) and w in own and phrase in own and own[w] < own[phrase]]
         _tell("Bare words find fewer of their own images than phrases do: " + "; ".join(weak) + " among the 3 nearest, "
-              "by caption. On this model a single word is a weak query. The talk's pairs were phrases too.")
+              "by caption. On this model a single word is a weak query. The talk's pairs were phrases too."
+              + (" What the bare words find instead: " + "; ".join(found) + "." if found else ""))
 
 
 def _people(captions_):
