@@ -96,7 +96,8 @@ def pole_ends(corpus, by_pair, model) -> None:
             if counts[pole]["flags"] >= 2:
                 flags = [_first(c) for c in seen[pole]["caption"] if "flag" in c.lower()]
                 lines.append(f'The images by "{pole}" in "{a}" − "{b}" (its 3 by the difference and the 3 nearest it) '
-                             f'hold {len(flags)} flags ({", ".join(flags)}). The model ties "{pole}" to countries here.')
+                             f'hold {len(flags)} flags ({", ".join(flags)}): the model sets "{pole}" near countries here, a hint '
+                             "from a handful of images, not a finding (no test is run here).")
     if empty:
         lines.insert(0, "Ends that hold none of their pole's captioned images: " + "; ".join(empty) + ". Such an end is "
                      "what lies furthest from the other pole, whatever it shows. One ranking cannot tell whether the "

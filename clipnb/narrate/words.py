@@ -88,7 +88,7 @@ def kin(first, kind_of) -> None:
     _tell(f"{len(with_kin) - len(other_kind)} of the {len(with_kin)} words with kin here have a nearest neighbour of the "
           "same kind"
           + (f"; {len(other_kind)} do not: {', '.join(f'{q} → {n}' for q, n in other_kind)} (the dashed arrows). A CLIP "
-             "that read the web puts a word's kin first; these show what this model did not" if other_kind else "") + ".")
+             "that read the web usually puts a word's kin first; these show what this model did not" if other_kind else "") + ".")
 
 
 def hubs(neighbours, hub_words, centres, model) -> None:
@@ -173,7 +173,7 @@ def sign_blocks(block_means, model) -> None:
             f"({across:.3f})" for kind, value in same.items()]
     _tell(f"{model.name}, for these four signs (each same-kind block is a single pair): {'; '.join(said)}. In real CLIP "
           "models, text–text and image–image pairs both come out more similar than text–image pairs (notebook 01 "
-          "measures this gap over the whole corpus, with its null).")
+          "measures this gap over the whole corpus).")
 
 
 def word_pairs(similarity, model, n: int = 4) -> None:
