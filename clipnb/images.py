@@ -116,18 +116,30 @@ def outline(image, side: int = 32):
     return (np.asarray(trimmed(load_image(image)).resize((side, side))) < 235).any(axis=2)
 
 
+def outline_overlaps(images, reference):
+    """How much each of ``images``' silhouettes overlaps ``reference``'s (:func:`outline`): the cells both cover over
+    the cells either covers, 0 to 1, as an array. A photo covers every cell, so two photos overlap fully: this
+    measures drawn shapes on a white ground."""
+    import numpy as np
+
+    b = outline(reference)
+    overlaps = []
+    for image in images:
+        a = outline(image)
+        either = (a | b).sum()
+        overlaps.append((a & b).sum() / either if either else 1.0)
+    return np.asarray(overlaps, dtype=float)
+
+
 def outline_overlap(image, reference) -> float:
-    """How much two silhouettes overlap (:func:`outline`): the cells both cover over the cells either covers, 0 to 1.
-    A photo covers every cell, so two photos overlap fully: this measures drawn shapes on a white ground."""
-    a, b = outline(image), outline(reference)
-    either = (a | b).sum()
-    return float((a & b).sum() / either) if either else 1.0
+    """How much two silhouettes overlap (see :func:`outline_overlaps`)."""
+    return float(outline_overlaps([image], reference)[0])
 
 
 def same_outline(images, reference, at_least: float = 0.7) -> int:
     """How many of ``images`` have a silhouette overlapping ``reference``'s by ``at_least`` (see
-    :func:`outline_overlap`): drawings of a like shape, whatever their colour or subject."""
-    return int(sum(outline_overlap(image, reference) >= at_least for image in images))
+    :func:`outline_overlaps`): drawings of a like shape, whatever their colour or subject."""
+    return int((outline_overlaps(images, reference) >= at_least).sum())
 
 
 def check_image_inputs(images) -> list:

@@ -103,7 +103,8 @@ def group_gap(table, a: str, b: str, n_permutations: int = 5000, n_bootstrap: in
                                                           values="cosine", sort=False)
     keys = [(g, unit(image) if unit else image) for g, image in wide.index]
     units = list(dict.fromkeys(keys))                   # each unit once, in the table's order
-    unit_of = np.array([units.index(k) for k in keys]) if len(units) < len(keys) else np.arange(len(keys))
+    index = {k: i for i, k in enumerate(units)}
+    unit_of = np.array([index[k] for k in keys])
     labels = np.array([g == a for g, _ in units])
     # matched pairs: a pair key that holds exactly one unit of each group
     by_key = {}

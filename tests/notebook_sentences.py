@@ -462,8 +462,8 @@ _after = corpus.search(picture - text("forest"), k=9)
             Said(r"and (\d+) have an outline like the tree's",
                  "clipnb.images.same_outline(_after['path'], QUERY_IMAGE) if _found_trees else None"),
             Said(r"what is left of the picture is largely its shape",
-                 "bool(_found_trees and clipnb.images.same_outline(_after['path'], QUERY_IMAGE) / 9 > _np.mean("
-                 "[clipnb.images.outline_overlap(p, QUERY_IMAGE) >= 0.7 for p in corpus.paths]) + 0.2 and "
+                 "bool(_found_trees and clipnb.images.same_outline(_after['path'], QUERY_IMAGE) / 9 > ("
+                 "clipnb.images.outline_overlaps(corpus.paths, QUERY_IMAGE) >= 0.7).mean() + 0.2 and "
                  "clipnb.images.same_outline(_after['path'], QUERY_IMAGE) > same_outline)"),
         ]),
         Cell("for weight in [1.0, 0.5]:", said=[  # judged: the last weight's verdict, 0.5

@@ -187,8 +187,8 @@ def e6_by_model(table, verdicts, models) -> None:
                         "without its null, is weak evidence." if held else
                         "It holds no other claim by chance here; with other random seeds some would, which is why each "
                         "verdict is set against a null.")
-                     + (f" It holds {', '.join(built_in)}, as random weights often do: properties of the procedure, not of learning."
-                        if built_in else ""))
+                     + (f" It holds {', '.join(built_in)}, as random weights often do: properties of the procedure, "
+                        "not of learning." if built_in else ""))
     _tell(*lines)
 
 

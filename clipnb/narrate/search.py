@@ -182,9 +182,10 @@ def _what_is_left(corpus, picture, trees) -> list:
     query = str(picture.terms[0].value)
     before, after = corpus.search(picture, k=9), corpus.search(picture - text("forest"), k=9)
     left = sum(bool(trees[corpus.row_of(p)]) for p in after["path"])
-    shaped = [images.outline_overlap(p, query) >= 0.7 for p in after["path"]]
-    shaped_before = images.same_outline(before["path"], query)
-    share = float(np.mean([images.outline_overlap(p, query) >= 0.7 for p in corpus.paths]))
+    like = dict(zip(corpus.paths, images.outline_overlaps(corpus.paths, query) >= 0.7))   # once per image
+    shaped = [bool(like[p]) for p in after["path"]]
+    shaped_before = sum(bool(like[p]) for p in before["path"])
+    share = float(np.mean(list(like.values())))
     others = [_first(c) for c, like in zip(after["caption"], shaped) if not like]
     lines = [f'Minus "forest", {left} of the 9 {"is a tree" if left == 1 else "are trees"}, and {sum(shaped)} have an '
              f"outline like the tree's ({shaped_before} before the subtraction; {share:.0%} of the corpus do)"
