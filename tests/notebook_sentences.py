@@ -510,11 +510,11 @@ for (_a, _b), _r in by_pair.items():
         Cell("pair_checks = {}", said=[
             Said(r"A ✘ above can be a tie: (.+?)\. The claim asks",
                  "'; '.join(f'\"{a_}\" − \"{b_}\" finds {int(j.result.numbers.set_index(\"measure\")[\"value\"][\"pole images "
-                 "by delta\"])} of 6 both ways' for (a_, b_), j in pair_checks.items() if j.result.status == _claims.FAILS and "
+                 "by delta\"])} of {2 * K} both ways' for (a_, b_), j in pair_checks.items() if j.result.status == _claims.FAILS and "
                  "len(set(j.result.numbers.set_index('measure')['value'][['pole images by delta', 'pole images nearest to "
                  "pole']])) == 1) or None"),
         ]),
-        Cell('judged = nulls.check(claims.delta_differs_from_nearest, corpus, "happy", "sad", k=5)', said=[
+        Cell('judged = pair_checks["happy", "sad"]', said=[
             Said(r"Here too the difference finds more happy and sad faces",
                  "talk.status == _claims.HOLDS and judged.beyond_random"),
             Said(r"It holds, but by little", "talk.status == _claims.HOLDS and not judged.beyond_random"),
@@ -535,6 +535,16 @@ _pairs = [(_delta[h], _delta[s]) for h in happy for s in sad if h in _delta and 
 _share = _np.mean([1.0 if dh > ds else 0.5 if dh == ds else 0.0 for dh, ds in _pairs])
 """, said=[
             Said(r"happy faces rank above sad ones in (\d+)% of", "round(100 * _share)"),
+            Said(r'So, for "a happy face" / "a sad face": among the faces alone, the difference sorts them by mood',
+                 "pair_checks['a happy face', 'a sad face'].result.status == _claims.FAILS and p_order <= _claims.ALPHA"),
+            Said(r'So, for "a happy face" / "a sad face": both hold',
+                 "pair_checks['a happy face', 'a sad face'].result.status == _claims.HOLDS and p_order <= _claims.ALPHA"),
+            Said(r'So, for "a happy face" / "a sad face": neither holds',
+                 "pair_checks['a happy face', 'a sad face'].result.status == _claims.FAILS and p_order > _claims.ALPHA"),
+            Said(r'its two ends hold (\d+) of 10 faces of the two moods',
+                 "int(pair_checks['a happy face', 'a sad face'].result.numbers.set_index('measure')['value']"
+                 "['pole images by delta']) if pair_checks['a happy face', 'a sad face'].result.status == _claims.FAILS "
+                 "and p_order <= _claims.ALPHA else None"),
             Said(r"one-sided Mann–Whitney p = [\d.e-]+, .*: (beyond|within) chance",
                  "'beyond' if p_order <= _claims.ALPHA else 'within'"),
         ]),
@@ -628,6 +638,16 @@ _fit = sum(names.loc[c, "name"] in FITS.get(_pd.Series(subject[labels == c]).mod
         ]),
     ],
     "11_across_models": [
+        Cell("narrate.talk_weights(table)", setup="""
+_e9 = table[table["claim"] == "E9"]
+_heavier = 0   # models where E9 holds though the talk's weights 0.2 and 0.3 removed no winter image
+for _m, _r in _e9.groupby("model"):
+    _v, _c = _r[_r["measure"] == "verdict"], _r.set_index("measure")["value"]
+    if len(_v) and _v["status"].iloc[0] == _claims.HOLDS and "winter images at w=0.3" in _c:
+        _heavier += int(_c["winter images at w=0"] == _c["winter images at w=0.2"] == _c["winter images at w=0.3"])
+""", said=[
+            Said(r"E9's (?:✔|verdict) on \S+ rests on the heavier weights", "_heavier", count=True),
+        ]),
         Cell("trained = [m for m in labels", said=[
             Said(r"On (\d+) of these \([^)]*\) the shared verdict is that the claim does not hold",
                  "sum(bool((status.loc[c, trained] == _claims.FAILS).all()) for c in same) or None"),

@@ -107,9 +107,9 @@ def test_across_models_sentences(capsys):
                          "null_holds": [19, 12, 94], "beyond_random": [np.True_, False, False]})
     narrate.nothing_learned(rows, ["a"])
     out = capsys.readouterr().out
-    assert "and not by a wider margin: E2." in out and "E1 on a: most of them pass it too" in out
-    assert "E10 on a: holds, and fewer than half of the null's draws pass too" in out
-    assert "a: beyond its null on E1." in out
+    assert "and by as wide a margin: E2." in out and "E1 on a: most stand-ins pass it too" in out
+    assert "E10 on a: holds, and fewer than half of the stand-ins do" in out
+    assert "a: ✔, beyond its stand-ins, on E1." in out
 
 
 def test_sanity_check_says_right_direction_too_little_evidence(capsys):

@@ -18,7 +18,7 @@ def verdict_agreement(trained, compared, same, failed_by_all, left_out) -> None:
     differ = [c for c in compared if c not in same]
     _tell(f"The trained models ({', '.join(trained)}) give the same kind of verdict on {len(same)} of the "
           f"{len(compared)} claims all of them could check: {', '.join(same) or 'none'}. (The kinds: ✔ beyond its "
-          "null; ≈ or ○, holds but not shown beyond it; ✘ does not hold.)"
+          "stand-ins; ≈ or ○, holds, but not clearly beyond them; ✘ does not hold.)"
           + (f" On {len(failed_by_all)} of these ({', '.join(failed_by_all)}) the shared verdict is that the claim "
              "does not hold: much of the agreement is failing alike." if failed_by_all else "")
           + f" They differ on: {', '.join(differ) or 'none'}. "
@@ -35,19 +35,19 @@ def nothing_learned(rows, trained) -> None:
     shared = sorted({r.claim for r in held.itertuples() if held_by_draws(r) and not _true(r.beyond_random)})
     still_beyond = sorted({f"{r.claim} on {r.model}" for r in held.itertuples()
                            if held_by_draws(r) and _true(r.beyond_random)})
-    lines = [f"Claims that hold on a trained model but also on at least half of the random-weight models (or, for a "
-             f"subtraction, of the unrelated words), and not by a wider margin: {', '.join(shared) or 'none'}. That "
-             "they hold is no evidence that anything was learned."
-             + (f" {', '.join(still_beyond)}: most of them pass it too, but the model passes by a wider margin than "
-                "nearly all of them, and that margin is what \"beyond\" measures." if still_beyond else "")]
+    lines = [f"Claims that half or more of the stand-ins hold too (random weights, or unrelated words), and by as "
+             f"wide a margin: {', '.join(shared) or 'none'}. That a trained model holds them is no evidence that it "
+             "learned anything."
+             + (f" {', '.join(still_beyond)}: most stand-ins pass it too, but the model passes by a wider margin than "
+                "nearly all of them, and that margin is what the ✔ measures." if still_beyond else "")]
     between = sorted({f"{r.claim} on {r.model}" for r in held.itertuples() if r.status == claims.HOLDS
                       and r.null_models and not held_by_draws(r) and not _true(r.beyond_random)})
     if between:
         lines.append(f"{', '.join(between)}: {'holds' if len(between) == 1 else 'hold'}, and fewer than half of the "
-                     "null's draws pass too, but more than 1 in 20 do: not beyond its null (≈).")
+                     "stand-ins do, but more than 1 in 20 come as close as the model: that margin could be luck (≈).")
     for label in trained:
         learned = rows[(rows["model"] == label) & rows["beyond_random"].map(_true)]["claim"].tolist()
-        lines.append(f"{label}: beyond its null on {', '.join(learned) or 'no claim'}.")
+        lines.append(f"{label}: ✔, beyond its stand-ins, on {', '.join(learned) or 'no claim'}.")
     twins = nulls.default_count()
     if twins < pvalues.TAIL_MIN_DRAWS and 1 / (1 + twins) > claims.ALPHA:
         lines.append(f"This run set each claim against {twins} random-weight models (CLIPNB_NULL_MODELS={twins}): the "
@@ -55,6 +55,30 @@ def nothing_learned(rows, trained) -> None:
                      f"can come out beyond here, whatever the model learned; only the control-word nulls "
                      f"({len(nulls.CONTROL_WORDS)} words) can. Run with 19 (the default) to read the counts below as "
                      "findings.")
+    _tell(*lines)
+
+
+def talk_weights(table) -> None:
+    """Where E9 holds on a model: whether the talk's own weights (0.2 and 0.3) removed any winter image, or the verdict
+    rests on the heavier ones (``table``: the comparison's tidy table)."""
+    e9 = table[table["claim"] == "E9"]
+    lines = []
+    for label, rows in e9.groupby("model", sort=False):
+        verdict = rows[rows["measure"] == "verdict"]
+        if verdict.empty or verdict["status"].iloc[0] != claims.HOLDS:
+            continue
+        count = rows.set_index("measure")["value"]
+        try:
+            seen = [int(count[f"winter images at w={w}"]) for w in ("0", "0.2", "0.3")]
+        except KeyError:
+            continue
+        mark = "✔" if _true(verdict["beyond_random"].iloc[0]) else "verdict"
+        if seen[1] == seen[2] == seen[0]:
+            lines.append(f"E9's {mark} on {label} rests on the heavier weights, 0.5 and 1: the talk's 0.2 and 0.3 removed "
+                         f"no winter image ({' → '.join(map(str, seen))} in the top 12; notebook 06 shows the grids).")
+        else:
+            lines.append(f"E9 on {label}: the talk's own weights already removed winter images "
+                         f"({' → '.join(map(str, seen))} in the top 12 at weights 0, 0.2 and 0.3).")
     _tell(*lines)
 
 

@@ -128,7 +128,7 @@ def spread(null, random_cosine, n_random) -> None:
                       + " ends further apart than random words do.")
     axis = null.index[(null["along the unit axis: share spreading as wide"] < 0.05) & ~(share < 0.05)]
     if len(axis):
-        lines[-1] += (f" With the two words' own distance taken out (the fold below), {', '.join(axis)} "
+        lines[-1] += (f" With the two words' own distance taken out (below), {', '.join(axis)} "
                       f"{'does' if len(axis) == 1 else 'do'}.")
     _tell(*lines)
 
@@ -173,23 +173,46 @@ def off_pole(corpus, pole, shown, where: str = "nearest to") -> None:
                  if where == "nearest to" else ": the difference's end holds what lies furthest from the other pole."))
 
 
-def opposition_summary(judged, auc, p_order, null, model) -> None:
-    """Notebook 08 in short: the talk's claim (E12a, ``judged``), the faces' order (``auc``, ``p_order``; None where
-    the corpus has no face emoji) and the pairs that spread the images wider than random pairs (``null``)."""
-    share = null["share of random pairs spreading as wide"]
+def ends_and_order(ends, auc, p_order, pair, k, n_images) -> None:
+    """What the phrases' axis ``pair`` shows, read from its two questions: its ends over the whole corpus of ``n_images``
+    (``ends``, the E12a verdict for the pair at ``k`` images an end) and its order among the face emoji (``auc``,
+    ``p_order``; None where the corpus has none)."""
+    if auc is None or ends.result.status not in (claims.HOLDS, claims.FAILS):
+        return
+    counts = ends.result.numbers.set_index("measure")["value"]
+    by_delta, nearest = int(counts["pole images by delta"]), int(counts["pole images nearest to pole"])
+    of = f" of {2 * k}"
+    a, b = pair
+    ordered = p_order <= claims.ALPHA
+    head = f'So, for "{a}" / "{b}": '
+    if ends.result.status == claims.FAILS and ordered:
+        _tell(head + f"among the faces alone, the difference sorts them by mood. Over all {n_images} images, "
+              f"its two ends hold {by_delta}{of} faces of the two moods, against {nearest} among the images nearest each "
+              "phrase. Both are true. The ends are whatever lies furthest from the other pole, whatever it shows; within "
+              "one kind of image, the difference reads the mood.")
+    elif ends.result.status == claims.HOLDS and ordered:
+        _tell(head + f"both hold. Its ends hold more faces of the two moods than nearness finds ({by_delta} against "
+              f"{nearest}{of}), and among the faces alone it sorts them by mood.")
+    elif ends.result.status == claims.FAILS:
+        _tell(head + f"neither holds on this model. Its ends hold {by_delta}{of} faces of the two moods ({nearest} among "
+              "the nearest to each phrase), and among the faces alone its order is within chance.")
+    else:
+        _tell(head + f"its ends hold more faces of the two moods than nearness finds ({by_delta} against {nearest}{of}), "
+              "but among the faces alone its order is within chance: a few clear faces at the ends, not a scale of mood.")
+
+
+def opposition_summary(judged, auc, p_order, model) -> None:
+    """Notebook 08 in short: the talk's claim (E12a, ``judged``) and the faces' order (``auc``, ``p_order``; None where
+    the corpus has no face emoji)."""
     claim = ("yes, beyond unrelated words put in place of the opposite pole" if judged.beyond_random else
              "yes, but unrelated words in place of the opposite pole do as well" if judged.result.status == claims.HOLDS
              else "no" if judged.result.status == claims.FAILS else "it cannot be checked here")
     lines = [f"In short, on {model.name}:",
-             f"* does the difference of \"happy\" and \"sad\" find more happy and sad faces than nearness to each word "
-             f"does (the talk's claim)? {claim};"]
+             f"* its ends: does the difference of \"happy\" and \"sad\" find more happy and sad faces than nearness to "
+             f"each word does (the talk's claim, section 1)? {claim};"]
     if auc is not None:
-        lines.append(f"* among the face emoji, the phrases' difference (\"a happy face\" − \"a sad face\") puts happy "
-                     f"above sad in {auc:.0%} of (happy, sad) pairs, "
-                     + ("beyond chance;" if p_order <= claims.ALPHA else "within chance;"))
-    axis = null["along the unit axis: share spreading as wide"]
-    lines.append(f"* pairs whose difference spreads the images wider than random word pairs do: "
-                 f"{', '.join(null.index[share < 0.05]) or 'none'}; with the two words' own distance taken out: "
-                 f"{', '.join(null.index[axis < 0.05]) or 'none'};")
-    lines.append("* for one pair, raw similarities and probabilities rank the images in the same order (section 3).")
+        lines.append(f"* its order: among the face emoji, the phrases' difference (\"a happy face\" − \"a sad face\") "
+                     f"puts happy above sad in {auc:.0%} of (happy, sad) pairs, "
+                     + ("beyond chance (section 2);" if p_order <= claims.ALPHA else "within chance (section 2);"))
+    lines.append("* for one pair, raw similarities and probabilities rank the images in the same order (section 5).")
     _tell(*lines)
