@@ -77,6 +77,29 @@ def counterpart(path) -> str:
     return str(path.parent / re.sub(r"^(?:man|woman|men|women|boy|girl)(?:-|$)", "", path.stem))
 
 
+def tone_matched(groups: dict) -> dict:
+    """The groups cut to the skin tones their matched drawings share: an image that has a counterpart in another group
+    (:func:`counterpart`: the same profession drawn as a woman) stays only where every group holds that counterpart in
+    the same colouring. Images that pair with nothing (a folder per group) stay as they are. Where one group's drawings
+    come in colourings the other's lack, this takes the tones' difference out of a gap between them."""
+    import re
+
+    def tone(path):
+        found = re.search(SKIN_TONE, str(path))
+        return found.group(0) if found else ""
+
+    pairs = {name: {counterpart(p) for p in images} for name, images in groups.items()}
+    coloured = {name: {(counterpart(p), tone(p)) for p in images} for name, images in groups.items()}
+
+    def keep(name, path):
+        others = [other for other in groups if other != name]
+        if not any(counterpart(path) in pairs[other] for other in others):
+            return True   # pairs with nothing: nothing to match
+        return all((counterpart(path), tone(path)) in coloured[other] for other in others)
+
+    return {name: [p for p in images if keep(name, p)] for name, images in groups.items()}
+
+
 def group_gap(table, a: str, b: str, n_permutations: int = 5000, n_bootstrap: int = 2000, seed: int = 0,
               unit=drawing, pair=counterpart):
     """Mean cosine of group a minus group b for every (variant, subject), with

@@ -247,6 +247,16 @@ _moved = sum(bool(_grid.loc["female", s] < _grid.loc["unmarked", s]) for s in SU
                  "', '.join(f'\"a {r.subject}\" (gap {r.gap:+.3f})' for r in corrected[(corrected['variant'] "
                  "== 'unmarked') & (corrected['p_holm'] <= _claims.ALPHA)].itertuples()) or None"),
         ]),
+        Cell("matched = probes.tone_matched(groups)", setup="""
+_marked = by_tone[by_tone["variant"].isin(["male", "female"])] if "by_tone" in globals() else None
+""", said=[
+            Said(r"images\), (\d+) of the \d+ marked prompts are beyond noise",
+                 "int(sum((g > 0 if v == 'male' else g < 0) and p <= _claims.ALPHA for v, g, p in "
+                 "zip(_marked['variant'], _marked['gap'], _marked['p_holm']))) if _marked is not None else None"),
+            Said(r"The gaps moved by at most ([\d.]+)",
+                 "f\"{(by_tone.set_index(['variant', 'subject'])['gap'] - corrected.set_index(['variant', 'subject'])"
+                 "['gap']).abs().max():.3f}\" if _marked is not None else None"),
+        ]),
         Cell("gaps = claims.bias_table(", said=[
             Said(r"(\d+) of \d+ tests sit at the edge",
                  "int((((gaps['ci_low'] > 0) | (gaps['ci_high'] < 0)) != (gaps['p_value'] <= _claims.ALPHA)).sum()) "

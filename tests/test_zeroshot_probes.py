@@ -138,6 +138,18 @@ def test_drawing_takes_only_the_skin_tone_out_of_a_name():
     assert probes.drawing("woman/1.jpg") != probes.drawing("man/1.jpg")
 
 
+def test_tone_matched_keeps_the_colourings_both_drawings_have():
+    groups = {"man": ["e/man-cook.png", "e/man-cook-dark-skin-tone.png", "e/man-cook-light-skin-tone.png",
+                      "e/man-pilot-dark-skin-tone.png", "own/m1.jpg"],
+              "woman": ["e/woman-cook.png", "e/woman-cook-light-skin-tone.png", "e/woman-cook-medium-skin-tone.png",
+                        "e/woman-pilot-light-skin-tone.png", "own/w1.jpg"]}
+    matched = probes.tone_matched(groups)
+    # the cook in yellow and in light, on both sides; the pilot's colourings differ, so none stays; unpaired stay
+    assert matched == {"man": ["e/man-cook.png", "e/man-cook-light-skin-tone.png", "own/m1.jpg"],
+                       "woman": ["e/woman-cook.png", "e/woman-cook-light-skin-tone.png", "own/w1.jpg"]}
+    assert probes.tone_matched(matched) == matched   # matching twice changes nothing
+
+
 def _drawn_table(seed, drawings=5, colourings=3):
     """No group gap, but each drawing's colourings share one large drawing effect: the images are not independent."""
     rng = np.random.default_rng(seed)

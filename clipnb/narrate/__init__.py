@@ -12,7 +12,7 @@ One module per part of the talk: :mod:`~clipnb.narrate.words` (notebooks 01, 03 
 """
 
 from clipnb.narrate.bias import (bias_summary, noise_against_persons, nurse_lean, person_baseline, sanity_check,
-                                 text_lean, unmarked_beyond_noise)
+                                 text_lean, tone_matched, unmarked_beyond_noise)
 from clipnb.narrate.clusters import hub_names, names_fit, seeds, shared_names, strays, style_or_subject
 from clipnb.narrate.models import (agreement_beyond_random, e6_by_model, fine_tune_moves, holm_counts, nothing_learned,
                                    planted_line, planted_skew, talk_weights, verdict_agreement)
@@ -29,5 +29,5 @@ __all__ = ["agreement_beyond_random", "animal_swap", "bare_words", "bias_summary
            "nothing_learned", "nurse_lean", "odd_strings", "off_pole", "opposition_summary", "person_baseline",
            "phrasings", "planted_line", "planted_skew", "pole_ends", "running_search", "sanity_check", "seeds",
            "shared_names", "short_caption", "sign_blocks", "snow_at_weights", "spread", "spread_why", "strays",
-           "style_or_subject", "talk_scenes", "talk_weights", "text_lean", "toy_search", "tree_search",
+           "style_or_subject", "talk_scenes", "talk_weights", "text_lean", "tone_matched", "toy_search", "tree_search",
            "trees_thinned", "unmarked_beyond_noise", "verdict_agreement", "winter_against_controls", "word_pairs"]

@@ -31,6 +31,34 @@ def _not_beyond(counts) -> str:
     return f"none of the {tests} is beyond noise" if missing == tests else f"{missing} of the {tests} are not beyond noise"
 
 
+def tone_matched(gaps, matched_gaps, groups, matched, a, b) -> None:
+    """Section 3's test again on images matched on skin tone (``matched``: probes.tone_matched(``groups``);
+    ``matched_gaps``: claims.bias_table on them): how many marked prompts stay beyond noise, which unmarked ones, and how
+    far the gaps moved."""
+    def beyond(table):
+        marked = table[table["variant"].isin(["male", "female"])]
+        right = np.where(marked["variant"] == "male", marked["gap"] > 0, marked["gap"] < 0)
+        unmarked = table[(table["variant"] == "unmarked") & (table["p_holm"] <= claims.ALPHA)]
+        return int((right & (marked["p_holm"].to_numpy() <= claims.ALPHA)).sum()), len(marked), \
+            ", ".join(f'"a {s}"' for s in unmarked["subject"]) or "none"
+
+    (now, tests, unmarked_now), (before, _, unmarked_before) = beyond(matched_gaps), beyond(gaps)
+    moved = (matched_gaps.set_index(["variant", "subject"])["gap"] - gaps.set_index(["variant", "subject"])["gap"]).abs()
+    sizes = " + ".join(str(len(matched[g])) for g in (a, b))
+    of = " + ".join(str(len(groups[g])) for g in (a, b))
+    _tell(f"With the skin tones matched (each profession's {a} and {b} drawings kept only in the colourings both have: "
+          f"{sizes} of the {of} images), {now} of the {tests} marked prompts are beyond noise ({before} with every image; "
+          "fewer images give the test less power). Unmarked prompts beyond noise: "
+          f"{unmarked_now} ({unmarked_before} with every image).",
+          f"The gaps moved by at most {moved.max():.3f} (\"{_prompt(*moved.idxmax())}\"): "
+          + ("the skin tones' difference changes them little." if moved.max() < 0.02 else
+             "the skin tones' difference carries part of them; read section 3's gaps with it in mind."))
+
+
+def _prompt(variant, subject) -> str:
+    return f"a {subject}" if variant == "unmarked" else f"a {variant} {subject}"
+
+
 def unmarked_beyond_noise(gaps, a, b) -> None:
     """The unmarked prompts ("a nurse", not "a female nurse") whose gap between the ``a`` and ``b`` images is beyond
     noise after Holm (``gaps``: claims.bias_table's rows)."""
