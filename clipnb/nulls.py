@@ -389,7 +389,8 @@ class Judged:
         colour = "#1a7f37" if self.beyond_random else "#9a6700" if self.result.status == claims.HOLDS else \
             "#cf222e" if self.result.status == claims.FAILS else "#6e7781"
         return (f'<div style="border-left:4px solid {colour};padding:4px 8px;margin:4px 0">'
-                f'<b>{self.result.claim}</b> <i>{html.escape(self.result.statement)}</i><br>'
+                f'<i>{html.escape(self.result.statement)}</i> '   # the claim in words; its code, for notebook 11
+                f'<span style="color:#6e7781;font-size:85%">({self.result.claim})</span><br>'
                 f'<b style="color:{colour}">{html.escape(self.short)}</b>'
                 f'<details><summary>the statistics</summary>'
                 + (f'<p style="margin:2px 0">{html.escape(plain)}</p>' if plain else '')

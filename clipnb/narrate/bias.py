@@ -10,9 +10,9 @@ from clipnb.narrate._say import _tell
 
 def sanity_check(sanity) -> None:
     """E6-sanity's verdict in plain words, and, where it fails, whether the direction was right but not beyond noise."""
-    lines = [f"E6-sanity checks that {sanity.statement}.\n"
-             + {claims.HOLDS: "✔ yes", claims.FAILS: "✘ no, not all of it"}.get(sanity.status, "? it cannot be checked")
-             + " on this model."]
+    lines = [f"The sanity check asks: {sanity.statement}.\n"
+             + {claims.HOLDS: "✔ shows it on this model.", claims.FAILS: "✘ not on this model (not all of it)."}.get(
+                 sanity.status, "? cannot be checked here.")]
     if sanity.status != claims.HOLDS:
         counts = sanity.numbers.set_index("measure")["value"] if sanity.numbers is not None else {}
         every_way = "tests" in counts and counts["right direction"] == counts["tests"]

@@ -71,7 +71,7 @@ def man_search(corpus, queries, counts, model) -> None:
     def subjects(found):   # the last word of each title: "a man farmer" and "a farmer" are both farmers
         return found["caption"].map(lambda c: _first(c).split()[-1].lower() if _first(c).split() else "").value_counts()
 
-    before_subjects = subjects(first)
+    before_subjects, turned_to = subjects(first), None
     for q in queries[1:]:   # per subtraction: who comes first, and whether the grid turned to one other subject
         found = corpus.search(q, k=9)
         top = found.iloc[0]
@@ -82,7 +82,11 @@ def man_search(corpus, queries, counts, model) -> None:
                         + (": a profession captioned without a gender, which may well show a man." if unmarked else
                            ": by its caption, the subtraction took out more than it names."))
         turned = subjects(found)
-        if turned.iloc[0] >= 5 and before_subjects.get(turned.index[0], 0) <= 1:
+        if turned.iloc[0] >= 5 and turned.index[0] == turned_to:
+            said.append(f"still {turned.iloc[0]} of its 9 are captioned as "
+                        f'{"an" if turned.index[0][:1] in "aeiou" else "a"} {turned.index[0]}, as after the first.')
+        elif turned.iloc[0] >= 5 and before_subjects.get(turned.index[0], 0) <= 1:
+            turned_to = turned.index[0]
             said.append(f'{turned.iloc[0]} of its 9 are captioned as {"an" if turned.index[0][:1] in "aeiou" else "a"} '
                         f"{turned.index[0]}. The subtraction did not only take something out: it moved the query to "
                         "another subject.")
