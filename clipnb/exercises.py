@@ -439,10 +439,10 @@ def _happiest(answer, model):
     if name == names[int(delta.argmax())]:
         phrases = names[int(_faces_delta(model)[2].argmax())]
         return _right(f"{name}: delta {delta.max():+.3f} for the words happy / sad; the phrases \"a happy face\" / "
-                      f"\"a sad face\" (section 1b) put " + ("the same face first" if phrases == name else
+                      f"\"a sad face\" (section 2) put " + ("the same face first" if phrases == name else
                                                                f"{phrases} first: the wording moved the top"))
     raise NotYet(f"{name} has delta {delta[names.index(name)]:+.3f} for the words happy / sad; another face scores "
-                 "higher (the words, not section 1b's phrases)")
+                 "higher (the words, not section 2's phrases)")
 
 
 @exercise("08.2")

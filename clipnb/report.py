@@ -32,6 +32,38 @@ def agreement(table, rankings):
     return pd.DataFrame(rows)
 
 
+MARK_LEGEND = ("✔ holds, beyond its stand-ins (random weights, or control words for a subtraction) · ≈ holds, but so "
+               "do its stand-ins · ○ holds, too few stand-ins to tell · ✘ does not hold · ? cannot be checked here · "
+               "≡ arithmetic: holds for every model")
+
+
+def mark(row) -> str:
+    """One verdict row of the comparison's table as a mark and a few words, for a table read at a glance (legend:
+    :data:`MARK_LEGEND`). Computed from the row's fields (status, beyond_random, beyond_corrected, null, method,
+    null_p, null_tested), as its ``short`` form is; a claim judged by its own test (B1's permutation) gets the bare mark."""
+    def true(value):
+        return value is True or value is np.True_
+
+    status = row["status"]
+    if status == claims.UNCHECKABLE:
+        return "?"
+    if status == claims.FAILS:
+        return "✘"
+    if row["claim"] in nulls.IDENTITIES:
+        return "≡"
+    who = {"random models": "random weights", "control words": "control words"}.get(row.get("null"))
+    if who is None:   # B1 holds by its own permutation test; a claim with no null shows it, compared with nothing
+        return "✔" if row.get("null") == "permutation" else "≈ nothing to compare"
+    if true(row["beyond_random"]):
+        return f"✔ beyond {who}" + (" (not after correction)" if row.get("beyond_corrected") is False
+                                    or row.get("beyond_corrected") is np.False_ else "")
+    tested = row.get("null_tested")
+    if row.get("method") == "rank" and tested and 1 / (1 + tested) > claims.ALPHA \
+            and np.isclose(row.get("null_p"), 1 / (1 + tested)):
+        return "○ too few to tell"
+    return f"≈ so do {who}"
+
+
 def holm_summary(table):
     """Per model: how many verdicts hold beyond their null at p ≤ ALPHA on their own, and how many stay beyond after
     Holm's correction across all that model's checked claims (``p_holm``, set by :func:`clipnb.nulls.correct`:
@@ -56,6 +88,14 @@ def _number(value) -> str:
     if float(value).is_integer() and abs(value) < 1e6:
         return f"{value:.0f}"
     return f"{value:.2g}" if 0 < abs(value) < 1e-3 else f"{value:.4f}"
+
+
+def _p(value) -> str:
+    """A p-value as the report prints it: below 0.0001 only as "< 0.0001", since a t-tail that far out rests on the
+    normal law's shape, not on the draws (19 of them at most) it was fitted to."""
+    if not isinstance(value, (int, float, np.floating)):
+        return str(value)
+    return "< 0.0001" if 0 <= float(value) < 1e-4 else _number(value)
 
 
 def _css(row) -> str:
@@ -161,8 +201,10 @@ def report_html(table, errors, rankings, specs, corpus="the sample corpus (data/
             what = nulls.STATISTIC_NAMES.get(claim_id, "")
             out.append(f"<p>Against the null. Statistic: <i>{html.escape(what)}</i> (larger is more in the claim's "
                        "favour). <i>z</i>: how many of the null's standard deviations the model lies above its mean. "
-                       "<i>p from</i>: the t-tail or the rank (see the top of the page).</p>"
-                       + null.rename_axis(index=None).to_html(float_format=_number, na_rep="–"))
+                       "<i>p from</i>: the t-tail or the rank (see the top of the page); a p below 0.0001 is "
+                       "shown as &lt; 0.0001, as no draw count here can vouch for more.</p>"
+                       + null.rename_axis(index=None).to_html(float_format=_number, na_rep="–",
+                                                              formatters={"p": _p, "p after Holm": _p}))
         items = "".join(f"<li><code>{html.escape(r.model)}</code>: <span class='{_css(r)}'>"
                         f"<b>{html.escape(r.verdict)}</b></span>: {html.escape(r.reason)}</li>"
                         for r in verdicts.itertuples())

@@ -64,6 +64,9 @@ def test_report_for_a_trained_a_random_and_a_missing_model(tmp_path):
     css = part.split("<style>", 1)[1].split("</style>", 1)[0]
     selectors = [sel.strip() for group in re.findall(r"([^{}]+)\{", css) for sel in group.split(",")]
     assert selectors and all(sel.startswith(".clipnb-report ") for sel in selectors), selectors
+    # the table's marks, rendered from the same fields as each verdict's short form, lead with the same sign
+    marks = [report.mark(row) for _, row in verdicts.iterrows()]
+    assert [m[0] for m in marks] == [s[0] for s in verdicts["short"]], list(zip(marks, verdicts["short"]))
     agreement = report.agreement(table, rankings)
     assert len(agreement) == 1 and 0 <= agreement["top-10 overlap of query rankings"].iloc[0] <= 1
 

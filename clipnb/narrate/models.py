@@ -228,6 +228,6 @@ def planted_line(planted) -> None:
         skewed = [j for j in kept.index if kept[j] != "both"]
         moved = sum(change[j] * (1 if kept[j] == "man" else -1) > 0 for j in skewed)
         _tell(f"{mark} B1: not every skewed profession moved the planted way ({moved} of {len(skewed)}), though together "
-              f"they moved beyond chance (p = {p:.2g}). The claim, which asks for every one: {planted.statement}.")
+              f"they moved beyond chance (p = {p:.2g}: the markdown below says how it is found). The claim, which asks for every one: {planted.statement}.")
     else:
         _tell(f"{mark} B1 {planted.status}. The claim: {planted.statement}.")

@@ -1,11 +1,14 @@
 """What notebook 08's binary oppositions show, in words: the faces' order, the ends of each pair, the spread."""
 from __future__ import annotations
 
+import re
+
 import pandas as pd
 
 from clipnb import claims
 from clipnb.models import is_random
 from clipnb.narrate._say import _first, _tell
+from clipnb.narrate.search import APES
 from clipnb.opposition import nearest_to_pole
 
 BARE = (("man", "a man"), ("woman", "a woman"), ("happy", "a happy face"), ("sad", "a sad face"))
@@ -29,7 +32,7 @@ def face_order(auc, p_order, n_happy, n_sad, by_caption, model) -> None:
     _tell(f"happy faces rank above sad ones in {auc:.0%} of (happy, sad) pairs, where a shuffle would give about half: "
           + ("the difference orders these faces by mood." if beyond else "no more than shuffling the faces often gives.")
           + f"   [model: {model.name}]",
-          f"  (these are the {n_happy} + {n_sad} face emoji the samples' list tags; the E12a verdicts above find the "
+          f"  (these are the {n_happy} + {n_sad} face emoji the samples' list tags; the verdicts of section 1 find the "
           f"poles by caption across the whole corpus, {by_caption[0]} + {by_caption[1]} images, other styles included)")
 
 
@@ -75,6 +78,12 @@ def pole_ends(corpus, by_pair, model) -> None:
                 lines.append(f'The "{pole}" end of "{a}" − "{b}" holds {int(is_pole.sum())} of 3 images captioned as '
                              f"{pole}; the other{'s are' if len(strays) > 1 else ' is'} "
                              + "; ".join(map(repr, strays)) + ".")
+        if not _people([a, b])["women"] and not _people([a, b])["men"]:   # words that name no people: who is at the ends?
+            for pole, end in ends.items():
+                is_pole = named[pole][[corpus.row_of(p) for p in end["path"]]]
+                people = [short_caption(c) for c, hit in zip(end["caption"], is_pole) if "skin tone" in c and not hit]
+                if people:
+                    toned.append(f'the "{pole}" end of "{a}" − "{b}": {", ".join(people)}')
         if named[a].any() or named[b].any():
             continue
         # a pair that names no people: whom, and what, does the model set at each end? Its 3 by delta and the 3
@@ -90,9 +99,6 @@ def pole_ends(corpus, by_pair, model) -> None:
                                  "images it is a hint, not a finding: no test is run here. Look at the pictures "
                                  "before reading a meaning into it.")
         for pole, end in ends.items():
-            people = [short_caption(c) for c in end["caption"] if "skin tone" in c]
-            if people:
-                toned.append(f'the "{pole}" end of "{a}" − "{b}": {", ".join(people)}')
             if counts[pole]["flags"] >= 2:
                 flags = [_first(c) for c in seen[pole]["caption"] if "flag" in c.lower()]
                 lines.append(f'The images by "{pole}" in "{a}" − "{b}" (its 3 by the difference and the 3 nearest it) '
@@ -168,9 +174,19 @@ def off_pole(corpus, pole, shown, where: str = "nearest to") -> None:
     hits = named[[corpus.row_of(p) for p in shown["path"]]]
     if not hits.all():
         strays = [short_caption(c) for c, hit in zip(shown["caption"], hits) if not hit]
-        _tell(f'{where} "{pole}": {len(strays)} of {len(shown)} not captioned as {pole}: ' + "; ".join(map(repr, strays))
-              + (f": the model sets {'it' if len(strays) == 1 else 'them'} near the words all the same."
-                 if where == "nearest to" else ": the difference's end holds what lies furthest from the other pole."))
+        lines = [f'{where} "{pole}": {len(strays)} of {len(shown)} not captioned as {pole}: ' + "; ".join(map(repr, strays))
+                 + (f": the model sets {'it' if len(strays) == 1 else 'them'} near the words all the same."
+                    if where == "nearest to" else ": the difference's end holds what lies furthest from the other pole.")]
+        apes = [c for c in strays if re.search(APES, c, re.IGNORECASE)]
+        if apes and (_people([pole])["men"] or _people([pole])["women"]):
+            lines.append(f"  {apes[0]!r} near \"{pole}\" again, as in notebook 06: the association behind Google Photos' "
+                         "2015 failure, shown here to whoever searches.")
+        toned = [c for c in strays if "skin tone" in c]
+        if toned and not (_people([pole])["men"] or _people([pole])["women"]):
+            lines.append(f"  Among them a person named by a skin tone ({', '.join(map(repr, toned))}), set at the "
+                         f'"{pole}" end: on a handful of images a hint, not a finding, but the kind of association to '
+                         "check before such a ranking reaches anyone.")
+        _tell(*lines)
 
 
 def ends_and_order(ends, auc, p_order, pair, k, n_images) -> None:

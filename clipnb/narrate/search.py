@@ -300,8 +300,8 @@ def trees_thinned(trees, queries, model) -> None:
           f'0.5 × "forest"'
           + ((": the trees thinned out, as the talk intended" if before - after >= 3 else
               f": only {before - after} fewer, a slight thinning")
-             + ". Would any word have done that? E9 above asked that of the snow, subtracting 280 unrelated words in "
-               "its place; the forest's own test (E10) is notebook 07's" if after < before else
+             + ". Would any word have done that? The verdict above asked that of the snow, subtracting 280 unrelated words in "
+               "its place; the forest's own test is notebook 07's" if after < before else
              ": no fewer trees" + (" (there were none to remove)" if before == 0 else ""))
           + f".   [model: {model.name}]")
 
