@@ -370,6 +370,64 @@ def cluster_style(cluster: int) -> tuple[str, str]:
     return CLUSTER_COLOURS[cluster % len(CLUSTER_COLOURS)], CLUSTER_MARKERS[cluster % len(CLUSTER_MARKERS)]
 
 
+def nearest_word_map(xy, words, nearest: dict, kinds: dict, model_name: str, axis_share=None):
+    """Each word at its place on a 2-D map (``xy``, one row per word of ``words``), an arrow to its nearest other word
+    (``nearest``: word → word), bent so that two words that are each other's nearest get two arcs. ``kinds``: kind →
+    its words, each kind its colour and shape; words of no kind are open grey rings. An arrow to a word of another kind
+    (from a word that has a kind) is dashed black. Where four words crowd into a tenth of the map, a second panel
+    enlarges them. ``axis_share``: the share of the spread each axis holds (a PCA map), for the axis labels."""
+    import matplotlib.pyplot as plt
+    import numpy as np
+
+    xy = np.asarray(xy, dtype=float)
+    position = dict(zip(words, xy))
+    kind_of = {w: kind for kind, members in kinds.items() for w in members}
+    span = np.ptp(xy, axis=0).max()
+    fourth = [np.sort(np.linalg.norm(xy - p, axis=1))[min(3, len(xy) - 1)] for p in xy]   # to each word's 3rd-nearest
+    knot = np.argsort(np.linalg.norm(xy - xy[int(np.argmin(fourth))], axis=1))[:4]
+    zoom = len(xy) > 4 and min(fourth) < 0.1 * span
+    fig, axes = plt.subplots(1, 2 if zoom else 1, figsize=(14 if zoom else 9, 7), squeeze=False,
+                             gridspec_kw={"width_ratios": [3, 2] if zoom else [1]})
+
+    def draw(ax, show):   # the arrows and points among the words in ``show``, and their labels
+        for word, other in nearest.items():
+            if word not in show or other not in show:
+                continue
+            same = word not in kind_of or kind_of[word] == kind_of.get(other)
+            ax.annotate("", position[other], position[word], zorder=1 if same else 2,   # dashed ones on top
+                        arrowprops=dict(arrowstyle="->", color="#999" if same else "black", lw=1.2,
+                                        ls="-" if same else "--", shrinkA=4, shrinkB=4, connectionstyle="arc3,rad=0.2"))
+        groups = [*kinds.items(), ("no kin here", [w for w in words if w not in kind_of])]
+        for i, (kind, members) in enumerate(groups):
+            hollow = kind == "no kin here"
+            colour, marker = ("#555", "o") if hollow else cluster_style(i)
+            if members:
+                ax.scatter(*np.array([position[w] for w in members]).T, s=45, label=kind, zorder=3, marker=marker,
+                           facecolors="white" if hollow else colour, edgecolors=colour, linewidths=1.5 if hollow else 0)
+        label_points(ax, np.array([position[w] for w in show]), list(show))   # nudged apart, none over another
+
+    ax = axes[0, 0]
+    if zoom:   # the knot's box: the enlarged panel's limits first, so its labels are placed at its own scale
+        low, high = xy[knot].min(0) - 0.04 * span, xy[knot].max(0) + 0.04 * span
+        axes[0, 1].set(xlim=(low[0], high[0]), ylim=(low[1], high[1]), xticks=[], yticks=[])
+        axes[0, 1].set_autoscale_on(False)
+        draw(axes[0, 1], [w for w, p in position.items() if (low <= p).all() and (p <= high).all()])
+        axes[0, 1].set_title("the knot of " + ", ".join(words[i] for i in knot) + ", enlarged", fontsize=10)
+        ax.add_patch(plt.Rectangle(low, *(high - low), fill=False, ls=":", color="black", lw=1, zorder=0))
+    draw(ax, list(words))
+    ax.plot([], [], color="#999", label="→ its nearest word")
+    ax.plot([], [], color="black", ls="--", label="→ its nearest is of another kind\n(words with kin here)")
+    ax.legend(fontsize=8, loc="upper left", bbox_to_anchor=(0, -0.1) if zoom else (1.01, 1), borderaxespad=0,
+              ncol=4 if zoom else 1)
+    if axis_share is not None:
+        ax.set_xlabel(f"PC1 ({axis_share[0]:.0%} of variance)")
+        ax.set_ylabel(f"PC2 ({axis_share[1]:.0%})")
+    ax.set_title(_title("each word's nearest other word (arrows), on a 2-D map of the embeddings"
+                        + (" (dotted box: enlarged on the right)" if zoom else ""), model_name), fontsize=10)
+    fig.tight_layout()
+    return fig
+
+
 def thumbnail_map(xy, paths, model_name: str, title: str = "", colors=None, zoom: float = 0.2, ax=None,
                   max_thumbnails: int = 36, legend=None, xlabel: str = "", ylabel: str = ""):
     """Images placed at 2-D coordinates: every image a mark in its cluster's colour and shape, and up to

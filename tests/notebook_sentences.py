@@ -51,6 +51,7 @@ import numpy as _np
 import pandas as _pd
 from clipnb import captions as _captions, claims as _claims
 from clipnb.models import is_random as _is_random
+from clipnb.narrate._say import _first as _title   # a caption's title, as the sentences print it
 """
 
 CHECKS = {
@@ -65,13 +66,13 @@ _works = _first_is_cat and _cats >= 6
         Said(r"The search mostly fails", "not _first_is_cat and 0 < _cats < 4"),
         Said(r"The search fails here", "_cats == 0"),
         Said(r"What else it ranks among the top 12: (.+?)(?: …)?: the search finds",
-             "', '.join(c.split(',')[0] for c in results['caption'][~_captions.matches('cats', results['caption'])]) "
+             "', '.join(_title(c) for c in results['caption'][~_captions.matches('cats', results['caption'])]) "
              "if not _works else None"),
         Said(r"random weights: nothing was learned", "not _works and _is_random(model)"),
     ]), Cell('running = corpus.search("a person running", k=12)', setup="""
 _runs = [bool(_re.search(r"\\brunn(?:ing|ers?)\\b|\\bjogg", c, _re.I)) for c in running["caption"]]
 _runners = sum(_runs)
-_not_running = [c.split(",")[0] for c, runs in zip(running["caption"], _runs) if not runs][:4]
+_not_running = [_title(c) for c, runs in zip(running["caption"], _runs) if not runs][:4]
 """, said=[
         Said(r"(\d+) of the top 12 are captioned as running", "_runners"),
         Said(r"All of them show someone running", "_runners == len(running)"),
@@ -146,7 +147,7 @@ _margin = lambda name: margins[name]
                  "before['path'].iloc[0]) >= (len(before) - 1) / 2"),
             Said(r"the toy has not yet fitted the cat pairs", "not _captions.matches('cats', after['caption'].iloc[:1])[0]"),
             Said(r'It puts "(.+?)" first: after', "None if _captions.matches('cats', after['caption'].iloc[:1])[0] "
-                 "else after['caption'].iloc[0].split(',')[0]"),
+                 "else _title(after['caption'].iloc[0])"),
             Said(r"but has not yet put a cat first", "after.attrs['median score'] <= 0.5 "
                  "and not _captions.matches('cats', after['caption'].iloc[:1])[0]"),
             Said(r"The toy put a cat first", "after.attrs['median score'] <= 0.5 "
@@ -367,7 +368,7 @@ _on_cat = _cat_like[_cat_like["neighbour"].isin(["cat", "kitten", "tiger", "lion
             Said(r"far apart, so a long difference", "bool(man @ japanese <= 0.5)"),
         ]),
         Cell("narrate.snow_at_weights(", setup="""
-_subjects = _pd.Series([(c.split(",")[0].split() or [""])[-1].lower() for c in brought_in]).value_counts()
+_subjects = _pd.Series([(_title(c).split() or [""])[-1].lower() for c in brought_in]).value_counts()
 """, said=[
             Said(r"What the full subtraction brings into the top 12: .*\((\d+) of them captioned as",
                  "int(_subjects.iloc[0]) if len(_subjects) and _subjects.iloc[0] >= 3 else None"),
@@ -375,7 +376,7 @@ _subjects = _pd.Series([(c.split(",")[0].split() or [""])[-1].lower() for c in b
         Cell("queries8 = [", setup="""
 _close_ups, _men = counts["close-ups in the top 9"].tolist(), counts["men in the top 9"].tolist()
 _first = corpus.search(queries8[0], k=9)
-_titles = lambda found: found["caption"].map(lambda c: (c.split(",")[0].split() or [""])[-1].lower())
+_titles = lambda found: found["caption"].map(lambda c: (_title(c).split() or [""])[-1].lower())
 _one_subject = lambda q: (lambda counts: (int(counts.iloc[0]), counts.index[0]))(_titles(corpus.search(q, k=9)).value_counts())
 """, said=[
             Said(r'"an image of a man": (\d+) of the top 9 are captioned as men', "_men[0]"),
@@ -441,7 +442,7 @@ _other = ~_is_cat & ~_captions.matches("big_cats", _alone["caption"])
             Said(r"The cat picture's own top 9 holds \d+ cat\(s\) and (\d+) big cat",
                  "int(_captions.matches('big_cats', _alone['caption']).sum()) or None"),
             Said(r"(?m)what this model sets near a drawn cat: (.+)\.$",
-                 "'; '.join(c.split(',')[0] for c in _alone['caption'][_other][:5]) if _other.any() else None"),
+                 "'; '.join(_title(c) for c in _alone['caption'][_other][:5]) if _other.any() else None"),
             Said(r"the dog word, not just any change, brought the dogs",
                  "bool((1 + sum(n >= dogs for n in control_dogs.values())) / (1 + len(control_dogs)) <= _claims.ALPHA)"),
             Said(r"an unrelated word brings as many",
@@ -698,6 +699,11 @@ _e6 = _verdicts[(_verdicts["claim"] == "E6") & _verdicts["model"].isin(with_skew
                  "(lambda lean: f\"{lean('bundled:skewed') - lean('bundled'):+.3f}\")(lambda m: table[(table['claim'] == "
                  "'E6') & (table['measure'] == 'lean nurse') & (table['model'] == m)]['value'].iloc[0]) "
                  "if {'bundled', 'bundled:skewed'} <= set(_verdicts[_verdicts['claim'] == 'E6']['model']) else None"),
+        ]),
+        Cell("narrate.in_short(table", said=[
+            Said(r"\* bundled: (\d+) of the talk's claims beyond their stand-ins",
+                 "int(table[(table['measure'] == 'verdict') & (table['model'] == 'bundled') & (table['claim'] != 'B1')]"
+                 "['beyond_random'].map(lambda v: v is True or v is _np.True_).sum()) if 'bundled' in labels else None"),
         ]),
         Cell("narrate.planted_skew(", said=[
             Said(r"The planted skew shows", "planted.status == _claims.HOLDS"),

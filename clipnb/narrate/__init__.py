@@ -14,8 +14,8 @@ One module per part of the talk: :mod:`~clipnb.narrate.words` (notebooks 01, 03 
 from clipnb.narrate.bias import (bias_summary, noise_against_persons, nurse_lean, person_baseline, sanity_check,
                                  text_lean, tone_matched, unmarked_beyond_noise)
 from clipnb.narrate.clusters import hub_names, names_fit, seeds, shared_names, strays, style_or_subject
-from clipnb.narrate.models import (agreement_beyond_random, e6_by_model, fine_tune_moves, holm_counts, nothing_learned,
-                                   planted_line, planted_skew, talk_weights, verdict_agreement)
+from clipnb.narrate.models import (agreement_beyond_random, e6_by_model, fine_tune_moves, holm_counts, in_short,
+                                   nothing_learned, planted_line, planted_skew, talk_weights, verdict_agreement)
 from clipnb.narrate.opposition import (bare_words, ends_and_order, face_order, off_pole, opposition_summary, pole_ends,
                                        short_caption, spread, spread_why)
 from clipnb.narrate.search import (animal_swap, cat_search, cat_swap, image_minus_word, man_search, running_search,
@@ -25,9 +25,10 @@ from clipnb.narrate.words import burgers, cat_neighbours, hubs, kin, odd_strings
 
 __all__ = ["agreement_beyond_random", "animal_swap", "bare_words", "bias_summary", "burgers", "cat_neighbours",
            "cat_search", "cat_swap", "e6_by_model", "ends_and_order", "face_order", "fine_tune_moves", "holm_counts",
-           "hub_names", "hubs", "image_minus_word", "kin", "man_search", "names_fit", "noise_against_persons",
-           "nothing_learned", "nurse_lean", "odd_strings", "off_pole", "opposition_summary", "person_baseline",
-           "phrasings", "planted_line", "planted_skew", "pole_ends", "running_search", "sanity_check", "seeds",
-           "shared_names", "short_caption", "sign_blocks", "snow_at_weights", "spread", "spread_why", "strays",
-           "style_or_subject", "talk_scenes", "talk_weights", "text_lean", "tone_matched", "toy_search", "tree_search",
-           "trees_thinned", "unmarked_beyond_noise", "verdict_agreement", "winter_against_controls", "word_pairs"]
+           "hub_names", "hubs", "image_minus_word", "in_short", "kin", "man_search", "names_fit",
+           "noise_against_persons", "nothing_learned", "nurse_lean", "odd_strings", "off_pole", "opposition_summary",
+           "person_baseline", "phrasings", "planted_line", "planted_skew", "pole_ends", "running_search",
+           "sanity_check", "seeds", "shared_names", "short_caption", "sign_blocks", "snow_at_weights", "spread",
+           "spread_why", "strays", "style_or_subject", "talk_scenes", "talk_weights", "text_lean", "tone_matched",
+           "toy_search", "tree_search", "trees_thinned", "unmarked_beyond_noise", "verdict_agreement",
+           "winter_against_controls", "word_pairs"]

@@ -9,5 +9,7 @@ def _tell(*lines) -> None:
 
 
 def _first(caption: str) -> str:
-    """A caption's first part: its title, without the tags."""
-    return caption.split(",")[0]
+    """A caption's first part: its title, without the tags; a title of two letters or fewer ("sm") keeps its first tag
+    beside it ("sm (stickmen)"), so that it says something."""
+    parts = [part.strip() for part in caption.split(",")]
+    return f"{parts[0]} ({parts[1]})" if len(parts[0]) <= 2 and len(parts) > 1 and parts[1] else parts[0]

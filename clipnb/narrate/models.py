@@ -231,3 +231,36 @@ def planted_line(planted) -> None:
               f"they moved beyond chance (p = {p:.2g}: the markdown below says how it is found). The claim, which asks for every one: {planted.statement}.")
     else:
         _tell(f"{mark} B1 {planted.status}. The claim: {planted.statement}.")
+
+
+def in_short(table, models, planted=None) -> None:
+    """Notebook 11 in short: per model, the claims beyond their stand-ins (and how many survive the correction), the
+    claims no model shows, what random weights hold alone, and the planted bias (``planted``: B1's result)."""
+    rows = table[table["measure"] == "verdict"]
+    lines = ["In short, on the sample images:"]
+    for label in models:
+        mine = rows[(rows["model"] == label) & (rows["claim"] != "B1")]
+        beyond = mine[mine["beyond_random"].map(_true)]
+        kept = beyond[beyond["beyond_corrected"].map(_true)]
+        lines.append(f"* {label}: {len(beyond)} of the talk's claims beyond their stand-ins"
+                     + (f" ({', '.join(beyond['claim'])}); {len(kept)} of them also after the correction for checking "
+                        "them all at once" if len(beyond) else "") + ";")
+    status = rows[rows["model"].isin(models) & (rows["claim"] != "B1")].pivot_table(
+        index="claim", columns="model", values="status", aggfunc="first", sort=False)
+    failed = [c for c in status.index if (status.loc[c] == claims.FAILS).all()]
+    if failed:
+        lines.append(f"* no model here shows {', '.join(failed)};")
+    untrained = rows[(rows["model"] == "untrained") & rows["claim"].isin(PROCEDURE)]
+    alone = [r.claim for r in untrained.itertuples() if r.status == claims.HOLDS]
+    if alone:
+        lines.append(f"* random weights alone hold {', '.join(alone)}: properties of the procedure, not of learning;")
+    if planted is not None and planted.numbers is not None:
+        kept_under = planted.numbers.set_index("profession")["plain caption under"]
+        change = planted.numbers.set_index("profession")["change"]
+        skewed = [j for j in kept_under.index if kept_under[j] != "both"]
+        moved = sum(change[j] * (1 if kept_under[j] == "man" else -1) > 0 for j in skewed)
+        p = planted.numbers.attrs.get("p")
+        lines.append(f"* the planted bias: {moved} of the {len(skewed)} skewed professions moved the planted way"
+                     + (f"; together {'beyond' if p <= claims.ALPHA else 'within'} chance (p = {p:.2g})" if p is not None
+                        else "") + ".")
+    _tell(*lines)
