@@ -28,7 +28,7 @@ def style_or_subject(by_style, by_subject, model) -> None:
               "the drawing style more than the subject" if by_style > by_subject else
               "the subject more than the drawing style")
     _tell(f"How well do the clusters match the drawing style (emoji, clip-art, photo, scene)? {by_style:.3f}. And the "
-          f"subject (the folder's last part, whatever the style)? {by_subject:.3f}. (0 is chance, 1 the same groups: "
+          f"subject (the folder's last part, whatever the style: emoji and clip-art animals are one subject)? {by_subject:.3f}. (0 is chance, 1 the same groups: "
           "the adjusted Rand index, section 2.)",
           f"So on this model the clusters follow {follow}.   [model: {model.name}]")
 
