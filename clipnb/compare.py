@@ -480,7 +480,7 @@ def verdict_rows(spec: str, judged, tested: str) -> list[dict]:
              "null_holds": judged.null_holds if judged.n else np.nan, "null_share": judged.null_share,
              "null_p": judged.p_value, "entering_p": nulls.entering_p(judged),
              "p_holm": judged.p_holm, "beyond_random": judged.beyond_random,
-             "beyond_corrected": judged.beyond_corrected}]
+             "beyond_corrected": judged.beyond_corrected, "null_more": judged.null_does_more}]
     numbers = result.numbers if result.numbers is not None else pd.DataFrame({"measure": [], "value": []})
     return rows + [{**common, "measure": m, "value": v} for m, v in zip(numbers["measure"], numbers["value"])]
 

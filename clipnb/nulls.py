@@ -322,13 +322,19 @@ class Judged:
             return f"○ shows it; too few {self.kind} to tell whether {self.what} would too"
         if not self.beyond_random:
             who = "random weights" if self.kind == RANDOM else "unrelated words"
-            draws = np.asarray(self.draws, dtype=float)   # "more" only where the null lies beyond the model as far as
-            more = len(draws) > 1 and null_p(-self.statistic, -draws,   # "beyond" asks of the model: the same test
-                                             tail=self.kind == RANDOM).p <= claims.ALPHA   # mirrored
-            return f"≈ shows it, but {who} show it more" if more else f"≈ shows it, but so do {who}"
+            return f"≈ shows it, but {who} show it more" if self.null_does_more else f"≈ shows it, but so do {who}"
         if self.beyond_corrected is False:
             return f"✔ shows it, beyond {self.what} (but not after correcting for checking {self.family} claims at once)"
         return f"✔ shows it, beyond {self.what}" + (" (only just)" if self.near_tie else "")
+
+    @property
+    def null_does_more(self) -> bool:
+        """Holds, not beyond its null, and the null's draws lie beyond the model as far as "beyond" asks of the model:
+        the same test, mirrored (random weights show it *more*)."""
+        if self.result.status != claims.HOLDS or self.beyond_random or self.null_share is None or not self.n:
+            return False
+        draws = np.asarray(self.draws, dtype=float)
+        return bool(len(draws) > 1 and null_p(-self.statistic, -draws, tail=self.kind == RANDOM).p <= claims.ALPHA)
 
     @property
     def plain(self) -> str:

@@ -32,15 +32,15 @@ def agreement(table, rankings):
     return pd.DataFrame(rows)
 
 
-MARK_LEGEND = ("✔ holds, beyond its stand-ins (random weights, or control words for a subtraction) · ≈ holds, but so "
-               "do its stand-ins · ○ holds, too few stand-ins to tell · ✘ does not hold · ? cannot be checked here · "
-               "≡ arithmetic: holds for every model")
+MARK_LEGEND = ("✔ holds, beyond its stand-ins (random weights, or control words for a subtraction) · ≈ holds, but "
+               "so do its stand-ins (or they show it more) · ○ holds, too few stand-ins to tell · ✘ does not hold · "
+               "? cannot be checked here · ≡ arithmetic: holds for every model")
 
 
 def mark(row) -> str:
     """One verdict row of the comparison's table as a mark and a few words, for a table read at a glance (legend:
     :data:`MARK_LEGEND`). Computed from the row's fields (status, beyond_random, beyond_corrected, null, method,
-    null_p, null_tested), as its ``short`` form is; a claim judged by its own test (B1's permutation) gets the bare mark."""
+    null_p, null_tested, null_more), as its ``short`` form is; a claim judged by its own test (B1's permutation) gets the bare mark."""
     def true(value):
         return value is True or value is np.True_
 
@@ -61,7 +61,8 @@ def mark(row) -> str:
     if row.get("method") == "rank" and tested and 1 / (1 + tested) > claims.ALPHA \
             and np.isclose(row.get("null_p"), 1 / (1 + tested)):
         return "○ too few to tell"
-    return f"≈ so do {who}"
+    more = row.get("null_more")
+    return f"≈ {who} show it more" if more is True or more is np.True_ else f"≈ so do {who}"
 
 
 def holm_summary(table):
@@ -241,7 +242,7 @@ def report_html(table, errors, rankings, specs, corpus="the sample corpus (data/
 # which the test could be run.
 CSV_COLUMNS = ["claim", "model", "measure", "value", "verdict", "beyond_random", "null_share", "status", "statistic",
                "null", "null_tested", "null_holds", "null_models", "null_p", "short", "method", "z", "null_mean",
-               "null_sd", "lead", "entering_p", "p_holm", "beyond_corrected"]
+               "null_sd", "lead", "entering_p", "p_holm", "beyond_corrected", "null_more"]
 
 
 def write(out, table, errors, rankings, specs, where="the sample corpus (data/samples)"):

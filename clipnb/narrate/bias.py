@@ -49,7 +49,8 @@ def tone_matched(gaps, matched_gaps, groups, matched, a, b) -> None:
     _tell(f"With the skin tones matched (each profession's {a} and {b} drawings kept only in the colourings both have: "
           f"{sizes} of the {of} images), {now} of the {tests} marked prompts are beyond noise ({before} with every image; "
           "with fewer images a small gap is harder to tell from noise). Unmarked prompts beyond noise: "
-          f"{unmarked_now} ({unmarked_before} with every image).",
+          + (f"{unmarked_now}, as with every image." if unmarked_now == unmarked_before else
+             f"{unmarked_now} ({unmarked_before} with every image)."),
           f"The gaps moved by at most {moved.max():.3f} (\"{_prompt(*moved.idxmax())}\"): "
           + ("the skin tones' difference changes them little." if moved.max() < 0.02 else
              "the skin tones' difference carries part of them; read section 3's gaps with it in mind."))

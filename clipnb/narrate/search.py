@@ -83,7 +83,7 @@ def man_search(corpus, queries, counts, model) -> None:
                            ": by its caption, the subtraction took out more than it names."))
         turned = subjects(found)
         if turned.iloc[0] >= 5 and turned.index[0] == turned_to:
-            said.append(f"still {turned.iloc[0]} of its 9 are captioned as "
+            said.append(f"{'Still' if said else 'still'} {turned.iloc[0]} of its 9 are captioned as "
                         f'{"an" if turned.index[0][:1] in "aeiou" else "a"} {turned.index[0]}, as after the first.')
         elif turned.iloc[0] >= 5 and before_subjects.get(turned.index[0], 0) <= 1:
             turned_to = turned.index[0]
@@ -110,7 +110,7 @@ def man_search(corpus, queries, counts, model) -> None:
         if len(genderless) >= men[0] - men[1]:   # the unmarked professions can account for the whole drop
             lines.append(f'subtracting "japanese" also took men in the top 9 from {men[0]} to {men[1]} by caption. But '
                          f"{len(genderless)} of the second grid's 9 are professions captioned without a gender "
-                         f"({'; '.join(genderless[:3])}). The captions changed; the people may not have: look at the "
+                         f"({'among them ' if len(genderless) > 3 else ''}{'; '.join(genderless[:3])}). The captions changed; the people may not have: look at the "
                          "grid.")
         else:
             lines.append(f'subtracting "japanese" also took men in the top 9 from {men[0]} to {men[1]}: on this model '

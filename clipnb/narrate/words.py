@@ -186,8 +186,8 @@ def word_pairs(similarity, model, n: int = 4) -> None:
                       index=pd.MultiIndex.from_arrays([similarity.index[rows], similarity.columns[columns]])).sort_values()
     pairs = lambda rows: ", ".join(f"{a}–{b} {value:.2f}" for (a, b), value in rows.items())  # noqa: E731
     _tell(f"the nearest pairs: {pairs(upper.iloc[::-1][:n])}; the furthest: {pairs(upper.iloc[:2])} (the median pair "
-          f"{upper.median():.2f}). Look for bright blocks of one kind (the animals, the vehicles) and for bright cells "
-          f"between kinds: the next section asks which word each word sits nearest.   [model: {model.name}]")
+          f"{upper.median():.2f}). Look for bright blocks where words of one kind sit together, for kinds that form none, "
+          f"and for bright cells between kinds: the next section asks which word each word sits nearest.   [model: {model.name}]")
 
 
 def burgers(with_burger, without, with_dog, without_dog) -> None:
