@@ -35,12 +35,13 @@ def cache(tmp_path_factory):
 @pytest.fixture()
 def lab(tmp_path, cache):
     """JupyterLab on a free loopback port, serving a copy of the notebooks (autosave never touches the repo), with
-    two questions answered in its settings: start the notebook's kernel without asking, and no news (no dialog or
-    toast over the menus)."""
+    three things set: start the notebook's kernel without asking, no news (no dialog or toast over the menus), and
+    every cell kept on the page (JupyterLab 4 otherwise leaves cells scrolled out of view out of the page, so a
+    widget above the last cell, where "Run All" scrolls to, may never appear to a test)."""
     work = tmp_path / "notebooks"
     shutil.copytree(ROOT / "notebooks", work)
     for plugin, setting in [("apputils-extension/notification", '{"fetchNews": "false"}'),
-                            ("notebook-extension/tracker", '{"autoStartDefaultKernel": true}')]:
+                            ("notebook-extension/tracker", '{"autoStartDefaultKernel": true, "windowingMode": "none"}')]:
         settings = tmp_path / "settings" / "@jupyterlab" / f"{plugin}.jupyterlab-settings"
         settings.parent.mkdir(parents=True, exist_ok=True)
         settings.write_text(setting)
