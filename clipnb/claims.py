@@ -593,5 +593,6 @@ def planted_skew_shows(base_model, skewed_model, images, skew: dict) -> ClaimRes
     result = _result("B1", statement, p < ALPHA and len(moved) == len(skew), reason,
                      {"planted change": observed, "controls mean |change|": controls.mean(), "p": p})
     table.attrs["p"] = p   # the exact permutation p, for readers of the table (the reason says it in words)
+    table.attrs["moved"], table.attrs["skewed"] = len(moved), len(skew)   # how many moved the planted way, of how many
     result.numbers = table
     return result

@@ -480,7 +480,8 @@ def verdict_rows(spec: str, judged, tested: str) -> list[dict]:
              "null_holds": judged.null_holds if judged.n else np.nan, "null_share": judged.null_share,
              "null_p": judged.p_value, "entering_p": nulls.entering_p(judged),
              "p_holm": judged.p_holm, "beyond_random": judged.beyond_random,
-             "beyond_corrected": judged.beyond_corrected, "null_more": judged.null_does_more}]
+             "beyond_corrected": judged.beyond_corrected, "null_more": judged.null_does_more,
+             "cannot_tell": judged.cannot_tell}]
     numbers = result.numbers if result.numbers is not None else pd.DataFrame({"measure": [], "value": []})
     return rows + [{**common, "measure": m, "value": v} for m, v in zip(numbers["measure"], numbers["value"])]
 
@@ -503,8 +504,7 @@ def planted_rows(base_model, spec, skewed_model) -> list[dict]:
                            f"{len(images) - len(skew)} left alone; every choice of {len(skew)} professions as the null"}
     moved = None   # from the result's own table, not its words: how many skewed professions moved the planted way
     if result.numbers is not None and "change" in result.numbers:
-        skewed = result.numbers[result.numbers["plain caption under"] != "both"]
-        moved = int((np.where(skewed["plain caption under"] == "man", 1, -1) * skewed["change"] > 0).sum())
+        moved = result.numbers.attrs["moved"]
     short = {claims.HOLDS: "✔ shows it, beyond chance",
              claims.FAILS: f"✘ not all {len(skew)} moved the planted way ({moved} of {len(skew)}), though together "
              "beyond chance" if result.status == claims.FAILS and p < claims.ALPHA and moved is not None

@@ -39,8 +39,8 @@ MARK_LEGEND = ("✔ holds, beyond its stand-ins (random weights, or control word
 
 def mark(row) -> str:
     """One verdict row of the comparison's table as a mark and a few words, for a table read at a glance (legend:
-    :data:`MARK_LEGEND`). Computed from the row's fields (status, beyond_random, beyond_corrected, null, method,
-    null_p, null_tested, null_more), as its ``short`` form is; a claim judged by its own test (B1's permutation) gets the bare mark."""
+    :data:`MARK_LEGEND`). Computed from the row's fields (status, beyond_random, beyond_corrected, null, cannot_tell,
+    null_more), as its ``short`` form is; a claim judged by its own test (B1's permutation) gets the bare mark."""
     def true(value):
         return value is True or value is np.True_
 
@@ -57,12 +57,9 @@ def mark(row) -> str:
     if true(row["beyond_random"]):
         return f"✔ beyond {who}" + (" (not after correction)" if row.get("beyond_corrected") is False
                                     or row.get("beyond_corrected") is np.False_ else "")
-    tested = row.get("null_tested")
-    if row.get("method") == "rank" and tested and 1 / (1 + tested) > claims.ALPHA \
-            and np.isclose(row.get("null_p"), 1 / (1 + tested)):
+    if true(row.get("cannot_tell")):
         return "○ too few to tell"
-    more = row.get("null_more")
-    return f"≈ {who} show it more" if more is True or more is np.True_ else f"≈ so do {who}"
+    return f"≈ {who} show it more" if true(row.get("null_more")) else f"≈ so do {who}"
 
 
 def holm_summary(table):
@@ -242,7 +239,7 @@ def report_html(table, errors, rankings, specs, corpus="the sample corpus (data/
 # which the test could be run.
 CSV_COLUMNS = ["claim", "model", "measure", "value", "verdict", "beyond_random", "null_share", "status", "statistic",
                "null", "null_tested", "null_holds", "null_models", "null_p", "short", "method", "z", "null_mean",
-               "null_sd", "lead", "entering_p", "p_holm", "beyond_corrected", "null_more"]
+               "null_sd", "lead", "entering_p", "p_holm", "beyond_corrected", "null_more", "cannot_tell"]
 
 
 def write(out, table, errors, rankings, specs, where="the sample corpus (data/samples)"):

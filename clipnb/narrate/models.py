@@ -222,13 +222,10 @@ def planted_line(planted) -> None:
     mark = {claims.HOLDS: "✔", claims.FAILS: "✘"}.get(planted.status, "?")
     p = planted.numbers.attrs.get("p") if planted.numbers is not None else None
     if planted.status == claims.FAILS and p is not None and p < claims.ALPHA:
-        numbers = planted.numbers
-        kept = numbers.set_index("profession")["plain caption under"]
-        change = numbers.set_index("profession")["change"]
-        skewed = [j for j in kept.index if kept[j] != "both"]
-        moved = sum(change[j] * (1 if kept[j] == "man" else -1) > 0 for j in skewed)
-        _tell(f"{mark} B1: not every skewed profession moved the planted way ({moved} of {len(skewed)}), though together "
-              f"they moved beyond chance (p = {p:.2g}: the markdown below says how it is found). The claim, which asks for every one: {planted.statement}.")
+        moved, skewed = planted.numbers.attrs["moved"], planted.numbers.attrs["skewed"]
+        _tell(f"{mark} B1: not every skewed profession moved the planted way ({moved} of {skewed}), though together they "
+              f"moved beyond chance (p = {p:.2g}: the markdown below says how it is found). The claim, which asks for "
+              f"every one: {planted.statement}.")
     else:
         _tell(f"{mark} B1 {planted.status}. The claim: {planted.statement}.")
 
@@ -255,12 +252,8 @@ def in_short(table, models, planted=None) -> None:
     if alone:
         lines.append(f"* random weights alone hold {', '.join(alone)}: properties of the procedure, not of learning;")
     if planted is not None and planted.numbers is not None:
-        kept_under = planted.numbers.set_index("profession")["plain caption under"]
-        change = planted.numbers.set_index("profession")["change"]
-        skewed = [j for j in kept_under.index if kept_under[j] != "both"]
-        moved = sum(change[j] * (1 if kept_under[j] == "man" else -1) > 0 for j in skewed)
-        p = planted.numbers.attrs.get("p")
-        lines.append(f"* the planted bias: {moved} of the {len(skewed)} skewed professions moved the planted way"
+        moved, skewed, p = (planted.numbers.attrs.get(key) for key in ("moved", "skewed", "p"))
+        lines.append(f"* the planted bias: {moved} of the {skewed} skewed professions moved the planted way"
                      + (f"; together {'beyond' if p <= claims.ALPHA else 'within'} chance (p = {p:.2g})" if p is not None
                         else "") + ".")
     _tell(*lines)
