@@ -24,7 +24,7 @@ from pathlib import Path
 import numpy as np
 
 from clipnb import claims, nulls, report
-from clipnb.models import architecture
+from clipnb.models import architecture, random_heads_dir
 
 AGREEMENT_QUERIES = ["a cat", "a dog", "an image of a man", "a person running in front of trees", "a happy face",
                      "a sad face", "a doctor", "snow"]
@@ -305,7 +305,7 @@ def _code_key() -> str:
     return digest.hexdigest()[:12]
 
 
-def _null_cache(model, seed: int, context_for) -> Path | None:
+def _null_cache(model, seed: int, context_for, kind: str = nulls.RANDOM) -> Path | None:
     """Where a twin's claim results are kept on disk (None for a context this module did not make)."""
     import hashlib
 
@@ -319,6 +319,8 @@ def _null_cache(model, seed: int, context_for) -> Path | None:
     else:
         return None
     digest = hashlib.sha256(json.dumps(architecture(model.name), sort_keys=True).encode())
+    if kind == nulls.HEADS:  # keyed to the bundled weights its networks come from (the folder's name holds their hash)
+        digest.update(f"{kind} {random_heads_dir(seed).name}".encode())
     digest.update(str(root).encode())
     if (root / "captions.csv").exists():
         digest.update((root / "captions.csv").read_bytes())
@@ -339,10 +341,11 @@ def _from_json(item) -> "claims.ClaimResult":
     return claims.ClaimResult(item["claim"], item["statement"], item["status"], item["reason"], numbers)
 
 
-def _twin_results(model, seed: int, context_for, only) -> dict:
-    """One twin's claim results (``only``: these claims, None: all), from the disk cache where it has them."""
+def _twin_results(model, seed: int, context_for, only, kind: str = nulls.RANDOM) -> dict:
+    """One twin's claim results (``only``: these claims, None: all), from the disk cache where it has them; ``kind``
+    HEADS: the bundled model with random heads (:func:`clipnb.nulls.twin`)."""
     need = [c for c in CHECKS if only is None or c in only]
-    path = _null_cache(model, seed, context_for)
+    path = _null_cache(model, seed, context_for, kind)
     cached = {}
     if path is not None and path.exists():
         try:
@@ -351,7 +354,7 @@ def _twin_results(model, seed: int, context_for, only) -> dict:
             cached = {}  # a damaged cache file is computed again and rewritten
     missing = [c for c in need if c not in cached]
     if missing:
-        cached.update(_run_checks(context_for(nulls.twin(model, seed)), only=missing))
+        cached.update(_run_checks(context_for(nulls.twin(model, seed, kind)), only=missing))
         if path is not None:
             path.parent.mkdir(parents=True, exist_ok=True)
             tmp = path.with_suffix(f".{os.getpid()}.tmp")
@@ -361,11 +364,12 @@ def _twin_results(model, seed: int, context_for, only) -> dict:
 
 
 def null_results(model, context_for=Context.samples, n: int = nulls.NULL_MODELS, n_corpus: int | None = None,
-                 targets=None) -> list[dict]:
+                 targets=None, kind: str = nulls.RANDOM) -> list[dict]:
     """The claims on ``n`` random-weight twins of ``model`` (seeds 1…n), the claims on the corpus only on the first
     ``n_corpus`` (default all), since those embed images anew. ``targets`` names the claims to run (default every
     twin claim). Every twin runs every claim asked for: the t-tail needs all their statistics. Kept on disk
-    (``$CLIPNB_CACHE/nulls``, keyed by architecture, seed, corpus and clipnb's code)."""
+    (``$CLIPNB_CACHE/nulls``, keyed by architecture, seed, corpus and clipnb's code). ``kind`` HEADS: random heads
+    on the bundled networks instead of random weights."""
     n_corpus = n if n_corpus is None else n_corpus
     targets = list(TWIN_CLAIMS if targets is None else targets)
     out = []
@@ -373,7 +377,7 @@ def null_results(model, context_for=Context.samples, n: int = nulls.NULL_MODELS,
         wanted = [c for c in targets if c in MODEL_CLAIMS or seed <= n_corpus]
         if not wanted:
             break
-        results = _twin_results(model, seed, context_for, wanted)
+        results = _twin_results(model, seed, context_for, wanted, kind)
         out.append({c: results[c] for c in wanted if c in results})
     return out
 
@@ -457,6 +461,37 @@ def run(specs, context_for=Context.samples, progress: bool = True, null: int | N
                 verdict["short"] += f" (but not after correcting for checking {len(adjusted)} claims at once)"
         rows += b1
     return pd.DataFrame(rows), errors, rankings
+
+
+def heads_check(spec: str = "bundled", context_for=Context.samples, n: int | None = None) -> dict:
+    """What the training here added: ``spec``'s claims that random twins run (``TWIN_CLAIMS``), each set against
+    ``n`` copies of the model with its pretrained networks kept and random heads (seeds 1…n; default
+    :func:`clipnb.nulls.default_count`), Holm-corrected across them. For a model with the bundled networks
+    (:func:`clipnb.models.has_bundled_networks`): random weights randomise the networks too, so "beyond random
+    weights" credits their pretraining as well; "beyond random heads" credits the heads' training alone.
+    Returns {claim: Judged} (kind ``nulls.HEADS``)."""
+    import clipnb
+    from clipnb.models import has_bundled_networks
+
+    if not has_bundled_networks(spec):
+        raise ValueError(f"{spec!r} does not have the bundled model's pretrained networks, so it has no random-heads "
+                         "null: use 'bundled' or 'bundled:skewed' (any other model's null is random weights, in run)")
+    model = clipnb.load_model(spec)
+    model.progress = False
+    n = nulls.default_count(model) if n is None else n
+    results = _run_checks(context_for(model), only=TWIN_CLAIMS)
+    # every claim that can be checked runs on the random heads, a failing one too: how often untrained heads pass a
+    # claim the model fails says how hard the test is to pass
+    targets = [c for c, r in results.items() if r.status != claims.UNCHECKABLE]
+    randoms = null_results(model, context_for, n, targets=targets, kind=nulls.HEADS) if n and targets else []
+    judged = {}
+    for claim_id, result in results.items():
+        ran = [r[claim_id] for r in randoms if claim_id in r]
+        judged[claim_id] = nulls.Judged(result, nulls.statistic(result), [nulls.statistic(r) for r in ran],
+                                        sum(r.status == claims.HOLDS for r in ran), len(ran), nulls.HEADS,
+                                        planned=n if claim_id in targets else 0)
+    nulls.correct(judged)
+    return judged
 
 
 def verdict_rows(spec: str, judged, tested: str) -> list[dict]:

@@ -745,6 +745,38 @@ def random_heads_dir(seed: int = 0) -> Path:
     return folder
 
 
+def has_bundled_networks(spec: str) -> bool:
+    """Whether ``spec`` is the bundled model's two pretrained networks with heads of its own (``bundled``,
+    ``bundled:skewed``, a copy of either in a local-dir): every tensor outside ``HEAD_PREFIXES`` equals the bundled
+    model's. Such a model has a random-heads null (:func:`random_heads_dir`); any other has not."""
+    import contextlib
+
+    from safetensors import safe_open
+
+    folder = _folder_of(spec)
+    if folder is None or not (folder / "open_clip_config.json").exists():
+        return False
+    layers = [folder]   # a fine-tune that ships only what it changed reads the rest from its base (load_model's rule)
+    base = json.loads((folder / "open_clip_config.json").read_text()).get("clipnb", {}).get("base")
+    if base:
+        layers.insert(0, folder.parent / base)
+    files = [f / "open_clip_model.safetensors" for f in layers]
+    if not all(f.exists() for f in files):
+        return False
+    with contextlib.ExitStack() as stack:
+        reference = stack.enter_context(safe_open(bundled_model_dir("bundled") / "open_clip_model.safetensors", "pt"))
+        opened = [stack.enter_context(safe_open(f, "pt")) for f in files]
+        keys = set().union(*(set(o.keys()) for o in opened))
+        if keys != set(reference.keys()):
+            return False
+        for key in keys:
+            if not key.startswith(HEAD_PREFIXES):
+                mine = next(o for o in reversed(opened) if key in o.keys())
+                if not mine.get_tensor(key).equal(reference.get_tensor(key)):
+                    return False
+    return True
+
+
 def _random_place(spec: str, seed: int):
     """(folder, architecture, source folder or None) of a random-weight model, nothing built."""
     from clipnb.cache import cache_dir

@@ -11,6 +11,12 @@ Two nulls, each for the claims whose mechanism it tests:
   only when subtracting "a spoon" or "a guitar" does not remove as many: before − after also measures how many
   relevant images the query found to begin with, which any subtraction can push out.
 
+A third, for a model whose networks came pretrained and only its heads were trained here (``bundled``,
+``bundled:skewed``): **random heads** (:func:`clipnb.models.random_heads_dir`), the same two networks with the
+heads of random twins (seeds 1…N). Random weights randomise the networks too, so "beyond random weights" credits
+ImageNet's and the sentence encoder's pretraining together with the training here; "beyond random heads" credits
+the training here alone (:func:`clipnb.compare.heads_check`).
+
 The verdict, for a claim that holds: **beyond its null** when p ≤ ALPHA (``claims.ALPHA``, 0.05), on its own;
 **beyond after correction** when its p stays ≤ ALPHA after Holm's correction across all the model's checked claims
 (:func:`correct`). p comes from :func:`clipnb.pvalues.null_p`: against random twins, the t-tail of their
@@ -104,8 +110,18 @@ _TWINS: dict = {}
 KEEP_PARAMETERS = 30_000_000  # twins of models up to this size stay in memory for the session
 
 
-def twin(model, seed: int):
-    """The random-weight model of ``model``'s architecture for ``seed`` (small ones kept in memory)."""
+def twin(model, seed: int, kind: str | None = None):
+    """The random-weight model of ``model``'s architecture for ``seed`` (small ones kept in memory); ``kind`` HEADS:
+    the bundled model with random heads instead (:func:`clipnb.models.random_heads_dir`), for a model that has its
+    networks (:func:`clipnb.models.has_bundled_networks`)."""
+    if kind == HEADS:
+        from clipnb.models import load_model, random_heads_dir
+
+        folder = str(random_heads_dir(seed))
+        if folder not in _TWINS:
+            _TWINS[folder] = load_model(f"local-dir:{folder}", device="cpu")
+            _TWINS[folder].name, _TWINS[folder].progress = f"random heads #{seed}", False
+        return _TWINS[folder]
     folder = str(random_weights_dir(model.name, seed, build=False))
     if folder in _TWINS:
         return _TWINS[folder]
@@ -123,7 +139,7 @@ def twins(model, n: int = NULL_MODELS):
         yield twin(model, seed)
 
 
-RANDOM, CONTROLS = "random models", "control words"
+RANDOM, CONTROLS, HEADS = "random models", "control words", "random heads"
 # E8, E9, E10, E12a: the claim's word, and the keyword argument that takes it, replaced by each control word
 SUBTRACTIONS = {"E8": "term", "E9": "term", "E10": "word", "E12a": "opposite"}
 # Concrete nouns unrelated to the images those claims judge (men, faces, close-ups, winter, snow, trees, forests,
@@ -185,7 +201,7 @@ class Judged:
     null_statistics: list   # one per null draw (None where it could not be computed)
     null_holds: int         # null draws for which the claim holds
     n: int
-    kind: str = RANDOM      # RANDOM (random-weight twins) or CONTROLS (the same model, control words subtracted)
+    kind: str = RANDOM      # RANDOM (random-weight twins), CONTROLS (the same model, control words subtracted) or HEADS
     planned: int | None = None  # draws asked for
     p_holm: float | None = None  # after Holm's correction across the model's claims (:func:`correct`)
     family: int | None = None    # how many claims that correction was across
@@ -214,7 +230,7 @@ class Judged:
         test and a t-tail): the statistic and the draws are not changed after judging."""
         if self.null_share is None:
             return None
-        return null_p(self.statistic, self.draws, tail=self.kind == RANDOM)
+        return null_p(self.statistic, self.draws, tail=self.kind != CONTROLS)
 
     @property
     def p_value(self) -> float | None:
@@ -255,7 +271,7 @@ class Judged:
 
     @property
     def what(self) -> str:
-        return "random weights" if self.kind == RANDOM else "its control words"
+        return {RANDOM: "random weights", HEADS: "random heads"}.get(self.kind, "its control words")
 
     @property
     def cannot_tell(self) -> bool:
@@ -274,7 +290,7 @@ class Judged:
         else:
             tie = f", {p.ties} of them tied with it" if p.ties else ""
             how = f"by rank: {p.reaching} of {p.n} {name} reach its statistic{tie}" + (
-                f"; no tail estimated: {p.why}" if self.kind == RANDOM and p.why and p.n >= 2 else "")
+                f"; no tail estimated: {p.why}" if self.kind != CONTROLS and p.why and p.n >= 2 else "")
         if self.near_tie and self.beyond_random:
             how += f"; only just: it leads their best by {self.lead:.2g}"
         return how + untested
@@ -321,7 +337,7 @@ class Judged:
         if self.cannot_tell:
             return f"○ shows it; too few {self.kind} to tell whether {self.what} would too"
         if not self.beyond_random:
-            who = "random weights" if self.kind == RANDOM else "unrelated words"
+            who = "unrelated words" if self.kind == CONTROLS else self.what
             return f"≈ shows it, but {who} show it more" if self.null_does_more else f"≈ shows it, but so do {who}"
         if self.beyond_corrected is False:
             return f"✔ shows it, beyond {self.what} (but not after correcting for checking {self.family} claims at once)"
@@ -334,7 +350,7 @@ class Judged:
         if self.result.status != claims.HOLDS or self.beyond_random or self.null_share is None or not self.n:
             return False
         draws = np.asarray(self.draws, dtype=float)
-        return bool(len(draws) > 1 and null_p(-self.statistic, -draws, tail=self.kind == RANDOM).p <= claims.ALPHA)
+        return bool(len(draws) > 1 and null_p(-self.statistic, -draws, tail=self.kind != CONTROLS).p <= claims.ALPHA)
 
     @property
     def plain(self) -> str:
@@ -342,9 +358,10 @@ class Judged:
         if self.result.status != claims.HOLDS or self.null_share is None:
             return ""
         p = self.pvalue
-        against = (f"{self.n} copies of this model's design with random weights, models that learned nothing"
-                   if self.kind == RANDOM else
-                   f"the same model with {self.n} unrelated words in the claim's word's place")
+        against = {RANDOM: f"{self.n} copies of this model's design with random weights, models that learned nothing",
+                   HEADS: f"{self.n} copies of this model with its two pretrained networks kept and random heads: what "
+                          "the networks bring before any training here"}.get(
+            self.kind, f"the same model with {self.n} unrelated words in the claim's word's place")
         far = (f"; it lies {abs(p.z):.1f} of their typical spreads {'above' if p.z >= 0 else 'below'} their average"
                if p.method == TAIL else "")
         text = (f"In plain words: this model's number was set against {against}. {p.reaching} of {p.n} reached "
@@ -373,6 +390,7 @@ class Judged:
     def _null_text(self) -> str:
         what = STATISTIC_NAMES.get(self.result.claim, "statistic")
         source = f"random weights ({self.n} model{'s' if self.n != 1 else ''} of this architecture)" if self.kind == RANDOM else \
+            f"random heads ({self.n} copies of this model, its pretrained networks kept, its heads random)" if self.kind == HEADS else \
             f"control words ({self.n} unrelated nouns, each " + ("in place of the opposite pole" if SUBTRACTIONS.get(self.result.claim) == "opposite"
                                                              else "subtracted in place of the claim's word") + ", this model)"
         if self.null_share is not None:

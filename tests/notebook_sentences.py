@@ -681,6 +681,23 @@ for _m, _r in _e9.groupby("model"):
                  "('Spearman ρ of claim numbers', a.loc[w, 'Spearman ρ of claim numbers'].max()))"
                  "(agree, (agree['model A'] == 'untrained') | (agree['model B'] == 'untrained'))"),
         ]),
+        Cell("narrate.trained_here(heads, side)", setup="""
+_v = table[(table["measure"] == "verdict") & (table["model"] == "bundled")].set_index("claim")
+_by_weights = [c for c in heads if c in _v.index and _v.loc[c, "beyond_random"] is True]
+_by_heads = [c for c, j in heads.items() if j.beyond_random is True]
+_easy = [f"{c} ({j.null_holds} of {j.n})" for c, j in heads.items()
+         if j.result.status == _claims.FAILS and j.n and 2 * j.null_holds >= j.n]
+""", said=[
+            Said(r"bundled shows (\d+) beyond random weights", "len(_by_weights)"),
+            Said(r"beyond random weights(?: \([^)]*\))? and (\d+) beyond random heads", "len(_by_heads)"),
+            Said(r"what training the heads here made", "bool(_by_heads)"),
+            Said(r"E3 on the first random head, by hand: a cat's lead over the best wrong label ([-+][\d.]+)",
+                 "f\"{heads['E3'].draws[0]:+.3f}\" if heads['E3'].n else None"),
+            Said(r"(.+): beyond random weights, not beyond random heads",
+                 "', '.join(c for c in _by_weights if c not in _by_heads and heads[c].result.status == _claims.HOLDS) "
+                 "or None"),
+            Said(r"yet half or more of the random heads pass it: (.+?)\. Untrained", "', '.join(_easy) or None"),
+        ]),
         Cell("narrate.e6_by_model(", setup="""
 _verdicts = table[table["measure"] == "verdict"]
 _e6 = _verdicts[(_verdicts["claim"] == "E6") & _verdicts["model"].isin(with_skewed)]

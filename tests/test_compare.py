@@ -3,6 +3,7 @@ import json
 import re
 
 import pandas as pd
+import pytest
 
 from clipnb import claims, compare, nulls, report
 from clipnb_train import training
@@ -112,25 +113,28 @@ def _bound(n):
     return claims.ALPHA + 2 * np.sqrt(claims.ALPHA * (1 - claims.ALPHA) / n)
 
 
-def _twin_statistics(count=20):
-    """{claim: [statistic of twin 1, …, twin count]} on the sample corpus, for every claim random twins run."""
+def _twin_statistics(count=20, kind=nulls.RANDOM):
+    """{claim: [statistic of twin 1, …, twin count]} on the sample corpus, for every claim random twins run (``kind``
+    HEADS: the bundled networks with random heads)."""
     import clipnb
 
     model = clipnb.load_model("bundled", device="cpu")
-    results = compare.null_results(model, compare.Context.samples, count)
+    results = compare.null_results(model, compare.Context.samples, count, kind=kind)
     return {c: [nulls.statistic(r[c]) for r in results] for c in compare.TWIN_CLAIMS}
 
 
-def test_the_t_tail_is_calibrated_where_holm_acts_leaving_one_twin_out():
-    """Where Holm acts, at α/m: each of 20 random twins of the bundled architecture, its p computed against the other
-    19 exactly as a model's is (t-tail where their statistics pass its checks, else rank), falls below α/m about α/m
-    of the time. Over 9 claims × 20 twins, α/13 expects 0.7; more than 3 would happen by chance 1 time in 200."""
+@pytest.mark.parametrize("kind", [nulls.RANDOM, nulls.HEADS])
+def test_the_t_tail_is_calibrated_where_holm_acts_leaving_one_twin_out(kind):
+    """Where Holm acts, at α/m: each of 20 random twins of the bundled architecture (random weights; or the bundled
+    networks with random heads), its p computed against the other 19 exactly as a model's is (t-tail where their
+    statistics pass its checks, else rank), falls below α/m about α/m of the time. Over 9 claims × 20 twins, α/13
+    expects 0.7; more than 3 would happen by chance 1 time in 200."""
     import numpy as np
     from scipy import stats
 
     from clipnb.pvalues import null_p
 
-    statistics = _twin_statistics(20)
+    statistics = _twin_statistics(20, kind)
     p, methods = [], {}
     for claim_id, values in statistics.items():
         for i in range(len(values)):
@@ -311,7 +315,7 @@ def test_the_null_is_computed_once_per_architecture_and_kept_on_disk(tmp_path, m
 
     loaded = []  # a new session: the twins are not even loaded
     original = nulls.twin
-    monkeypatch.setattr(nulls, "twin", lambda model, seed: loaded.append(seed) or original(model, seed))
+    monkeypatch.setattr(nulls, "twin", lambda model, seed, kind=None: loaded.append(seed) or original(model, seed, kind))
     again, _, _ = compare.run(spec, progress=False, null=3)
     columns = ["claim", "verdict", "statistic", "null_share", "null_holds"]
     verdicts = [t[t["measure"] == "verdict"][columns].reset_index(drop=True) for t in (first, again)]
@@ -322,6 +326,37 @@ def test_the_null_is_computed_once_per_architecture_and_kept_on_disk(tmp_path, m
     files[0].write_text("{not json")  # a damaged file is computed again, and rewritten
     compare.run(spec, progress=False, null=3)
     assert loaded == [1] and json.loads(files[0].read_text()).keys() == kept.keys()
+
+
+def test_the_heads_null_runs_the_bundled_networks_with_random_heads_and_only_for_models_that_have_them():
+    """heads_check sets bundled's claims against copies of it with random heads: each draw is the claim run on
+    models.random_heads_dir(seed) loaded by hand, not a random-weight twin's number, and the verdicts say so. A model
+    without the bundled networks gets a clear error instead."""
+    import clipnb
+    from clipnb.models import has_bundled_networks, random_heads_dir
+
+    assert has_bundled_networks("bundled") and has_bundled_networks("bundled:skewed")   # a fine-tune of its heads
+    assert not has_bundled_networks("bundled:emoji") and not has_bundled_networks("random:bundled")
+    with pytest.raises(ValueError, match="no random-heads null"):
+        compare.heads_check("bundled:emoji", n=2)
+
+    heads = compare.heads_check("bundled", n=2)
+    assert set(heads) == set(compare.TWIN_CLAIMS)
+    model = clipnb.load_model("bundled", device="cpu")
+    twins = compare.null_results(model, compare.Context.samples, 2)   # random weights, seeds 1 and 2
+    for seed in (1, 2):
+        by_hand = claims.cat_beats_dog_and_monkey(clipnb.load_model(f"local-dir:{random_heads_dir(seed)}"),
+                                                  compare.Context.samples(model).cat_images)
+        assert abs(heads["E3"].draws[seed - 1] - nulls.statistic(by_hand)) < 1e-6
+        assert abs(heads["E3"].draws[seed - 1] - nulls.statistic(twins[seed - 1]["E3"])) > 1e-3   # not random weights
+    for claim_id, judged in heads.items():
+        assert judged.kind == nulls.HEADS and judged.p_holm is not None
+        if judged.result.status == claims.HOLDS:
+            assert "random heads" in judged.short and "random heads" in judged.verdict
+    table, _, _ = compare.run(["bundled"], progress=False, null=2)
+    side = report.heads_marks(table, heads)
+    assert list(side.columns) == ["the claim", "against random weights", "against random heads"]
+    assert all(m in ("✘", "?", "○ too few to tell") or "random heads" in m for m in side["against random heads"]), side
 
 
 def test_notebook_11_states_the_size_of_e1s_fixed_draw():

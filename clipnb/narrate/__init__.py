@@ -15,7 +15,8 @@ from clipnb.narrate.bias import (bias_summary, noise_against_persons, nurse_lean
                                  text_lean, tone_matched, unmarked_beyond_noise)
 from clipnb.narrate.clusters import hub_names, names_fit, seeds, shared_names, strays, style_or_subject
 from clipnb.narrate.models import (agreement_beyond_random, e6_by_model, fine_tune_moves, holm_counts, in_short,
-                                   nothing_learned, planted_line, planted_skew, talk_weights, verdict_agreement)
+                                   nothing_learned, planted_line, planted_skew, talk_weights, trained_here,
+                                   verdict_agreement)
 from clipnb.narrate.opposition import (bare_words, ends_and_order, face_order, off_pole, opposition_summary, pole_ends,
                                        short_caption, spread, spread_why)
 from clipnb.narrate.search import (animal_swap, cat_search, cat_swap, image_minus_word, man_search, running_search,
@@ -30,5 +31,5 @@ __all__ = ["agreement_beyond_random", "animal_swap", "bare_words", "bias_summary
            "person_baseline", "phrasings", "planted_line", "planted_skew", "pole_ends", "running_search",
            "sanity_check", "seeds", "shared_names", "short_caption", "sign_blocks", "snow_at_weights", "spread",
            "spread_why", "strays", "style_or_subject", "talk_scenes", "talk_weights", "text_lean", "tone_matched",
-           "toy_search", "tree_search", "trees_thinned", "unmarked_beyond_noise", "verdict_agreement",
+           "toy_search", "trained_here", "tree_search", "trees_thinned", "unmarked_beyond_noise", "verdict_agreement",
            "winter_against_controls", "word_pairs"]

@@ -257,3 +257,42 @@ def in_short(table, models, planted=None) -> None:
                      + (f"; together {'beyond' if p <= claims.ALPHA else 'within'} chance (p = {p:.2g})" if p is not None
                         else "") + ".")
     _tell(*lines)
+
+
+def trained_here(heads, side, model: str = "bundled") -> None:
+    """What the training here added (notebook 11): of ``model``'s claims beyond random weights (``side``:
+    :func:`clipnb.report.heads_marks`), which stay beyond random heads (``heads``: {claim: Judged} of
+    :func:`clipnb.compare.heads_check`), which the pretrained networks bring, and which random heads pass as well
+    where the trained model fails."""
+    beyond_weights = [c for c in side.index if side.loc[c, "against random weights"].startswith("✔")]
+    beyond_heads = [c for c in side.index if heads[c].beyond_random]
+    brought = [c for c in beyond_weights if c not in beyond_heads and heads[c].result.status == claims.HOLDS]
+    lines = []
+    if any(j.cannot_tell for j in heads.values()):
+        n = max(j.n for j in heads.values())
+        lines.append(f"This run set each claim against {n} random-heads models (CLIPNB_NULL_MODELS={n}): too few for any "
+                     "to come out beyond them. Run with 19 (the default) to read what follows as findings.")
+    lines.append(f"Of the {len(side)} claims here, {model} shows {len(beyond_weights)} beyond random weights"
+                 + (f" ({', '.join(beyond_weights)})" if beyond_weights else "") + f" and {len(beyond_heads)} beyond "
+                 "random heads" + (f" ({', '.join(beyond_heads)}): " + ("that one is" if len(beyond_heads) == 1 else
+                                   "those are") + " what training the heads here made, since the same two networks "
+                                   "with untrained heads do not show it" if beyond_heads else "") + ".")
+    for claim_id in beyond_heads:
+        j = heads[claim_id]
+        draws = np.asarray(j.draws, dtype=float)
+        lines.append(f"  {claim_id}, {nulls.STATISTIC_NAMES.get(claim_id, 'its number')}: {model} {j.statistic:+.3f}; "
+                     f"the {len(draws)} random heads {draws.mean():+.3f} on average, {draws.max():+.3f} at best.")
+    if brought:
+        lines.append(f"{', '.join(brought)}: beyond random weights, not beyond random heads. The pretrained networks "
+                     "bring " + ("it" if len(brought) == 1 else "them") + ": ImageNet's and the sentence encoder's "
+                     "training, not the heads trained here.")
+    more = [c for c in side.index if heads[c].null_does_more]
+    if more:
+        lines.append(f"{', '.join(more)}: random heads show " + ("it" if len(more) == 1 else "them") + f" more than "
+                     f"{model} does.")
+    lost = [f"{c} ({j.null_holds} of {j.n})" for c, j in heads.items()
+            if j.result.status == claims.FAILS and j.n and j.null_holds >= j.n / 2]
+    if lost:
+        lines.append(f"Fails on {model}, yet half or more of the random heads pass it: {', '.join(lost)}. Untrained "
+                     "heads pass them without learning anything, so passing them would not have shown learning either.")
+    _tell(*lines)
