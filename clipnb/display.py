@@ -119,6 +119,18 @@ def _clip(text: str, most: int) -> str:
     return text if len(text) <= most else text[:most - 1].rstrip() + "…"
 
 
+def _brighter(cmap: str) -> str:
+    """Which end of a colour map is the bright one: "higher" for viridis, "lower" for viridis_r (a reader of an
+    angle map, bright where near, needs telling)."""
+    import matplotlib.pyplot as plt
+
+    def light(rgba):
+        return 0.299 * rgba[0] + 0.587 * rgba[1] + 0.114 * rgba[2]
+
+    colours = plt.get_cmap(cmap)
+    return "higher" if light(colours(1.0)) >= light(colours(0.0)) else "lower"
+
+
 def heatmap(table, model_name: str, title: str = "", fmt: str = "{:.3f}", cmap: str = "viridis", ax=None,
             center=None, threshold=None):
     """A matplotlib heatmap of a DataFrame with every value written in; titled with the model. The axes are labelled
@@ -173,7 +185,7 @@ def heatmap(table, model_name: str, title: str = "", fmt: str = "{:.3f}", cmap: 
     if threshold is None:
         bar = ax.figure.colorbar(image, ax=ax, fraction=0.04)
         if self_similarity:
-            bar.set_label(f"the pairs' scale (grey: each with itself, {fmt.format(diagonal[0])})", fontsize=8)
+            bar.set_label(f"brighter: {_brighter(cmap)} · grey: itself", fontsize=9)
     ax.figure.tight_layout()
     return ax
 

@@ -8,6 +8,64 @@ from clipnb.narrate._say import _tell
 CAT_WORDS = ("cat", "kitten", "tiger", "lion")   # 05's vocabulary: the words a cat-like string should land on
 
 
+def angle_baseline(angles, baseline, unrelated, pairs, model) -> None:
+    """01: cat–dog and cat–monkey (``angles``: degrees between the talk's three texts) read against ``baseline``, the
+    median angle between ``pairs`` pairs of the ``unrelated`` phrases on the same model."""
+    dog, monkey = angles.loc["a cat", "a dog"], angles.loc["a cat", "a monkey"]
+    _tell(f"two unrelated phrases ({', '.join(unrelated)}: {pairs} pairs) sit at a median {baseline:.1f}° on this "
+          f"model; cat–dog sits at {dog:.1f}°, " + ("below that baseline: nearer than unrelated things." if dog < baseline
+                                                   else "no nearer than unrelated things.") + f"   [model: {model.name}]",
+          f"cat–monkey sits at {monkey:.1f}°: " + ("about as far as unrelated phrases (within 5°): this model ties a cat "
+                                                  "to a dog, but barely to a monkey" if monkey >= baseline - 5 else
+                                                  "nearer than unrelated phrases, if less near than cat–dog"
+                                                  if monkey > dog else "nearer than cat–dog"))
+
+
+def gap_against_twin(gap, twin_gap, model, random: bool) -> None:
+    """01: the modality gap's measures (``gap``, :func:`clipnb.geometry.modality_gap`) beside the random-weight
+    twin's (``twin_gap``); ``random``: the model is itself a random-weight one."""
+    lines = []
+    if random:
+        lines.append("This model has random weights: the two columns are one model.")
+    else:
+        wider = "wider" if gap["centroid distance"] > twin_gap["centroid distance"] else "narrower"
+        images, twins = gap["mean cosine image-image"], twin_gap["mean cosine image-image"]
+        lines += [f"The distance between the centres of the two clouds: {gap['centroid distance']:.3f} here, "
+                  f"{twin_gap['centroid distance']:.3f} with random weights. So the gap is {wider} than with nothing "
+                  "learned.",
+                  f"Two images' mean cosine: {images:.3f} here, {twins:.3f} with random weights. "
+                  + ("Near 1 here too: the images sit close together in one direction." if images > 0.5 else
+                     "So with random weights the images sit near 1, together in one direction; this model points them "
+                     "many ways." if twins > 0.5 else "They are spread out, with random weights and with these.")]
+    ii, it = gap["mean cosine image-image"], gap["mean cosine image-text"]
+    lines.append(f"mean cosine image–image {ii:.3f}, image–text {it:.3f}: "
+                 + ("images sit nearer each other than to texts, as in real CLIPs" + ("." if ii > 0.3 else
+                    f", though by little: real CLIPs' image–image cosines are far larger than {ii:.2f}.")
+                    if ii > it + 0.05 else
+                    "on this model images are not much nearer each other than to texts, unlike real CLIPs, so what is "
+                    "said below of real CLIPs' scores does not carry over to it."))
+    _tell(*lines)
+
+
+def gap_verdict(gap, accuracy, twin_check, twin_accuracy, random: bool) -> None:
+    """01: what the random-weight twin's classifier does (``twin_check``, its E1 result; ``twin_accuracy``), and how
+    near the model's own ``accuracy`` comes to a gap where E1 (``gap``) fails."""
+    from clipnb import claims
+
+    lines = []
+    if not random:
+        lines.append(f"With random weights (the same architecture, nothing learned) the classifier's accuracy is "
+                     f"{twin_accuracy:.3f}" + (f", and the claim {'holds' if twin_check.status == claims.HOLDS else 'fails'}"
+                                               " there" + (": two untrained towers already put images and texts apart, "
+                                                           "so a gap alone shows no learning (Liang et al. found it at "
+                                                           "initialisation)." if twin_accuracy >= 0.95 else ".")))
+    if gap.status == claims.FAILS and accuracy > 0.6:
+        lines.append(f"Not a clean gap, but not none: the classifier tells an image from a caption {accuracy:.0%} of the "
+                     "time, where guessing would manage 50 %. The claim asks for the talk's clean separation (95 % or "
+                     "more, with a margin).")
+    _tell(*lines)
+
+
 def cat_neighbours(name, neighbours, model) -> None:
     """01: where "a cat" ranks among the texts nearest one cat image (``neighbours``: the texts, nearest first, with
     their cosines), and whether a text ahead of it names a cat too."""
