@@ -729,6 +729,11 @@ _e6 = _verdicts[(_verdicts["claim"] == "E6") & _verdicts["model"].isin(with_skew
             Said(r"The untouched professions moved too, by up to ([\d.]+ \([^)]+\))",
                  "f\"{changes[kept == 'both'].abs().max():.3f} ({changes[kept == 'both'].abs().idxmax()})\" "
                  "if (kept == 'both').any() and (kept != 'both').any() else None"),
+            Said(r"of the \d+ moved nearly as far or further \(([^)]+)\)",
+                 "(lambda avg: ', '.join(f'{j} {abs(changes[j]):.3f}' for j in changes.index if kept[j] == 'both' and "
+                 "abs(changes[j]) >= 0.9 * abs(avg)) "
+                 "or None)(_np.mean([changes[j] * (1 if kept[j] == 'man' else -1) for j in changes.index if kept[j] != "
+                 "'both'])) if (kept == 'both').any() and (kept != 'both').any() else None"),
         ]),
     ],
 }

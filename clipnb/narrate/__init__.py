@@ -18,7 +18,7 @@ from clipnb.narrate.models import (agreement_beyond_random, e6_by_model, fine_tu
                                    nothing_learned, planted_line, planted_skew, talk_weights, trained_here,
                                    verdict_agreement)
 from clipnb.narrate.opposition import (bare_words, ends_and_order, face_order, off_pole, opposition_summary, pole_ends,
-                                       short_caption, spread, spread_why)
+                                       short_caption, spread, spread_why, talk_pair)
 from clipnb.narrate.search import (animal_swap, cat_search, cat_swap, image_minus_word, man_search, running_search,
                                    snow_at_weights, talk_scenes, tree_search, trees_thinned, winter_against_controls)
 from clipnb.narrate.training import toy_search
@@ -31,6 +31,6 @@ __all__ = ["agreement_beyond_random", "angle_baseline", "animal_swap", "bare_wor
            "noise_against_persons", "nothing_learned", "nurse_lean", "odd_strings", "off_pole", "opposition_summary",
            "person_baseline", "phrasings", "planted_line", "planted_skew", "pole_ends", "running_search",
            "sanity_check", "seeds", "shared_names", "short_caption", "sign_blocks", "snow_at_weights", "spread",
-           "spread_why", "strays", "style_or_subject", "talk_scenes", "talk_weights", "text_lean", "tone_matched",
+           "spread_why", "strays", "style_or_subject", "talk_pair", "talk_scenes", "talk_weights", "text_lean", "tone_matched",
            "toy_search", "trained_here", "tree_search", "trees_thinned", "unmarked_beyond_noise", "verdict_agreement",
            "winter_against_controls", "word_pairs"]

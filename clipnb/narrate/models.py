@@ -35,11 +35,12 @@ def nothing_learned(rows, trained) -> None:
     shared = sorted({r.claim for r in held.itertuples() if held_by_draws(r) and not _true(r.beyond_random)})
     still_beyond = sorted({f"{r.claim} on {r.model}" for r in held.itertuples()
                            if held_by_draws(r) and _true(r.beyond_random)})
-    lines = [f"Claims that half or more of the stand-ins hold too (random weights, or unrelated words), and by as "
-             f"wide a margin: {', '.join(shared) or 'none'}. That a trained model holds them is no evidence that it "
-             "learned anything."
-             + (f" {', '.join(still_beyond)}: most stand-ins pass it too, but the model passes by a wider margin than "
-                "nearly all of them, and that margin is what the ✔ measures." if still_beyond else "")]
+    lines = [f"{', '.join(shared)}: half or more of the stand-ins (random weights, or unrelated words) hold "
+             + ("it" if len(shared) == 1 else "them") + " too, by as wide a margin, so a trained model that holds "
+             + ("it" if len(shared) == 1 else "them") + " shows no learning." if shared else
+             "No claim that a trained model holds is held as widely by half or more of its stand-ins.",
+             f"{', '.join(still_beyond)}: most stand-ins pass it too, but the model passes by a wider margin than nearly "
+             "all of them; that margin is what its ✔ measures." if still_beyond else ""]
     between = sorted({f"{r.claim} on {r.model}" for r in held.itertuples() if r.status == claims.HOLDS
                       and r.null_models and not held_by_draws(r) and not _true(r.beyond_random)})
     if between:
@@ -142,9 +143,13 @@ def planted_skew(planted, changes, kept) -> None:
     untouched = changes[kept == "both"].abs()
     planted_way = [changes[j] * (1 if kept[j] == "man" else -1) for j in changes.index if kept[j] != "both"]
     if len(untouched) and planted_way:
+        average = sum(planted_way) / len(planted_way)
+        as_far = [j for j in untouched.index if untouched[j] >= 0.9 * abs(average)]   # within a tenth of it, or beyond
         lines.append(f"The untouched professions moved too, by up to {untouched.max():.3f} ({untouched.idxmax()}), "
-                     f"against {sum(planted_way) / len(planted_way):+.3f} on average the planted way for the skewed "
-                     "ones. A fine-tune moves words it was not aimed at. That is why the verdict sets the skewed "
+                     f"against {average:+.3f} on average the planted way for the skewed ones"
+                     + (f"; {len(as_far)} of the {len(untouched)} moved nearly as far or further ("
+                        + ", ".join(f"{j} {untouched[j]:.3f}" for j in as_far) + ")"
+                        if as_far else "") + ". A fine-tune moves words it was not aimed at. That is why the verdict sets the skewed "
                      "professions against every other choice of as many professions, instead of reading the bars one "
                      "by one.")
     _tell(*lines)
