@@ -94,6 +94,15 @@ def test_main_colour_reads_the_drawn_pixels_not_the_white_ground(tmp_path):
     assert np.allclose(main_colour(tmp_path / "blank.png"), (255, 255, 255))     # nothing drawn: the whole image
     assert same_colour([tmp_path / "red2.png", tmp_path / "blue.png", tmp_path / "blank.png"], tmp_path / "red.png") == 1
 
+    face = Image.new("RGB", (40, 40), "white")   # a yellow face: a dark outline and a grey beard around a yellow fill
+    face.paste((40, 40, 40), (4, 4, 36, 36))
+    face.paste((250, 205, 80), (7, 7, 33, 33))
+    face.paste((150, 150, 150), (10, 24, 30, 33))
+    face.save(tmp_path / "face.png")
+    Image.new("RGB", (40, 40), (255, 200, 70)).save(tmp_path / "yellow.png")
+    assert np.allclose(main_colour(tmp_path / "face.png"), (250, 205, 80))   # its commonest colour, not the mix
+    assert same_colour([tmp_path / "face.png"], tmp_path / "yellow.png") == 1
+
 
 def test_trimmed_fills_the_thumbnail_with_a_small_drawing_and_leaves_a_photo_alone():
     from PIL import Image
