@@ -99,6 +99,30 @@ def caption_words(captions, labels, cluster: int, among=None, k: int = 3) -> lis
     return [str(words[i]) for i in order[:k]]
 
 
+ISLAND_MIN = 5   # points a place on the map needs (islands)
+
+
+def islands(xy, labels, min_size: int = ISLAND_MIN, reach: float = 4.0) -> dict[int, int]:
+    """How many separate places each cluster covers on a 2-D map (``xy``, one row per image; ``labels``, each image's
+    cluster): its points joined wherever two lie within ``reach`` times the map's median nearest-neighbour distance,
+    then the joined groups of at least ``min_size`` points counted. A cluster of one island sits in one place; one of
+    several is scattered. On a t-SNE map an island is a neighbourhood: k-means groups by every dimension, t-SNE keeps
+    each image's nearest neighbours, so one cluster can be many neighbourhoods."""
+    from scipy.sparse.csgraph import connected_components
+    from scipy.spatial.distance import cdist
+
+    xy, labels = np.asarray(xy, dtype=float), np.asarray(labels)
+    distances = cdist(xy, xy)
+    np.fill_diagonal(distances, np.inf)
+    step = reach * float(np.median(distances.min(axis=1)))
+    out = {}
+    for c in sorted(set(labels.tolist())):
+        mine = np.flatnonzero(labels == c)
+        _, groups = connected_components(distances[np.ix_(mine, mine)] <= step, directed=False)
+        out[int(c)] = int((np.bincount(groups) >= min_size).sum())
+    return out
+
+
 def purity(labels, truth) -> float:
     """Share of images whose cluster's majority true label is their own (noise counts as wrong)."""
     import pandas as pd

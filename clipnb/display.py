@@ -440,6 +440,13 @@ def nearest_word_map(xy, words, nearest: dict, kinds: dict, model_name: str, axi
     return fig
 
 
+def _points(ax, dx: float, dy: float):
+    """A translation by (dx, dy) points, to add to a transform: a mark set beside a data point at a fixed distance."""
+    from matplotlib.transforms import ScaledTranslation
+
+    return ScaledTranslation(dx / 72, dy / 72, ax.figure.dpi_scale_trans)
+
+
 def thumbnail_map(xy, paths, model_name: str, title: str = "", colors=None, zoom: float = 0.2, ax=None,
                   max_thumbnails: int = 36, legend=None, xlabel: str = "", ylabel: str = ""):
     """Images placed at 2-D coordinates: every image a mark in its cluster's colour and shape, and up to
@@ -469,9 +476,14 @@ def thumbnail_map(xy, paths, model_name: str, title: str = "", colors=None, zoom
     for i in shown:
         im = trimmed(load_image(paths[i]))
         im.thumbnail((64, 64))
-        ax.add_artist(AnnotationBbox(OffsetImage(np.asarray(im), zoom=zoom * 1.5), xy[i], frameon=True, pad=0.05,
-                                     bboxprops={"edgecolor": cluster_style(clusters[i])[0], "linewidth": 2},
-                                     zorder=3))
+        box = AnnotationBbox(OffsetImage(np.asarray(im), zoom=zoom * 1.5), xy[i], frameon=True, pad=0.05,
+                             bboxprops={"edgecolor": cluster_style(clusters[i])[0], "linewidth": 2}, zorder=3)
+        ax.add_artist(box)
+        # the cluster's mark on the frame's lower-left corner: a frame's colour alone does not tell 0 from 5
+        colour, marker = cluster_style(clusters[i])
+        corner = (-0.75 * 64 * zoom * 1.5, -0.75 * 64 * zoom * 1.5)   # in points, from the thumbnail's centre
+        ax.plot(*xy[i], ls="", marker=marker, markersize=7, color=colour, markeredgecolor="black", markeredgewidth=0.6,
+                zorder=4, transform=ax.transData + _points(ax, *corner))
     if legend:
         from matplotlib.lines import Line2D
 

@@ -107,3 +107,15 @@ def test_caption_words_name_what_sets_a_cluster_apart():
     assert clusters.caption_words(captions, labels, 2) == ["cat"]  # against every other cluster; a missing caption
     assert clusters.caption_words(["", "", ""], [0, 1, 1], 0) == []  # no words: nothing to name
     assert clusters.caption_words(["a cook", "a cook"], [0, 1], 0) == []  # nothing more common in it
+
+
+def test_islands_counts_the_places_a_cluster_covers_on_a_map():
+    """A cluster drawn as two far blobs covers 2 places, one blob 1; stray single points are not places."""
+    import numpy as np
+
+    from clipnb import clusters
+
+    rng = np.random.default_rng(0)
+    xy = np.r_[rng.normal(0, 0.3, (20, 2)), rng.normal(10, 0.3, (20, 2)), rng.normal(5, 0.3, (20, 2)), [[20, 20]]]
+    labels = np.r_[np.zeros(40, int), np.ones(20, int), [1]]
+    assert clusters.islands(xy, labels) == {0: 2, 1: 1}

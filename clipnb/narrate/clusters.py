@@ -1,6 +1,7 @@
 """What notebook 10's clusters and their names show, in words."""
 from __future__ import annotations
 
+from clipnb.clusters import ISLAND_MIN
 from clipnb.narrate._say import _tell
 
 
@@ -86,3 +87,18 @@ def seeds(fit, misfit, n_seeds, model) -> None:
           + (f"; {len(misfit)} do not: {', '.join(misfit)}. k-means moved those seeds to whatever images were nearest "
              "them. A seed is where a cluster starts, not a label for what it ends up holding."
              if misfit else ".") + f"   [model: {model.name}]")
+
+
+def map_islands(islands, names) -> None:
+    """10: the clusters the t-SNE map scatters over several places (``islands``: :func:`clipnb.clusters.islands`;
+    ``names``: one row per cluster, with its "name")."""
+    scattered = {c: n for c, n in islands.items() if n > 1 and c in names.index}
+    if not scattered:
+        _tell("Each cluster sits in one place on the map: k-means and t-SNE's neighbourhoods agree here.")
+        return
+    worst = max(scattered, key=scattered.get)
+    _tell(f"{len(scattered)} of the {len(islands)} clusters lie in more than one place on the map: "
+          + ", ".join(f"{c} '{names.loc[c, 'name']}' in {n}" for c, n in sorted(scattered.items()))
+          + f" (groups of {ISLAND_MIN} or more points apart from the rest). Cluster {worst} is the most scattered: k-means groups by "
+          "all the dimensions at once, t-SNE keeps each image beside its nearest neighbours, so one cluster can be "
+          "several neighbourhoods, and a cluster in many places holds images that are not each other's neighbours.")
