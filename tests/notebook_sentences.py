@@ -564,6 +564,11 @@ _share = _np.mean([1.0 if dh > ds else 0.5 if dh == ds else 0.0 for dh, ds in _p
         ]),
     ],
     "09_paths_and_orderings": [
+        Cell("narrate.midpoint(middle", said=[
+            Said(r"the 6 nearest images: (\d+) captioned as cats", "int(_captions.matches('cats', middle['caption']).sum())"),
+            Said(r"captioned as cats, \d+ as cars, (\d+) as neither",
+                 "int((~(_captions.matches('cats', middle['caption']) | _captions.matches('cars', middle['caption']))).sum())"),
+        ]),
         Cell("step = np.degrees(lengths.iloc[0]", said=[
             Said(r"The solver's order walks (\d+)° per step",
                  "f'{step:.0f}' if step >= 60 else None"),
@@ -606,6 +611,10 @@ _direct = _np.degrees(_np.arccos(_np.clip(features[start] @ features[end], -1, 1
         ]),
     ],
     "10_clustering": [
+        Cell("narrate.map_islands(", said=[
+            Said(r"(\d+) of the \d+ clusters lie in more than one place",
+                 "sum(n > 1 for n in clusters.islands(xy, labels).values()) or None"),
+        ]),
         Cell("near_chance = [m for m", said=[
             Said(r"\. ([\w, -]+) (?:is|are) near chance \(below 0.1\)", "', '.join(near_chance) or None"),
         ]),

@@ -19,7 +19,8 @@ from clipnb.narrate.models import (agreement_beyond_random, e6_by_model, fine_tu
                                    verdict_agreement)
 from clipnb.narrate.opposition import (bare_words, ends_and_order, face_order, off_pole, opposition_summary, pole_ends,
                                        short_caption, spread, spread_why, talk_pair)
-from clipnb.narrate.search import (animal_swap, cat_search, cat_swap, image_minus_word, man_search, running_search,
+from clipnb.narrate.search import (animal_swap, cat_search, cat_swap, image_minus_word, man_search, midpoint,
+                                   running_search,
                                    snow_at_weights, talk_scenes, tree_search, trees_thinned, winter_against_controls)
 from clipnb.narrate.training import toy_search
 from clipnb.narrate.words import (angle_baseline, burgers, cat_neighbours, gap_against_twin, gap_verdict, hubs, kin,
@@ -27,7 +28,7 @@ from clipnb.narrate.words import (angle_baseline, burgers, cat_neighbours, gap_a
 
 __all__ = ["agreement_beyond_random", "angle_baseline", "animal_swap", "bare_words", "bias_summary", "burgers", "cat_neighbours",
            "cat_search", "cat_swap", "e6_by_model", "ends_and_order", "face_order", "fine_tune_moves", "gap_against_twin", "gap_verdict", "holm_counts",
-           "hub_names", "hubs", "image_minus_word", "in_short", "kin", "man_search", "map_islands", "names_fit",
+           "hub_names", "hubs", "image_minus_word", "in_short", "kin", "man_search", "map_islands", "midpoint", "names_fit",
            "noise_against_persons", "nothing_learned", "nurse_lean", "odd_strings", "off_pole", "opposition_summary",
            "person_baseline", "phrasings", "planted_line", "planted_skew", "pole_ends", "running_search",
            "sanity_check", "seeds", "shared_names", "short_caption", "sign_blocks", "snow_at_weights", "spread",

@@ -365,3 +365,16 @@ def running_search(running, pattern, model, corpus_runners, corpus_size) -> None
              "Fewer than half: the rest are what the model confuses with running here (look at what they share)."
              if runners else "None: this model does not find the action here."))
 
+
+
+def midpoint(found, a: str, b: str, label_a: str, label_b: str, t: float = 0.5) -> None:
+    """09: what lies nearest the point at ``t`` on the great circle from ``a`` to ``b`` (``found``: the nearest
+    images, with captions), counted by the captions' labels ``label_a`` and ``label_b`` (captions.PATTERNS)."""
+    of_a = captions.matches(label_a, found["caption"])
+    of_b = captions.matches(label_b, found["caption"])
+    neither = [_first(c) for c, x, y in zip(found["caption"], of_a, of_b) if not (x or y)]
+    _tell(f'At t = {t:g} between "{a}" and "{b}", the {len(found)} nearest images: {int(of_a.sum())} captioned as '
+          f"{label_a}, {int(of_b.sum())} as {label_b}, {len(neither)} as neither"
+          + (f" ({', '.join(neither)}): the midpoint of two meanings is a point in space, and what sits near it need "
+             "not be either one, nor a mix of them" if neither else ": near the middle, only the two ends' kinds")
+          + ".")
