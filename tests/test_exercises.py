@@ -35,6 +35,17 @@ def test_each_notebook_ends_with_exercises_that_have_solutions(path):
     assert "assert feedback.ok" in solution.read_text()
 
 
+@pytest.mark.parametrize("path", NOTEBOOKS, ids=lambda p: p.name[:2])
+def test_a_solution_asks_the_question_its_notebook_asks(path):
+    """Each exercise's wording in the solutions notebook is the notebook's own, so an edit to one reaches the other."""
+    def questions(notebook):
+        return {m.group(1): c.source for c in nbformat.read(notebook, as_version=4).cells
+                if c.cell_type == "markdown" and (m := re.match(r"\*\*Exercise (\d\d\.\d)\.\*\*", c.source))}
+
+    asked = questions(path)
+    assert asked and questions(ROOT / "notebooks" / "solutions" / path.name) == asked
+
+
 def _contexts(model):
     verdicts = pd.DataFrame({"bundled": [HOLDS, HOLDS], "untrained": [HOLDS, FAILS]}, index=["E1", "E3"])
     return {"model": model, "verdicts": verdicts}
