@@ -382,6 +382,29 @@ def cluster_style(cluster: int) -> tuple[str, str]:
     return CLUSTER_COLOURS[cluster % len(CLUSTER_COLOURS)], CLUSTER_MARKERS[cluster % len(CLUSTER_MARKERS)]
 
 
+def _clear_bend(ax, start, end, others, clearance: float = 10.0) -> float:
+    """The bend (matplotlib's arc3 ``rad``) of an arrow from ``start`` to ``end`` that passes no point of ``others``
+    closer than ``clearance`` pixels, as the map is drawn now: 0.2 where that is clear, else the first clear of a few
+    bends either way, else the one that passes furthest from them. An arrow that runs through a third word reads as
+    pointing at it."""
+    import numpy as np
+
+    to_pixels = ax.transData.transform
+    (x0, y0), (x1, y1) = to_pixels(start), to_pixels(end)
+    points = to_pixels(np.asarray(others, dtype=float).reshape(-1, 2)) if len(others) else np.zeros((0, 2))
+    t = np.linspace(0.05, 0.95, 40)[:, None]
+    best, widest = 0.2, -1.0
+    for rad in (0.2, -0.2, 0.35, -0.35, 0.5, -0.5, 0.7, -0.7):
+        control = np.array([(x0 + x1) / 2 + rad * (y1 - y0), (y0 + y1) / 2 - rad * (x1 - x0)])   # arc3's control point
+        curve = (1 - t) ** 2 * np.array([x0, y0]) + 2 * (1 - t) * t * control + t ** 2 * np.array([x1, y1])
+        gap = np.min(np.linalg.norm(curve[:, None] - points[None], axis=2)) if len(points) else np.inf
+        if gap >= clearance:
+            return rad
+        if gap > widest:
+            best, widest = rad, gap
+    return best
+
+
 def nearest_word_map(xy, words, nearest: dict, kinds: dict, model_name: str, axis_share=None):
     """Each word at its place on a 2-D map (``xy``, one row per word of ``words``), an arrow to its nearest other word
     (``nearest``: word → word), bent so that two words that are each other's nearest get two arcs. ``kinds``: kind →
@@ -402,13 +425,6 @@ def nearest_word_map(xy, words, nearest: dict, kinds: dict, model_name: str, axi
                              gridspec_kw={"width_ratios": [3, 2] if zoom else [1]})
 
     def draw(ax, show):   # the arrows and points among the words in ``show``, and their labels
-        for word, other in nearest.items():
-            if word not in show or other not in show:
-                continue
-            same = word not in kind_of or kind_of[word] == kind_of.get(other)
-            ax.annotate("", position[other], position[word], zorder=1 if same else 2,   # dashed ones on top
-                        arrowprops=dict(arrowstyle="->", color="#999" if same else "black", lw=1.2,
-                                        ls="-" if same else "--", shrinkA=4, shrinkB=4, connectionstyle="arc3,rad=0.2"))
         groups = [*kinds.items(), ("no kin here", [w for w in words if w not in kind_of])]
         for i, (kind, members) in enumerate(groups):
             hollow = kind == "no kin here"
@@ -416,6 +432,18 @@ def nearest_word_map(xy, words, nearest: dict, kinds: dict, model_name: str, axi
             if members:
                 ax.scatter(*np.array([position[w] for w in members]).T, s=45, label=kind, zorder=3, marker=marker,
                            facecolors="white" if hollow else colour, edgecolors=colour, linewidths=1.5 if hollow else 0)
+        ax.autoscale_view()   # the points placed first: an arrow's bend is chosen on the map as it will be drawn
+        for word, other in nearest.items():
+            if word not in show or other not in show:
+                continue
+            same = word not in kind_of or kind_of[word] == kind_of.get(other)
+            others = [position[w] for w in show if w not in (word, other)]
+            # two words each other's nearest: one bend for both, so their arcs lie either side, not on top of each other
+            bend = 0.2 if nearest.get(other) == word else _clear_bend(ax, position[word], position[other], others)
+            ax.annotate("", position[other], position[word], zorder=1 if same else 2,   # dashed ones on top
+                        arrowprops=dict(arrowstyle="->", color="#999" if same else "black", lw=1.2,
+                                        mutation_scale=12 if same else 16, ls="-" if same else "--", shrinkA=4,
+                                        shrinkB=4, connectionstyle=f"arc3,rad={bend}"))
         label_points(ax, np.array([position[w] for w in show]), list(show))   # nudged apart, none over another
 
     ax = axes[0, 0]
@@ -432,7 +460,7 @@ def nearest_word_map(xy, words, nearest: dict, kinds: dict, model_name: str, axi
     ax.legend(fontsize=8, loc="upper left", bbox_to_anchor=(0, -0.1) if zoom else (1.01, 1), borderaxespad=0,
               ncol=4 if zoom else 1)
     if axis_share is not None:
-        ax.set_xlabel(f"PC1 ({axis_share[0]:.0%} of variance)")
+        ax.set_xlabel(f"PC1 ({axis_share[0]:.0%} of the spread)")
         ax.set_ylabel(f"PC2 ({axis_share[1]:.0%})")
     ax.set_title(_title("each word's nearest other word (arrows), on a 2-D map of the embeddings"
                         + (" (dotted box: enlarged on the right)" if zoom else ""), model_name), fontsize=10)
