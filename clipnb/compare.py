@@ -541,8 +541,8 @@ def planted_rows(base_model, spec, skewed_model) -> list[dict]:
     if result.numbers is not None and "change" in result.numbers:
         moved = result.numbers.attrs["moved"]
     short = {claims.HOLDS: "✔ shows it, beyond chance",
-             claims.FAILS: f"✘ not all {len(skew)} moved the planted way ({moved} of {len(skew)}), though together "
-             "beyond chance" if result.status == claims.FAILS and p < claims.ALPHA and moved is not None
+             claims.FAILS: f"◐ in part: together beyond chance (p = {p:.2g}), but {moved} of {len(skew)} moved the "
+             "planted way, not all" if result.status == claims.FAILS and p < claims.ALPHA and moved is not None
              else "✘ not on this model"}.get(
         result.status, f"? cannot be checked here: {result.reason}")
     rows = [{**common, "short": short, "measure": "verdict", "value": np.nan, "statistic": np.nan, "null_models": 0,

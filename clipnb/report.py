@@ -34,7 +34,8 @@ def agreement(table, rankings):
 
 MARK_LEGEND = ("✔ holds, beyond its stand-ins (random weights, or control words for a subtraction) · ≈ holds, but "
                "so do its stand-ins (or they show it more) · ○ holds, too few stand-ins to tell · ✘ does not hold · "
-               "? cannot be checked here · ≡ arithmetic: holds for every model")
+               "? cannot be checked here · ≡ arithmetic: holds for every model · ◐ in part (B1: the skewed professions "
+               "moved together beyond chance, but not every one)")
 
 
 def mark(row) -> str:

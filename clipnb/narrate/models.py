@@ -228,7 +228,7 @@ def planted_line(planted) -> None:
     p = planted.numbers.attrs.get("p") if planted.numbers is not None else None
     if planted.status == claims.FAILS and p is not None and p < claims.ALPHA:
         moved, skewed = planted.numbers.attrs["moved"], planted.numbers.attrs["skewed"]
-        _tell(f"{mark} B1: not every skewed profession moved the planted way ({moved} of {skewed}), though together they "
+        _tell(f"◐ B1, in part: not every skewed profession moved the planted way ({moved} of {skewed}), though together they "
               f"moved beyond chance (p = {p:.2g}: the markdown below says how it is found). The claim, which asks for "
               f"every one: {planted.statement}.")
     else:
