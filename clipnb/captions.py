@@ -54,8 +54,9 @@ LABELS = {
               r"\bchristmas\b|\bxmas\b|\bfamily trees?\b|\btree (?:diagram|view|structure)|\bwoods? (?:floor|table|panel|desk)"),
     # the photo that stands in for the talk's forest (COCO's query image): the caption says forest or woods
     "forest_scene": (_words("forests?", "rainforests?", "woods", "woodlands?", "wooded"), r"\bwoods? (?:floor|table)"),
-    "happy": (_words(r"smil\w*", "grins?", "grinning", "beaming", r"laugh\w*", "happy", "happily", "happiness",
-                     "joy", "joyful", "joyous", "cheerful", "delighted", "smiley"),
+    # not "smiley": clip-art calls any round face icon a smiley, frowning ones too (openclipart's smiley002)
+    "happy": (_words(r"smil(?!ey|ies)\w*", "grins?", "grinning", "beaming", r"laugh\w*", "happy", "happily", "happiness",
+                     "joy", "joyful", "joyous", "cheerful", "delighted"),
               r"\bunhappy\b|\bnot (?:happy|smiling)"),
     "sad": (_words("cry", "cries", "crying", "cried", "tears", r"frown\w*", "sad", "sadly", "sadness", "unhappy",
                    "pensive", "disappointed", "weary", r"sorrow\w*", "upset", "gloomy", "depressed", "mourning",

@@ -294,6 +294,11 @@ def scatter_thumbnails(table, x: str, y: str, model_name: str, title: str = "", 
         ax.add_artist(AnnotationBbox(OffsetImage(np.asarray(im), zoom=zoom), tuple(xy[i]), xybox=offset,
                                      boxcoords="offset points", frameon=True, pad=0.1, bboxprops={"edgecolor": "#bbb"},
                                      arrowprops={"arrowstyle": "-", "color": "black", "lw": 0.8}, zorder=2))
+        if "caption" in table:   # each thumbnail named under it by its caption's title, so every picture can be read
+            name = _clip(str(table["caption"].iloc[i] or "").split(",")[0], 22)
+            ax.annotate(name, tuple(xy[i]), xytext=(offset[0], offset[1] - im.size[1] * zoom / 2 - 3),
+                        textcoords="offset points", ha="center", va="top", fontsize=6.5, zorder=4,
+                        bbox={"boxstyle": "round,pad=0.1", "fc": "white", "ec": "none", "alpha": 0.85})
     ax.set_xlabel(xlabel or x)
     ax.set_ylabel(ylabel or y)
     ax.legend(loc="upper left", bbox_to_anchor=(1.01, 1), fontsize=8)   # outside the axes: no thumbnail under it
@@ -509,8 +514,8 @@ def thumbnail_map(xy, paths, model_name: str, title: str = "", colors=None, zoom
         ax.add_artist(box)
         # the cluster's mark on the frame's lower-left corner: a frame's colour alone does not tell 0 from 5
         colour, marker = cluster_style(clusters[i])
-        corner = (-0.75 * 64 * zoom * 1.5, -0.75 * 64 * zoom * 1.5)   # in points, from the thumbnail's centre
-        ax.plot(*xy[i], ls="", marker=marker, markersize=7, color=colour, markeredgecolor="black", markeredgewidth=0.6,
+        corner = (-0.42 * 64 * zoom * 1.5, -0.42 * 64 * zoom * 1.5)   # in points from its centre: inside its corner
+        ax.plot(*xy[i], ls="", marker=marker, markersize=10, color=colour, markeredgecolor="white", markeredgewidth=1.2,
                 zorder=4, transform=ax.transData + _points(ax, *corner))
     if legend:
         from matplotlib.lines import Line2D

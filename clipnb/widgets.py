@@ -71,6 +71,18 @@ def _is_path(value) -> bool:
     return isinstance(value, (str, os.PathLike))
 
 
+def _display_with_snapshot(widget, snapshot: str) -> None:
+    """Display ``widget`` with a still of what it shows now (``snapshot``, HTML) in the same output: a live kernel
+    draws the controls; a saved copy, which keeps no widget state, still shows the results in any viewer that reads
+    HTML (GitHub, nbviewer, an HTML export)."""
+    from IPython.display import display
+
+    bundle = widget._repr_mimebundle_()
+    bundle["text/html"] = ('<div class="clipnb-snapshot"><p style="font:12px sans-serif;color:#555">A still of the '
+                           "controls' first results: run the notebook to use them.</p>" + snapshot + "</div>")
+    display(bundle, raw=True)
+
+
 class QueryBuilder:
     """One row per term (text or image, weight −2…2, remove), add-term, k, a live grid.
 
@@ -95,9 +107,7 @@ class QueryBuilder:
         self.set_query(query)
 
     def _ipython_display_(self):
-        from IPython.display import display
-
-        display(self.widget)
+        _display_with_snapshot(self.widget, self.status.value + self.grid.value)
 
     def set_query(self, query):
         query = parse(query) if isinstance(query, str) else query
@@ -172,9 +182,7 @@ class OppositionExplorer:
         self._rerank()
 
     def _ipython_display_(self):
-        from IPython.display import display
-
-        display(self.widget)
+        _display_with_snapshot(self.widget, self.status.value + self.grid.value)
 
     @staticmethod
     def _pole(text):

@@ -145,6 +145,9 @@ _margin = lambda name: margins[name]
                  "or None"),
             Said(r"so the untrained search ranks by colour", "clipnb.images.same_colour(before['path'][1:], "
                  "before['path'].iloc[0]) >= (len(before) - 1) / 2"),
+            Said(r"Searched by its own caption, each is found at (.+?): ", "', '.join(f'#{r} (\"{c}\")' for c, r in own.items()) "
+                 "or None"),
+            Said(r"the toy fitted (?:it|them)\. It learned each caption whole", "bool(own) and all(r <= len(after) for r in own.values())"),
             Said(r"the toy has not yet fitted the cat pairs", "not _captions.matches('cats', after['caption'].iloc[:1])[0]"),
             Said(r'It puts "(.+?)" first: after', "None if _captions.matches('cats', after['caption'].iloc[:1])[0] "
                  "else _title(after['caption'].iloc[0])"),
@@ -333,7 +336,10 @@ _cat_like = nearest_word[nearest_word["string"].isin(cat_like)]
 _on_cat = _cat_like[_cat_like["neighbour"].isin(["cat", "kitten", "tiger", "lion"])]
 """, said=[
             Said(r"(\d+) of the \d+ cat-like strings land nearest a cat word", "len(_on_cat)"),
-            Said(r"a coin toss, not a reading", "bool((_on_cat['margin over 2nd'] < 0.01).any())"),
+            Said(r"a coin toss, not a reading", "bool(((_on_cat['margin over 2nd'] < 0.01) & ~_on_cat['2nd word'].isin("
+                 "['cat', 'kitten', 'tiger', 'lion'])).any())"),
+            Said(r"\(([^()]+) by under 0.03 over a word that is no cat", "', '.join(_on_cat.loc[_on_cat['margin over 2nd']"
+                 ".between(0.01, 0.03) & ~_on_cat['2nd word'].isin(['cat', 'kitten', 'tiger', 'lion']), 'string']) or None"),
             Said(r"(\d+) of the \d+ strings land nearest '", "int(nearest_word['neighbour'].value_counts().iloc[0]) "
                  "if nearest_word['neighbour'].value_counts().iloc[0] >= 4 else None"),
             Said(r"section 2 found '([^']+)' a hub among the words too",

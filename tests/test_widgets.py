@@ -75,3 +75,18 @@ def test_embedding_queries_with_one_label_are_not_equal():
     a = clipnb.query.embedding(np.array([1.0, 0, 0]), label="v")
     b = clipnb.query.embedding(np.array([0, 1.0, 0]), label="v")
     assert a != b and a == clipnb.query.embedding(np.array([1.0, 0, 0]), label="v")
+
+
+def test_a_displayed_widget_carries_a_still_of_its_results_for_saved_copies(model, cache, monkeypatch):
+    """A saved notebook keeps no widget state: the display also holds the widget's first results as HTML, which a
+    viewer without a kernel shows, while a live kernel still gets the widget itself."""
+    import IPython.display
+
+    shown = []
+    monkeypatch.setattr(IPython.display, "display", lambda obj, raw=False: shown.append((obj, raw)))
+    corpus = clipnb.sample_corpus(model, cache=cache)
+    for widget in (QueryBuilder(corpus, "a cat", k=6, delay=0), OppositionExplorer(corpus, "happy", "sad", delay=0)):
+        widget._ipython_display_()
+        bundle, raw = shown[-1]
+        assert raw and "application/vnd.jupyter.widget-view+json" in bundle
+        assert widget.grid.value in bundle["text/html"] and bundle["text/html"].count("<img") == 6

@@ -46,7 +46,8 @@ def bare_words(own, instead=None) -> None:
         found = [f'"{w}": ' + "; ".join(map(short_caption, instead[w])) for w, phrase in BARE
                  if instead and instead.get(w) and w in own and phrase in own and own[w] < own[phrase]]
         _tell("Bare words find fewer of their own images than phrases do: " + "; ".join(weak) + " among the 3 nearest, "
-              "by caption. On this model a single word is a weak query. The talk's pairs were phrases too."
+              "by caption. On this model a single word is a weak query. (The talk's own pair was the bare \"happy\" / "
+              "\"sad\", which found the speaker's jumping hikers on his web-trained CLIP.)"
               + (" What the bare words find instead: " + "; ".join(found) + "." if found else ""))
 
 
@@ -70,7 +71,8 @@ def pole_ends(corpus, by_pair, model) -> None:
             is_pole = named[pole][[corpus.row_of(p) for p in end["path"]]]
             if named[pole].any() and not is_pole.any():
                 subjects = end["caption"].map(_first).value_counts()
-                empty.append(f'the "{pole}" end of "{a}" − "{b}" (none of its {int(named[pole].sum())}'
+                empty.append(f'the "{pole}" end of "{a}" − "{b}" (its 3 hold none of the {int(named[pole].sum())} '
+                             f'captioned as {pole}'
                              + (f'; {subjects.iloc[0]} of its 3 "{subjects.index[0]}"' if subjects.iloc[0] > 1 else "")
                              + ")")
             elif named[pole].any() and not is_pole.all():
@@ -105,7 +107,8 @@ def pole_ends(corpus, by_pair, model) -> None:
                              f'hold {len(flags)} flags ({", ".join(flags)}): the model sets "{pole}" near countries here, a hint '
                              "from a handful of images, not a finding (no test is run here).")
     if empty:
-        lines.insert(0, "Ends that hold none of their pole's captioned images: " + "; ".join(empty) + ". Such an end is "
+        lines.insert(0, "Ends (the 3 images at each end, as in the table) that hold none of their pole's captioned images: "
+                     + "; ".join(empty) + ". Such an end is "
                      "what lies furthest from the other pole, whatever it shows. One ranking cannot tell whether the "
                      "model ties those images to the pole or only sets them far from its opposite.")
     if toned:

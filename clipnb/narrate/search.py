@@ -139,7 +139,10 @@ def tree_search(corpus, picture, trees, same_subject, same_colour, model, same_o
         style = corpus.table.set_index("path")["image_path"].astype(str).str.split("/").str[0]
         scenes = sum(bool(trees[corpus.row_of(p)]) and style[p] == "scenes" for p in top["path"])
     lines = [f"the picture's own top 9: {same_subject} captioned with trees or a forest"
-             + (f" ({scenes} of them scenes, the trees behind a person)" if scenes else "")
+             + (f" ({scenes} of them scenes, the trees behind a person: the scenes were composed from the same "
+                f"held-out emoji, so a scene's tree can be this very drawing, pasted in, a match on the pixels as much "
+                f"as on the subject)"
+                if scenes else "")
              + f", {same_colour} of a similar main colour"
              + (f", {same_outline} of a like outline (silhouettes overlapping by 70 % or more)"
                 if same_outline is not None else "")

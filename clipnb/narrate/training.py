@@ -15,10 +15,11 @@ def _first_cat(results) -> str:
     return f"first at #{results.loc[hits[0], 'rank']}" if len(hits) else "none"
 
 
-def toy_search(before, after, query, epochs, losses, everything=None) -> None:
+def toy_search(before, after, query, epochs, losses, everything=None, own=None) -> None:
     """The toy's search for ``query`` before and after ``epochs`` of training (``before``, ``after``: its top k, with
     the median image's score in ``attrs``; ``losses``: the training loss per step; ``everything``: its whole ranking
-    after training, to say where its own cat images went)."""
+    after training, to say where its own cat images went; ``own``: {caption: rank} of each cat image outside the top k
+    when searched by its own caption, which tells an unfitted pair from a caption worded otherwise)."""
     cats = [int(captions.matches("cats", r["caption"]).sum()) for r in (before, after)]
     first_after = _first_cat(after)
     lines = [f'"{query}": {cats[0]} cat image(s) in the top {len(after)} before training ({_first_cat(before)}), '
@@ -34,8 +35,17 @@ def toy_search(before, after, query, epochs, losses, everything=None) -> None:
             lines.append(f"It trained on {len(ranks)} cat images, and {len(missed)} of them "
                          f"{'is' if len(missed) == 1 else 'are'} not in its top {len(after)} "
                          f"(#{', #'.join(map(str, missed))}); above "
-                         f"{'it' if len(missed) == 1 else 'them'}: {', '.join(above)}. Even on its own training pairs, "
-                         f"{epochs} epochs fit some, not all.")
+                         f"{'it' if len(missed) == 1 else 'them'}: {', '.join(above)}."
+                         + ("" if own else f" Even on its own training pairs, {epochs} epochs fit some, not all."))
+            if own:
+                found = [c for c, r in own.items() if r <= len(after)]
+                lines.append("Searched by its own caption, each is found at "
+                             + ", ".join(f'#{r} ("{c}")' for c, r in own.items()) + ": "
+                             + (f'the toy fitted {"it" if len(own) == 1 else "them"}. It learned each caption whole, and '
+                                f'"{query}" is not "{next(iter(own))}": a text side trained from nothing on a few hundred '
+                                "captions has no reason to put them near each other." if len(found) == len(own) else
+                                f"{len(found)} of {len(own)} are fitted; the rest, {epochs} epochs have not fitted yet, "
+                                "even on the toy's own training pairs."))
     for name, r in (("before", before), ("after", after)):   # main colour within 60 of the first's
         alike = same_colour(r["path"][1:], r["path"].iloc[0])
         if name == "after" and alike < (len(r) - 1) / 2:
