@@ -494,6 +494,21 @@ def heads_check(spec: str = "bundled", context_for=Context.samples, n: int | Non
     return judged
 
 
+def heads_marks(table, heads: dict, model: str = "bundled"):
+    """``model``'s claims side by side: the mark against random weights (from the comparison's ``table``) and against
+    random heads (``heads``: :func:`heads_check`'s {claim: Judged}), each rendered by :func:`clipnb.report.mark` from its
+    verdict's fields. Index: the claim; columns: the claim in words, then the two marks."""
+    import pandas as pd
+
+    weights = table[(table["measure"] == "verdict") & (table["model"] == model)].set_index("claim")
+    rows = pd.DataFrame([r for j in heads.values() for r in verdict_rows(model, j, "") if r["measure"] == "verdict"])
+    rows = rows.set_index("claim")
+    return pd.DataFrame({"the claim": rows["statement"],
+                         "against random weights": [report.mark(weights.loc[c].to_dict() | {"claim": c})
+                                                    if c in weights.index else "–" for c in rows.index],
+                         "against random heads": [report.mark(r.to_dict() | {"claim": c}) for c, r in rows.iterrows()]})
+
+
 def verdict_rows(spec: str, judged, tested: str) -> list[dict]:
     """A claim's rows of the tidy table: its verdict (the long and the short reading, and every field both are
     rendered from), then one row per number."""

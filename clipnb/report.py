@@ -63,23 +63,6 @@ def mark(row) -> str:
     return f"≈ {who} show it more" if true(row.get("null_more")) else f"≈ so do {who}"
 
 
-def heads_marks(table, heads: dict, model: str = "bundled"):
-    """``model``'s claims side by side: the mark against random weights (from the comparison's ``table``) and against
-    random heads (``heads``: :func:`clipnb.compare.heads_check`'s {claim: Judged}), each rendered by :func:`mark` from
-    its verdict's fields. Index: the claim; columns: the claim in words, then the two marks."""
-    import pandas as pd
-
-    from clipnb.compare import verdict_rows
-
-    weights = table[(table["measure"] == "verdict") & (table["model"] == model)].set_index("claim")
-    rows = pd.DataFrame([r for j in heads.values() for r in verdict_rows(model, j, "") if r["measure"] == "verdict"])
-    rows = rows.set_index("claim")
-    return pd.DataFrame({"the claim": rows["statement"],
-                         "against random weights": [mark(weights.loc[c].to_dict() | {"claim": c}) if c in weights.index
-                                                    else "–" for c in rows.index],
-                         "against random heads": [mark(r.to_dict() | {"claim": c}) for c, r in rows.iterrows()]})
-
-
 def holm_summary(table):
     """Per model: how many verdicts hold beyond their null at p ≤ ALPHA on their own, and how many stay beyond after
     Holm's correction across all that model's checked claims (``p_holm``, set by :func:`clipnb.nulls.correct`:

@@ -107,7 +107,8 @@ def test_across_models_sentences(capsys):
                          "null_holds": [19, 12, 94], "beyond_random": [np.True_, False, False]})
     narrate.nothing_learned(rows, ["a"])
     out = capsys.readouterr().out
-    assert "and by as wide a margin: E2." in out and "E1 on a: most stand-ins pass it too" in out
+    assert "E2: half or more of the stand-ins" in out and "by as wide a margin, so a trained model that holds it shows no " \
+        "learning" in out and "E1 on a: most stand-ins pass it too" in out
     assert "E10 on a: holds, and fewer than half of the stand-ins do" in out
     assert "a: ✔, beyond its stand-ins, on E1." in out
 

@@ -266,7 +266,7 @@ def in_short(table, models, planted=None) -> None:
 
 def trained_here(heads, side, model: str = "bundled") -> None:
     """What the training here added (notebook 11): of ``model``'s claims beyond random weights (``side``:
-    :func:`clipnb.report.heads_marks`), which stay beyond random heads (``heads``: {claim: Judged} of
+    :func:`clipnb.compare.heads_marks`), which stay beyond random heads (``heads``: {claim: Judged} of
     :func:`clipnb.compare.heads_check`), which the pretrained networks bring, and which random heads pass as well
     where the trained model fails."""
     beyond_weights = [c for c in side.index if side.loc[c, "against random weights"].startswith("✔")]
