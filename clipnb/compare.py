@@ -463,23 +463,46 @@ def run(specs, context_for=Context.samples, progress: bool = True, null: int | N
     return pd.DataFrame(rows), errors, rankings
 
 
-def heads_check(spec: str = "bundled", context_for=Context.samples, n: int | None = None) -> dict:
+def claim_results(table, label: str) -> dict:
+    """One model's {claim: ClaimResult} read back from the comparison's ``table`` (its verdict row and its numbers),
+    for a second null on results already computed (:func:`heads_check`)."""
+    import pandas as pd
+
+    mine = table[table["model"] == label]
+    out = {}
+    for row in mine[mine["measure"] == "verdict"].itertuples():
+        numbers = mine[(mine["claim"] == row.claim) & (mine["measure"] != "verdict")]
+        out[row.claim] = claims.ClaimResult(row.claim, row.statement, row.status, row.reason,
+                                            pd.DataFrame({"measure": list(numbers["measure"]),
+                                                          "value": list(numbers["value"])}) if len(numbers) else None)
+    return out
+
+
+def heads_check(spec: str = "bundled", context_for=Context.samples, n: int | None = None, results=None) -> dict:
     """What the training here added: ``spec``'s claims that random twins run (``TWIN_CLAIMS``), each set against
     ``n`` copies of the model with its pretrained networks kept and random heads (seeds 1…n; default
     :func:`clipnb.nulls.default_count`), Holm-corrected across them. For a model with the bundled networks
     (:func:`clipnb.models.has_bundled_networks`): random weights randomise the networks too, so "beyond random
     weights" credits their pretraining as well; "beyond random heads" credits the heads' training alone.
+    ``results``: ``spec``'s own {claim: ClaimResult} where they were computed already (:func:`claim_results` reads
+    them from a comparison's table), so that only the random heads run.
     Returns {claim: Judged} (kind ``nulls.HEADS``)."""
+    import types
+
     import clipnb
     from clipnb.models import has_bundled_networks
 
     if not has_bundled_networks(spec):
         raise ValueError(f"{spec!r} does not have the bundled model's pretrained networks, so it has no random-heads "
                          "null: use 'bundled' or 'bundled:skewed' (any other model's null is random weights, in run)")
-    model = clipnb.load_model(spec)
-    model.progress = False
-    n = nulls.default_count(model) if n is None else n
-    results = _run_checks(context_for(model), only=TWIN_CLAIMS)
+    n = nulls.default_count() if n is None else n   # the bundled networks are small: no large-model default
+    if results is None:
+        model = clipnb.load_model(spec)
+        model.progress = False
+        results = _run_checks(context_for(model), only=TWIN_CLAIMS)
+    else:   # only the model's name is read below (the cache key of the twins' results)
+        model = types.SimpleNamespace(name=spec)
+        results = {c: r for c, r in results.items() if c in TWIN_CLAIMS}
     # every claim that can be checked runs on the random heads, a failing one too: how often untrained heads pass a
     # claim the model fails says how hard the test is to pass
     targets = [c for c, r in results.items() if r.status != claims.UNCHECKABLE]

@@ -738,7 +738,7 @@ def random_heads_dir(seed: int = 0) -> Path:
         mixed = {k: (twin[k].to(v.dtype) if k.startswith(HEAD_PREFIXES) else v) for k, v in trained.items()}
         building = folder.with_name(folder.name + ".building")
         shutil.rmtree(building, ignore_errors=True)
-        shutil.copytree(source, building)
+        shutil.copytree(source, building, ignore=shutil.ignore_patterns("open_clip_model.safetensors"))   # written next
         save_file(mixed, building / "open_clip_model.safetensors")
         shutil.rmtree(folder, ignore_errors=True)
         building.rename(folder)   # whole or not at all: an interrupted build leaves no half folder behind

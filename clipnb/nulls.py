@@ -28,6 +28,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 from functools import cached_property
+from pathlib import Path
 
 import numpy as np
 
@@ -121,6 +122,8 @@ def twin(model, seed: int, kind: str | None = None):
         if folder not in _TWINS:
             _TWINS[folder] = load_model(f"local-dir:{folder}", device="cpu")
             _TWINS[folder].name, _TWINS[folder].progress = f"random heads #{seed}", False
+            trunk = _TWINS[folder].model.visual.trunk   # the locked image network, the same in every random-heads twin
+            _TWINS[folder].model.visual.trunk = _shared_trunk(trunk, Path(folder).name.rsplit("-", 1)[0])
         return _TWINS[folder]
     folder = str(random_weights_dir(model.name, seed, build=False))
     if folder in _TWINS:
@@ -131,6 +134,34 @@ def twin(model, seed: int, kind: str | None = None):
     if sum(p.numel() for p in loaded.model.parameters()) <= KEEP_PARAMETERS:
         _TWINS[folder] = loaded
     return loaded
+
+
+_TRUNK_OUTPUTS: dict = {}   # (network key, picture digest) -> the locked image network's output for that picture
+
+
+def _shared_trunk(trunk, key: str):
+    """The locked image network of the random-heads twins, its output for each picture computed once and kept (keyed
+    by ``key``, the bundled weights it came from, and the picture's pixels): the next twin runs only its random head.
+    19 twins of the bundled networks then cost one pass of EfficientNet over the images, not 19."""
+    import hashlib
+
+    import torch
+
+    class SharedTrunk(torch.nn.Module):
+        def __init__(self):
+            super().__init__()
+            self.trunk = trunk
+
+        def forward(self, x):
+            digests = [(key, hashlib.sha1(item.detach().cpu().numpy().tobytes()).hexdigest()) for item in x]
+            missing = [i for i, d in enumerate(digests) if d not in _TRUNK_OUTPUTS]
+            if missing:
+                with torch.no_grad():
+                    for i, row in zip(missing, self.trunk(x[missing])):
+                        _TRUNK_OUTPUTS[digests[i]] = row
+            return torch.stack([_TRUNK_OUTPUTS[d] for d in digests])
+
+    return SharedTrunk()
 
 
 def twins(model, n: int = NULL_MODELS):
