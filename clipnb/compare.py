@@ -570,6 +570,10 @@ def planted_rows(base_model, spec, skewed_model) -> list[dict]:
     result = claims.planted_skew_shows(base_model, skewed_model, images, skew)
     p = float(result.reason.split("p = ")[1].split()[0]) if "p = " in result.reason else np.nan
     verdict = (f"holds, beyond its permutation null (p = {p:.4f})" if result.status == claims.HOLDS else result.status)
+    if result.status == claims.FAILS and p < claims.ALPHA and result.numbers is not None and "change" in result.numbers:
+        # the claim asks for every skewed profession; together they moved beyond chance: the same fields as the short form
+        verdict = (f"does not hold as stated, in part: together beyond chance (p = {p:.4f}), but "
+                   f"{result.numbers.attrs['moved']} of {len(skew)} moved the planted way, not all")
     common = {"claim": "B1", "model": spec, "verdict": verdict, "status": result.status,
               "statement": result.statement, "reason": f"against {base_model.name}: {result.reason}",
               "tested_on": f"{sum(len(v['man']) + len(v['woman']) for v in images.values())} held-out emoji of "

@@ -63,7 +63,8 @@ def hub_names(names) -> None:
 def strays(cluster, name, captions, folders, styles, majority, main_style, fits: bool = True) -> None:
     """The one or two images shown for a ``cluster`` (named ``name``) that stand out: of neither its most common
     folder (``majority``) nor its main drawing style (``main_style``), and whose caption does not say its name either
-    (a face in a cluster named "a face" is no stray, whatever its folder). More than two make a mix, counted."""
+    (a face in a cluster named "a face" is no stray, whatever its folder). More than two make a mix: then every one of
+    another folder whose caption does not say the name is counted, and how many of those are of another style too."""
     word = name.split()[-1].lower()
     odd = [(caption.split(",")[0], folder) for caption, folder, style in zip(captions, folders, styles)
            if folder != majority and style != main_style and word not in caption.lower()]
@@ -73,9 +74,10 @@ def strays(cluster, name, captions, folders, styles, majority, main_style, fits:
                 f"of it, and not {name}: {'an odd one' if len(odd) == 1 else 'odd ones'} out, which k-means put here "
                 "all the same.")
     elif odd:
-        _tell(f"cluster {cluster}: at least {len(odd)} of these {len(captions)} come from another folder than its "
-              f"most common one ('{majority}'), in another drawing style, and their captions do not say {name!r} "
-              f"({'; '.join(title for title, _ in odd[:4])}{' …' if len(odd) > 4 else ''}): "
+        others = sum(folder != majority and word not in caption.lower() for caption, folder in zip(captions, folders))
+        _tell(f"cluster {cluster}: {others} of these {len(captions)} come from another folder than its most common one "
+              f"('{majority}') and their captions do not say {name!r}; {len(odd)} of them are in another drawing style "
+              f"too ({'; '.join(title for title, _ in odd[:4])}{' …' if len(odd) > 4 else ''}): "
               + (f"the name {name!r} describes this cluster only in part." if fits else
                  f"and the name {name!r} fits neither that folder nor its style (section 1's table)."))
 

@@ -217,6 +217,11 @@ def off_pole(corpus, pole, shown, where: str = "nearest to") -> None:
                          "at a word for people. Read "
                          + ("it" if len(objects) == 1 else "them") + " as what the model sets far from the other pole, "
                          "not as a picture of the word; still, an object tied to a word for people is worth a second look.")
+        smileys = [c for c in strays if re.search(r"\bsmil(?:ey|ies)\b", c, re.IGNORECASE)]
+        if smileys and pole.split()[-1] in ("happy", "sad", "face"):
+            lines.append(f"  {', '.join(map(repr, smileys))}: \"smiley\" names a round face icon, not its mood; look at "
+                         f"{'its face' if len(smileys) == 1 else 'their faces'} (a smiley can frown) before counting "
+                         f"{'it' if len(smileys) == 1 else 'them'} either way.")
         toned = [c for c in strays if "skin tone" in c]
         if toned and not (_people([pole])["men"] or _people([pole])["women"]):
             lines.append(f"  Among them a person named by a skin tone ({', '.join(map(repr, toned))}), set at the "
