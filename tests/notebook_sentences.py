@@ -210,6 +210,9 @@ _winner = {where: zeroshot.similarity_table(model, images, ["a cat", "a dog", "a
 _order = list(phrasing.index)
 _empty = max(phrasing["the"], phrasing["."])
 """, said=[
+            Said(r'Keyboard-mash above cat phrasings: "asdf" \([-\d.]+\) above ([^;.]+)',
+                 "', '.join(sorted([v for v in CAT_WORDS if phrasing[v] < phrasing['asdf']], key=phrasing.get, "
+                 "reverse=True)) or None"),
             Said(r'"a cat" ranks (\d+) of 20', "_order.index('a cat') + 1"),
             Said(r'phrases about something else score above "a cat"',
                  "any(v not in CAT_WORDS for v in _order[:_order.index('a cat')])"),

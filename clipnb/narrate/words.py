@@ -110,6 +110,14 @@ def phrasings(phrasing, cat_words, odd_spellings, tie) -> None:
                      + (f"here even plain English ones ({', '.join(sorted(plain_english))}) fall below: this model's "
                         "text side does not tie them to this image." if plain_english else
                         "misspellings and other languages are where a small model's vocabulary ends."))
+    mash = [v for v in ("asdf", "3hlufakjsdnfa3fnaj;ld") if v in phrasing.index]   # keyboard-mash: means nothing
+    under_mash = {m: [v for v in cat_words if phrasing[v] < phrasing[m]] for m in mash}
+    under_mash = {m: below for m, below in under_mash.items() if below}
+    if under_mash:
+        lines.append("Keyboard-mash above cat phrasings: " + "; ".join(
+            f'"{m}" ({phrasing[m]:.3f}) above {", ".join(sorted(below, key=phrasing.get, reverse=True))}'
+            for m, below in under_mash.items()) + ". A string that means nothing beats real words for a cat here: "
+            "those words carry less of this image than noise does.")
     not_cat_above = [v for v in ("a dog", "a photo of a dog", "a tiger") if phrasing[v] > phrasing["cat"]]
     if not_cat_above:
         lines.append(f'{", ".join(not_cat_above)} score{"s" if len(not_cat_above) == 1 else ""} above the bare word '
