@@ -699,7 +699,7 @@ for _m, _r in _e9.groupby("model"):
                  "('Spearman ρ of claim numbers', a.loc[w, 'Spearman ρ of claim numbers'].max()))"
                  "(agree, (agree['model A'] == 'untrained') | (agree['model B'] == 'untrained'))"),
         ]),
-        Cell("narrate.trained_here(heads, side)", setup="""
+        Cell("narrate.trained_here(heads, table)", setup="""
 _v = table[(table["measure"] == "verdict") & (table["model"] == "bundled")].set_index("claim")
 _by_weights = [c for c in heads if c in _v.index and _v.loc[c, "beyond_random"] is True]
 _by_heads = [c for c, j in heads.items() if j.beyond_random is True]

@@ -356,7 +356,8 @@ def test_the_heads_null_runs_the_bundled_networks_with_random_heads_and_only_for
     table, _, _ = compare.run(["bundled"], progress=False, null=2)
     again = compare.heads_check("bundled", n=2, results=compare.claim_results(table, "bundled"))   # nothing recomputed
     assert {c: (j.short, j.draws) for c, j in again.items()} == {c: (j.short, j.draws) for c, j in heads.items()}
-    assert all(abs(again[c].statistic - j.statistic) < 1e-6 for c, j in heads.items() if j.statistic is not None)
+    # within float16 rounding: the table was computed from embeddings the cache keeps at float16
+    assert all(abs(again[c].statistic - j.statistic) < 1e-3 for c, j in heads.items() if j.statistic is not None)
     side = compare.heads_marks(table, heads)
     assert list(side.columns) == ["the claim", "against random weights", "against random heads"]
     assert all(m in ("✘", "?", "○ too few to tell") or "random heads" in m for m in side["against random heads"]), side

@@ -264,20 +264,21 @@ def in_short(table, models, planted=None) -> None:
     _tell(*lines)
 
 
-def trained_here(heads, side, model: str = "bundled") -> None:
-    """What the training here added (notebook 11): of ``model``'s claims beyond random weights (``side``:
-    :func:`clipnb.compare.heads_marks`), which stay beyond random heads (``heads``: {claim: Judged} of
+def trained_here(heads, table, model: str = "bundled") -> None:
+    """What the training here added (notebook 11): of ``model``'s claims beyond random weights (its ``beyond_random``
+    field in the comparison's ``table``), which stay beyond random heads (``heads``: {claim: Judged} of
     :func:`clipnb.compare.heads_check`), which the pretrained networks bring, and which random heads pass as well
     where the trained model fails."""
-    beyond_weights = [c for c in side.index if side.loc[c, "against random weights"].startswith("✔")]
-    beyond_heads = [c for c in side.index if heads[c].beyond_random]
+    rows = table[(table["measure"] == "verdict") & (table["model"] == model)].set_index("claim")
+    beyond_weights = [c for c in heads if c in rows.index and _true(rows.loc[c, "beyond_random"])]
+    beyond_heads = [c for c in heads if heads[c].beyond_random]
     brought = [c for c in beyond_weights if c not in beyond_heads and heads[c].result.status == claims.HOLDS]
     lines = []
     if any(j.cannot_tell for j in heads.values()):
         n = max(j.n for j in heads.values())
         lines.append(f"This run set each claim against {n} random-heads models (CLIPNB_NULL_MODELS={n}): too few for any "
                      "to come out beyond them. Run with 19 (the default) to read what follows as findings.")
-    lines.append(f"Of the {len(side)} claims here, {model} shows {len(beyond_weights)} beyond random weights"
+    lines.append(f"Of the {len(heads)} claims here, {model} shows {len(beyond_weights)} beyond random weights"
                  + (f" ({', '.join(beyond_weights)})" if beyond_weights else "") + f" and {len(beyond_heads)} beyond "
                  "random heads" + (f" ({', '.join(beyond_heads)}): " + ("that one is" if len(beyond_heads) == 1 else
                                    "those are") + " what training the heads here made, since the same two networks "
@@ -291,7 +292,7 @@ def trained_here(heads, side, model: str = "bundled") -> None:
         lines.append(f"{', '.join(brought)}: beyond random weights, not beyond random heads. The pretrained networks "
                      "bring " + ("it" if len(brought) == 1 else "them") + ": ImageNet's and the sentence encoder's "
                      "training, not the heads trained here.")
-    more = [c for c in side.index if heads[c].null_does_more]
+    more = [c for c in heads if heads[c].null_does_more]
     if more:
         lines.append(f"{', '.join(more)}: random heads show " + ("it" if len(more) == 1 else "them") + f" more than "
                      f"{model} does.")
