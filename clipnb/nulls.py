@@ -219,6 +219,14 @@ def _plain_p(value: float, p) -> str:
     return f"{value:.2g}"
 
 
+def _long_p(value: float, p) -> str:
+    """A p-value for the researcher's verdict: "≈ 0.0031", or "< 0.0001" where a t-tail lies further out than its
+    draws can vouch for (the report's table prints it the same way; the estimate follows in :meth:`Judged._how`)."""
+    if p.method == TAIL and value < PLAIN_P_FLOOR:
+        return f"< {PLAIN_P_FLOOR:g}"
+    return f"{'≈' if p.method == TAIL else '='} {value:.2g}"
+
+
 @dataclass
 class Judged:
     """A claim's result set against its null (random-weight twins, or control words), and after Holm's correction
@@ -318,6 +326,8 @@ class Judged:
         if p.method == TAIL:
             how = (f"z = {p.z:+.1f} over {p.n} {name} (t with {p.n - 1} degrees of freedom), {p.reaching} of "
                    f"{p.n} reach its statistic")
+            if p.p < PLAIN_P_FLOOR:
+                how += f"; the t-tail puts p at {p.p:.0e}, further out than {p.n} draws can vouch for"
         else:
             tie = f", {p.ties} of them tied with it" if p.ties else ""
             how = f"by rank: {p.reaching} of {p.n} {name} reach its statistic{tie}" + (
@@ -329,7 +339,8 @@ class Judged:
     def _correction(self) -> str:
         if self.p_holm is None:
             return ""
-        return (f"; after Holm's correction over this model's {self.family} claims, p = {self.p_holm:.2g}: "
+        held = _long_p(self.p_holm, self.pvalue)
+        return (f"; after Holm's correction over this model's {self.family} claims, p {held}: "
                 + ("beyond after correction" if self.beyond_corrected else "not beyond after correction"))
 
     @property
@@ -348,10 +359,9 @@ class Judged:
             return (f"holds, but {self.tested} {self.kind} cannot tell (none reaches its statistic, yet the smallest "
                     f"p that {self.tested} allow is 1/{1 + self.tested} = {p.p:.2g} > α = {claims.ALPHA}; it takes "
                     f"{TAIL_MIN_DRAWS} to estimate how far beyond them it lies, or {MIN_NULL} to rank it{self._untested()})")
-        sign = "≈" if p.method == TAIL else "="
         if self.beyond_random:
-            return f"holds, beyond {self.what} (p {sign} {p.p:.2g} ≤ α; {self._how()}){self._correction()}"
-        return f"holds, not beyond {self.what} (p {sign} {p.p:.2g} > α; {self._how()}){self._correction()}"
+            return f"holds, beyond {self.what} (p {_long_p(p.p, p)} ≤ α; {self._how()}){self._correction()}"
+        return f"holds, not beyond {self.what} (p {_long_p(p.p, p)} > α; {self._how()}){self._correction()}"
 
     @property
     def short(self) -> str:
