@@ -328,6 +328,25 @@ def test_the_null_is_computed_once_per_architecture_and_kept_on_disk(tmp_path, m
     assert loaded == [1] and json.loads(files[0].read_text()).keys() == kept.keys()
 
 
+def test_whether_a_copy_has_the_bundled_networks_is_read_afresh_once_its_file_changes(tmp_path):
+    """has_bundled_networks remembers its comparison per file as it stands: a copy of bundled has them; the same copy
+    with one network tensor changed (rewritten in place) has not, though the answer before was kept."""
+    import shutil
+
+    from safetensors.torch import load_file, save_file
+
+    from clipnb.models import HEAD_PREFIXES, bundled_model_dir, has_bundled_networks
+
+    copy = tmp_path / "copy"
+    shutil.copytree(bundled_model_dir("bundled"), copy)
+    assert has_bundled_networks(f"local-dir:{copy}")
+    weights = load_file(copy / "open_clip_model.safetensors")
+    network = next(k for k in weights if not k.startswith(HEAD_PREFIXES) and weights[k].is_floating_point())
+    weights[network] = weights[network] + 1
+    save_file(weights, copy / "open_clip_model.safetensors")
+    assert not has_bundled_networks(f"local-dir:{copy}")
+
+
 def test_the_heads_null_runs_the_bundled_networks_with_random_heads_and_only_for_models_that_have_them():
     """heads_check sets bundled's claims against copies of it with random heads: each draw is the claim run on
     models.random_heads_dir(seed) loaded by hand, not a random-weight twin's number, and the verdicts say so. A model
