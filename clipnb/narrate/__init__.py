@@ -13,7 +13,7 @@ One module per part of the talk: :mod:`~clipnb.narrate.words` (notebooks 01, 03 
 
 from clipnb.narrate.bias import (bias_summary, noise_against_persons, nurse_lean, person_baseline, sanity_check,
                                  text_lean, tone_matched, unmarked_beyond_noise)
-from clipnb.narrate.clusters import hub_names, map_islands, names_fit, seeds, shared_names, strays, style_or_subject
+from clipnb.narrate.clusters import hub_names, map_islands, map_misfits, names_fit, seeds, shared_names, strays, style_or_subject
 from clipnb.narrate.models import (agreement_beyond_random, e6_by_model, fine_tune_moves, holm_counts, in_short,
                                    nothing_learned, planted_line, planted_skew, talk_weights, trained_here,
                                    verdict_agreement)
@@ -28,7 +28,7 @@ from clipnb.narrate.words import (angle_baseline, burgers, cat_neighbours, gap_a
 
 __all__ = ["agreement_beyond_random", "angle_baseline", "animal_swap", "bare_words", "bias_summary", "burgers", "cat_neighbours",
            "cat_search", "cat_swap", "e6_by_model", "ends_and_order", "face_order", "fine_tune_moves", "gap_against_twin", "gap_verdict", "holm_counts",
-           "hub_names", "hubs", "image_minus_word", "in_short", "kin", "man_search", "map_islands", "midpoint", "names_fit",
+           "hub_names", "hubs", "image_minus_word", "in_short", "kin", "man_search", "map_islands", "map_misfits", "midpoint", "names_fit",
            "noise_against_persons", "nothing_learned", "nurse_lean", "odd_strings", "off_pole", "opposition_summary",
            "person_baseline", "phrasings", "planted_line", "planted_skew", "pole_ends", "running_search",
            "sanity_check", "seeds", "shared_names", "short_caption", "sign_blocks", "snow_at_weights", "spread",

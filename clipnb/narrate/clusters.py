@@ -104,3 +104,15 @@ def map_islands(islands, names) -> None:
           + f" (groups of {ISLAND_MIN} or more points apart from the rest). Cluster {worst} is the most scattered: k-means groups by "
           "all the dimensions at once, t-SNE keeps each image beside its nearest neighbours, so one cluster can be "
           "several neighbourhoods, and a cluster in many places holds images that are not each other's neighbours.")
+
+
+def map_misfits(misfits, shown: int) -> None:
+    """10: the thumbnails on the map framed in a cluster whose name fits the cluster but not them (``misfits``: one
+    (caption, cluster, name) each, of the ``shown`` thumbnails), so that what the eye finds odd is named."""
+    if not misfits:
+        _tell(f"Each of the {shown} thumbnails sits in a cluster whose name describes it, or whose name fits no "
+              "folder (section 1's table).")
+        return
+    _tell(f"{len(misfits)} of the {shown} thumbnails sit in a cluster whose name does not describe them: "
+          + "; ".join(f"{caption.split(',')[0]!r} in {cluster} '{name}'" for caption, cluster, name in misfits)
+          + ". A cluster's name is the word nearest its centre; the images at its edges can be anything near them.")

@@ -225,7 +225,7 @@ def off_pole(corpus, pole, shown, where: str = "nearest to") -> None:
         toned = [c for c in strays if "skin tone" in c]
         if toned and not (_people([pole])["men"] or _people([pole])["women"]):
             lines.append(f"  Among them a person named by a skin tone ({', '.join(map(repr, toned))}), set at the "
-                         f'"{pole}" end: on a handful of images a hint, not a finding, but the kind of association to '
+                         f'"{pole}" end. A handful of images prove nothing, but this is the kind of association to '
                          "check before such a ranking reaches anyone.")
         _tell(*lines)
 
