@@ -98,3 +98,29 @@ def matches(label: str, captions) -> np.ndarray:
 def mask(corpus, label: str) -> np.ndarray:
     """Which of a corpus's images are captioned as ``label``: a boolean array over its rows."""
     return matches(label, corpus.table["caption"].fillna("").astype(str))
+
+
+# Clip-art titles the samples hold in another language than English (their artists' own), with what they say: a
+# display glosses them ("abeille (French: a bee)"); the captions the model reads are never changed.
+GLOSSES = {
+    "abeille": "French: a bee", "acquila": "Italian: an eagle", "ampelfrau": "German: the traffic-light woman",
+    "bicicletta cycle": "Italian: a bicycle", "blocco notes": "Italian: a notepad", "canguro": "Italian: a kangaroo",
+    "chateau": "French: a castle", "corridore": "Italian: a runner", "dinosauro": "Italian: a dinosaur",
+    "double croche": "French: a sixteenth note", "farfalla butterfly": "Italian: a butterfly",
+    "gatto cat": "Italian: a cat", "gatto nero": "Italian: a black cat", "glace": "French: an ice cream",
+    "lance incendie": "French: a fire hose", "mapa stawisk": "Polish: a map of ponds", "orso": "Italian: a bear",
+    "papera": "Italian: a duckling", "pattinatrice": "Italian: a skater", "pennello": "Italian: a paintbrush",
+    "ragnetto incazzato": "Italian: an angry little spider", "ruota dentata grigia": "Italian: a grey cogwheel",
+    "scissors forbici": "Italian: scissors", "sedia ombrelloni": "Italian: a deckchair and beach umbrellas",
+    "siringa": "Italian: a syringe", "sortie issue de secours": "French: an emergency exit",
+    "sub subacqueo": "Italian: a scuba diver", "tigre": "Italian: a tiger", "toros": "Spanish: bulls",
+    "tramezzino": "Italian: a sandwich", "utensili chiave cacciavite": "Italian: a spanner and a screwdriver",
+}
+
+
+def gloss(caption: str) -> str:
+    """A caption's title for display, with an English gloss where it is in another language: "abeille" reads
+    "abeille (French: a bee)". Anything else comes back as it was."""
+    title = str(caption).split(",")[0].strip()
+    meaning = GLOSSES.get(title.lower())
+    return str(caption).replace(title, f"{title} ({meaning})", 1) if meaning else str(caption)

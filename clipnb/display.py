@@ -8,6 +8,8 @@ import io
 import re
 from functools import lru_cache
 
+from clipnb.captions import gloss
+
 
 @lru_cache(maxsize=4096)
 def _thumbnail_uri(path: str, mtime_ns: int, size: int) -> str:
@@ -90,7 +92,7 @@ def image_grid_html(results, model_name: str, title: str | None = None, columns:
     """
     cells = []
     for row in results.itertuples():
-        caption = html.escape(_clip(str(getattr(row, "caption", "") or ""), 60))
+        caption = html.escape(_clip(gloss(str(getattr(row, "caption", "") or "")), 60))
         cells.append(
             f'<figure style="margin:0;min-width:0;text-align:center;font:11px sans-serif">'
             f'<img src="{_src(row.path)}" alt="{caption}" title="{html.escape(names_only(row.path))}" '
@@ -295,7 +297,7 @@ def scatter_thumbnails(table, x: str, y: str, model_name: str, title: str = "", 
                                      boxcoords="offset points", frameon=True, pad=0.1, bboxprops={"edgecolor": "#bbb"},
                                      arrowprops={"arrowstyle": "-", "color": "black", "lw": 0.8}, zorder=2))
         if "caption" in table:   # each thumbnail named under it by its caption's title, so every picture can be read
-            name = _clip(str(table["caption"].iloc[i] or "").split(",")[0], 22)
+            name = _clip(gloss(str(table["caption"].iloc[i] or "")).split(",")[0], 22)
             ax.annotate(name, tuple(xy[i]), xytext=(offset[0], offset[1] - im.size[1] * zoom / 2 - 3),
                         textcoords="offset points", ha="center", va="top", fontsize=6.5, zorder=4,
                         bbox={"boxstyle": "round,pad=0.1", "fc": "white", "ec": "none", "alpha": 0.85})
@@ -324,10 +326,12 @@ def spaced(xy, candidates, min_distance: float) -> list[int]:
     return kept
 
 
-def label_points(ax, xy, labels, fontsize: int = 9, step: float = 0.6, dot: float = 4.0):
+def label_points(ax, xy, labels, fontsize: int = 9, step: float = 0.6, dot: float = 4.0, avoid=()):
     """Write each label beside its point where it overlaps no other label and no other point (a square of ``dot``
     pixels either side of it) on screen: to its right, else its left, above, below or on a diagonal. Where no place
-    beside it is free, the label goes right and is nudged down until it fits, joined to its point by a thin line."""
+    beside it is free, the label goes right and is nudged down until it fits, joined to its point by a thin line.
+
+    avoid : more points (data coordinates) no label may cover, e.g. points along the lines drawn on the plot."""
     from matplotlib.transforms import Bbox
 
     # on a white ground, above lines and arrows but below the points (zorder 3), so a line that crosses a label
@@ -339,6 +343,8 @@ def label_points(ax, xy, labels, fontsize: int = 9, step: float = 0.6, dot: floa
     renderer = ax.figure.canvas.get_renderer()
     on_screen = ax.transData.transform(xy)
     dots = [Bbox.from_extents(x - dot, y - dot, x + dot, y + dot) for x, y in on_screen]
+    kept_clear = [Bbox.from_extents(x - dot, y - dot, x + dot, y + dot)
+                  for x, y in (ax.transData.transform(avoid) if len(avoid) else [])]
     gap = dot + 2   # pixels between a point and its label
     places = [(gap, 0, "left", "center"), (-gap, 0, "right", "center"), (0, gap, "center", "bottom"),
               (0, -gap, "center", "top"), (gap, gap, "left", "bottom"), (-gap, gap, "right", "bottom"),
@@ -346,7 +352,7 @@ def label_points(ax, xy, labels, fontsize: int = 9, step: float = 0.6, dot: floa
     placed = []
     for i in sorted(range(len(texts)), key=lambda i: -on_screen[i][1]):
         text, (x, y) = texts[i], on_screen[i]
-        obstacles = [*placed, *(d for j, d in enumerate(dots) if j != i)]
+        obstacles = [*placed, *(d for j, d in enumerate(dots) if j != i), *kept_clear]
 
         def put(dx, dy, ha, va):
             text.set_ha(ha)
@@ -551,7 +557,7 @@ def image_strip(paths, model_name: str, labels=None, title: str = "", size: int 
     paths = list(paths)
     for i, path in enumerate(paths):
         label = html.escape(str(labels[i])) if labels is not None else ""
-        caption = str(captions[i] or "") if captions is not None else ""
+        caption = gloss(str(captions[i] or "")) if captions is not None else ""
         short = html.escape(_clip(caption.split(",")[0], 40))  # the full caption on hover
         cells.append(f'<figure style="margin:0;text-align:center;font:10px sans-serif;width:{max(size + 2, 72)}px;'
                      f'overflow-wrap:anywhere">'

@@ -103,3 +103,21 @@ def test_a_pattern_works_in_pandas_as_in_python():
 def test_an_unknown_label_says_which_there_are():
     with pytest.raises(KeyError, match="the labels are men, women"):
         captions.pattern("snowy")
+
+
+def test_a_title_in_another_language_is_glossed_for_display_and_every_gloss_names_a_sample_title():
+    """gloss adds English to a clip-art title in another language, where a learner meets it (grids, strips, labels);
+    each entry of GLOSSES is a title the samples hold, so the list cannot drift from the data."""
+    import pandas as pd
+
+    import clipnb
+    from clipnb.display import image_strip
+
+    assert captions.gloss("abeille") == "abeille (French: a bee)"
+    assert captions.gloss("gatto cat, animals, cat") == "gatto cat (Italian: a cat), animals, cat"
+    assert captions.gloss("a cat") == "a cat" and captions.gloss("") == ""
+    titles = set(pd.read_csv(clipnb.samples_dir() / "captions.csv")["caption"].str.split(",").str[0].str.strip().str.lower())
+    assert set(captions.GLOSSES) <= titles, set(captions.GLOSSES) - titles
+    assert all("," not in meaning for meaning in captions.GLOSSES.values())   # a display cuts a caption at its first comma
+    bee = next(p for p in (clipnb.samples_dir() / "clipart").rglob("*.png") if "abeille" in p.name)
+    assert "abeille (French: a bee)" in image_strip([bee], "bundled", captions=["abeille"]).data

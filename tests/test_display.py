@@ -120,6 +120,26 @@ def test_point_labels_cover_no_other_label_and_no_other_point():
     plt.close(fig)
 
 
+def test_a_label_keeps_clear_of_the_points_it_is_told_to_avoid():
+    """01's PCA: a label must not sit on a line joining an image to its caption; the points along it are avoided."""
+    import numpy as np
+    from matplotlib.transforms import Bbox
+
+    from clipnb.display import label_points
+
+    xy = np.array([[0.0, 0.0]])
+    line = np.array([[t, 0.0] for t in np.linspace(0.02, 1, 60)])   # a line leaving the point to the right
+    fig, ax = plt.subplots(figsize=(4, 3))
+    ax.plot(*line.T)
+    ax.set_xlim(-1, 1.2)
+    ax.set_ylim(-1, 1)
+    box = label_points(ax, xy, ["a woman running in front of trees"], avoid=line)[0].get_window_extent(
+        fig.canvas.get_renderer())
+    assert not any(box.overlaps(Bbox.from_extents(x - 4, y - 4, x + 4, y + 4)) for x, y in ax.transData.transform(line))
+    assert label_points(ax, xy, ["x"])[0].get_ha() == "left"   # without avoid, the right is its first place
+    plt.close(fig)
+
+
 def test_a_similarity_matrix_is_coloured_by_its_pairs_not_its_diagonal():
     from clipnb.display import heatmap
 
