@@ -131,6 +131,9 @@ _margin = lambda name: margins[name]
     ],
     "02_how_clip_is_trained": [
         Cell("best = log.loc[log[", said=[
+            Said(r"contrastive part is at most [\d.]+: (well below|below|not below) guessing",
+                 "'well below' if final['train_loss'] < 0.75 * _np.log(batch) else 'below' if final['train_loss'] < "
+                 "_np.log(batch) else 'not below'"),
             Said(r"read it as recall levelling off",
                  "bool(final['text_to_image_R@10'] < best['text_to_image_R@10'] - 0.005 and final['train_loss'] < "
                  "best['train_loss'] and best['text_to_image_R@10'] - final['text_to_image_R@10'] < 0.02)"),
@@ -316,11 +319,14 @@ _kin = {w: _np.mean([kind_of.get(q) == kind_of.get(w) for q in neighbours.loc[ne
 """, said=[
             Said(r"(\d+) of the \d+ words with kin here have a nearest neighbour of the same kind",
                  "sum(kind_of.get(r.query) == kind_of.get(r.neighbour) for r in first.itertuples() if r.query in kind_of)"),
-            Said(r"on average; (.+?) (?:is a hub|are hubs)",
-                 "', '.join(f\"'{w}' (among the 2 nearest of {_in[w]} words: \" + ', '.join(neighbours.loc[neighbours['neighbour'] "
-                 "== w, 'query']) + ')' for w in _kin if not (w in kind_of and _kin[w] > 0.5)) or None"),
-            Said(r"\. ('[^']+'(?:, '[^']+')*) (?:is|are) near many words too",
+            Said(r"on average\. (.+?) comes? up far more often",
+                 "', '.join(f\"'{w}' (near {_in[w]}: \" + ', '.join(neighbours.loc[neighbours['neighbour'] == w, 'query']) "
+                 "+ ')' for w in _kin if not (w in kind_of and _kin[w] >= 0.5)) or None"),
+            Said(r"('[^']+'(?:, '[^']+')*) (?:is|are) near many words too",
                  "', '.join(repr(w) for w in _kin if w in kind_of and _kin[w] > 0.5) or None"),
+            Said(r"\. ((?:'[^']+' \([^)]*\)(?:, )?)+) (?:is|are) near as many of",
+                 "', '.join(f\"'{w}' (\" + ', '.join(neighbours.loc[neighbours['neighbour'] == w, 'query']) + ')' "
+                 "for w in _kin if w in kind_of and _kin[w] == 0.5) or None"),
         ]),
         Cell("narrate.sign_blocks(", said=[
             Said(r"both same-kind pairs are more similar than text–image",

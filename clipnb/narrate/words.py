@@ -157,21 +157,31 @@ def kin(first, kind_of) -> None:
              "that read the web usually puts a word's kin first; these show what this model did not" if other_kind else "") + ".")
 
 
-def hubs(neighbours, hub_words, centres, model) -> None:
-    """05: the words among the 2 nearest of many others. ``hub_words``: those near many words of other kinds (word →
-    how many); ``centres``: those near mostly their own kin."""
-    hub_text = ", ".join(f"'{w}' (among the 2 nearest of {n} words: "
-                         f"{', '.join(neighbours.loc[neighbours['neighbour'] == w, 'query'])})" for w, n in hub_words.items())
-    _tell("Every word names 2 nearest, so a word is among the nearest of 2 others on average; "
-          + (f"{hub_text} {'is a hub' if len(hub_words) == 1 else 'are hubs'}: words that come up near many words, half "
-             "or more of them of other kinds. This is called hubness, and high-dimensional embeddings are prone to it. "
-             "A hub sits near everything, so being near a hub says little. (Among 24 words with 2 nearest each, 4 or 5 "
-             "can also happen by chance: a hint, not a measurement)" if hub_words else
-             "no word is among the nearest of 4 or more words, half of them of other kinds: no hubs here")
-          + (f". {', '.join(repr(w) for w in centres)} {'is' if len(centres) == 1 else 'are'} near many words too, but "
-             "mostly (more than half) near their own kin: centres of their kind, which is meaning, not hubness"
-             if centres else "")
-          + f"   [model: {model.name}]")
+def hubs(neighbours, hub_words, centres, model, between=None) -> None:
+    """05: the words among the 2 nearest of many others. ``hub_words``: those near more words of other kinds than of
+    their own (word → how many); ``centres``: those near mostly their own kin; ``between``: those near as many of
+    each."""
+    def fans(w):
+        return ", ".join(neighbours.loc[neighbours["neighbour"] == w, "query"])
+
+    lines = ["A word is among the 2 nearest of 2 others on average."]
+    if hub_words:
+        listed = ", ".join(f"'{w}' (near {n}: {fans(w)})" for w, n in hub_words.items())
+        lines.append(f"{listed} {'comes' if len(hub_words) == 1 else 'come'} up far more often, near more words of "
+                     f"other kinds than of {'its' if len(hub_words) == 1 else 'their'} own: "
+                     f"{'a hub' if len(hub_words) == 1 else 'hubs'}. High-dimensional embeddings are prone to such "
+                     "hubness, and being near a hub says little.")
+    else:
+        lines.append("No word is among the nearest of 4 or more words, most of them of other kinds: no hubs here.")
+    if centres:
+        lines.append(f"{', '.join(repr(w) for w in centres)} {'is' if len(centres) == 1 else 'are'} near many words "
+                     "too, but mostly their own kin: centres of their kind, which is meaning, not hubness.")
+    if between:
+        lines.append(f"{', '.join(f'{w!r} ({fans(w)})' for w in between)} {'is' if len(between) == 1 else 'are'} near "
+                     f"as many of {'its' if len(between) == 1 else 'their'} own kind as of others: between the two.")
+    if hub_words or centres or between:
+        lines.append("(With 24 words, 4 or 5 can happen by chance: read these as hints.)")
+    _tell(" ".join(lines) + f"   [model: {model.name}]")
 
 
 def odd_strings(nearest_word, cat_like, meant, hub_words, unknown, model) -> None:
