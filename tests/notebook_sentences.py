@@ -65,7 +65,7 @@ _works = _first_is_cat and _cats >= 6
         Said(r"The search partly works", "not _works and (_first_is_cat or _cats >= 4)"),
         Said(r"The search mostly fails", "not _first_is_cat and 0 < _cats < 4"),
         Said(r"The search fails here", "_cats == 0"),
-        Said(r"What else it ranks among the top 12: (.+?)(?: …)?: the search finds",
+        Said(r"What else it ranks among the top 12: (.+?)(?: …)?\. The search finds",
              "', '.join(_title(c) for c in results['caption'][~_captions.matches('cats', results['caption'])]) "
              "if not _works else None"),
         Said(r"random weights: nothing was learned", "not _works and _is_random(model)"),
@@ -117,9 +117,9 @@ _margin = lambda name: margins[name]
 """, said=[
             Said(r'cat emoji: "a cat" ranks (\d+) of', "_rank['cat emoji']"),
             Said(r'cat photo: "a cat" ranks (\d+) of', "_rank['cat photo']"),
-            Said(r'cat emoji: "a cat" ranks \d+ of \d+, behind .*this model misses it',
+            Said(r'cat emoji: "a cat" ranks \d+ of \d+, behind .*This model misses it',
                  "_rank['cat emoji'] > 1 and not _first_is_cat('cat emoji')"),
-            Said(r'cat photo: "a cat" ranks \d+ of \d+, behind .*this model misses it',
+            Said(r'cat photo: "a cat" ranks \d+ of \d+, behind .*This model misses it',
                  "_rank['cat photo'] > 1 and not _first_is_cat('cat photo')"),
             Said(r"the nearest text, '[^']+', names a cat too: the model reads it as a cat",
                  "sum(_rank[n] > 1 and _first_is_cat(n) and _margin(n) >= 0.05 for n in columns)", count=True),
@@ -353,7 +353,7 @@ _on_cat = _cat_like[_cat_like["neighbour"].isin(["cat", "kitten", "tiger", "lion
                  "if nearest_word['neighbour'].value_counts().iloc[0] >= 4 else None"),
             Said(r"section 2 found '([^']+)' a hub among the words too",
                  "landing.index[0] if landing.iloc[0] >= 4 and landing.index[0] in hub_words else None"),
-            Said(r"not a hub among the words of section 2", "bool(landing.iloc[0] >= 4 and landing.index[0] not in hub_words)"),
+            Said(r"It is not a hub among the words of section 2", "bool(landing.iloc[0] >= 4 and landing.index[0] not in hub_words)"),
             Said(r"Yet (.+?) (?:does|do) mean something", "', '.join(s for s in nearest_word.loc[nearest_word['neighbour'] "
                  "== landing.index[0], 'string'] if s in MEANT) or None if landing.iloc[0] >= 4 else None"),
             Said(r"(?m)^(.+?) reach(?:es)? this model's text side as \[UNK\]",

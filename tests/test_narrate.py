@@ -53,7 +53,7 @@ def test_cat_neighbours_tells_a_cat_word_from_a_miss(capsys, model):
     narrate.cat_neighbours("x", neighbours(["a kitten", "a dog", "a cat"], [0.4, 0.3, 0.2]), model)
     assert "names a cat too: the model reads it as a cat" in capsys.readouterr().out
     narrate.cat_neighbours("x", neighbours(["a car", "a kitten", "a cat"], [0.4, 0.3, 0.2]), model)
-    assert "this model misses it (though 'a kitten', ahead of it, names a cat too)" in capsys.readouterr().out
+    assert "This model misses it (though 'a kitten', ahead of it, names a cat too)" in capsys.readouterr().out
 
 
 def test_spread_explains_a_narrow_pair_by_its_near_poles(capsys):

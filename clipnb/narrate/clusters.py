@@ -42,8 +42,8 @@ def names_fit(names, majority, majority_share) -> None:
     _tell(f"{fitting} of {len(names)} names fit their cluster's most common folder or drawing style (FITS and "
           "STYLE_FITS list the words that do)"
           + ("." if fitting == len(names) else
-             f": the {'other is' if len(names) - fitting == 1 else 'others are'} the word nearest the centroid among "
-             "words that fit worse, not a description; look at the images below.")
+             f". The {'other is' if len(names) - fitting == 1 else 'others are'} the word nearest the centroid among "
+             "words that fit worse, not a description: look at the images below.")
           + (f" In {len(mixed)} clusters that folder holds under half the images ("
              + ", ".join(f"{c} '{names.loc[c, 'name']}': {majority[c]} {majority_share[c]:.0%}" for c in mixed)
              + "): they gather images from several folders. A folder is not a subject (a face drawn among "

@@ -203,9 +203,10 @@ def off_pole(corpus, pole, shown, where: str = "nearest to") -> None:
     hits = named[[corpus.row_of(p) for p in shown["path"]]]
     if not hits.all():
         strays = [short_caption(c) for c, hit in zip(shown["caption"], hits) if not hit]
-        lines = [f'{where} "{pole}": {len(strays)} of {len(shown)} not captioned as {pole}: ' + "; ".join(map(repr, strays))
-                 + (f": the model sets {'it' if len(strays) == 1 else 'them'} near the words all the same."
-                    if where == "nearest to" else ": the difference's end holds what lies furthest from the other pole.")]
+        lines = [f'{where} "{pole}": {len(strays)} of {len(shown)} {"is" if len(strays) == 1 else "are"} not captioned as '
+                 f'{pole} (' + "; ".join(map(repr, strays)) + ")."
+                 + (f" The model sets {'it' if len(strays) == 1 else 'them'} near the words all the same."
+                    if where == "nearest to" else " The difference's end holds what lies furthest from the other pole.")]
         apes = [c for c in strays if re.search(APES, c, re.IGNORECASE)]
         if apes and (_people([pole])["men"] or _people([pole])["women"]):
             lines.append(f"  {apes[0]!r} near \"{pole}\" again, as in notebook 06: the association behind Google Photos' "

@@ -39,7 +39,7 @@ def cat_search(model, corpus, results) -> None:
     if others:
         big = [c for c in others if captions.matches("big_cats", [c])[0]]   # near in kind, not house cats
         lines.append(f"What else it ranks among the top 12: {', '.join(others)}"
-                     + ": the search finds what is near, not what is right. Read every grid with that in mind. "
+                     + ". The search finds what is near, not what is right: read every grid with that in mind. "
                      + (f"({', '.join(big)}: " + ("a big cat, a cat of another kind" if len(big) == 1 else
                                                   "big cats, cats of another kind")
                         + ", which the count above leaves out.) " if big else "")
@@ -57,10 +57,10 @@ def man_search(corpus, queries, counts, model) -> None:
     lines = [f'"an image of a man": {9 - len(not_men)} of the top 9 are captioned as men'
              + ("" if not not_men else f" (the others: {', '.join(_first(c) for c in not_men[:4])}"
                 + (" …" if len(not_men) > 4 else "") + ")")
-             + (": the search itself works here" if len(not_men) <= 2 else ": the search for a man is already weak on "
+             + (". The search itself works here" if len(not_men) <= 2 else ". The search for a man is already weak on "
                 "this model, so the subtractions below start from a mixed top 9; in the talk, MobileCLIP-S2's first "
                 "grid was all men")
-             + (f", though its first image is not a man: {_first(first['caption'].iloc[0])!r}" if not re.search(
+             + (f", though its first image is not a man but {_first(first['caption'].iloc[0])!r}" if not re.search(
                  claims.MEN_CAPTIONS, first["caption"].iloc[0], re.IGNORECASE) and len(not_men) <= 2 else "") + "."]
     if re.search(APES, " ".join(first["caption"]), re.IGNORECASE):
         lines.append("An ape among the nearest images to \"a man\" is no small slip: it is the association behind one "

@@ -78,13 +78,13 @@ def cat_neighbours(name, neighbours, model) -> None:
     if rank == 1:
         reading = " — the nearest text" + (f", only {margin:.3f} ahead of {second!r}" if margin < 0.05 else "")
     else:
-        reading = (f", behind {', '.join(map(repr, ahead[:4]))}{f' and {len(ahead) - 4} more' if len(ahead) > 4 else ''}: "
-                   + ((f"the nearest text, {ahead[0]!r}, names a cat too: the model reads it as a cat, if not by the "
+        reading = (f", behind {', '.join(map(repr, ahead[:4]))}{f' and {len(ahead) - 4} more' if len(ahead) > 4 else ''}. "
+                   + ((f"The nearest text, {ahead[0]!r}, names a cat too: the model reads it as a cat, if not by the "
                        "plain word" if margin >= 0.05 else
-                       f"the nearest text, {ahead[0]!r}, names a cat too, but only {margin:.3f} ahead of {second!r}: "
-                       "at best a weak reading as a cat")
+                       f"The nearest text, {ahead[0]!r}, names a cat too, but only {margin:.3f} ahead of {second!r}, "
+                       "so at best a weak reading as a cat")
                       if ahead[0] in cat_words else
-                      "this model misses it" + (f" (though {', '.join(map(repr, cat_words))}, ahead of it, names a cat "
+                      "This model misses it" + (f" (though {', '.join(map(repr, cat_words))}, ahead of it, names a cat "
                                                 "too)" if cat_words else "")))
     _tell(f'{name}: "a cat" ranks {rank} of {len(order)}{reading}   [model: {model.name}]')
 
@@ -220,10 +220,10 @@ def odd_strings(nearest_word, cat_like, meant, hub_words, unknown, model) -> Non
         word = landing.index[0]
         there = list(nearest_word.loc[nearest_word["neighbour"] == word, "string"])
         meaning = [s for s in there if s in meant]
-        lines.append(f"{landing.iloc[0]} of the {len(nearest_word)} strings land nearest {word!r} ({', '.join(there)}): "
-                     + (f"section 2 found {word!r} a hub among the words too, " if word in hub_words else
-                        "not a hub among the words of section 2, but one for these strings: ")
-                     + "strings that mean little land on whatever word sits nearest them all, so landing there is no "
+        lines.append(f"{landing.iloc[0]} of the {len(nearest_word)} strings land nearest {word!r} ({', '.join(there)}). "
+                     + (f"Section 2 found {word!r} a hub among the words too. " if word in hub_words else
+                        "It is not a hub among the words of section 2, but it is one for these strings. ")
+                     + "Strings that mean little land on whatever word sits nearest them all, so landing there is no "
                        "reading of them"
                      + (f". Yet {', '.join(meaning)} {'does' if len(meaning) == 1 else 'do'} mean something, and "
                         f"land{'s' if len(meaning) == 1 else ''} there too: this model does not read "
