@@ -121,9 +121,9 @@ _margin = lambda name: margins[name]
                  "_rank['cat emoji'] > 1 and not _first_is_cat('cat emoji')"),
             Said(r'cat photo: "a cat" ranks \d+ of \d+, behind .*This model misses it',
                  "_rank['cat photo'] > 1 and not _first_is_cat('cat photo')"),
-            Said(r"the nearest text, '[^']+', names a cat too: the model reads it as a cat",
+            Said(r"The nearest text, '[^']+', names a cat too: the model reads it as a cat",
                  "sum(_rank[n] > 1 and _first_is_cat(n) and _margin(n) >= 0.05 for n in columns)", count=True),
-            Said(r"names a cat too, but only [\d.]+ ahead of '[^']+': at best a weak reading",
+            Said(r"names a cat too, but only [\d.]+ ahead of '[^']+', so at best a weak reading",
                  "sum(_rank[n] > 1 and _first_is_cat(n) and _margin(n) < 0.05 for n in columns)", count=True),
             Said(r"ahead of it, names a cat too", "sum(_rank[n] > 1 and not _first_is_cat(n) and any(_captions.matches("
                  "'cats', [e.rsplit(' ', 1)[0] for e in columns[n][:_rank[n] - 1]])) for n in columns)", count=True),
@@ -395,7 +395,7 @@ _titles = lambda found: found["caption"].map(lambda c: (_title(c).split() or [""
 _one_subject = lambda q: (lambda counts: (int(counts.iloc[0]), counts.index[0]))(_titles(corpus.search(q, k=9)).value_counts())
 """, said=[
             Said(r'"an image of a man": (\d+) of the top 9 are captioned as men', "_men[0]"),
-            Said(r"the search for a man is already weak on this model", "_men[0] < 7"),
+            Said(r"The search for a man is already weak on this model", "_men[0] < 7"),
             Said(r"though its first image is not a man", "_men[0] >= 7 and not _re.search(claims.MEN_CAPTIONS, "
                  "_first['caption'].iloc[0], _re.IGNORECASE)"),
             Said(r"its first image is not captioned as a man but", "sum(not _re.search(claims.MEN_CAPTIONS, corpus.search(q, k=1)"
