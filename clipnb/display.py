@@ -139,7 +139,7 @@ def heatmap(table, model_name: str, title: str = "", fmt: str = "{:.3f}", cmap: 
     with the index's and the columns' names where the table has them (rows of a two-level index read "a / b").
 
     threshold : two colours instead of a scale, cells ≤ threshold dark (p-values against α: a p of 0.07 must not
-    look like one of 0.007).
+    look like one of 0.007), each cell reading "yes" or "no" above its value.
 
     A similarity or distance matrix (the same labels on both axes, the same extreme all along the diagonal: a
     cosine of 1, an angle of 0) is coloured by its pairs alone: the diagonal is grey, so that it does not stretch
@@ -178,6 +178,11 @@ def heatmap(table, model_name: str, title: str = "", fmt: str = "{:.3f}", cmap: 
         text = fmt.format(v)
         if text.lstrip("+-").strip("0.") == "":  # -0.001 at two decimals is "-0.00": a zero has no sign
             text = fmt.format(0.0).lstrip("+-")
+        if threshold is not None:   # the answer first, the number under it
+            ax.text(c, r - 0.12, "yes" if v <= threshold else "no", ha="center", va="center", fontsize=10,
+                    fontweight="bold", color="white" if dark else "black")
+            ax.text(c, r + 0.22, f"p {text}", ha="center", va="center", fontsize=7, color="white" if dark else "#555")
+            continue
         ax.text(c, r, text, ha="center", va="center", fontsize=9, color="white" if dark else "black")
     if all(name is not None for name in table.index.names):
         ax.set_ylabel(" / ".join(map(str, table.index.names)))

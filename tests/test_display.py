@@ -190,3 +190,14 @@ def test_nearest_word_map_enlarges_a_knot_and_draws_one_arrow_per_word():
     spread = display.nearest_word_map(circle, words, nearest, {}, "m")
     assert len(spread.axes) == 1   # nothing crowded: no enlargement
     plt.close(spread)
+
+
+def test_a_map_of_p_values_against_alpha_reads_yes_or_no_above_each_p():
+    """04's right map: a learner reads the answer, not the p; a p of 0.07 is "no", one of 0.007 "yes"."""
+    from clipnb.display import heatmap
+
+    table = pd.DataFrame([[0.007, 0.07]], index=["unmarked"], columns=["doctor", "nurse"])
+    ax = heatmap(table, "test", threshold=0.05, fmt="{:.4f}")
+    texts = [t.get_text() for t in ax.texts]
+    assert texts == ["yes", "p 0.0070", "no", "p 0.0700"]
+    plt.close("all")
