@@ -207,7 +207,7 @@ _winner = {where: zeroshot.similarity_table(model, images, ["a cat", "a dog", "a
            for where, images in [("emoji", CAT_EMOJI), ("photo", [CAT_PHOTO])]}
 """, said=[
             Said(r'→ on 3 cat emoji \(held-out style\), ".*" \([-\d.]+\) beats "a cat"', "_winner['emoji'] != 'a cat'"),
-            Said(r'→ on the cat photo, ".*" \([-\d.]+\) beats "a cat"', "_winner['photo'] != 'a cat'"),
+            Said(r'→ on the cat photo \(one image\), ".*" \([-\d.]+\) beats "a cat"', "_winner['photo'] != 'a cat'"),
         ]),
         Cell("phrasing = zeroshot.similarity_table", setup="""
 _order = list(phrasing.index)
