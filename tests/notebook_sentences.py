@@ -634,7 +634,7 @@ _direct = _np.degrees(_np.arccos(_np.clip(features[start] @ features[end], -1, 1
             Said(r"(\d+) of the \d+ thumbnails sit in a cluster whose name does not describe them",
                  "sum(bool(names.loc[labels[i], 'name fits it']) and not describes(i) for i in shown) or None"),
             Said(r"' in \d+ 'a face'", "sum(names.loc[labels[i], 'name'] == 'a face' and names.loc[labels[i], 'name fits it']"
-                 " and not describes(i) for i in shown) or None", count=True),
+                 " and not describes(i) for i in shown)", count=True),
         ]),
         Cell("near_chance = [m for m", said=[
             Said(r"\. ([\w, -]+) (?:is|are) near chance \(below 0.1\)", "', '.join(near_chance) or None"),
