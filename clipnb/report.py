@@ -32,10 +32,18 @@ def agreement(table, rankings):
     return pd.DataFrame(rows)
 
 
-MARK_LEGEND = ("✔ holds, beyond its stand-ins (random weights, or control words for a subtraction) · ≈ holds, but "
-               "so do its stand-ins (or they show it more) · ○ holds, too few stand-ins to tell · ✘ does not hold · "
-               "? cannot be checked here · ≡ arithmetic: holds for every model · ◐ in part (B1: the skewed professions "
-               "moved together beyond chance, but not every one)")
+MARKS = {"✔": "holds, beyond its stand-ins (random weights, or control words for a subtraction)",
+         "≈": "holds, but so do its stand-ins (or they show it more)", "○": "holds, too few stand-ins to tell",
+         "✘": "does not hold", "?": "cannot be checked here", "≡": "arithmetic: holds for every model",
+         "◐": "in part (B1: the skewed professions moved together beyond chance, but not every one)"}
+MARK_LEGEND = " · ".join(f"{m} {words}" for m, words in MARKS.items())
+
+
+def mark_legend(shown) -> str:
+    """The legend of the marks among ``shown`` (cells of a table of marks, each starting with its mark), in
+    :data:`MARKS`' order: a learner reads only the marks the table holds."""
+    used = {str(cell).strip()[:1] for cell in shown}
+    return " · ".join(f"{m} {words}" for m, words in MARKS.items() if m in used)
 
 
 def mark(row) -> str:

@@ -113,7 +113,8 @@ _not_running = [_title(c) for c, runs in zip(running["caption"], _runs) if not r
         Cell('cat_images = {"cat emoji"', setup="""
 _rank = {name: [entry.rsplit(" ", 1)[0] for entry in column].index("a cat") + 1 for name, column in columns.items()}
 _first_is_cat = lambda name: bool(_captions.matches("cats", [columns[name][0].rsplit(" ", 1)[0]])[0])
-_margin = lambda name: margins[name]
+_margin = lambda name: (lambda c: float(c[0] - c[1]))(_np.sort(vocabulary_features @ model.encode_image(
+    [cat_images[name]]).numpy()[0])[::-1])   # the first text's cosine over the second's
 """, said=[
             Said(r'cat emoji: "a cat" ranks (\d+) of', "_rank['cat emoji']"),
             Said(r'cat photo: "a cat" ranks (\d+) of', "_rank['cat photo']"),
@@ -671,11 +672,12 @@ _fit = sum(names.loc[c, "name"] in FITS.get(_pd.Series(subject[labels == c]).mod
                  "'neither' if max(_by_style, _by_subject) < 0.1 else 'neither clearly' if max(_by_style, _by_subject) "
                  "< 0.3 and abs(_by_style - _by_subject) < 0.1 else 'the drawing style more' "
                  "if _by_style > _by_subject else 'the subject more'"),
-            Said(r"(\d+) of \d+ names fit their cluster's most common folder or drawing style", "_fit"),
-            Said(r"In (\d+) clusters that folder holds under half the images",
+            Said(r"(\d+) of \d+ names fit their cluster's most common subject or drawing style", "_fit"),
+            Said(r"(\d+) '[^']+' \([\d.]+ over '[^']+'\)(?:, |: th)", "sum(names['margin'] < 0.01)", count=True),
+            Said(r"In (\d+) clusters that subject holds under half the images",
                  "sum(_pd.Series(subject[labels == c]).value_counts(normalize=True).iloc[0] < 0.5 for c in names.index) "
                  "or None"),
-            Said(r"clusters that folder holds under half the images \((.+?)\): they gather images",
+            Said(r"clusters that subject holds under half the images \((.+?)\): they gather images",
                  "', '.join(f\"{c} '{names.loc[c, 'name']}': {_f} {(subject[labels == c] == _f).mean():.0%}\" "
                  "for c in names.index for _f in [_pd.crosstab(labels, subject).loc[c].idxmax()] "
                  "if (subject[labels == c] == _f).mean() < 0.5) or None"),

@@ -390,3 +390,13 @@ def test_notebook_11_states_the_size_of_e1s_fixed_draw():
     notebook = json.loads((Path(__file__).parent.parent / "notebooks" / "11_across_models.ipynb").read_text())
     prose = " ".join("".join(c["source"]) for c in notebook["cells"] if c["cell_type"] == "markdown").replace("\n", " ")
     assert f"reads a fixed draw of {compare.SUBSET_IMAGES} of the images" in prose
+
+
+def test_the_legend_names_only_the_marks_its_table_holds():
+    """11 prints the legend under its table of marks: a mark the table does not hold is not explained there."""
+    from clipnb import report
+
+    legend = report.mark_legend(["✔ beyond random weights", "✘", "≈ so do random weights", float("nan"), "✘"])
+    assert legend == " · ".join(f"{m} {report.MARKS[m]}" for m in "✔≈✘")
+    assert "○" not in legend and "◐" not in legend
+    assert report.mark_legend(list(report.MARKS)) == report.MARK_LEGEND

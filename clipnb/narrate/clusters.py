@@ -34,20 +34,30 @@ def style_or_subject(by_style, by_subject, model) -> None:
           f"So on this model the clusters follow {follow}.   [model: {model.name}]")
 
 
+COIN_TOSS = 0.01   # a name that wins by less than a hundredth of a cosine could as well be its runner-up
+
+
 def names_fit(names, majority, majority_share) -> None:
-    """How many names fit their cluster's most common folder or style (``names["name fits it"]``), and the clusters
-    that are a mix (their most common folder, ``majority``, holds under half: ``majority_share``)."""
+    """How many names fit their cluster's most common subject or style (``names["name fits it"]``), and the clusters
+    that are a mix (their most common subject, ``majority``, holds under half: ``majority_share``)."""
     fitting = int(names["name fits it"].sum())
     mixed = names.index[majority_share < 0.5]
-    _tell(f"{fitting} of {len(names)} names fit their cluster's most common folder or drawing style (FITS and "
+    _tell(f"{fitting} of {len(names)} names fit their cluster's most common subject or drawing style (FITS and "
           "STYLE_FITS list the words that do)"
           + ("." if fitting == len(names) else
              f". The {'other is' if len(names) - fitting == 1 else 'others are'} the word nearest the centroid among "
              "words that fit worse, not a description: look at the images below.")
-          + (f" In {len(mixed)} clusters that folder holds under half the images ("
+          + (f" In {len(mixed)} clusters that subject holds under half the images ("
              + ", ".join(f"{c} '{names.loc[c, 'name']}': {majority[c]} {majority_share[c]:.0%}" for c in mixed)
-             + "): they gather images from several folders. A folder is not a subject (a face drawn among "
-               "'people' is still a face), so look at the strips below before calling one a mix." if len(mixed) else ""))
+             + "): they gather images of several subjects. A subject here is the folder a picture came from, and a "
+               "face drawn among 'people' is still a face, so look at the strips below before calling one a mix."
+             if len(mixed) else ""))
+    tosses = names.index[names["margin"] < COIN_TOSS]
+    if len(tosses):
+        _tell(", ".join(f"{c} '{names.loc[c, 'name']}' ({names.loc[c, 'margin']:.3f} over '{names.loc[c, 'runner_up']}')"
+                        for c in tosses)
+              + f": {'this name wins' if len(tosses) == 1 else 'these names win'} by less than {COIN_TOSS}, a coin toss "
+                "between two words (notebook 05's rule), whatever the table says of fitting.")
 
 
 def hub_names(names) -> None:
@@ -70,16 +80,16 @@ def strays(cluster, name, captions, folders, styles, majority, main_style, fits:
            if folder != majority and style != main_style and word not in caption.lower()]
     if 0 < len(odd) <= 2:
         _tell(f"cluster {cluster}: " + "; ".join(f"{title!r} ({folder})" for title, folder in odd)
-              + f" {'stands' if len(odd) == 1 else 'stand'} out, of another folder and another drawing style than most "
+              + f" {'stands' if len(odd) == 1 else 'stand'} out, of another subject and another drawing style than most "
                 f"of it, and not {name}: {'an odd one' if len(odd) == 1 else 'odd ones'} out, which k-means put here "
                 "all the same.")
     elif odd:
         others = sum(folder != majority and word not in caption.lower() for caption, folder in zip(captions, folders))
-        _tell(f"cluster {cluster}: {others} of these {len(captions)} come from another folder than its most common one "
+        _tell(f"cluster {cluster}: {others} of these {len(captions)} are of another subject than its most common one "
               f"('{majority}') and their captions do not say {name!r}; {len(odd)} of them are in another drawing style "
               f"too ({'; '.join(title for title, _ in odd[:4])}{' …' if len(odd) > 4 else ''}): "
               + (f"the name {name!r} describes this cluster only in part." if fits else
-                 f"and the name {name!r} fits neither that folder nor its style (section 1's table)."))
+                 f"and the name {name!r} fits neither that subject nor its style (section 1's table)."))
 
 
 def seeds(fit, misfit, n_seeds, model) -> None:

@@ -63,7 +63,7 @@ def pole_ends(corpus, by_pair, model) -> None:
     """What the 3 images at each end of a pair's ranking by delta hold (``by_pair``: (a, b) → opposition.rank): the
     ends that hold none of their pole's images, an image at an end that is not the pole, and, for a pair no caption
     names (mind / body), whom the model sets at each end: women against men, people named by a skin tone, flags."""
-    empty, toned, lines = [], [], []
+    empty, toned, lines, readings = [], [], [], []   # readings: who the pairs that name no people set at their ends
     for (a, b), ranking in by_pair.items():
         ends = {a: ranking.head(3), b: ranking.tail(3).iloc[::-1]}
         named = {pole: claims.pole_images(corpus, pole) for pole in ends}
@@ -95,7 +95,7 @@ def pole_ends(corpus, by_pair, model) -> None:
         for kind, what in (("women", "women or girls"), ("men", "men or boys")):
             for pole, other in ((a, b), (b, a)):
                 if counts[pole][kind] >= 2 and counts[other][kind] == 0:
-                    lines.append(f'The "{pole}" end of "{a}" − "{b}" holds {counts[pole][kind]} {what} (its 3 by the '
+                    readings.append(f'The "{pole}" end of "{a}" − "{b}" holds {counts[pole][kind]} {what} (its 3 by the '
                                  f'difference and the 3 nearest "{pole}"); the "{other}" end holds none. That is how '
                                  "structuralism reads such pairs (man/woman beside mind/body), but on a handful of "
                                  "images it is a hint, not a finding: no test is run here. Look at the pictures "
@@ -103,7 +103,7 @@ def pole_ends(corpus, by_pair, model) -> None:
         for pole, end in ends.items():
             if counts[pole]["flags"] >= 2:
                 flags = [_first(c) for c in seen[pole]["caption"] if "flag" in c.lower()]
-                lines.append(f'The images by "{pole}" in "{a}" − "{b}" (its 3 by the difference and the 3 nearest it) '
+                readings.append(f'The images by "{pole}" in "{a}" − "{b}" (its 3 by the difference and the 3 nearest it) '
                              f'hold {len(flags)} flags ({", ".join(flags)}): the model sets "{pole}" near countries here, a hint '
                              "from a handful of images, not a finding (no test is run here).")
     if empty:
@@ -113,13 +113,20 @@ def pole_ends(corpus, by_pair, model) -> None:
                      "model ties those images to the pole or only sets them far from its opposite.")
     if toned:
         named_tone = int(corpus.table["caption"].fillna("").str.contains("skin tone").sum())
-        lines.append("People named by a skin tone sit at the ends of pairs whose words name no people: "
+        readings.append("People named by a skin tone sit at the ends of pairs whose words name no people: "
                      + "; ".join(toned) + f". {named_tone} of the {len(corpus)} images are named by a skin tone, and "
                      "a few images at an end are a hint, not a finding: no test is run here. But the model ranks "
                      "whatever lies nearest the words' difference first"
                      + (", and on random weights that is chance; still," if is_random(model) else ",")
                      + " and this is the kind of association to look for before such a ranking reaches anyone.")
     _tell(*lines)
+    if readings:   # one click away: worth a facilitator's look, but each rests on a handful of images
+        from clipnb.display import folded
+
+        with folded(f"What the pairs that name no people set at their ends ({len(readings)} "
+                    f"{'reading' if len(readings) == 1 else 'readings'}, each a hint from a handful of images; "
+                    "click to open)"):
+            _tell(*readings)
 
 
 def spread(null, random_cosine, n_random) -> None:
