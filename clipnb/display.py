@@ -6,6 +6,7 @@ import contextlib
 import html
 import io
 import re
+import textwrap
 from functools import lru_cache
 
 from clipnb.captions import gloss
@@ -302,7 +303,10 @@ def scatter_thumbnails(table, x: str, y: str, model_name: str, title: str = "", 
                                      boxcoords="offset points", frameon=True, pad=0.1, bboxprops={"edgecolor": "#bbb"},
                                      arrowprops={"arrowstyle": "-", "color": "black", "lw": 0.8}, zorder=2))
         if "caption" in table:   # each thumbnail named under it by its caption's title, so every picture can be read
-            name = _clip(gloss(str(table["caption"].iloc[i] or "")).split(",")[0], 22)
+            parts = [part.strip() for part in gloss(str(table["caption"].iloc[i] or "")).split(",")]
+            if len(parts) > 1 and len(parts[0].split()) == 1:   # a one-word title ("white") says more with its kind
+                parts[0] = f"{parts[0]} ({parts[1]})"
+            name = "\n".join(textwrap.wrap(_clip(parts[0], 44), 24)[:2])   # two short lines, not one cut short
             ax.annotate(name, tuple(xy[i]), xytext=(offset[0], offset[1] - im.size[1] * zoom / 2 - 3),
                         textcoords="offset points", ha="center", va="top", fontsize=6.5, zorder=4,
                         bbox={"boxstyle": "round,pad=0.1", "fc": "white", "ec": "none", "alpha": 0.85})

@@ -201,3 +201,18 @@ def test_a_map_of_p_values_against_alpha_reads_yes_or_no_above_each_p():
     texts = [t.get_text() for t in ax.texts]
     assert texts == ["yes", "p 0.0070", "no", "p 0.0700"]
     plt.close("all")
+
+
+def test_a_scatter_thumbnail_is_named_in_two_short_lines_and_a_one_word_title_with_its_kind():
+    """08's scatter: "a woman standing far away among trees" is not cut to "a woman standing far…", and a playing card
+    titled "white" reads "white (playing card)"."""
+    import clipnb
+    from clipnb.display import scatter_thumbnails
+
+    path = str(sorted((clipnb.samples_dir() / "emoji" / "animals").glob("*.png"))[0])
+    for caption, name in [("a woman standing far away among trees", "a woman standing far\naway among trees"),
+                          ("white, playing card, cards", "white (playing card)")]:
+        table = pd.DataFrame({"path": [path] * 3, "a": [0.0, 1.0, 0.5], "b": [1.0, 0.0, 0.4], "caption": [caption] * 3})
+        ax = scatter_thumbnails(table, "a", "b", "bundled", n_thumbnails=3)
+        assert name in {t.get_text() for t in ax.texts}
+        plt.close("all")
