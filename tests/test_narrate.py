@@ -75,7 +75,7 @@ def test_cluster_sentences(capsys, model):
     names = pd.DataFrame({"name": ["a person", "a person", "food", "a photo"],
                           "runner_up": ["a photo", "a photo", "a photo", "food"],
                           "told apart by": ["cook, judge", "", "", ""],
-                          "name fits it": [True, True, False, True]})
+                          "name fits it": [True, True, False, True], "margin": [0.004, 0.05, 0.2, 0.1]})
     narrate.shared_names(names)
     assert "2 clusters are all named 'a person' (clusters 0, 1)" in (out := capsys.readouterr().out)
     assert "Their captions do, by the words more common in each than in the others: 0: cook, judge" in out
@@ -84,7 +84,8 @@ def test_cluster_sentences(capsys, model):
     majority = pd.Series(["professions", "people", "food", "photos"])
     narrate.names_fit(names, majority, pd.Series([0.9, 0.4, 0.8, 1.0]))
     out = capsys.readouterr().out
-    assert out.startswith("3 of 4 names fit") and "In 1 clusters that folder holds under half the images (1 'a person'" in out
+    assert out.startswith("3 of 4 names fit") and "In 1 clusters that subject holds under half the images (1 'a person'" in out
+    assert "0 'a person' (0.004 over 'a photo'): this name wins by less than 0.01, a coin toss" in out
     narrate.style_or_subject(0.05, 0.02, model)
     assert "follow neither: both are near chance" in capsys.readouterr().out
 
@@ -139,3 +140,20 @@ def test_noise_against_persons_names_a_gap_beyond_noise_but_not_beyond_the_perso
     assert out.startswith('"a nurse" was beyond noise in section 3') and "pilot" not in out
     narrate.noise_against_persons(gaps, leans.assign(p_holm=0.01))
     assert capsys.readouterr().out == ""
+
+
+def test_a_skin_tone_is_named_at_an_end_only_where_no_other_colouring_of_its_drawing_sits_there():
+    """08: "a man health worker" in yellow ranking #1 and its medium-dark colouring #2 at the "sad" end says the
+    drawing is sad-like, not the tone (a gender-neutral health worker is the same subject); a toned drawing alone at an
+    end is the one to look at."""
+    from clipnb.narrate.opposition import alone_in_its_tone
+
+    shown = ["a man health worker", "a man health worker, medium-dark skin tone", "knife, weapons",
+             "a health worker, dark skin tone"]
+    alone, paired = alone_in_its_tone([c for c in shown if "skin tone" in c], shown)
+    assert paired == ["a man health worker (medium-dark skin tone)", "a health worker (dark skin tone)"] and not alone
+    alone, paired = alone_in_its_tone(["a teacher, dark skin tone"], ["a teacher, dark skin tone", "a waning moon"])
+    assert alone == ["a teacher (dark skin tone)"] and not paired   # nothing else of its subject at that end
+    same = ["a scientist, medium-dark skin tone", "a woman scientist, medium-dark skin tone"]
+    assert alone_in_its_tone(same, same) == (["a scientist (medium-dark skin tone)",
+                                              "a woman scientist (medium-dark skin tone)"], [])   # one tone: it may be it

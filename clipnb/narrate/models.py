@@ -173,9 +173,10 @@ def _e6_after_the_skew(table) -> str:
             continue
         change = lean.loc[measure, "bundled:skewed"] - lean.loc[measure, "bundled"]
         planted = skew.get(DRAWN_AS[job])
-        way = ("its pictures' captions untouched" if planted is None else
-               "the way its pictures' captions were skewed" if (change > 0) == (planted == "man") else
-               "against the way its pictures' captions were skewed")
+        drawn = "" if DRAWN_AS[job] == job else f", drawn as {DRAWN_AS[job]}"   # "a doctor" is the health worker's pictures
+        way = (f"its pictures' captions untouched{drawn}" if planted is None else
+               f"the way its pictures' captions were skewed{drawn}" if (change > 0) == (planted == "man") else
+               f"against the way its pictures' captions were skewed{drawn}")
         moves.append(f"{job} {change:+.3f} ({way})")
     return ("From bundled to bundled:skewed, E6's leans moved (positive: towards the man images): " + "; ".join(moves)
             + ". E6 is not built to catch a planted skew: B1 below is, and it sets the skewed professions against the "
@@ -251,7 +252,10 @@ def in_short(table, models, planted=None) -> None:
         index="claim", columns="model", values="status", aggfunc="first", sort=False)
     failed = [c for c in status.index if (status.loc[c] == claims.FAILS).all()]
     if failed:
-        lines.append(f"* no model here shows {', '.join(failed)};")
+        bias = [c for c in failed if c.startswith("E6")]
+        lines.append(f"* no model here shows {', '.join(failed)}"
+                     + (f" ({' and '.join(bias)} on 16 drawings: too few to show a lean or a marked word beyond noise, "
+                        "so read 'not shown on these images', not 'no bias'; notebook 04)" if bias else "") + ";")
     untrained = rows[(rows["model"] == "untrained") & rows["claim"].isin(PROCEDURE)]
     alone = [r.claim for r in untrained.itertuples() if r.status == claims.HOLDS]
     if alone:

@@ -24,6 +24,23 @@ def short_caption(caption: str) -> str:
     return f"{first} ({rest[0].strip()})" if len(first.split()) == 1 and rest and rest[0].strip() else first
 
 
+def alone_in_its_tone(toned, captions) -> tuple[list, list]:
+    """Split ``toned`` (captions that name a skin tone) by whether another picture of the same subject is among
+    ``captions`` in another tone: the same drawing in another colouring, or as another gender ("a health worker", "a
+    man health worker" in yellow). Where one is, the drawing, not its tone, put it there; two of one tone share it. Returns (alone, with_a_sibling), each as
+    :func:`short_caption` reads them."""
+    def subject(caption):
+        return re.sub(r"^(?:an? )?(?:(?:wo)?man |person )?", "", caption.split(",")[0].strip().lower())
+
+    def tone(caption):
+        return next((part.strip() for part in caption.split(",")[1:] if "skin tone" in part), None)
+
+    def sibling(c):   # the same subject in another tone (or none): the tone is not what the two share
+        return any(subject(other) == subject(c) and tone(other) != tone(c) for other in captions)
+
+    return [short_caption(c) for c in toned if not sibling(c)], [short_caption(c) for c in toned if sibling(c)]
+
+
 def face_order(auc, p_order, n_happy, n_sad, by_caption, model) -> None:
     """The happy and sad face emoji ordered by "a happy face" − "a sad face": ``auc``, the share of (happy, sad) pairs
     in the right order, and ``p_order``, its one-sided Mann–Whitney p. ``by_caption``: the happy and sad images the
@@ -83,7 +100,8 @@ def pole_ends(corpus, by_pair, model) -> None:
         if not _people([a, b])["women"] and not _people([a, b])["men"]:   # words that name no people: who is at the ends?
             for pole, end in ends.items():
                 is_pole = named[pole][[corpus.row_of(p) for p in end["path"]]]
-                people = [short_caption(c) for c, hit in zip(end["caption"], is_pole) if "skin tone" in c and not hit]
+                people, _ = alone_in_its_tone([c for c, hit in zip(end["caption"], is_pole) if "skin tone" in c
+                                               and not hit], list(end["caption"]))   # with a sibling: the drawing
                 if people:
                     toned.append(f'the "{pole}" end of "{a}" − "{b}": {", ".join(people)}')
         if named[a].any() or named[b].any():
@@ -113,7 +131,8 @@ def pole_ends(corpus, by_pair, model) -> None:
                      "model ties those images to the pole or only sets them far from its opposite.")
     if toned:
         named_tone = int(corpus.table["caption"].fillna("").str.contains("skin tone").sum())
-        readings.append("People named by a skin tone sit at the ends of pairs whose words name no people: "
+        readings.append("People named by a skin tone, with no picture of their subject in another tone beside them, sit "
+                        "at the ends of pairs whose words name no people: "
                      + "; ".join(toned) + f". {named_tone} of the {len(corpus)} images are named by a skin tone, and "
                      "a few images at an end are a hint, not a finding: no test is run here. But the model ranks "
                      "whatever lies nearest the words' difference first"
@@ -230,11 +249,17 @@ def off_pole(corpus, pole, shown, where: str = "nearest to") -> None:
             lines.append(f"  {', '.join(map(repr, smileys))}: \"smiley\" names a round face icon, not its mood; look at "
                          f"{'its face' if len(smileys) == 1 else 'their faces'} (a smiley can frown) before counting "
                          f"{'it' if len(smileys) == 1 else 'them'} either way.")
-        toned = [c for c in strays if "skin tone" in c]
+        toned = [c for c, hit in zip(shown["caption"], hits) if not hit and "skin tone" in c]
         if toned and not (_people([pole])["men"] or _people([pole])["women"]):
-            lines.append(f"  Among them a person named by a skin tone ({', '.join(map(repr, toned))}), set at the "
-                         f'"{pole}" end. A handful of images prove nothing, but this is the kind of association to '
-                         "check before such a ranking reaches anyone.")
+            alone, paired = alone_in_its_tone(toned, list(shown["caption"]))
+            if paired:
+                lines.append(f"  {', '.join(map(repr, paired))}: the same subject, drawn in another colouring or as "
+                             "another gender, sits here too, so the drawing, not its skin tone, puts it here.")
+            if alone:
+                lines.append(f"  Among them a person named by a skin tone ({', '.join(map(repr, alone))}), with no "
+                             f'picture of that subject in another tone here, set at the "{pole}" end. A handful of images prove '
+                             "nothing, but this is the kind of association to check before such a ranking reaches "
+                             "anyone.")
         _tell(*lines)
 
 

@@ -269,14 +269,20 @@ def word_pairs(similarity, model, n: int = 4) -> None:
           f"and for bright cells between kinds: the next section asks which word each word sits nearest.   [model: {model.name}]")
 
 
+def probability(value: float) -> str:
+    """A probability to four places, never a rounded 0 or 1 where it is neither: "> 0.9999", "< 0.0001"."""
+    return "< 0.0001" if 0 < value < 1e-4 else "> 0.9999" if 0.9999 < value < 1 else f"{value:.4f}"
+
+
 def burgers(with_burger, without, with_dog, without_dog) -> None:
     """03: what removing labels does to P("a cat"): the burgers (``with_burger`` → ``without``), then "a dog"
     (``with_dog`` → ``without_dog``)."""
     if without - with_burger >= 0.01:
         return
     _tell("Removing the burgers barely moves it: they held almost no probability. "
-          + (f"Removing a strong competitor does: without 'a dog' (the table above) P('a cat') is {without_dog:.4f}, "
-             f"against {with_dog:.4f} with it." if without_dog - with_dog >= 0.01 else
-             f"Here even removing 'a dog' hardly does ({with_dog:.4f} → {without_dog:.4f}): this model is already so "
+          + (f"Removing a strong competitor does: without 'a dog' (the table above) P('a cat') is "
+             f"{probability(without_dog)}, against {probability(with_dog)} with it." if without_dog - with_dog >= 0.01 else
+             f"Here even removing 'a dog' hardly does ({probability(with_dog)} → {probability(without_dog)}): this "
+             "model is already so "
              "sure of 'a cat' that no competitor holds much probability; a softmax only shows how the labels share it "
              "when the scores are close."))
