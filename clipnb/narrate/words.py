@@ -250,9 +250,10 @@ def sign_blocks(block_means, model) -> None:
         return
     said = [f"the {kind} pair ({value:.3f}) is {'more' if value > across else 'no more'} similar than text–image "
             f"({across:.3f})" for kind, value in same.items()]
-    _tell(f"{model.name}, for these four signs (each same-kind block is a single pair): {'; '.join(said)}. In real CLIP "
-          "models, text–text and image–image pairs both come out more similar than text–image pairs (notebook 01 "
-          "measures this gap over the whole corpus).")
+    _tell(f"{model.name}, for these four signs (each same-kind block is a single pair): {'; '.join(said)}. One pair "
+          "says as much about its two signs' meanings (a plain phrase against a meme) as about text against image. "
+          "Over many pairs, real CLIP models put text–text and image–image pairs nearer than text–image ones: "
+          "notebook 01 measures that gap over the whole corpus.")
 
 
 def word_pairs(similarity, model, n: int = 4) -> None:
