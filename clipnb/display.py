@@ -495,11 +495,15 @@ def _points(ax, dx: float, dy: float):
     return ScaledTranslation(dx / 72, dy / 72, ax.figure.dpi_scale_trans)
 
 
+def _thumbnail_step(n: int, max_thumbnails: int) -> int:
+    """Every how many images in corpus order a map tries one as a thumbnail (three tries per thumbnail shown)."""
+    return max(1, n // (3 * max_thumbnails))
+
+
 def map_thumbnails(xy, max_thumbnails: int = 36) -> list[int]:
     """The rows :func:`thumbnail_map` shows as thumbnails: every n-th image in corpus order, skipping any closer than
     8 % of the map to one already placed (the rule printed under the map), so a narration can name what is seen."""
-    step = max(1, len(xy) // (3 * max_thumbnails))
-    return spaced(xy, range(0, len(xy), step), min_distance=0.08)[:max_thumbnails]
+    return spaced(xy, range(0, len(xy), _thumbnail_step(len(xy), max_thumbnails)), min_distance=0.08)[:max_thumbnails]
 
 
 def thumbnail_map(xy, paths, model_name: str, title: str = "", colors=None, zoom: float = 0.2, ax=None,
@@ -526,8 +530,7 @@ def thumbnail_map(xy, paths, model_name: str, title: str = "", colors=None, zoom
         size = 10 if c < 0 else 110 if marker == "*" else 60 if marker in ("X", "P") else 34   # thin shapes larger
         ax.scatter(*xy[clusters == c].T, s=size, c=colour, marker=marker, edgecolors="white", linewidths=0.4,
                    zorder=2 + rank / (10 * len(by_size)))
-    shown = map_thumbnails(xy, max_thumbnails)
-    step = max(1, len(xy) // (3 * max_thumbnails))
+    shown, step = map_thumbnails(xy, max_thumbnails), _thumbnail_step(len(xy), max_thumbnails)
     for i in shown:
         im = trimmed(load_image(paths[i]))
         im.thumbnail((64, 64))

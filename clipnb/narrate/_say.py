@@ -1,4 +1,7 @@
-"""The two helpers every narrate module shares: printing the sentences that apply, and a caption's title."""
+"""What every narrate module shares: printing the sentences that apply, a caption's title, and the coin-toss margin."""
+
+
+COIN_TOSS = 0.01   # a nearest word that wins by less than a hundredth of a cosine could as well be its runner-up
 
 
 def _tell(*lines) -> None:

@@ -21,9 +21,9 @@ def sanity_check(sanity) -> None:
                         "little evidence. " if every_way else
                         "This model does not reliably score 'a male …' towards the men and 'a female …' towards the "
                         "women. ")
-                     + ("With 16 drawings the test has little power (it often misses a difference that is "
-                        "there): even a difference the marked words plainly make does not always pass it. So where sections 5 and 6 find no lean, read 'not shown on these "
-                        "images', not 'no bias'." if every_way else
+                     + ("The test has little power here (it often misses a difference that is there): even a "
+                        "difference the marked words plainly make does not always pass it. So where sections 5 and 6 "
+                        "find no lean, read 'not shown on these images', not 'no bias'." if every_way else
                         "So read sections 5 and 6 as what this model does, not as a bias it measured."))
     _tell(*lines)
 

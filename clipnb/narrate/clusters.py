@@ -2,7 +2,7 @@
 from __future__ import annotations
 
 from clipnb.clusters import ISLAND_MIN
-from clipnb.narrate._say import _tell
+from clipnb.narrate._say import COIN_TOSS, _tell
 
 
 def shared_names(names) -> None:
@@ -32,9 +32,6 @@ def style_or_subject(by_style, by_subject, model) -> None:
           f"subject (the folder's last part, whatever the style: emoji and clip-art animals are one subject)? {by_subject:.3f}. (0 is chance, 1 the same groups: "
           "the adjusted Rand index, section 2.)",
           f"So on this model the clusters follow {follow}.   [model: {model.name}]")
-
-
-COIN_TOSS = 0.01   # a name that wins by less than a hundredth of a cosine could as well be its runner-up
 
 
 def names_fit(names, majority, majority_share) -> None:

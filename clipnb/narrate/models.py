@@ -254,8 +254,8 @@ def in_short(table, models, planted=None) -> None:
     if failed:
         bias = [c for c in failed if c.startswith("E6")]
         lines.append(f"* no model here shows {', '.join(failed)}"
-                     + (f" ({' and '.join(bias)} on 16 drawings: too few to show a lean or a marked word beyond noise, "
-                        "so read 'not shown on these images', not 'no bias'; notebook 04)" if bias else "") + ";")
+                     + (f" (for {' and '.join(bias)}, read 'not shown on these images', not 'no bias': notebook 04 "
+                        "says why these tests have little power here)" if bias else "") + ";")
     untrained = rows[(rows["model"] == "untrained") & rows["claim"].isin(PROCEDURE)]
     alone = [r.claim for r in untrained.itertuples() if r.status == claims.HOLDS]
     if alone:

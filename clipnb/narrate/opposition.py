@@ -14,11 +14,16 @@ from clipnb.opposition import nearest_to_pole
 BARE = (("man", "a man"), ("woman", "a woman"), ("happy", "a happy face"), ("sad", "a sad face"))
 
 
+def _tone(caption: str) -> str | None:
+    """The skin tone a caption names ("medium-dark skin tone"), or None."""
+    return next((part.strip() for part in caption.split(",")[1:] if "skin tone" in part), None)
+
+
 def short_caption(caption: str) -> str:
     """A caption's first part, and the skin tone where it names one (two emoji can differ only there); a one-word
     title ("white", a clip-art's) gets its first tag too ("white (playing card)"), which says what it shows."""
     first, *rest = caption.split(",")
-    tone = next((part.strip() for part in rest if "skin tone" in part), None)
+    tone = _tone(caption)
     if tone:
         return f"{first} ({tone})"
     return f"{first} ({rest[0].strip()})" if len(first.split()) == 1 and rest and rest[0].strip() else first
@@ -27,16 +32,13 @@ def short_caption(caption: str) -> str:
 def alone_in_its_tone(toned, captions) -> tuple[list, list]:
     """Split ``toned`` (captions that name a skin tone) by whether another picture of the same subject is among
     ``captions`` in another tone: the same drawing in another colouring, or as another gender ("a health worker", "a
-    man health worker" in yellow). Where one is, the drawing, not its tone, put it there; two of one tone share it. Returns (alone, with_a_sibling), each as
-    :func:`short_caption` reads them."""
+    man health worker" in yellow). Where one is, the drawing, not its tone, put it there; two of one tone share it.
+    Returns (alone, with_a_sibling), each as :func:`short_caption` reads them."""
     def subject(caption):
         return re.sub(r"^(?:an? )?(?:(?:wo)?man |person )?", "", caption.split(",")[0].strip().lower())
 
-    def tone(caption):
-        return next((part.strip() for part in caption.split(",")[1:] if "skin tone" in part), None)
-
     def sibling(c):   # the same subject in another tone (or none): the tone is not what the two share
-        return any(subject(other) == subject(c) and tone(other) != tone(c) for other in captions)
+        return any(subject(other) == subject(c) and _tone(other) != _tone(c) for other in captions)
 
     return [short_caption(c) for c in toned if not sibling(c)], [short_caption(c) for c in toned if sibling(c)]
 
@@ -257,9 +259,9 @@ def off_pole(corpus, pole, shown, where: str = "nearest to") -> None:
                              "another gender, sits here too, so the drawing, not its skin tone, puts it here.")
             if alone:
                 lines.append(f"  Among them a person named by a skin tone ({', '.join(map(repr, alone))}), with no "
-                             f'picture of that subject in another tone here, set at the "{pole}" end. A handful of images prove '
-                             "nothing, but this is the kind of association to check before such a ranking reaches "
-                             "anyone.")
+                             f'picture of that subject in another tone here, set at the "{pole}" end. A handful of '
+                             "images prove nothing, but this is the kind of association to check before such a "
+                             "ranking reaches anyone.")
         _tell(*lines)
 
 

@@ -3,7 +3,7 @@ and odd strings)."""
 from __future__ import annotations
 
 from clipnb import captions
-from clipnb.narrate._say import _tell
+from clipnb.narrate._say import COIN_TOSS, _tell
 
 CAT_WORDS = ("cat", "kitten", "tiger", "lion")   # 05's vocabulary: the words a cat-like string should land on
 
@@ -193,7 +193,7 @@ def odd_strings(nearest_word, cat_like, meant, hub_words, unknown, model) -> Non
     right = read[read["neighbour"].isin(CAT_WORDS)]
     # a close second word matters only where it is of another kind: "feline" nearest "cat", then "kitten", is read
     unsure = right[~right["2nd word"].isin(CAT_WORDS)] if "2nd word" in right else right
-    toss = unsure[unsure["margin over 2nd"] < 0.01]   # below a hundredth of a cosine the first and second word swap easily
+    toss = unsure[unsure["margin over 2nd"] < COIN_TOSS]   # below it the first and second word swap easily
     if len(toss):
         lines.append(f"{', '.join(toss['string'])} land{'s' if len(toss) == 1 else ''} on a cat word by less than 0.01 "
                      "over a second word that is no cat: a coin toss, not a reading; count the others.")
