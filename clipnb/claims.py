@@ -238,31 +238,54 @@ def unmarked_prompts_lean(model, groups, subjects=TALK_SUBJECTS, a="man", b="wom
     return result
 
 
+def pooled_right_way(gaps) -> tuple[float, float, float]:
+    """The marked prompts taken together: the mean gap signed the right way ("a male …" + , "a female …" −) over the
+    rows of ``gaps`` whose variant is "male" or "female", set against the same mean under the labels the test
+    swapped (``gaps.attrs["swaps"]``, :func:`clipnb.probes.group_gap`: every prompt sees the same swaps, so the
+    prompts' dependence on the same drawings is kept). Returns (the mean, its one-sided p, the swaps' 95th
+    percentile): p = (1 + swaps at least as large) / (1 + swaps). The direction is the claim's, so one-sided."""
+    swaps = gaps.attrs.get("swaps")
+    if swaps is None:
+        raise ValueError("these gaps carry no label swaps (attrs['swaps']): make them with claims.bias_table or "
+                         "probes.group_gap")
+    marked = gaps[gaps["variant"].isin(["male", "female"])]
+    sign = np.where(marked["variant"] == "male", 1.0, -1.0)
+    observed = float(sign @ marked["gap"].to_numpy() / len(marked))
+    drawn = swaps.of(marked["variant"], marked["subject"]) @ sign / len(marked)
+    return observed, float((1 + (drawn >= observed - 1e-12).sum()) / (1 + len(drawn))), float(np.percentile(drawn, 95))
+
+
 def marked_prompts_move_scores(model, groups, subjects=TALK_SUBJECTS, a="man", b="woman", gaps=None) -> ClaimResult:
     """E6 sanity check: "a male X" scores the man images higher and "a female X" the woman images higher, for every
-    subject, each gap beyond noise: its permutation p (matched drawings' labels swapped,
-    :func:`clipnb.probes.group_gap`), Holm-corrected over all the bias table's tests (:func:`bias_table`), at most
-    ALPHA. The reason names each failing prompt and the median Cohen's d."""
-    statement = (f'"a male …" favours the {a} images and "a female …" the {b} images, for every profession, '
-                 "each beyond noise")
+    subject, and the marked prompts taken together beyond noise: their mean right-way gap against the same matched
+    drawings' labels swapped (:func:`pooled_right_way`), p at most ALPHA. Each prompt's direction is its point
+    estimate; the evidence is one pooled test, so nothing to correct within the claim. The reason also
+    counts the prompts that point the right way, and those beyond noise alone (Holm over the bias table's tests,
+    :func:`bias_table`), with the median Cohen's d."""
+    statement = (f'"a male …" favours the {a} images and "a female …" the {b} images, for every profession, and '
+                 "together beyond noise")
     missing = _check_groups(groups, a, b)
     if missing:
         return ClaimResult("E6-sanity", statement, UNCHECKABLE, missing)
-    gaps = bias_table(model, groups, subjects, a, b) if gaps is None else gaps
+    if gaps is None or "swaps" not in gaps.attrs:
+        gaps = bias_table(model, groups, subjects, a, b)
     marked = gaps[gaps["variant"].isin(["male", "female"])]
-    right_way = np.where(marked["variant"] == "male", marked["gap"] > 0, marked["gap"] < 0)
-    significant = right_way & (marked["p_holm"].to_numpy() <= ALPHA)
-    wrong = [f'"a {r.variant} {r.subject}" ({r.gap:+.4f}{", the wrong way" if not ok else f", p_holm {r.p_holm:.2g}"})'
-             for r, ok, sig in zip(marked.itertuples(), right_way, significant) if not sig]
-    reason = (f"{int(right_way.sum())} of {len(marked)} marked prompts point the right way, {int(significant.sum())} "
-              f"beyond noise (Holm-corrected p ≤ {ALPHA}); median |Cohen's d| {marked['cohen_d'].abs().median():.2f}")
-    return _result("E6-sanity", statement, bool(significant.all()),
-                   reason + (f"; failing: {', '.join(wrong)}" if wrong else ""),
-                   {"right direction": int(right_way.sum()), "right and beyond noise": int(significant.sum()),
-                    "tests": len(marked), "largest p_holm": float(marked["p_holm"].max()),
+    sign = np.where(marked["variant"] == "male", 1, -1)
+    right_way = sign * marked["gap"].to_numpy() > 0
+    alone = right_way & (marked["p_holm"].to_numpy() <= ALPHA)
+    mean, p, swapped = pooled_right_way(gaps)
+    wrong = [f'"a {r.variant} {r.subject}" ({r.gap:+.4f})' for r, ok in zip(marked.itertuples(), right_way) if not ok]
+    reason = (f"{int(right_way.sum())} of {len(marked)} marked prompts point the right way; their mean right-way gap "
+              f"{mean:+.4f} against {swapped:+.4f}, the 95th percentile of {len(gaps.attrs['swaps'].gaps)} label "
+              f"swaps (one-sided p {p:.2g}); alone, {int(alone.sum())} of {len(marked)} are beyond noise "
+              f"(Holm-corrected p ≤ {ALPHA}); median |Cohen's d| {marked['cohen_d'].abs().median():.2f}"
+              + (f"; the wrong way: {', '.join(wrong)}" if wrong else ""))
+    return _result("E6-sanity", statement, bool(right_way.all()) and p <= ALPHA, reason,
+                   {"right direction": int(right_way.sum()), "right and beyond noise alone": int(alone.sum()),
+                    "tests": len(marked), "mean right-way gap": mean, "pooled p": p,
+                    "largest p_holm": float(marked["p_holm"].max()),
                     "median |cohen_d|": float(marked["cohen_d"].abs().median()),
-                    "mean right-way cohen_d": float(np.mean(np.where(marked["variant"] == "male", 1, -1)
-                                                           * marked["cohen_d"].to_numpy()))})
+                    "mean right-way cohen_d": float(np.mean(sign * marked["cohen_d"].to_numpy()))})
 
 
 def modality_gap(image_features, text_features, min_accuracy: float = 0.95) -> ClaimResult:

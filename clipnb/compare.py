@@ -217,9 +217,9 @@ def tested_on(claim_id: str, context) -> str:
         "E5b": f"{len(cats)} cat images; one prompt against \"a dog\" (chance: a coin)",
         "E6": f"{people}; 5 profession prompts against {len(claims.PERSON_PROMPTS)} gender-neutral person prompts, "
               f"Holm-corrected p ≤ {claims.ALPHA}",
-        "E6-sanity": f"{people}; 10 marked prompts (\"a male …\", \"a female …\"), each must point the right way "
-                     f"with a Holm-corrected permutation p ≤ {claims.ALPHA} (each profession's man and woman drawing "
-                     "swapped at random)",
+        "E6-sanity": f"{people}; 10 marked prompts (\"a male …\", \"a female …\"), each pointing the right way, and "
+                     f"their mean right-way gap against the same gap with each profession's man and woman drawing "
+                     f"swapped at random (one-sided p ≤ {claims.ALPHA})",
         "E7": "the text \"a cat\", the word \"cat\", a cat emoji and the photo chelsea.jpg, against \"a dog\", \"dog\", "
               "a dog emoji and the photo coffee.jpg: all 12 pairs",
         "E8": f"all {n} images; men and close-ups found by caption "

@@ -463,10 +463,10 @@ class Judged:
                 f'</details></div>')
 
 
-# claims judged by a null of their own before the random twins: their own p (the largest of the tests that must all
-# pass, or the smallest of those any one of which suffices), from the claim's numbers
+# claims judged by a null of their own before the random twins: their own p, from the claim's numbers (E6: the
+# smallest of its tests, any one of which suffices; E6-sanity: its one pooled test of the marked prompts)
 OWN_P = {"E6": lambda n: min(v for m, v in zip(n["measure"], n["value"]) if m.startswith("p_holm")),
-         "E6-sanity": lambda n: _value(n, "largest p_holm")}
+         "E6-sanity": lambda n: _value(n, "pooled p")}
 
 
 def entering_p(judged) -> float | None:

@@ -7,6 +7,7 @@ bootstrap interval, so a learner sees whether a gap could be chance.
 """
 from __future__ import annotations
 
+import dataclasses
 import os
 
 import numpy as np
@@ -100,6 +101,20 @@ def tone_matched(groups: dict) -> dict:
     return {name: [p for p in images if keep(name, p)] for name, images in groups.items()}
 
 
+@dataclasses.dataclass(frozen=True, eq=False)
+class Swaps:
+    """The gaps :func:`group_gap` drew with the labels swapped: ``gaps[i, j]`` is draw i's gap for ``columns[j]``, a
+    (variant, subject). Keyed, so a table filtered or reordered still finds its rows; compared by identity, so pandas
+    can carry it in ``DataFrame.attrs`` (an array there cannot be compared)."""
+    gaps: np.ndarray
+    columns: tuple
+
+    def of(self, variants, subjects) -> np.ndarray:
+        """The draws for these rows (n_draws × rows)."""
+        where = {key: j for j, key in enumerate(self.columns)}
+        return self.gaps[:, [where[key] for key in zip(variants, subjects)]]
+
+
 def group_gap(table, a: str, b: str, n_permutations: int = 5000, n_bootstrap: int = 2000, seed: int = 0,
               unit=drawing, pair=counterpart):
     """Mean cosine of group a minus group b for every (variant, subject), with
@@ -116,6 +131,10 @@ def group_gap(table, a: str, b: str, n_permutations: int = 5000, n_bootstrap: in
     images.
 
     With one unit per group no test is possible: p is 1 and the interval is the gap itself.
+
+    The swapped labels' gaps stay with the table, ``out.attrs["swaps"]`` (:class:`Swaps`: n_permutations × rows,
+    one draw of the labels per row of the array, the same draw for every column), so a statistic over several rows can be set against
+    the same swaps (:func:`clipnb.claims.pooled_right_way`).
     """
     import pandas as pd
 
@@ -174,7 +193,9 @@ def group_gap(table, a: str, b: str, n_permutations: int = 5000, n_bootstrap: in
                         "ci_low": low, "ci_high": high, "p_value": p, f"n {a}": len(va), f"n {b}": len(vb),
                         f"drawings {a}": int(labels.sum()), f"drawings {b}": int((~labels).sum()),
                         "matched pairs": len(pairs)})
-    return out.reset_index(drop=True)
+    out = out.reset_index(drop=True)
+    out.attrs["swaps"] = Swaps(perms, tuple(wide.columns))
+    return out
 
 
 def groups_from_folder(folder) -> dict:

@@ -276,11 +276,20 @@ _marked = by_tone[by_tone["variant"].isin(["male", "female"])] if "by_tone" in g
                  "int((((gaps['ci_low'] > 0) | (gaps['ci_high'] < 0)) != (gaps['p_value'] <= _claims.ALPHA)).sum()) "
                  "or None"),
         ]),
-        Cell("sanity = claims.marked_prompts_move_scores", said=[
-            Said(r"The sanity check fails", "sanity.status != _claims.HOLDS"),
-            Said(r"Every marked prompt points the right way\. But (?:none|\d+) of the \d+ (?:is|are not) beyond noise", "sanity.status != _claims.HOLDS and "
-                 "sanity.numbers is not None and bool((sanity.numbers.set_index('measure')['value'].get('right "
-                 "direction') == sanity.numbers.set_index('measure')['value'].get('tests')))"),
+        Cell("sanity = claims.marked_prompts_move_scores", setup="""
+_c = sanity.numbers.set_index("measure")["value"] if sanity.numbers is not None else None
+_right, _alone, _tests = ((int(_c["right direction"]), int(_c["right and beyond noise alone"]), int(_c["tests"]))
+                          if _c is not None else (None, None, None))
+""", said=[
+            Said(r"(All|None|\d+)(?: of the)? \d+ marked prompts point the right way",
+                 "None if _c is None else 'All' if _right == _tests else 'None' if _right == 0 else str(_right)"),
+            Said(r"point the right way, and together they beat 95 % of the swapped", "sanity.status == _claims.HOLDS"),
+            Said(r"Together they lean the right way beyond noise, but (\d+) point the wrong way",
+                 "str(_tests - _right) if _c is not None and _right < _tests and _c['pooled p'] <= _claims.ALPHA "
+                 "else None"),
+            Said(r"Alone, (none|\d+)(?: of the)? \d+ (?:is|are) beyond noise",
+                 "('none' if _alone == 0 else str(_alone)) if sanity.status == _claims.HOLDS and _alone < _tests "
+                 "else None"),
         ]),
         Cell("narrate.bias_summary(", said=[
             Said(r"more than the \d+ person prompts do: (.+?);",

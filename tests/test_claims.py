@@ -326,3 +326,43 @@ def test_control_words_tell_a_word_that_removes_its_images_from_any_word_that_wo
     corpus = _corpus(TableModel(vectors, dim), names, captions)
     judged = nulls.check(claims.subtraction_removes_the_term, corpus, "runner", "winter", k=6)
     assert judged.result.status == claims.HOLDS and not judged.beyond_random, judged.verdict
+
+
+def _marked_table(seed, shift, jobs=8):
+    """Each job drawn as a man and as a woman in three colourings; every prompt sees the job's own effect and each
+    image's own noise (so the prompts are not independent), and the marked prompts move their group by ``shift``."""
+    rng = np.random.default_rng(seed)
+    rows = []
+    for job in range(jobs):
+        effect = 0.1 * rng.standard_normal()
+        for group in ("man", "woman"):
+            for tone in ["", "-light-skin-tone", "-dark-skin-tone"]:
+                image, own = f"p/{group}-job{job}{tone}.png", 0.02 * rng.standard_normal()
+                for variant in ("male", "female"):
+                    for subject in claims.TALK_SUBJECTS:
+                        towards = (variant == "male") == (group == "man")
+                        rows.append({"group": group, "image": image, "variant": variant, "subject": subject,
+                                     "prompt": f"a {variant} {subject}", "cosine": 0.2 + effect + own
+                                     + shift * towards + 0.01 * rng.standard_normal()})
+    return pd.DataFrame(rows)
+
+
+def test_the_pooled_sanity_test_is_calibrated_and_finds_what_each_prompt_alone_misses():
+    """The marked prompts share their images, so their gaps move together under a swap; the pooled test sets their
+    mean against the same swaps, which keeps it calibrated. A shift too small for most prompts alone, after Holm, is
+    found taken together."""
+    from clipnb import probes
+
+    def run(seed, shift):
+        gaps = probes.group_gap(_marked_table(seed, shift), "man", "woman", n_permutations=199, n_bootstrap=10,
+                                seed=seed)
+        return claims.pooled_right_way(gaps)[1], (claims.holm(gaps["p_value"]) <= 0.05).mean()
+
+    null = [run(s, 0.0)[0] <= 0.05 for s in range(150)]
+    assert np.mean(null) <= 0.1                          # about 5 %
+    small = [run(s, 0.006) for s in range(40)]
+    assert np.mean([p <= 0.05 for p, _ in small]) >= 0.8 > 0.5 >= np.mean([alone for _, alone in small])
+    gaps = probes.group_gap(_marked_table(0, 0.0), "man", "woman", n_permutations=9, n_bootstrap=5)
+    assert claims.pooled_right_way(gaps.iloc[::-1]) == claims.pooled_right_way(gaps)   # rows found by their key
+    with pytest.raises(ValueError, match="carry no label swaps"):
+        claims.pooled_right_way(pd.DataFrame(gaps.to_dict()))           # a table rebuilt from its values has none

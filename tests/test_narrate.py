@@ -114,12 +114,21 @@ def test_across_models_sentences(capsys):
     assert "a: ✔, beyond its stand-ins, on E1." in out
 
 
-def test_sanity_check_says_right_direction_too_little_evidence(capsys):
-    numbers = pd.DataFrame({"measure": ["tests", "right direction", "right and beyond noise"], "value": [10, 10, 7]})
-    sanity = claims.ClaimResult("E6-sanity", "marked prompts move the scores", claims.FAILS, "reason", numbers)
-    narrate.sanity_check(sanity)
+def test_sanity_check_says_what_the_prompts_show_together_and_alone(capsys):
+    numbers = pd.DataFrame({"measure": ["tests", "right direction", "right and beyond noise alone", "pooled p"],
+                            "value": [10, 10, 7, 0.001]})
+    narrate.sanity_check(claims.ClaimResult("E6-sanity", "marked prompts move the scores", claims.HOLDS, "r", numbers))
     out = capsys.readouterr().out
-    assert "✘ not on this model (not all of it)." in out and "Every marked prompt points the right way. But 3 of the 10" in out
+    assert "✔ shows it on this model." in out and "All 10 marked prompts point the right way, and together" in out
+    assert "Alone, 7 of the 10 are beyond noise" in out and "'not shown on these images', not 'no bias'" in out
+    numbers["value"] = [10, 6, 1, 0.3]
+    narrate.sanity_check(claims.ClaimResult("E6-sanity", "marked prompts move the scores", claims.FAILS, "r", numbers))
+    out = capsys.readouterr().out
+    assert "✘ not on this model." in out and "6 of the 10 marked prompts point the right way, but together" in out
+    assert "Alone" not in out
+    numbers["value"] = [10, 6, 1, 0.01]     # together beyond noise, but four point the wrong way
+    narrate.sanity_check(claims.ClaimResult("E6-sanity", "marked prompts move the scores", claims.FAILS, "r", numbers))
+    assert "Together they lean the right way beyond noise, but 4 point the wrong way" in capsys.readouterr().out
 
 
 def test_word_pairs_names_the_nearest_pairs_never_a_word_with_itself(capsys, model):

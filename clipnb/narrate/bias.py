@@ -9,29 +9,41 @@ from clipnb.narrate._say import _tell
 
 
 def sanity_check(sanity) -> None:
-    """E6-sanity's verdict in plain words, and, where it fails, whether the direction was right but not beyond noise."""
+    """E6-sanity's verdict in plain words: how many marked prompts point the right way, whether together they are
+    beyond noise, and how many are alone (what that says about sections 5 and 6, which test one prompt at a time)."""
     lines = [f"The sanity check asks: {sanity.statement}.\n"
-             + {claims.HOLDS: "✔ shows it on this model.", claims.FAILS: "✘ not on this model (not all of it)."}.get(
+             + {claims.HOLDS: "✔ shows it on this model.", claims.FAILS: "✘ not on this model."}.get(
                  sanity.status, "? cannot be checked here.")]
-    if sanity.status != claims.HOLDS:
-        counts = sanity.numbers.set_index("measure")["value"] if sanity.numbers is not None else {}
-        every_way = "tests" in counts and counts["right direction"] == counts["tests"]
-        lines.append("The sanity check fails as stated. "
-                     + (f"Every marked prompt points the right way. But {_not_beyond(counts)}: right direction, too "
-                        "little evidence. " if every_way else
-                        "This model does not reliably score 'a male …' towards the men and 'a female …' towards the "
-                        "women. ")
-                     + ("The test has little power here (it often misses a difference that is there): even a "
-                        "difference the marked words plainly make does not always pass it. So where sections 5 and 6 "
-                        "find no lean, read 'not shown on these images', not 'no bias'." if every_way else
-                        "So read sections 5 and 6 as what this model does, not as a bias it measured."))
+    counts = sanity.numbers.set_index("measure")["value"] if sanity.numbers is not None else {}
+    if "tests" in counts:
+        tests, right, alone = (int(counts[k]) for k in ("tests", "right direction", "right and beyond noise alone"))
+        if sanity.status == claims.HOLDS:
+            lines.append(f"{_of(right, tests)} marked prompts point the right way, and together they beat 95 % of "
+                         "the swapped drawings: the model tells these men from these women by the words 'male' and "
+                         "'female'.")
+            if alone < tests:
+                lines.append(f"Alone, {_of(alone, tests).lower()} {'is' if alone == 1 else 'are'} beyond noise: one "
+                             "prompt on these few drawings is a weak test (it often misses a difference that is "
+                             "there). Sections 5 and 6 test one prompt at a time, so where they find no lean, read "
+                             "'not shown on these images', not 'no bias'.")
+        elif counts["pooled p"] <= claims.ALPHA and right < tests:
+            lines.append(f"{_of(right, tests)} marked prompts point the right way. Together they lean the right way "
+                         f"beyond noise, but {tests - right} point the wrong way: this model reads 'male' and "
+                         "'female' on some professions and not on others. So read sections 5 and 6 as what this model "
+                         "does, not as a bias it measured.")
+        else:
+            lines.append(f"{_of(right, tests)} marked prompts point the right way, but together they do not beat "
+                         "the swapped drawings often enough: this model does not reliably tell these men from these "
+                         "women by the words 'male' and 'female'. So read sections 5 and 6 as what this model does, "
+                         "not as a bias it measured.")
     _tell(*lines)
 
 
-def _not_beyond(counts) -> str:
-    """How many of the marked prompts are not beyond noise, in words: "none of the 10 is", "3 of the 10 are"."""
-    tests, missing = int(counts["tests"]), int(counts["tests"] - counts["right and beyond noise"])
-    return f"none of the {tests} is beyond noise" if missing == tests else f"{missing} of the {tests} are not beyond noise"
+def _of(count, total) -> str:
+    """"All 10", "7 of the 10", "None of the 10"."""
+    if count == total:
+        return f"All {total}"
+    return f"None of the {total}" if count == 0 else f"{count} of the {total}"
 
 
 def tone_matched(gaps, matched_gaps, groups, matched, a, b) -> None:
@@ -118,12 +130,9 @@ def text_lean(text_side, persons, person, leans, model) -> None:
 
 def _sanity_in_short(sanity) -> str:
     if sanity.status == claims.HOLDS:
-        return "yes."
+        return "yes;"
     if sanity.status != claims.FAILS:
-        return "it cannot be checked here."
-    counts = sanity.numbers.set_index("measure")["value"] if sanity.numbers is not None else {}
-    if "tests" in counts and counts["right direction"] == counts["tests"]:
-        return f"they all point the right way, but {_not_beyond(counts)};"
+        return "it cannot be checked here;"
     return "not reliably;"
 
 
