@@ -95,6 +95,13 @@ def matches(label: str, captions) -> np.ndarray:
     return np.array([bool(compiled.search(c or "")) for c in captions], dtype=bool)
 
 
+def matched_words(label: str, caption: str) -> str | None:
+    """The words that make ``caption`` the label's ("ground transportation" for "cars"), None where it is not."""
+    if not matches(label, [caption])[0]:
+        return None
+    return re.search(LABELS[label][0], caption, re.IGNORECASE).group(0)
+
+
 def mask(corpus, label: str) -> np.ndarray:
     """Which of a corpus's images are captioned as ``label``: a boolean array over its rows."""
     return matches(label, corpus.table["caption"].fillna("").astype(str))
@@ -116,6 +123,17 @@ GLOSSES = {
     "sub subacqueo": "Italian: a scuba diver", "tigre": "Italian: a tiger", "toros": "Spanish: bulls",
     "tramezzino": "Italian: a sandwich", "utensili chiave cacciavite": "Italian: a spanner and a screwdriver",
 }
+
+
+# What a sample picture shows that its title does not say, from a look at it: clip-art calls any round face icon a
+# "smiley", whatever its mouth does (keyed by the sample's path under data/samples)
+DRAWN = {"clipart/people/smiley_26c45a.png": "frowning", "clipart/people/smiley_8ba7d1.png": "smiling, with a halo"}
+
+
+def drawn(path) -> str | None:
+    """What a sample picture is drawn as where its title does not say (``DRAWN``), else None."""
+    parts = str(path).replace("\\", "/").split("/")
+    return next((mood for key, mood in DRAWN.items() if "/".join(parts[-len(key.split("/")):]) == key), None)
 
 
 def gloss(caption: str) -> str:

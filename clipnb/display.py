@@ -444,7 +444,7 @@ def nearest_word_map(xy, words, nearest: dict, kinds: dict, model_name: str, axi
     fig, axes = plt.subplots(1, 2 if zoom else 1, figsize=(14 if zoom else 9, 7), squeeze=False,
                              gridspec_kw={"width_ratios": [3, 2] if zoom else [1]})
 
-    def draw(ax, show):   # the arrows and points among the words in ``show``, and their labels
+    def draw(ax, show, box=None):   # the arrows and points among the words in ``show``, and their labels
         groups = [*kinds.items(), ("no kin here", [w for w in words if w not in kind_of])]
         for i, (kind, members) in enumerate(groups):
             hollow = kind == "no kin here"
@@ -465,13 +465,27 @@ def nearest_word_map(xy, words, nearest: dict, kinds: dict, model_name: str, axi
                                         mutation_scale=12 if same else 16, ls="-" if same else "--", shrinkA=4,
                                         shrinkB=4, connectionstyle=f"arc3,rad={bend}"))
         label_points(ax, np.array([position[w] for w in show]), list(show))   # nudged apart, none over another
+        if box is not None:   # an arrow from outside the box into it starts at the box's edge, named by where it comes from
+            for word, other in nearest.items():
+                if word in show or other not in show:
+                    continue
+                start, end = position[word], position[other]
+                step = start - end
+                along = min((bound - end[d]) / step[d] for d in range(2) if step[d]
+                            for bound in (box[0][d], box[1][d]) if (bound - end[d]) / step[d] > 0)
+                edge = end + 0.92 * along * step
+                same = word not in kind_of or kind_of[word] == kind_of.get(other)
+                ax.annotate("", end, edge, arrowprops=dict(arrowstyle="->", color="#999" if same else "black",
+                                                           lw=1.2, ls="-" if same else "--", shrinkB=4))
+                ax.annotate(f"from {word}", edge, fontsize=8, style="italic", color="#444",
+                            ha="left" if step[0] > 0 else "right", va="bottom" if step[1] > 0 else "top")
 
     ax = axes[0, 0]
     if zoom:   # the knot's box: the enlarged panel's limits first, so its labels are placed at its own scale
         low, high = xy[knot].min(0) - 0.04 * span, xy[knot].max(0) + 0.04 * span
         axes[0, 1].set(xlim=(low[0], high[0]), ylim=(low[1], high[1]), xticks=[], yticks=[])
         axes[0, 1].set_autoscale_on(False)
-        draw(axes[0, 1], [w for w, p in position.items() if (low <= p).all() and (p <= high).all()])
+        draw(axes[0, 1], [w for w, p in position.items() if (low <= p).all() and (p <= high).all()], (low, high))
         axes[0, 1].set_title("the knot of " + ", ".join(words[i] for i in knot) + ", enlarged", fontsize=10)
         ax.add_patch(plt.Rectangle(low, *(high - low), fill=False, ls=":", color="black", lw=1, zorder=0))
     draw(ax, list(words))

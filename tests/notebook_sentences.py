@@ -264,7 +264,7 @@ _moved = sum(bool(_grid.loc["female", s] < _grid.loc["unmarked", s]) for s in SU
         Cell("matched = probes.tone_matched(groups)", setup="""
 _marked = by_tone[by_tone["variant"].isin(["male", "female"])] if "by_tone" in globals() else None
 """, said=[
-            Said(r"images\), (\d+) of the \d+ marked prompts are beyond noise",
+            Said(r"images\), (\d+) of the \d+ marked prompts are beyond noise alone",
                  "int(sum((g > 0 if v == 'male' else g < 0) and p <= _claims.ALPHA for v, g, p in "
                  "zip(_marked['variant'], _marked['gap'], _marked['p_holm']))) if _marked is not None else None"),
             Said(r"The gaps moved by at most ([\d.]+)",
@@ -479,6 +479,11 @@ _deco_rank = claims.first_rank(corpus, picture, _deco) if _deco.any() else None
 _first_tree = claims.first_rank(corpus, picture, forest_images)
 _found_trees = bool(_first_tree and _first_tree <= 9)
 _after = corpus.search(picture - text("forest"), k=9)
+_top9 = corpus.search(picture, k=9)["path"]
+_where = corpus.table.set_index("path")["image_path"].astype(str) if "image_path" in corpus.table else None
+_scenes = 0 if _where is None else sum(bool(forest_images[corpus.row_of(p)]) and _where[p].startswith("scenes/")
+                                       for p in _top9)
+_other_trees = sum(bool(forest_images[corpus.row_of(p)]) for p in _top9) - _scenes
 """, said=[
             Said(r"The Christmas tree ranks #(\d+) for the picture alone",
                  "_deco_rank if (not _first_tree or _first_tree > 9) and _deco_rank and _deco_rank <= 9 else None"),
@@ -492,8 +497,10 @@ _after = corpus.search(picture - text("forest"), k=9)
             Said(r"the picture's own top 9: (\d+) captioned with trees",
                  "sum(bool(forest_images[corpus.row_of(p)]) for p in corpus.search(picture, k=9)['path'])"),
             Said(r"They share mostly (the subject|the colour|the outline)",
-                 "(lambda c: max(c, key=c.get) if max(c.values()) >= 5 else None)({'the subject': same_subject, "
-                 "'the colour': same_colour, 'the outline': same_outline})"),
+                 "(lambda c: max(c, key=c.get) if max(c.values()) >= 5 else None)({'the subject': same_subject "
+                 "- _scenes, 'the colour': same_colour, 'the outline': same_outline})"),
+            Said(r"Leave the scenes out and (no|\d+) other", "(str(_other_trees) if _other_trees else 'no') if _scenes "
+                 "else None"),
             Said(r"Its nearest image is not a tree", "not forest_images[corpus.row_of(corpus.search(picture, k=9)['path'].iloc[0])]"),
             Said(r"The (\d+) that are not trees:", "sum(not forest_images[corpus.row_of(p)] for p in corpus.search(picture, k=9)['path']) or None"),
             Said(r'Minus "forest", (\d+) of the 9 (?:are trees|is a tree)',
@@ -602,6 +609,10 @@ _share = _np.mean([1.0 if dh > ds else 0.5 if dh == ds else 0.0 for dh, ds in _p
             Said(r"the path starts at a cat \(",
                  "bool(_captions.matches('cats', ends[:1])[0]) "
                  "and bool(_captions.matches('cars', ends[1:])[0])"),
+            Said(r'No image captioned plainly "car" comes first: "([^"]+)" is what counts this one',
+                 "(lambda m: m.group(0) if m and m.group(0).lower() not in ('car', 'cars') else None)("
+                 "_re.search(_captions.LABELS['cars'][0], ends[1], _re.I)) if _captions.matches('cats', ends[:1])[0] "
+                 "else None"),
             Said(r"steps of the ([\w ]+?) paths? visit only",
                  "' and the '.join(m for m, w in walks.items() if w['path'].nunique() <= 3) or None"),
             Said(r"paths? visit only ([\d–]+) different image",

@@ -121,3 +121,9 @@ def test_a_title_in_another_language_is_glossed_for_display_and_every_gloss_name
     assert all("," not in meaning for meaning in captions.GLOSSES.values())   # a display cuts a caption at its first comma
     bee = next(p for p in (clipnb.samples_dir() / "clipart").rglob("*.png") if "abeille" in p.name)
     assert "abeille (French: a bee)" in image_strip([bee], "bundled", captions=["abeille"]).data
+
+
+def test_matched_words_say_which_words_made_the_label():
+    assert captions.matched_words("cars", "aiga ground transportation, map symbol") == "ground transportation"
+    assert captions.matched_words("cars", "a red Car parked") == "Car"
+    assert captions.matched_words("cars", "a cable car") is None and captions.matched_words("cars", "a dog") is None

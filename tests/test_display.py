@@ -172,21 +172,24 @@ def test_folded_moves_what_a_block_prints_into_a_fold(capsys, monkeypatch):
 def test_nearest_word_map_enlarges_a_knot_and_draws_one_arrow_per_word():
     from clipnb import display
 
-    words = ["cat", "kitten", "dog", "puppy", "car", "truck", "flag"]
-    xy = np.array([[0, 0], [0.02, 0.01], [0.01, 0.03], [0.03, 0.02], [1, 1], [1.1, 0.9], [0.5, -1]])
+    words = ["cat", "kitten", "dog", "puppy", "car", "truck", "flag", "horse"]
+    xy = np.array([[0, 0], [0.02, 0.01], [0.01, 0.03], [0.03, 0.02], [1, 1], [1.1, 0.9], [0.5, -1], [0.4, 0.2]])
     nearest = {"cat": "kitten", "kitten": "cat", "dog": "puppy", "puppy": "dog", "car": "truck", "truck": "car",
-               "flag": "car"}
+               "flag": "car", "horse": "dog"}
     fig = display.nearest_word_map(xy, words, nearest, {"animal": words[:4], "vehicle": ["car", "truck"]}, "m")
     main, enlarged = fig.axes
     arrows = [t for t in main.texts if getattr(t, "arrow_patch", None) is not None]
     assert len(arrows) == len(words)   # one arrow per word on the whole map
-    assert "the knot of" in enlarged.get_title() and len([t for t in enlarged.texts if getattr(t, "arrow_patch", None)]) == 4
+    assert "the knot of" in enlarged.get_title()
+    # the knot's four arrows, and the horse's coming in from outside the box, named where it enters
+    assert len([t for t in enlarged.texts if getattr(t, "arrow_patch", None)]) == 5
+    assert "from horse" in {t.get_text() for t in enlarged.texts}
     labels = {t.get_text() for t in main.texts} - {""}
     assert labels == set(words)   # every word named once on the map
     legend = [t.get_text() for t in main.get_legend().get_texts()]
     assert legend[:3] == ["animal", "vehicle", "no kin here"] and "→ its nearest word" in legend
     plt.close(fig)
-    circle = np.c_[np.cos(np.arange(7)), np.sin(np.arange(7))]   # seven words evenly apart
+    circle = np.c_[np.cos(np.arange(8)), np.sin(np.arange(8))]   # eight words evenly apart
     spread = display.nearest_word_map(circle, words, nearest, {}, "m")
     assert len(spread.axes) == 1   # nothing crowded: no enlargement
     plt.close(spread)

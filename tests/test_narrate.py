@@ -9,7 +9,7 @@ from pathlib import Path
 import numpy as np
 import pandas as pd
 
-from clipnb import claims, narrate
+from clipnb import captions, claims, narrate
 
 NOTEBOOKS = Path(__file__).resolve().parents[1] / "notebooks"
 
@@ -166,3 +166,23 @@ def test_a_skin_tone_is_named_at_an_end_only_where_no_other_colouring_of_its_dra
     same = ["a scientist, medium-dark skin tone", "a woman scientist, medium-dark skin tone"]
     assert alone_in_its_tone(same, same) == (["a scientist (medium-dark skin tone)",
                                               "a woman scientist (medium-dark skin tone)"], [])   # one tone: it may be it
+
+
+def test_a_smiley_near_happy_is_read_by_how_it_is_drawn(capsys):
+    """The samples' frowning smiley, second nearest to "happy" on bundled: named as a sad face there, not hinted at."""
+    class Table:   # the two columns off_pole reads of a corpus, over three sample images
+        table = pd.DataFrame({"path": ["emoji/faces/grinning-face.png", "clipart/people/smiley_26c45a.png",
+                                       "clipart/people/smiley_8ba7d1.png"],
+                              "caption": ["a grinning face", "smiley, smilies, person, people",
+                                          "smiley, smilies, person, people"]})
+
+        def row_of(self, path):
+            return list(self.table["path"]).index(path)
+
+    corpus = Table()
+    narrate.off_pole(corpus, "a happy face", corpus.table)
+    out = capsys.readouterr().out
+    assert "'smiley (smilies)' is drawn frowning, a sad face at \"a happy face\";" in out
+    assert "'smiley (smilies)' is drawn smiling, with a halo." in out
+    assert captions.drawn("/abs/data/samples/clipart/people/smiley_26c45a.png") == "frowning"
+    assert captions.drawn("clipart/people/other.png") is None

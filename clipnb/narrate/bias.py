@@ -61,14 +61,19 @@ def tone_matched(gaps, matched_gaps, groups, matched, a, b) -> None:
     moved = (matched_gaps.set_index(["variant", "subject"])["gap"] - gaps.set_index(["variant", "subject"])["gap"]).abs()
     sizes = " + ".join(str(len(matched[g])) for g in (a, b))
     of = " + ".join(str(len(groups[g])) for g in (a, b))
-    _tell(f"With the skin tones matched (each profession's {a} and {b} drawings kept only in the colourings both have: "
-          f"{sizes} of the {of} images), {now} of the {tests} marked prompts are beyond noise ({before} with every image; "
-          "with fewer images a small gap is harder to tell from noise). Unmarked prompts beyond noise: "
-          + (f"{unmarked_now}, as with every image." if unmarked_now == unmarked_before else
-             f"{unmarked_now} ({unmarked_before} with every image)."),
-          f"The gaps moved by at most {moved.max():.3f} (\"{_prompt(*moved.idxmax())}\"): "
+    from clipnb.display import folded
+
+    _tell(f"Section 2's skin-tone difference, taken out: with each profession's {a} and {b} drawings kept only in the "
+          f"colourings both have ({sizes} of the {of} images), the gaps moved by at most {moved.max():.3f} "
+          f"(\"{_prompt(*moved.idxmax())}\"): "
           + ("the skin tones' difference changes them little." if moved.max() < 0.02 else
              "the skin tones' difference carries part of them; read section 3's gaps with it in mind."))
+    with folded("the same test on the tone-matched images, prompt by prompt (click to open)"):
+        _tell(f"With the skin tones matched ({sizes} images), {now} of the {tests} marked prompts are beyond noise "
+              f"alone ({before} with every image; with fewer images a small gap is harder to tell from noise). "
+              "Unmarked prompts beyond noise: "
+              + (f"{unmarked_now}, as with every image." if unmarked_now == unmarked_before else
+                 f"{unmarked_now} ({unmarked_before} with every image)."))
 
 
 def _prompt(variant, subject) -> str:

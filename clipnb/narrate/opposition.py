@@ -5,7 +5,7 @@ import re
 
 import pandas as pd
 
-from clipnb import claims
+from clipnb import captions, claims
 from clipnb.models import is_random
 from clipnb.narrate._say import _first, _tell
 from clipnb.narrate.search import APES
@@ -222,6 +222,14 @@ def talk_pair(judged, model, random: bool) -> None:
         _tell("This corpus has no images captioned as happy or sad faces, so the check cannot be made here.")
 
 
+def _mood_against(mood, pole) -> str:
+    """", a sad face at 'happy'" where a drawn mood is the pole's opposite, else nothing."""
+    word = re.sub(r"^(?:an? )|(?: face)$", "", pole.strip().lower()).split()[-1]
+    if word == "happy" and "frown" in mood:
+        return f', a sad face at "{pole}"'
+    return f', a happy face at "{pole}"' if word == "sad" and "smil" in mood else ""
+
+
 def off_pole(corpus, pole, shown, where: str = "nearest to") -> None:
     """The images among ``shown`` (a grid for ``pole``: the nearest to it, or the most of it by the difference) that
     are not captioned as the pole, where some images are."""
@@ -246,11 +254,14 @@ def off_pole(corpus, pole, shown, where: str = "nearest to") -> None:
                          "at a word for people. Read "
                          + ("it" if len(objects) == 1 else "them") + " as what the model sets far from the other pole, "
                          "not as a picture of the word; still, an object tied to a word for people is worth a second look.")
-        smileys = [c for c in strays if re.search(r"\bsmil(?:ey|ies)\b", c, re.IGNORECASE)]
+        smileys = [(p, c) for p, c, hit in zip(shown["path"], shown["caption"], hits)
+                   if not hit and re.search(r"\bsmil(?:ey|ies)\b", c, re.IGNORECASE)]
         if smileys and pole.split()[-1] in ("happy", "sad", "face"):
-            lines.append(f"  {', '.join(map(repr, smileys))}: \"smiley\" names a round face icon, not its mood; look at "
-                         f"{'its face' if len(smileys) == 1 else 'their faces'} (a smiley can frown) before counting "
-                         f"{'it' if len(smileys) == 1 else 'them'} either way.")
+            seen = [(short_caption(c), captions.drawn(p)) for p, c in smileys]
+            lines.append("  \"smiley\" names a round face icon, not its mood: "
+                         + "; ".join(f"{c!r} is drawn {mood}" + _mood_against(mood, pole) if mood else
+                                     f"{c!r}: look at its face before counting it either way" for c, mood in seen)
+                         + ".")
         toned = [c for c, hit in zip(shown["caption"], hits) if not hit and "skin tone" in c]
         if toned and not (_people([pole])["men"] or _people([pole])["women"]):
             alone, paired = alone_in_its_tone(toned, list(shown["caption"]))

@@ -127,17 +127,21 @@ def tree_search(corpus, picture, trees, same_subject, same_colour, model, same_o
     captioned as trees."""
     from clipnb.query import text
 
-    counts = {"the subject": same_subject, "the colour": same_colour, "the outline": same_outline or 0}
+    top = corpus.search(picture, k=9)
+    in_scenes = [False] * len(top)
+    if "image_path" in corpus.table:
+        style = corpus.table.set_index("path")["image_path"].astype(str).str.split("/").str[0]
+        in_scenes = [bool(trees[corpus.row_of(p)]) and style[p] == "scenes" for p in top["path"]]
+    scenes = sum(in_scenes)
+    other_trees = [_first(c) for p, c, scene in zip(top["path"], top["caption"], in_scenes)
+                   if trees[corpus.row_of(p)] and not scene]
+    # a scene's tree may be this very drawing pasted in: what the picture shares is judged on the other images
+    counts = {"the subject": same_subject - scenes, "the colour": same_colour, "the outline": same_outline or 0}
     most = max(counts, key=counts.get)
     shares = (f"mostly {most}" if counts[most] >= 5 else
               f"more often {most} than anything else counted" if counts[most] >= 4 and
               sorted(counts.values())[-2] < counts[most] else
               "little of what is counted here: look at the grid")
-    top = corpus.search(picture, k=9)
-    scenes = 0
-    if "image_path" in corpus.table:
-        style = corpus.table.set_index("path")["image_path"].astype(str).str.split("/").str[0]
-        scenes = sum(bool(trees[corpus.row_of(p)]) and style[p] == "scenes" for p in top["path"])
     lines = [f"the picture's own top 9: {same_subject} captioned with trees or a forest"
              + (f" ({scenes} of them scenes, the trees behind a person: the scenes were composed from the same "
                 f"held-out emoji, so a scene's tree can be this very drawing, pasted in, a match on the pixels as much "
@@ -147,6 +151,11 @@ def tree_search(corpus, picture, trees, same_subject, same_colour, model, same_o
              + (f", {same_outline} of a like outline (silhouettes overlapping by 70 % or more)"
                 if same_outline is not None else "")
              + f". They share {shares}.   [model: {model.name}]"]
+    if scenes:
+        lines.append("Leave the scenes out and " + (
+            "no other tree is among them: the picture finds its own pixels, pasted into scenes, before any other tree."
+            if not other_trees else f"{len(other_trees)} other "
+            f"{'image is a tree' if len(other_trees) == 1 else 'images are trees'}: {', '.join(other_trees)}."))
     not_trees = [_first(c) for p, c in zip(top["path"], top["caption"]) if not trees[corpus.row_of(p)]]
     if not_trees:
         lines.append(("Its nearest image is not a tree. " if not trees[corpus.row_of(top["path"].iloc[0])] else "")
