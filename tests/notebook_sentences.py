@@ -267,7 +267,7 @@ _marked = by_tone[by_tone["variant"].isin(["male", "female"])] if "by_tone" in g
             Said(r"images\), (\d+) of the \d+ marked prompts are beyond noise alone",
                  "int(sum((g > 0 if v == 'male' else g < 0) and p <= _claims.ALPHA for v, g, p in "
                  "zip(_marked['variant'], _marked['gap'], _marked['p_holm']))) if _marked is not None else None"),
-            Said(r"The gaps moved by at most ([\d.]+)",
+            Said(r"the gaps moved by at most ([\d.]+)",
                  "f\"{(by_tone.set_index(['variant', 'subject'])['gap'] - corrected.set_index(['variant', 'subject'])"
                  "['gap']).abs().max():.3f}\" if _marked is not None else None"),
         ]),
