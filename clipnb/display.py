@@ -477,8 +477,8 @@ def nearest_word_map(xy, words, nearest: dict, kinds: dict, model_name: str, axi
                 same = word not in kind_of or kind_of[word] == kind_of.get(other)
                 ax.annotate("", end, edge, arrowprops=dict(arrowstyle="->", color="#999" if same else "black",
                                                            lw=1.2, ls="-" if same else "--", shrinkB=4))
-                ax.annotate(f"from {word}", edge, fontsize=8, style="italic", color="#444",
-                            ha="left" if step[0] > 0 else "right", va="bottom" if step[1] > 0 else "top")
+                ax.annotate(f"from {word}", edge, fontsize=8, style="italic", color="#444",   # inside the box
+                            ha="right" if step[0] > 0 else "left", va="top" if step[1] > 0 else "bottom")
 
     ax = axes[0, 0]
     if zoom:   # the knot's box: the enlarged panel's limits first, so its labels are placed at its own scale
