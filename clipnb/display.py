@@ -199,8 +199,9 @@ def heatmap(table, model_name: str, title: str = "", fmt: str = "{:.3f}", cmap: 
 
 
 def bar_chart(series, model_name: str, title: str = "", xlabel: str = "cosine similarity", ax=None,
-              highlight=None, reference=None):
-    """Horizontal bars for a Series (label → value), best on top, each with its value written at its end.
+              highlight=None, reference=None, fmt=None):
+    """Horizontal bars for a Series (label → value), best on top, each with its value written at its end
+    (``fmt``: value → text, four places by default; ``narrate.probability`` never writes a rounded 0 or 1).
 
     reference : values to compare with (e.g. the speaker's), drawn as a second, orange bar under each
     label with its own value, so neither number covers the other.
@@ -225,15 +226,16 @@ def bar_chart(series, model_name: str, title: str = "", xlabel: str = "cosine si
     handles = [Patch(color="#4a7bb7", label=model_name)]
     if highlight in series.index:  # the dark bar says what it is
         handles.append(Patch(facecolor="#1a3d66", edgecolor="black", label=f'"{highlight}" ({model_name})'))
+    written = fmt or (lambda v: f"{v:.4f}")
     for i, v in enumerate(series.to_numpy()):
-        ax.text(max(v, 0), i + offset, f" {v:.4f}", va="center", fontsize=8)
+        ax.text(max(v, 0), i + offset, f" {written(v)}", va="center", fontsize=8)
     high = float(series.max())
     if reference is not None:
         ref = reference.reindex(series.index).to_numpy(dtype=float)
         ax.barh(rows - offset, np.nan_to_num(ref), height=height, color="#e8894a")
         handles.append(Patch(color="#e8894a", label=getattr(reference, "name", "reference")))
         for i, v in enumerate(ref):
-            ax.text(max(np.nan_to_num(v), 0), i - offset, " –" if np.isnan(v) else f" {v:.4f}", va="center",
+            ax.text(max(np.nan_to_num(v), 0), i - offset, " –" if np.isnan(v) else f" {written(v)}", va="center",
                     fontsize=8, color="#a4501a")
         high = max(high, float(np.nanmax(ref)))
     if len(handles) > 1:  # between the title and the bars: over no bar, and the bars keep the figure's width

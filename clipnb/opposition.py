@@ -18,6 +18,9 @@ from clipnb.geometry import unit
 from clipnb.zeroshot import softmax
 
 METHODS = ("delta", "axis", "probability")
+# what each method's score is, for a grid's label ("A" and "B": the two poles, each its prompts' mean)
+SCORE_LABELS = {"delta": "sim(A) − sim(B)", "axis": "projection on the axis from B to A",
+                "probability": "P(A), A's prompts against B's"}
 
 
 def _prompts(pole, name):

@@ -205,6 +205,7 @@ class OppositionExplorer:
         window = self._ranked.iloc[start:start + self.window]
         self.grid.value = image_grid_html(window, self.corpus.model.name, columns=self.window,
                                           title=f"ranks {start + 1}–{start + len(window)} of {len(self._ranked)} "
-                                                f"by {self.method.value}")
+                                                f"by {self.method.value}",
+                                          score_label=opposition.SCORE_LABELS[self.method.value])
         self.status.value = (f'<span style="font:12px sans-serif">← most "{html.escape(self.pole_a.value)}" · '
                              f'most "{html.escape(self.pole_b.value)}" →</span>')

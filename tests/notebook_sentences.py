@@ -263,7 +263,17 @@ _moved = sum(bool(_grid.loc["female", s] < _grid.loc["unmarked", s]) for s in SU
         ]),
         Cell("matched = probes.tone_matched(groups)", setup="""
 _marked = by_tone[by_tone["variant"].isin(["male", "female"])] if "by_tone" in globals() else None
+
+
+def _beyond(t):
+    return {(v, s_): p <= _claims.ALPHA and (v == "unmarked" or (g > 0) == (v == "male"))
+            for v, s_, g, p in zip(t["variant"], t["subject"], t["gap"], t["p_holm"])}
+
+
+_changed = (sum(_beyond(by_tone)[k] != v for k, v in _beyond(corrected).items()) if _marked is not None else None)
 """, said=[
+            Said(r"(No|\d+) prompt(?:'s|s') verdicts? changes?",
+                 "None if _changed is None else 'No' if _changed == 0 else str(_changed)"),
             Said(r"images\), (\d+) of the \d+ marked prompts are beyond noise alone",
                  "int(sum((g > 0 if v == 'male' else g < 0) and p <= _claims.ALPHA for v, g, p in "
                  "zip(_marked['variant'], _marked['gap'], _marked['p_holm']))) if _marked is not None else None"),
@@ -303,6 +313,7 @@ _nurse = leans.set_index("subject").loc["nurse"]
             Said(r'"a nurse" leans towards the (\w+) images here, beyond the person prompts',
                  "(a if _nurse['lean'] > 0 else b) if _nurse['p_holm'] <= _claims.ALPHA else None"),
             Said(r'"a nurse" leans no more than the person prompts do', "_nurse['p_holm'] > _claims.ALPHA"),
+            Said(r'this model\'s gap for "a nurse" is ([+-][\d.]+)', "f\"{_nurse['gap']:+.4f}\""),
             Said(r"(.+?) (?:was|were) beyond noise in section 3",
                  "', '.join(f'\"a {s}\"' for s in gaps[(gaps['variant'] == 'unmarked') & (gaps['p_holm'] <= _claims.ALPHA)]"
                  "['subject'] if leans.set_index('subject')['p_holm'].get(s, 0) > _claims.ALPHA) or None"),
@@ -403,7 +414,14 @@ _close_ups, _men = counts["close-ups in the top 9"].tolist(), counts["men in the
 _first = corpus.search(queries8[0], k=9)
 _titles = lambda found: found["caption"].map(lambda c: (_title(c).split() or [""])[-1].lower())
 _one_subject = lambda q: (lambda counts: (int(counts.iloc[0]), counts.index[0]))(_titles(corpus.search(q, k=9)).value_counts())
+_dark = lambda q: int(corpus.search(q, k=9)["caption"].str.contains(DARKER, case=False).sum())
+_after = _dark(text("an image of a man") - text("japanese"))
+_reach = sum(_dark(text("an image of a man") - text(w)) >= _after for w in nulls.CONTROL_WORDS)
 """, said=[
+            Said(r'(\d+) minus "japanese"\. Minus each of the', "_after"),
+            Said(r"and (\d+) of them bring as many or more", "_reach"),
+            Said(r'subtracting "japanese" moves skin tone no further than an unrelated word',
+                 "_after <= _dark(text('an image of a man')) or (1 + _reach) / (1 + len(nulls.CONTROL_WORDS)) > _claims.ALPHA"),
             Said(r'"an image of a man": (\d+) of the top 9 are captioned as men', "_men[0]"),
             Said(r"The search for a man is already weak on this model", "_men[0] < 7"),
             Said(r"though its first image is not a man", "_men[0] >= 7 and not _re.search(claims.MEN_CAPTIONS, "
@@ -496,7 +514,7 @@ _other_trees = sum(bool(forest_images[corpus.row_of(p)]) for p in _top9) - _scen
                  "not any(forest_images[corpus.row_of(p)] for p in corpus.search(picture, k=9)['path'])"),
             Said(r"the picture's own top 9: (\d+) captioned with trees",
                  "sum(bool(forest_images[corpus.row_of(p)]) for p in corpus.search(picture, k=9)['path'])"),
-            Said(r"They share mostly (the subject|the colour|the outline)",
+            Said(r"[Tt]hey share mostly (the subject|the colour|the outline)",
                  "(lambda c: max(c, key=c.get) if max(c.values()) >= 5 else None)({'the subject': same_subject "
                  "- _scenes, 'the colour': same_colour, 'the outline': same_outline})"),
             Said(r"Leave the scenes out and (no|\d+) other", "(str(_other_trees) if _other_trees else 'no') if _scenes "
@@ -658,7 +676,9 @@ _direct = _np.degrees(_np.arccos(_np.clip(features[start] @ features[end], -1, 1
                  " and not describes(i) for i in shown)", count=True),
         ]),
         Cell("near_chance = [m for m", said=[
-            Said(r"\. ([\w, -]+) (?:is|are) near chance \(below 0.1\)", "', '.join(near_chance) or None"),
+            Said(r"\. ([\w, -]+) (?:is|are) near chance \(below 0.1\)",
+                 "', '.join(m for m, r in results.items() if m != 'random labels' and r['adjusted Rand index'] < 0.1 "
+                 "and not (m == 'hdbscan' and r['noise points'] > len(folders) / 4)) or None"),
         ]),
         Cell("prototypes = [", setup="""
 _members = {s: _pd.Series(_np.asarray(folders)[_np.asarray(seeded) == i]) for i, s in enumerate(prototypes)

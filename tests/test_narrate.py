@@ -22,10 +22,11 @@ def test_every_narrate_function_is_called_by_a_notebook_and_every_call_exists():
 
 
 def test_nurse_lean_reads_the_direction_only_beyond_noise(capsys):
-    leans = pd.DataFrame({"subject": ["nurse"], "lean": [-0.02], "p_holm": [0.01]})
+    leans = pd.DataFrame({"subject": ["nurse"], "gap": [-0.01], "lean": [-0.02], "p_holm": [0.01]})
     narrate.nurse_lean(leans, "man", "woman")
     out = capsys.readouterr().out
     assert '"a nurse" leans towards the woman images here' in out and "the opposite way" not in out
+    assert "a gap, not a lean" in out and 'this model\'s gap for "a nurse" is -0.0100' in out   # like with like
     narrate.nurse_lean(leans.assign(lean=0.02), "man", "woman")   # the speaker's number points to the woman
     assert "towards the man images here" in (out := capsys.readouterr().out) and "the opposite way" in out
     narrate.nurse_lean(leans.assign(p_holm=0.4), "man", "woman")
@@ -151,21 +152,34 @@ def test_noise_against_persons_names_a_gap_beyond_noise_but_not_beyond_the_perso
     assert capsys.readouterr().out == ""
 
 
-def test_a_skin_tone_is_named_at_an_end_only_where_no_other_colouring_of_its_drawing_sits_there():
-    """08: "a man health worker" in yellow ranking #1 and its medium-dark colouring #2 at the "sad" end says the
-    drawing is sad-like, not the tone (a gender-neutral health worker is the same subject); a toned drawing alone at an
-    end is the one to look at."""
-    from clipnb.narrate.opposition import alone_in_its_tone
+def test_a_skin_tone_is_read_by_where_the_other_colourings_of_its_subject_rank():
+    """08: "a health worker, dark skin tone" at the "sad" end, with "a man health worker" in yellow at #1 there, is put
+    there by the drawing (a gender-neutral health worker is the same subject); a teacher whose other colourings all
+    rank far from the end is set apart by its tone. Ranks are counted over the whole ranking, not the grid."""
+    from clipnb.narrate.opposition import tone_or_drawing
 
-    shown = ["a man health worker", "a man health worker, medium-dark skin tone", "knife, weapons",
-             "a health worker, dark skin tone"]
-    alone, paired = alone_in_its_tone([c for c in shown if "skin tone" in c], shown)
-    assert paired == ["a man health worker (medium-dark skin tone)", "a health worker (dark skin tone)"] and not alone
-    alone, paired = alone_in_its_tone(["a teacher, dark skin tone"], ["a teacher, dark skin tone", "a waning moon"])
-    assert alone == ["a teacher (dark skin tone)"] and not paired   # nothing else of its subject at that end
-    same = ["a scientist, medium-dark skin tone", "a woman scientist, medium-dark skin tone"]
-    assert alone_in_its_tone(same, same) == (["a scientist (medium-dark skin tone)",
-                                              "a woman scientist (medium-dark skin tone)"], [])   # one tone: it may be it
+    filler = [f"a thing {i}" for i in range(200)]
+    order = (["a man health worker", "a knife, weapons", "a health worker, dark skin tone", "a teacher, dark skin tone"]
+             + filler + ["a teacher", "a teacher, light skin tone"] + ["a scientist, dark skin tone"])
+    drawing, tone = tone_or_drawing(["a health worker, dark skin tone", "a teacher, dark skin tone",
+                                     "a scientist, dark skin tone"], order)
+    assert drawing == [("a health worker (dark skin tone)", 1)]
+    assert tone == [("a teacher (dark skin tone)", 205)]    # the scientist has no other colouring: in neither
+
+
+def test_off_pole_says_which_the_tone_sets_apart(capsys):
+    class Table:
+        table = pd.DataFrame({"path": ["a.png", "b.png"], "caption": ["a sad face", "a teacher, dark skin tone"]})
+
+        def row_of(self, path):
+            return list(self.table["path"]).index(path)
+
+    corpus = Table()
+    order = ["a sad face", "a teacher, dark skin tone"] + [f"x {i}" for i in range(50)] + ["a teacher"]
+    narrate.off_pole(corpus, "a sad face", corpus.table, order=order)
+    out = capsys.readouterr().out
+    assert "'a teacher (dark skin tone)' sits at the \"a sad face\" end, while the same subject in its other " \
+           "colourings ranks no higher than #53 of 53: here the skin tone, not the drawing" in out
 
 
 def test_a_smiley_near_happy_is_read_by_how_it_is_drawn(capsys):

@@ -33,6 +33,9 @@ def test_opposition_explorer_walks_the_list(model, cache):
     corpus = clipnb.sample_corpus(model, cache=cache)
     explorer = OppositionExplorer(corpus, "happy", "sad", delay=0)
     start = explorer.grid.value
+    assert "score = sim(A) − sim(B)" in start and "cosine similarity" not in start   # the score it ranks by
+    explorer.method.value = "probability"
+    assert "score = P(A)" in explorer.grid.value
     explorer.position.value = explorer.position.max
     assert explorer.grid.value != start
     explorer.pole_b.value = "happy"

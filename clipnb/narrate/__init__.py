@@ -20,7 +20,7 @@ from clipnb.narrate.models import (agreement_beyond_random, e6_by_model, fine_tu
 from clipnb.narrate.opposition import (bare_words, ends_and_order, face_order, off_pole, opposition_summary, pole_ends,
                                        short_caption, spread, spread_why, talk_pair)
 from clipnb.narrate.search import (animal_swap, cat_search, cat_swap, image_minus_word, man_search, midpoint,
-                                   running_search,
+                                   running_search, skin_tone_shift,
                                    snow_at_weights, talk_scenes, tree_search, trees_thinned, winter_against_controls)
 from clipnb.narrate.training import toy_search
 from clipnb.narrate.words import (angle_baseline, burgers, cat_neighbours, gap_against_twin, gap_verdict, hubs, kin,
@@ -31,7 +31,7 @@ __all__ = ["agreement_beyond_random", "angle_baseline", "animal_swap", "bare_wor
            "hub_names", "hubs", "image_minus_word", "in_short", "kin", "man_search", "map_islands", "map_misfits", "midpoint", "names_fit",
            "noise_against_persons", "nothing_learned", "nurse_lean", "odd_strings", "off_pole", "opposition_summary",
            "person_baseline", "phrasings", "planted_line", "planted_skew", "pole_ends", "probability", "running_search",
-           "sanity_check", "seeds", "shared_names", "short_caption", "sign_blocks", "snow_at_weights", "spread",
+           "sanity_check", "seeds", "shared_names", "short_caption", "sign_blocks", "skin_tone_shift", "snow_at_weights", "spread",
            "spread_why", "strays", "style_or_subject", "talk_pair", "talk_scenes", "talk_weights", "text_lean", "tone_matched",
            "toy_search", "trained_here", "tree_search", "trees_thinned", "unmarked_beyond_noise", "verdict_agreement",
            "winter_against_controls", "word_pairs"]

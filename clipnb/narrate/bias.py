@@ -63,11 +63,22 @@ def tone_matched(gaps, matched_gaps, groups, matched, a, b) -> None:
     of = " + ".join(str(len(groups[g])) for g in (a, b))
     from clipnb.display import folded
 
+    def verdicts(table):   # each prompt: beyond noise (the right way, for a marked one) or not
+        sign = np.where(table["variant"] == "male", 1, np.where(table["variant"] == "female", -1, 0))
+        ok = (table["p_holm"].to_numpy() <= claims.ALPHA) & ((sign == 0) | (sign * table["gap"].to_numpy() > 0))
+        return dict(zip(zip(table["variant"], table["subject"]), ok))
+
+    was, now_is = verdicts(gaps), verdicts(matched_gaps)
+    changed = [_prompt(*key) for key in was if now_is.get(key) != was[key]]
+    largest = moved.idxmax()
     _tell(f"Section 2's skin-tone difference, taken out: with each profession's {a} and {b} drawings kept only in the "
           f"colourings both have ({sizes} of the {of} images), the gaps moved by at most {moved.max():.3f} "
-          f"(\"{_prompt(*moved.idxmax())}\"): "
-          + ("the skin tones' difference changes them little." if moved.max() < 0.02 else
-             "the skin tones' difference carries part of them; read section 3's gaps with it in mind."))
+          f"(\"{_prompt(*largest)}\", whose gap was {gaps.set_index(['variant', 'subject'])['gap'][largest]:+.3f}). "
+          + ("No prompt's verdict changes." if not changed else
+             (f"1 prompt's verdict changes ({changed[0]})" if len(changed) == 1 else
+              f"{len(changed)} prompts' verdicts change ({', '.join(changed)})") + ": with "
+             "fewer images a small gap is harder to tell from noise, so this may be the test's reach as much as the "
+             "tones. Read section 3's gaps with the skin tones in mind."))
     with folded("the same test on the tone-matched images, prompt by prompt (click to open)"):
         _tell(f"With the skin tones matched ({sizes} images), {now} of the {tests} marked prompts are beyond noise "
               f"alone ({before} with every image; with fewer images a small gap is harder to tell from noise). "
@@ -99,8 +110,11 @@ def nurse_lean(leans, a, b) -> None:
     nurse_lean, nurse_p = leans.set_index("subject").loc["nurse", ["lean", "p_holm"]]
     towards = a if nurse_lean > 0 else b
     speaker = claims.SPEAKER_NUMBERS["E6"]["gap nurse"]   # his composite faces, MobileCLIP-S2: man − woman
-    said = (f"The speaker's MobileCLIP-S2 gave {speaker:+.4f} (his composite man's face − woman's face), towards the "
-            "woman, on one pair of faces: a demonstration, not a test")
+    said = (f"The speaker's MobileCLIP-S2 gave a gap of {speaker:+.4f} (his composite man's face − woman's face), "
+            "towards the woman, on one pair of faces: a demonstration, not a test, and a gap, not a lean (he had no "
+            "person prompts to set it against)"
+            + (f"; this model's gap for \"a nurse\" is {leans.set_index('subject').loc['nurse', 'gap']:+.4f}"
+               if "gap" in leans else ""))
     if nurse_p <= claims.ALPHA:
         _tell(f'"a nurse" leans towards the {towards} images here, beyond the person prompts (lean {nurse_lean:+.4f}).',
               said + ("" if (nurse_lean < 0) == (speaker < 0) or (a, b) != ("man", "woman") else

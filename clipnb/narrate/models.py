@@ -287,11 +287,12 @@ def trained_here(heads, table, model: str = "bundled") -> None:
                  "random heads" + (f" ({', '.join(beyond_heads)}): " + ("that one is" if len(beyond_heads) == 1 else
                                    "those are") + " what training the heads here made, since the same two networks "
                                    "with untrained heads do not show it" if beyond_heads else "") + ".")
+    numbers = []   # the statistic against the random heads' draws: a researcher's reading, folded below
     for claim_id in beyond_heads:
         j = heads[claim_id]
         draws = np.asarray(j.draws, dtype=float)
-        lines.append(f"  {claim_id}, {nulls.STATISTIC_NAMES.get(claim_id, 'its number')}: {model} {j.statistic:+.3f}; "
-                     f"the {len(draws)} random heads {draws.mean():+.3f} on average, {draws.max():+.3f} at best.")
+        numbers.append(f"{claim_id}, {nulls.STATISTIC_NAMES.get(claim_id, 'its number')}: {model} {j.statistic:+.3f}; "
+                       f"the {len(draws)} random heads {draws.mean():+.3f} on average, {draws.max():+.3f} at best.")
     if brought:
         lines.append(f"{', '.join(brought)}: beyond random weights, not beyond random heads. The pretrained networks "
                      "bring " + ("it" if len(brought) == 1 else "them") + ": ImageNet's and the sentence encoder's "
@@ -306,3 +307,8 @@ def trained_here(heads, table, model: str = "bundled") -> None:
         lines.append(f"Fails on {model}, yet half or more of the random heads pass it: {', '.join(lost)}. Untrained "
                      "heads pass them without learning anything, so passing them would not have shown learning either.")
     _tell(*lines)
+    if numbers:
+        from clipnb.display import folded
+
+        with folded("For researchers: each claim's number against the random heads' (click to open)"):
+            _tell(*numbers)

@@ -29,18 +29,36 @@ def short_caption(caption: str) -> str:
     return f"{first} ({rest[0].strip()})" if len(first.split()) == 1 and rest and rest[0].strip() else first
 
 
-def alone_in_its_tone(toned, captions) -> tuple[list, list]:
-    """Split ``toned`` (captions that name a skin tone) by whether another picture of the same subject is among
-    ``captions`` in another tone: the same drawing in another colouring, or as another gender ("a health worker", "a
-    man health worker" in yellow). Where one is, the drawing, not its tone, put it there; two of one tone share it.
-    Returns (alone, with_a_sibling), each as :func:`short_caption` reads them."""
-    def subject(caption):
-        return re.sub(r"^(?:an? )?(?:(?:wo)?man |person )?", "", caption.split(",")[0].strip().lower())
+def _subject(caption: str) -> str:
+    """What a caption's picture shows, without its gender word or skin tone: "a man health worker, dark skin tone"
+    and "a health worker" are one subject."""
+    return re.sub(r"^(?:an? )?(?:(?:wo)?man |person )?", "", caption.split(",")[0].strip().lower())
 
-    def sibling(c):   # the same subject in another tone (or none): the tone is not what the two share
-        return any(subject(other) == subject(c) and _tone(other) != _tone(c) for other in captions)
 
-    return [short_caption(c) for c in toned if not sibling(c)], [short_caption(c) for c in toned if sibling(c)]
+def tone_or_drawing(toned, order) -> tuple[list, list]:
+    """Whether the drawing or its skin tone puts each image of ``toned`` (captions naming a skin tone, at one end of a
+    ranking) where it is: read from where the same subject in its other colourings (another tone, the plain yellow,
+    another gender) ranks in ``order`` (every image's caption, from this end first). One of them in the first 5 % (at
+    least the first 10) sits at this end too: the drawing. All further away: the tone sets it apart from its own
+    drawing. Returns (by the drawing, by the tone), each as [(:func:`short_caption`, best rank of the others)]; an
+    image with no other colouring in ``order`` is in neither."""
+    near = max(10, int(0.05 * len(order)))
+    drawing, tone = [], []
+    for caption in toned:
+        ranks = [i for i, other in enumerate(order, 1) if _subject(other) == _subject(caption)
+                 and _tone(other) != _tone(caption)]
+        if ranks:
+            (drawing if min(ranks) <= near else tone).append((short_caption(caption), min(ranks)))
+    return drawing, tone
+
+
+def _tone_sentences(drawing, tone, pole, n) -> list:
+    lines = [f"  {c!r}: the same subject in another colouring ranks #{r} at this end too, so the drawing, not its "
+             "skin tone, puts it here." for c, r in drawing]
+    lines += [f"  {c!r} sits at the \"{pole}\" end, while the same subject in its other colourings ranks no higher "
+              f"than #{r} of {n}: here the skin tone, not the drawing, sets it apart. One image proves nothing, but "
+              "this is the kind of association to check before such a ranking reaches anyone." for c, r in tone]
+    return lines
 
 
 def face_order(auc, p_order, n_happy, n_sad, by_caption, model) -> None:
@@ -102,10 +120,12 @@ def pole_ends(corpus, by_pair, model) -> None:
         if not _people([a, b])["women"] and not _people([a, b])["men"]:   # words that name no people: who is at the ends?
             for pole, end in ends.items():
                 is_pole = named[pole][[corpus.row_of(p) for p in end["path"]]]
-                people, _ = alone_in_its_tone([c for c, hit in zip(end["caption"], is_pole) if "skin tone" in c
-                                               and not hit], list(end["caption"]))   # with a sibling: the drawing
-                if people:
-                    toned.append(f'the "{pole}" end of "{a}" − "{b}": {", ".join(people)}')
+                order = list(ranking["caption"] if pole == a else ranking["caption"][::-1])
+                _, by_tone = tone_or_drawing([c for c, hit in zip(end["caption"], is_pole) if "skin tone" in c
+                                              and not hit], order)   # its other colourings far away: the tone
+                if by_tone:
+                    toned.append(f'the "{pole}" end of "{a}" − "{b}": '
+                                 + ", ".join(f"{c} (its other colourings #{r} at best)" for c, r in by_tone))
         if named[a].any() or named[b].any():
             continue
         # a pair that names no people: whom, and what, does the model set at each end? Its 3 by delta and the 3
@@ -132,14 +152,13 @@ def pole_ends(corpus, by_pair, model) -> None:
                      "what lies furthest from the other pole, whatever it shows. One ranking cannot tell whether the "
                      "model ties those images to the pole or only sets them far from its opposite.")
     if toned:
-        named_tone = int(corpus.table["caption"].fillna("").str.contains("skin tone").sum())
-        readings.append("People named by a skin tone, with no picture of their subject in another tone beside them, sit "
-                        "at the ends of pairs whose words name no people: "
-                     + "; ".join(toned) + f". {named_tone} of the {len(corpus)} images are named by a skin tone, and "
-                     "a few images at an end are a hint, not a finding: no test is run here. But the model ranks "
-                     "whatever lies nearest the words' difference first"
-                     + (", and on random weights that is chance; still," if is_random(model) else ",")
-                     + " and this is the kind of association to look for before such a ranking reaches anyone.")
+        readings.append("People named by a skin tone sit at the ends of pairs whose words name no people, while the "
+                        "same subject in its other colourings ranks far from that end: "
+                        + "; ".join(toned) + ". There the tone, not the drawing, sets them apart. A few images at an "
+                        "end are a hint, not a finding: no test is run here. But the model ranks whatever lies nearest "
+                        "the words' difference first"
+                        + (", and on random weights that is chance; still," if is_random(model) else ",")
+                        + " and this is the kind of association to look for before such a ranking reaches anyone.")
     _tell(*lines)
     if readings:   # one click away: worth a facilitator's look, but each rests on a handful of images
         from clipnb.display import folded
@@ -230,9 +249,11 @@ def _mood_against(mood, pole) -> str:
     return f', a happy face at "{pole}"' if word == "sad" and "smil" in mood else ""
 
 
-def off_pole(corpus, pole, shown, where: str = "nearest to") -> None:
+def off_pole(corpus, pole, shown, where: str = "nearest to", order=None) -> None:
     """The images among ``shown`` (a grid for ``pole``: the nearest to it, or the most of it by the difference) that
-    are not captioned as the pole, where some images are."""
+    are not captioned as the pole, where some images are. ``order``: every image's caption in the ranking ``shown``
+    heads (from this end first); with it, an image named by a skin tone is read by where its other colourings rank
+    (:func:`tone_or_drawing`)."""
     named = claims.pole_images(corpus, pole)
     if not named.any():
         return
@@ -263,16 +284,8 @@ def off_pole(corpus, pole, shown, where: str = "nearest to") -> None:
                                      f"{c!r}: look at its face before counting it either way" for c, mood in seen)
                          + ".")
         toned = [c for c, hit in zip(shown["caption"], hits) if not hit and "skin tone" in c]
-        if toned and not (_people([pole])["men"] or _people([pole])["women"]):
-            alone, paired = alone_in_its_tone(toned, list(shown["caption"]))
-            if paired:
-                lines.append(f"  {', '.join(map(repr, paired))}: the same subject, drawn in another colouring or as "
-                             "another gender, sits here too, so the drawing, not its skin tone, puts it here.")
-            if alone:
-                lines.append(f"  Among them a person named by a skin tone ({', '.join(map(repr, alone))}), with no "
-                             f'picture of that subject in another tone here, set at the "{pole}" end. A handful of '
-                             "images prove nothing, but this is the kind of association to check before such a "
-                             "ranking reaches anyone.")
+        if toned and order is not None and not (_people([pole])["men"] or _people([pole])["women"]):
+            lines += _tone_sentences(*tone_or_drawing(toned, list(order)), pole, len(order))
         _tell(*lines)
 
 

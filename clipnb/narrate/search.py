@@ -150,12 +150,13 @@ def tree_search(corpus, picture, trees, same_subject, same_colour, model, same_o
              + f", {same_colour} of a similar main colour"
              + (f", {same_outline} of a like outline (silhouettes overlapping by 70 % or more)"
                 if same_outline is not None else "")
-             + f". They share {shares}.   [model: {model.name}]"]
+             + (f".   [model: {model.name}]" if scenes else f". They share {shares}.   [model: {model.name}]")]
     if scenes:
         lines.append("Leave the scenes out and " + (
             "no other tree is among them: the picture finds its own pixels, pasted into scenes, before any other tree."
             if not other_trees else f"{len(other_trees)} other "
-            f"{'image is a tree' if len(other_trees) == 1 else 'images are trees'}: {', '.join(other_trees)}."))
+            f"{'image is a tree' if len(other_trees) == 1 else 'images are trees'}: {', '.join(other_trees)}.")
+            + f" Without the scenes, they share {shares}.")
     not_trees = [_first(c) for p, c in zip(top["path"], top["caption"]) if not trees[corpus.row_of(p)]]
     if not_trees:
         lines.append(("Its nearest image is not a tree. " if not trees[corpus.row_of(top["path"].iloc[0])] else "")
@@ -390,3 +391,18 @@ def midpoint(found, a: str, b: str, label_a: str, label_b: str, t: float = 0.5) 
           + (f" ({', '.join(neither)}): the midpoint of two meanings is a point in space, and what sits near it need "
              "not be either one, nor a mix of them" if neither else ": near the middle, only the two ends' kinds")
           + ".")
+
+
+def skin_tone_shift(before, after, controls, share) -> None:
+    """06: the images named by a darker skin tone in the top 9 of "an image of a man" (``before``) and of it minus
+    "japanese" (``after``), against the same query minus each unrelated word instead (``controls``: their counts);
+    ``share``: such images' share of the corpus."""
+    reach = sum(c >= after for c in controls)
+    p = (1 + reach) / (1 + len(controls))
+    line = (f"Darker skin tones in the top 9 ({share:.0%} of the corpus is named so): {before} for \"an image of a "
+            f"man\", {after} minus \"japanese\". Minus each of the {len(controls)} unrelated words instead: "
+            f"{np.mean(controls):.1f} on average, and {reach} of them bring as many or more. ")
+    _tell(line + ("So subtracting \"japanese\" moves skin tone no further than an unrelated word does here."
+                  if after <= before or p > claims.ALPHA else
+                  "Subtracting \"japanese\" brings more of them than nearly any unrelated word does: on this model "
+                  "the word's meaning carries skin colour, the talk's warning about what a subtraction removes."))
