@@ -255,6 +255,11 @@ _moved = sum(bool(_grid.loc["female", s] < _grid.loc["unmarked", s]) for s in SU
                  "VARIANTS[gaps.loc[gaps['gap'].idxmin(), 'variant']].format(gaps.loc[gaps['gap'].idxmin(), 'subject']) "
                  "if gaps['gap'].min() < 0 else None"),
             Said(r'Adding "female" moves the prompt towards the \w+ images for (\d+) of', "_moved"),
+            Said(r"It raises the \w+ images' own score for (\d+) of those",
+                 "sum(bool(_grid.loc['female', s] < _grid.loc['unmarked', s] and table[(table['variant'] == 'female') "
+                 "& (table['subject'] == s) & (table['group'] == b)]['cosine'].mean() > table[(table['variant'] == "
+                 "'unmarked') & (table['subject'] == s) & (table['group'] == b)]['cosine'].mean()) for s in SUBJECTS) "
+                 "if _moved else None"),
         ]),
         Cell("narrate.unmarked_beyond_noise(", said=[
             Said(r"Among the unmarked prompts, (.+?) (?:is|are) beyond noise",
@@ -313,7 +318,7 @@ _nurse = leans.set_index("subject").loc["nurse"]
             Said(r'"a nurse" leans towards the (\w+) images here, beyond the person prompts',
                  "(a if _nurse['lean'] > 0 else b) if _nurse['p_holm'] <= _claims.ALPHA else None"),
             Said(r'"a nurse" leans no more than the person prompts do', "_nurse['p_holm'] > _claims.ALPHA"),
-            Said(r'this model\'s gap for "a nurse" is ([+-][\d.]+)', "f\"{_nurse['gap']:+.4f}\""),
+            Said(r'this model\'s gap for "a nurse" is ([+-]\d+\.\d+)', "f\"{_nurse['gap']:+.4f}\""),
             Said(r"(.+?) (?:was|were) beyond noise in section 3",
                  "', '.join(f'\"a {s}\"' for s in gaps[(gaps['variant'] == 'unmarked') & (gaps['p_holm'] <= _claims.ALPHA)]"
                  "['subject'] if leans.set_index('subject')['p_holm'].get(s, 0) > _claims.ALPHA) or None"),
@@ -776,8 +781,9 @@ _e6 = _verdicts[(_verdicts["claim"] == "E6") & _verdicts["model"].isin(with_skew
 """, said=[
             Said(r"a profession prompt leans beyond the person prompts, and beyond its random-weight null",
                  "int((_e6['beyond_random'] == True).sum())", count=True),  # noqa: E712
-            Said(r"no profession prompt leans beyond the person prompts", "int((_e6['status'] != _claims.HOLDS).sum())",
-                 count=True),
+            Said(r"([\w:, ]+): no profession prompt leans beyond the person prompts",
+                 "', '.join(m for m in with_skewed if m in set(_e6['model']) and "
+                 "_e6.set_index('model').loc[m, 'status'] != _claims.HOLDS) or None"),
             Said(r"Yet it holds (.+?) by chance alone",
                  "', '.join(c for c in verdicts.index if c not in nulls.IDENTITIES and c not in ('E1', 'E13') "
                  "and str(verdicts.loc[c, 'untrained']).startswith('holds')) or None"),

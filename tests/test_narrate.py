@@ -94,8 +94,8 @@ def test_cluster_sentences(capsys, model):
 def test_across_models_sentences(capsys):
     narrate.verdict_agreement(["a", "b"], ["E1", "E2", "E3"], ["E1", "E2"], ["E2"], ["E12b"])
     out = capsys.readouterr().out
-    assert "same kind of verdict on 2 of the 3 claims" in out and "On 1 of these (E2)" in out
-    assert "They differ on: E3." in out
+    assert out.startswith("a and b give the same kind of verdict (✔, ≈ or ✘) on 2 of the 3 claims both could check")
+    assert "On 1 of these (E2) both fail" in out and "They differ on: E3." in out
     narrate.fine_tune_moves([])
     assert capsys.readouterr().out.strip().endswith("another kind of verdict on no claim.")
     agree = pd.DataFrame({"model A": ["a", "a", "b"], "model B": ["b", "untrained", "untrained"],

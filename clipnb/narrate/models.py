@@ -16,13 +16,15 @@ def _true(value) -> bool:
 def verdict_agreement(trained, compared, same, failed_by_all, left_out) -> None:
     """The claims on which the ``trained`` models give the same kind of verdict (``same``, of ``compared``)."""
     differ = [c for c in compared if c not in same]
-    _tell(f"The trained models ({', '.join(trained)}) give the same kind of verdict on {len(same)} of the "
-          f"{len(compared)} claims all of them could check: {', '.join(same) or 'none'}. (The kinds: ✔ beyond its "
-          "stand-ins; ≈ or ○, holds, but not clearly beyond them; ✘ does not hold.)"
-          + (f" On {len(failed_by_all)} of these ({', '.join(failed_by_all)}) the shared verdict is that the claim "
-             "does not hold: much of the agreement is failing alike." if failed_by_all else "")
-          + f" They differ on: {', '.join(differ) or 'none'}. "
-          f"(Left out: {', '.join(left_out) or 'none'}, identities or claims some model could not check.)")
+    names = ", ".join(trained[:-1]) + f" and {trained[-1]}" if len(trained) > 1 else "".join(trained)
+    every = "both" if len(trained) == 2 else "all"
+    _tell(f"{names} give the same kind of verdict (✔, ≈ or ✘) on {len(same)} of the {len(compared)} claims {every} "
+          f"could check: {', '.join(same) or 'none'}."
+          + (f" On {len(failed_by_all)} of these ({', '.join(failed_by_all)}) {every} fail: much of the agreement is "
+             "failing alike." if failed_by_all else "")
+          + f" They differ on: {', '.join(differ) or 'none'}."
+          + (f" (Left out: {', '.join(left_out)}, identities or claims some model could not check.)" if left_out
+             else ""))
 
 
 def nothing_learned(rows, trained) -> None:
@@ -178,9 +180,7 @@ def _e6_after_the_skew(table) -> str:
                f"the way its pictures' captions were skewed{drawn}" if (change > 0) == (planted == "man") else
                f"against the way its pictures' captions were skewed{drawn}")
         moves.append(f"{job} {change:+.3f} ({way})")
-    return ("From bundled to bundled:skewed, E6's leans moved (positive: towards the man images): " + "; ".join(moves)
-            + ". E6 is not built to catch a planted skew: B1 below is, and it sets the skewed professions against the "
-              "untouched ones, because a fine-tune moves them all.")
+    return "From bundled to bundled:skewed, E6's leans moved (positive: towards the man images): " + "; ".join(moves) + "."
 
 
 PROCEDURE = ("E1", "E13")   # claims any model holds: a gap from initialisation, a short tour of any points
@@ -190,23 +190,25 @@ def e6_by_model(table, verdicts, models) -> None:
     """E6 per model (``models``: the trained ones and the skewed one), then what ``untrained`` holds by chance alone
     (``table``: the comparison's tidy table; ``verdicts``: claim × model)."""
     rows = table[(table["claim"] == "E6") & (table["measure"] == "verdict")].set_index("model")
-    lines = []
+    lines, none = [], [label for label in models if label in rows.index and rows.loc[label, "status"] != claims.HOLDS]
+    if none:
+        lines.append(f"{', '.join(none)}: no profession prompt leans beyond the person prompts on these images (the "
+                     "numbers: the fold above).")
     for label in models:
-        if label not in rows.index:
+        if label not in rows.index or label in none:
             continue
         row = rows.loc[label]
         if _true(row["beyond_random"]):
             lines.append(f"{label}: a profession prompt leans beyond the person prompts, and beyond its random-weight "
                          "null of its architecture: a learned association (from its text side, its pictures, or both; "
                          "notebook 04, section 6).")
-        elif row["status"] == claims.HOLDS:
+        else:
             lines.append(f"{label}: a prompt leans beyond the person prompts, but random-weight models score as high "
                          f"({row['verdict']}): not evidence of learning on these images.")
-        else:
-            lines.append(f"{label}: no profession prompt leans beyond the person prompts on these images (the numbers: "
-                         "the fold above).")
-    if {"bundled", "bundled:skewed"} <= set(rows.index):
-        lines.append(_e6_after_the_skew(table))
+    skewed = {"bundled", "bundled:skewed"} <= set(rows.index)
+    if skewed:
+        lines.append("E6 is not built to catch a planted skew: B1 below is. It sets the skewed professions against the "
+                     "untouched ones, because a fine-tune moves them all (the moves: the fold below).")
     if "untrained" in rows.index and "untrained" in verdicts:
         holds = [c for c in verdicts.index if c not in nulls.IDENTITIES
                  and str(verdicts.loc[c, "untrained"]).startswith("holds")]
@@ -220,6 +222,11 @@ def e6_by_model(table, verdicts, models) -> None:
                      + (f" It holds {', '.join(built_in)}, as random weights often do: properties of the procedure, "
                         "not of learning." if built_in else ""))
     _tell(*lines)
+    if skewed:
+        from clipnb.display import folded
+
+        with folded("For researchers: how each profession's E6 lean moved with the skew (click to open)"):
+            _tell(_e6_after_the_skew(table))
 
 
 def planted_line(planted) -> None:

@@ -50,8 +50,11 @@ def toy_search(before, after, query, epochs, losses, everything=None, own=None) 
         alike = same_colour(r["path"][1:], r["path"].iloc[0])
         if name == "after" and alike < (len(r) - 1) / 2:
             continue   # said only where colour still leads
+        said_how = any("main colour (" in line for line in lines)   # the rule once, where colour first comes up
         lines.append(f"{name} training, {alike} of the other {len(r) - 1} in the top {len(r)} share the first image's "
-                     "main colour"
+                     "main colour" + ("" if said_how else " (the mean colour of its drawn, non-white pixels, within 60 "
+                                      "on each 0–255 channel: a measured rule, which can differ from what the eye calls "
+                                      "one colour)")
                      + ("" if alike < (len(r) - 1) / 2 else
                         ": random weights still pass on the pixels' colour, so the untrained search ranks by colour, "
                         "not by meaning" if name == "before" else

@@ -203,9 +203,13 @@ def odd_strings(nearest_word, cat_like, meant, hub_words, unknown, model) -> Non
         lines.append(f"nonsense lands on a cat word too ({', '.join(nonsense['string'])}): with four cat words (cat, "
                      "kitten, tiger, lion) among the vocabulary, a string that means nothing can land on one by chance.")
     weak = unsure[unsure["margin over 2nd"].between(0.01, 0.03)]   # a few hundredths: a weak reading at best
+    kin = right[right["margin over 2nd"].lt(0.03) & right["2nd word"].isin(CAT_WORDS)] if "2nd word" in right else right[:0]
     lines.append(f"{len(right)} of the {len(read)} cat-like strings land nearest a cat word"
                  + (f" ({', '.join(weak['string'])} by under 0.03 over a word that is no cat: weak readings)"
                     if len(weak) else "")
+                 + (" (" + ", ".join(f"{s} by {m:.3f} over {w!r}" for s, m, w in
+                                     zip(kin["string"], kin["margin over 2nd"], kin["2nd word"]))
+                    + ": a small lead, but over another cat word, so still a cat reading)" if len(kin) else "")
                  + (f"; the others: {', '.join(f'{s} → {n}' for s, n in zip(read['string'], read['neighbour']) if n not in CAT_WORDS)}"
                     if len(right) < len(read) else "")
                  + f"; median margin over the second word {nearest_word['margin over 2nd'].median():.3f}   "
