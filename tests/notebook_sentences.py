@@ -740,7 +740,7 @@ for _m, _r in _e9.groupby("model"):
             Said(r"E9's (?:✔|verdict) on \S+ rests on the heavier weights", "_heavier", count=True),
         ]),
         Cell("trained = [m for m in labels", said=[
-            Said(r"On (\d+) of these \([^)]*\) the shared verdict is that the claim does not hold",
+            Said(r"On (\d+) of these \([^)]*\) (?:both|all) fail",
                  "sum(bool((status.loc[c, trained] == _claims.FAILS).all()) for c in same) or None"),
             Said(r"gets another kind of verdict on ([^.:]+)",
                  "', '.join(c for c in verdicts.index if c != 'B1' and verdict_kind(verdicts.loc[c, 'bundled']) "
