@@ -575,7 +575,8 @@ def planted_skew_shows(base_model, skewed_model, images, skew: dict) -> ClaimRes
 
     import pandas as pd
 
-    statement = "a bias planted in the training data shows in the gaps of exactly the skewed professions"
+    statement = ("a bias planted in the training data moves the gap of every skewed profession the planted way, "
+                 "more than other professions move")
     jobs = [j for j in images if images[j]["man"] and images[j]["woman"]]
     if not set(skew) <= set(jobs) or len(jobs) <= len(skew):
         return ClaimResult("B1", statement, UNCHECKABLE, "needs man and woman images of every skewed profession "

@@ -511,6 +511,11 @@ def _points(ax, dx: float, dy: float):
     return ScaledTranslation(dx / 72, dy / 72, ax.figure.dpi_scale_trans)
 
 
+def _ordinal(n: int) -> str:
+    """11th, 2nd, 23rd: for "every 11th image"."""
+    return f"{n}{'th' if 10 <= n % 100 <= 20 else {1: 'st', 2: 'nd', 3: 'rd'}.get(n % 10, 'th')}"
+
+
 def _thumbnail_step(n: int, max_thumbnails: int) -> int:
     """Every how many images in corpus order a map tries one as a thumbnail (three tries per thumbnail shown)."""
     return max(1, n // (3 * max_thumbnails))
@@ -565,9 +570,10 @@ def thumbnail_map(xy, paths, model_name: str, title: str = "", colors=None, zoom
                    for c in legend]  # one line per cluster, its own mark: shared names are said in the text
         ax.legend(handles, [f"{c}: {name}" for c, name in legend.items()], fontsize=8, loc="upper left",
                   bbox_to_anchor=(1.01, 1), borderaxespad=0)  # beside, not over, the map
-    ax.text(0, -0.09, f"thumbnails: {len(shown)} of the {len(xy)} images, one in {step} in corpus order, skipping any "
-            "closer than 8 % of the map to one already placed", transform=ax.transAxes, fontsize=8, color="#555",
-            va="top")
+    tried = "Every" if step == 1 else f"Every {_ordinal(step)}"
+    ax.text(0, -0.09, f"thumbnails: {len(shown)} of the {len(xy)} images. {tried} image in corpus order was tried, "
+            "and one closer than 8 % of the map to a thumbnail already placed was skipped",
+            transform=ax.transAxes, fontsize=8, color="#555", va="top")
     ax.set_xticks([])
     ax.set_yticks([])
     ax.set_xlabel(xlabel)

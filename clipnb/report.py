@@ -46,6 +46,25 @@ def mark_legend(shown) -> str:
     return " · ".join(f"{m} {words}" for m, words in MARKS.items() if m in used)
 
 
+SPEAKER_COLUMN = "the talk's CLIP (his slides)"
+
+
+def speaker_mark(claim: str) -> str:
+    """The talk's own reading of a claim, from the speaker's numbers on his slides (``claims.SPEAKER_NUMBERS``,
+    MobileCLIP-S2 on his cat photo and his two composite faces): ✔ or ✘ by the claim's own statistic, "shown once"
+    because one image with nothing to set it against is a demonstration, not a test; E6's gaps had no person prompts
+    to be read against; "" where the slides give no number."""
+    import pandas as pd
+
+    numbers = claims.SPEAKER_NUMBERS.get(claim)
+    if numbers is None:
+        return ""
+    if claim == "E6":
+        return "gaps only: no person prompts to set them against"
+    statistic = nulls.STATISTICS[claim](pd.DataFrame({"measure": list(numbers), "value": list(numbers.values())}))
+    return "✔ shown once (one photo, no null)" if statistic > 0 else "✘ (one photo)"
+
+
 def mark(row) -> str:
     """One verdict row of the comparison's table as a mark and a few words, for a table read at a glance (legend:
     :data:`MARK_LEGEND`). Computed from the row's fields (status, beyond_random, beyond_corrected, null, cannot_tell,

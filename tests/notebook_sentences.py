@@ -255,11 +255,11 @@ _moved = sum(bool(_grid.loc["female", s] < _grid.loc["unmarked", s]) for s in SU
                  "VARIANTS[gaps.loc[gaps['gap'].idxmin(), 'variant']].format(gaps.loc[gaps['gap'].idxmin(), 'subject']) "
                  "if gaps['gap'].min() < 0 else None"),
             Said(r'Adding "female" moves the prompt towards the \w+ images for (\d+) of', "_moved"),
-            Said(r"It raises the \w+ images' own score for (\d+) of those",
+            Said(r"It raises the \w+ images' own score \(by 0.005 or more\) for (\d+) of those",
                  "sum(bool(_grid.loc['female', s] < _grid.loc['unmarked', s] and table[(table['variant'] == 'female') "
                  "& (table['subject'] == s) & (table['group'] == b)]['cosine'].mean() > table[(table['variant'] == "
-                 "'unmarked') & (table['subject'] == s) & (table['group'] == b)]['cosine'].mean()) for s in SUBJECTS) "
-                 "if _moved else None"),
+                 "'unmarked') & (table['subject'] == s) & (table['group'] == b)]['cosine'].mean() + 0.005) "
+                 "for s in SUBJECTS) if _moved else None"),
         ]),
         Cell("narrate.unmarked_beyond_noise(", said=[
             Said(r"Among the unmarked prompts, (.+?) (?:is|are) beyond noise",
@@ -413,6 +413,7 @@ _subjects = _pd.Series([(_title(c).split() or [""])[-1].lower() for c in brought
 """, said=[
             Said(r"What the full subtraction brings into the top 12: .*\((\d+) of them captioned as",
                  "int(_subjects.iloc[0]) if len(_subjects) and _subjects.iloc[0] >= 3 else None"),
+            Said(r"At weight 0.5 it brings in (\d+):", "int((~at_half['path'].isin(base)).sum()) or None"),
         ]),
         Cell("queries8 = [", setup="""
 _close_ups, _men = counts["close-ups in the top 9"].tolist(), counts["men in the top 9"].tolist()

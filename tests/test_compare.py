@@ -400,3 +400,11 @@ def test_the_legend_names_only_the_marks_its_table_holds():
     assert legend == " · ".join(f"{m} {report.MARKS[m]}" for m in "✔≈✘")
     assert "○" not in legend and "◐" not in legend
     assert report.mark_legend(list(report.MARKS)) == report.MARK_LEGEND
+
+
+def test_the_talks_own_reading_comes_from_the_speakers_numbers_by_each_claims_statistic():
+    from clipnb import report
+
+    assert report.speaker_mark("E3") == "✔ shown once (one photo, no null)"   # "a cat" 0.2542 over "a dog" 0.1433
+    assert report.speaker_mark("E4").startswith("✔")        # the fluffy gray cat 0.2728 over "a cat" 0.2542
+    assert report.speaker_mark("E6").startswith("gaps only") and report.speaker_mark("E1") == ""

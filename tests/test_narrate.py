@@ -152,19 +152,20 @@ def test_noise_against_persons_names_a_gap_beyond_noise_but_not_beyond_the_perso
     assert capsys.readouterr().out == ""
 
 
-def test_a_skin_tone_is_read_by_where_the_other_colourings_of_its_subject_rank():
-    """08: "a health worker, dark skin tone" at the "sad" end, with "a man health worker" in yellow at #1 there, is put
-    there by the drawing (a gender-neutral health worker is the same subject); a teacher whose other colourings all
-    rank far from the end is set apart by its tone. Ranks are counted over the whole ranking, not the grid."""
+def test_a_skin_tone_is_read_by_where_the_same_emoji_in_its_other_colourings_ranks():
+    """08: "a health worker, dark skin tone" at the "sad" end is put there by its drawing only where the same emoji in
+    another colouring ("a health worker", "a health worker, medium skin tone") ranks near that end too; "a man health
+    worker" is another emoji and clears nothing. Ranks are counted over the whole ranking, not the grid."""
     from clipnb.narrate.opposition import tone_or_drawing
 
     filler = [f"a thing {i}" for i in range(200)]
-    order = (["a man health worker", "a knife, weapons", "a health worker, dark skin tone", "a teacher, dark skin tone"]
-             + filler + ["a teacher", "a teacher, light skin tone"] + ["a scientist, dark skin tone"])
+    order = (["a man health worker", "a knife, weapons", "a health worker, dark skin tone", "a teacher, dark skin tone",
+              "a health worker, medium skin tone"] + filler
+             + ["a teacher", "a teacher, light skin tone", "a scientist, dark skin tone", "a woman scientist"])
     drawing, tone = tone_or_drawing(["a health worker, dark skin tone", "a teacher, dark skin tone",
                                      "a scientist, dark skin tone"], order)
-    assert drawing == [("a health worker (dark skin tone)", 1)]
-    assert tone == [("a teacher (dark skin tone)", 205)]    # the scientist has no other colouring: in neither
+    assert drawing == [("a health worker (dark skin tone)", 5)]    # its own medium-toned twin, not the man's emoji
+    assert tone == [("a teacher (dark skin tone)", 206)]    # the scientist has no other colouring: in neither
 
 
 def test_off_pole_says_which_the_tone_sets_apart(capsys):
@@ -178,7 +179,7 @@ def test_off_pole_says_which_the_tone_sets_apart(capsys):
     order = ["a sad face", "a teacher, dark skin tone"] + [f"x {i}" for i in range(50)] + ["a teacher"]
     narrate.off_pole(corpus, "a sad face", corpus.table, order=order)
     out = capsys.readouterr().out
-    assert "'a teacher (dark skin tone)' sits at the \"a sad face\" end, while the same subject in its other " \
+    assert "'a teacher (dark skin tone)' sits at the \"a sad face\" end, while the same emoji in its other " \
            "colourings ranks no higher than #53 of 53: here the skin tone, not the drawing" in out
 
 

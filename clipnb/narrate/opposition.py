@@ -29,23 +29,23 @@ def short_caption(caption: str) -> str:
     return f"{first} ({rest[0].strip()})" if len(first.split()) == 1 and rest and rest[0].strip() else first
 
 
-def _subject(caption: str) -> str:
-    """What a caption's picture shows, without its gender word or skin tone: "a man health worker, dark skin tone"
-    and "a health worker" are one subject."""
-    return re.sub(r"^(?:an? )?(?:(?:wo)?man |person )?", "", caption.split(",")[0].strip().lower())
+def _drawing(caption: str) -> str:
+    """The emoji a caption names, without its skin tone: "a health worker, dark skin tone" and "a health worker" are
+    one drawing in two colourings; "a man health worker" is another drawing."""
+    return caption.split(",")[0].strip().lower()
 
 
 def tone_or_drawing(toned, order) -> tuple[list, list]:
     """Whether the drawing or its skin tone puts each image of ``toned`` (captions naming a skin tone, at one end of a
-    ranking) where it is: read from where the same subject in its other colourings (another tone, the plain yellow,
-    another gender) ranks in ``order`` (every image's caption, from this end first). One of them in the first 5 % (at
-    least the first 10) sits at this end too: the drawing. All further away: the tone sets it apart from its own
-    drawing. Returns (by the drawing, by the tone), each as [(:func:`short_caption`, best rank of the others)]; an
-    image with no other colouring in ``order`` is in neither."""
+    ranking) where it is: read from where the same drawing in its other colourings (another tone, or the plain
+    yellow) ranks in ``order`` (every image's caption, from this end first). One of them in the first 5 % (at least
+    the first 10) sits at this end too: the drawing. All further away: the tone sets it apart from its own drawing.
+    Returns (by the drawing, by the tone), each as [(:func:`short_caption`, best rank of the others)]; an image with
+    no other colouring in ``order`` is in neither."""
     near = max(10, int(0.05 * len(order)))
     drawing, tone = [], []
     for caption in toned:
-        ranks = [i for i, other in enumerate(order, 1) if _subject(other) == _subject(caption)
+        ranks = [i for i, other in enumerate(order, 1) if _drawing(other) == _drawing(caption)
                  and _tone(other) != _tone(caption)]
         if ranks:
             (drawing if min(ranks) <= near else tone).append((short_caption(caption), min(ranks)))
@@ -53,9 +53,9 @@ def tone_or_drawing(toned, order) -> tuple[list, list]:
 
 
 def _tone_sentences(drawing, tone, pole, n) -> list:
-    lines = [f"  {c!r}: the same subject in another colouring ranks #{r} at this end too, so the drawing, not its "
+    lines = [f"  {c!r}: the same emoji in another colouring ranks #{r} at this end too, so the drawing, not its "
              "skin tone, puts it here." for c, r in drawing]
-    lines += [f"  {c!r} sits at the \"{pole}\" end, while the same subject in its other colourings ranks no higher "
+    lines += [f"  {c!r} sits at the \"{pole}\" end, while the same emoji in its other colourings ranks no higher "
               f"than #{r} of {n}: here the skin tone, not the drawing, sets it apart. One image proves nothing, but "
               "this is the kind of association to check before such a ranking reaches anyone." for c, r in tone]
     return lines
@@ -100,7 +100,7 @@ def pole_ends(corpus, by_pair, model) -> None:
     """What the 3 images at each end of a pair's ranking by delta hold (``by_pair``: (a, b) → opposition.rank): the
     ends that hold none of their pole's images, an image at an end that is not the pole, and, for a pair no caption
     names (mind / body), whom the model sets at each end: women against men, people named by a skin tone, flags."""
-    empty, toned, lines, readings = [], [], [], []   # readings: who the pairs that name no people set at their ends
+    empty, toned, by_drawing, lines, readings = [], [], [], [], []   # readings: what pairs naming no people set at ends
     for (a, b), ranking in by_pair.items():
         ends = {a: ranking.head(3), b: ranking.tail(3).iloc[::-1]}
         named = {pole: claims.pole_images(corpus, pole) for pole in ends}
@@ -121,8 +121,9 @@ def pole_ends(corpus, by_pair, model) -> None:
             for pole, end in ends.items():
                 is_pole = named[pole][[corpus.row_of(p) for p in end["path"]]]
                 order = list(ranking["caption"] if pole == a else ranking["caption"][::-1])
-                _, by_tone = tone_or_drawing([c for c, hit in zip(end["caption"], is_pole) if "skin tone" in c
-                                              and not hit], order)   # its other colourings far away: the tone
+                near, by_tone = tone_or_drawing([c for c, hit in zip(end["caption"], is_pole) if "skin tone" in c
+                                                 and not hit], order)   # its other colourings far away: the tone
+                by_drawing += [f'{c} at "{pole}" (#{r})' for c, r in near]
                 if by_tone:
                     toned.append(f'the "{pole}" end of "{a}" − "{b}": '
                                  + ", ".join(f"{c} (its other colourings #{r} at best)" for c, r in by_tone))
@@ -151,14 +152,19 @@ def pole_ends(corpus, by_pair, model) -> None:
                      + "; ".join(empty) + ". Such an end is "
                      "what lies furthest from the other pole, whatever it shows. One ranking cannot tell whether the "
                      "model ties those images to the pole or only sets them far from its opposite.")
+    if by_drawing:   # in the table for all to see, so said where the table is, not folded
+        lines.append("People named by a skin tone at the ends of pairs whose words name no people: "
+                     + "; ".join(by_drawing) + " (the best rank of the same emoji in another colouring). Each time "
+                     "the same emoji in another colouring ranks near that end too, so the drawing, not its skin "
+                     "tone, puts it there.")
     if toned:
-        readings.append("People named by a skin tone sit at the ends of pairs whose words name no people, while the "
-                        "same subject in its other colourings ranks far from that end: "
-                        + "; ".join(toned) + ". There the tone, not the drawing, sets them apart. A few images at an "
-                        "end are a hint, not a finding: no test is run here. But the model ranks whatever lies nearest "
-                        "the words' difference first"
-                        + (", and on random weights that is chance; still," if is_random(model) else ",")
-                        + " and this is the kind of association to look for before such a ranking reaches anyone.")
+        lines.append("People named by a skin tone sit at the ends of pairs whose words name no people, while the "
+                     "same emoji in its other colourings ranks far from that end: "
+                     + "; ".join(toned) + ". There the tone, not the drawing, sets them apart. A few images at an "
+                     "end are a hint, not a finding: no test is run here. But the model ranks whatever lies nearest "
+                     "the words' difference first"
+                     + (", and on random weights that is chance; still," if is_random(model) else ",")
+                     + " and this is the kind of association to look for before such a ranking reaches anyone.")
     _tell(*lines)
     if readings:   # one click away: worth a facilitator's look, but each rests on a handful of images
         from clipnb.display import folded

@@ -128,10 +128,7 @@ def tree_search(corpus, picture, trees, same_subject, same_colour, model, same_o
     from clipnb.query import text
 
     top = corpus.search(picture, k=9)
-    in_scenes = [False] * len(top)
-    if "image_path" in corpus.table:
-        style = corpus.table.set_index("path")["image_path"].astype(str).str.split("/").str[0]
-        in_scenes = [bool(trees[corpus.row_of(p)]) and style[p] == "scenes" for p in top["path"]]
+    in_scenes = _scene_trees(corpus, top["path"], trees)
     scenes = sum(in_scenes)
     other_trees = [_first(c) for p, c, scene in zip(top["path"], top["caption"], in_scenes)
                    if trees[corpus.row_of(p)] and not scene]
@@ -212,13 +209,30 @@ def _what_is_left(corpus, picture, trees) -> list:
     return lines
 
 
-def image_minus_word(judged, weight) -> None:
-    """07: one weight's verdict on "forest" against the unrelated words subtracted in its place."""
+def _scene_trees(corpus, paths, trees) -> list:
+    """Which of ``paths`` are trees (``trees``: a mask over the corpus) in a composed scene (style folder "scenes"):
+    the scenes were composed from the held-out emoji, so their tree can be the query's own drawing, pasted in."""
+    if "image_path" not in corpus.table:
+        return [False] * len(paths)
+    style = corpus.table.set_index("path")["image_path"].astype(str).str.split("/").str[0]
+    return [bool(trees[corpus.row_of(p)]) and style[p] == "scenes" for p in paths]
+
+
+def image_minus_word(judged, weight, corpus=None, picture=None, trees=None) -> None:
+    """07: one weight's verdict on "forest" against the unrelated words subtracted in its place; given the
+    ``corpus``, the query ``picture`` and the ``trees`` mask, a verdict beyond its words also says how many of the
+    trees it removed are scenes with the picture's own drawing pasted in."""
     if judged.beyond_random:
+        pasted = (sum(_scene_trees(corpus, corpus.search(picture, k=9)["path"], trees)) if corpus is not None
+                  else 0)
+        found = int(judged.result.numbers.set_index("measure").loc["before", "value"])
         return _tell(f'  at weight {weight}, "forest" removes more trees than {judged.tested - judged.reaching} of '
                 f"{judged.tested} unrelated words do"
                 + (f" ({judged.reaching} remove as many)" if judged.reaching else "")
-                + ": more than nearly any subtraction does, judged on its own.")
+                + ": more than nearly any subtraction does, judged on its own."
+                + (f" But {pasted} of the {found} trees it had to remove are scenes composed from the same held-out "
+                   "drawings, whose tree can be this very one pasted in: the word may remove near-copies of the "
+                   "picture as much as forests." if pasted else ""))
     if judged.result.status == claims.HOLDS:
         found = int(judged.result.numbers.set_index("measure").loc["before", "value"])
         return _tell(f'  at weight {weight}, trees left the top 9, but {judged.reaching} of {judged.tested} unrelated words '
@@ -273,9 +287,10 @@ def cat_swap(alone, after, control_dogs, p_swap, first_dog) -> None:
     return _tell(*lines)
 
 
-def snow_at_weights(snowy, brought_in=()) -> None:
+def snow_at_weights(snowy, brought_in=(), at_half=()) -> None:
     """06: the snowy images in the top 12 (``snowy``: for the plain query, minus winter at weight 1, 0.2 and 0.3), and
-    what the full subtraction brings into the top 12 (``brought_in``: those images' captions)."""
+    what the full subtraction brings into the top 12 (``brought_in``: those images' captions), and the half one
+    (``at_half``), on which the verdict rests."""
     lines = [f"snowy images in the top 12: {snowy[0]} for the plain query, {snowy[2]} and {snowy[3]} at the talk's "
              f"weights 0.2 and 0.3, {snowy[1]} at weight 1."
              + (" So the talk's gentle weights barely touch the snow here: they reorder the top 12, but leave its "
@@ -288,6 +303,8 @@ def snow_at_weights(snowy, brought_in=()) -> None:
                      + (f" ({subjects.iloc[0]} of them captioned as {subjects.index[0]}s)" if len(subjects)
                         and subjects.iloc[0] >= 3 else "")
                      + ". Taking winter out moves the query to whatever lies beyond it, runners or not.")
+    if len(at_half):
+        lines.append(f"At weight 0.5 it brings in {len(at_half)}: {'; '.join(_first(c) for c in at_half)}.")
     _tell(*lines)
 
 
