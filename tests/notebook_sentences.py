@@ -684,7 +684,10 @@ _direct = _np.degrees(_np.arccos(_np.clip(features[start] @ features[end], -1, 1
         Cell("near_chance = [m for m", said=[
             Said(r"\. ([\w, -]+) (?:is|are) near chance \(below 0.1\)",
                  "', '.join(m for m, r in results.items() if m != 'random labels' and r['adjusted Rand index'] < 0.1 "
-                 "and not (m == 'hdbscan' and r['noise points'] > len(folders) / 4)) or None"),
+                 "and not (m == 'hdbscan' and r['noise points'] > len(folders) / 4 and ari_inside >= 0.1)) or None"),
+            Said(r"On the \d+ images it clustered alone, its ARI is (-?\d+\.\d+)",
+                 "(lambda h: f\"{clusters.quality(h[h != -1], _np.asarray(folders)[h != -1])['adjusted Rand index']:.3f}\")"
+                 "(labelled['hdbscan']) if results['hdbscan']['noise points'] > len(folders) / 4 else None"),
         ]),
         Cell("prototypes = [", setup="""
 _members = {s: _pd.Series(_np.asarray(folders)[_np.asarray(seeded) == i]) for i, s in enumerate(prototypes)
@@ -739,6 +742,8 @@ for _m, _r in _e9.groupby("model"):
         _heavier += int(_c["winter images at w=0"] == _c["winter images at w=0.2"] == _c["winter images at w=0.3"])
 """, said=[
             Said(r"E9's (?:✔|verdict) on \S+ rests on the heavier weights", "_heavier", count=True),
+            Said(r"E10's ✔ on \S+: the trees a drawn tree finds", "int(((table['claim'] == 'E10') & (table['measure'] "
+                 "== 'verdict') & (table['beyond_random'] == True)).sum())", count=True),  # noqa: E712
         ]),
         Cell("trained = [m for m in labels", said=[
             Said(r"On (\d+) of these \([^)]*\) (?:both|all) fail",

@@ -8,6 +8,7 @@ from pathlib import Path
 
 import numpy as np
 import pandas as pd
+import pytest
 
 from clipnb import captions, claims, narrate
 
@@ -144,31 +145,39 @@ def test_word_pairs_names_the_nearest_pairs_never_a_word_with_itself(capsys, mod
 def test_noise_against_persons_names_a_gap_beyond_noise_but_not_beyond_the_person_prompts(capsys):
     gaps = pd.DataFrame({"variant": ["unmarked", "unmarked", "male"], "subject": ["nurse", "pilot", "nurse"],
                          "p_holm": [0.01, 0.01, 0.01]})
-    leans = pd.DataFrame({"subject": ["nurse", "pilot"], "p_holm": [0.5, 0.01]})
+    leans = pd.DataFrame({"subject": ["nurse", "pilot"], "p_value": [0.03, 0.002], "p_holm": [0.06, 0.01]})
     narrate.noise_against_persons(gaps, leans)
     out = capsys.readouterr().out
     assert out.startswith('"a nurse" was beyond noise in section 3') and "pilot" not in out
+    assert 'not beyond noise once the 2 professions are corrected for (alone: "a nurse" p = 0.03, corrected 0.06): ' \
+           "a lead worth a larger test" in out
     narrate.noise_against_persons(gaps, leans.assign(p_holm=0.01))
     assert capsys.readouterr().out == ""
 
 
-def test_a_skin_tone_is_read_by_where_the_same_emoji_in_its_other_colourings_ranks():
-    """08: "a health worker, dark skin tone" at the "sad" end is put there by its drawing only where the same emoji in
-    another colouring ("a health worker", "a health worker, medium skin tone") ranks near that end too; "a man health
-    worker" is another emoji and clears nothing. Ranks are counted over the whole ranking, not the grid."""
-    from clipnb.narrate.opposition import tone_or_drawing
+def test_a_skin_tone_is_set_against_the_same_emoji_in_its_other_colourings():
+    """08: each toned image at an end with its own rank and the ranks of the same emoji's other colourings (not the
+    man's emoji: "a man health worker" is another drawing); one with no other colouring has nothing to be set
+    against. Ranks are counted over the whole ranking, not the grid."""
+    from clipnb.narrate.opposition import _darker_first, colourings, first_colourings
 
     filler = [f"a thing {i}" for i in range(200)]
-    order = (["a man health worker", "a knife, weapons", "a health worker, dark skin tone", "a teacher, dark skin tone",
-              "a health worker, medium skin tone"] + filler
+    order = (["a man health worker", "a health worker, medium skin tone", "a health worker, dark skin tone",
+              "a teacher, dark skin tone"] + filler
              + ["a teacher", "a teacher, light skin tone", "a scientist, dark skin tone", "a woman scientist"])
-    drawing, tone = tone_or_drawing(["a health worker, dark skin tone", "a teacher, dark skin tone",
-                                     "a scientist, dark skin tone"], order)
-    assert drawing == [("a health worker (dark skin tone)", 5)]    # its own medium-toned twin, not the man's emoji
-    assert tone == [("a teacher (dark skin tone)", 206)]    # the scientist has no other colouring: in neither
+    rows = colourings(["a health worker, dark skin tone", "a teacher, dark skin tone", "a scientist, dark skin tone"],
+                      order)
+    assert rows == [("a health worker (dark skin tone)", 3, [2]), ("a teacher (dark skin tone)", 4, [205, 206])]
+    # at the end: which colouring of each emoji comes first, against its share of darker colourings
+    firsts = first_colourings(["a health worker, dark skin tone", "a teacher, dark skin tone", "a knife, weapons"], order)
+    assert firsts == [("a health worker", "a health worker, medium skin tone", 0.5),
+                      ("a teacher", "a teacher, dark skin tone", 1 / 3)]   # the knife has one colouring: left out
+    darker, expected, p = _darker_first([(first, share) for _, first, share in firsts])
+    assert (darker, expected) == (1, 0.5 + 1 / 3) and np.isclose(p, 1 - 0.5 * (2 / 3))   # P(at least 1 of 2)
+    assert _darker_first([("a, dark skin tone", 1 / 3)] * 5)[2] == pytest.approx((1 / 3) ** 5)   # all five: rare
 
 
-def test_off_pole_says_which_the_tone_sets_apart(capsys):
+def test_off_pole_sets_a_tone_against_its_colourings_as_a_one_in_k_chance(capsys):
     class Table:
         table = pd.DataFrame({"path": ["a.png", "b.png"], "caption": ["a sad face", "a teacher, dark skin tone"]})
 
@@ -179,8 +188,10 @@ def test_off_pole_says_which_the_tone_sets_apart(capsys):
     order = ["a sad face", "a teacher, dark skin tone"] + [f"x {i}" for i in range(50)] + ["a teacher"]
     narrate.off_pole(corpus, "a sad face", corpus.table, order=order)
     out = capsys.readouterr().out
-    assert "'a teacher (dark skin tone)' sits at the \"a sad face\" end, while the same emoji in its other " \
-           "colourings ranks no higher than #53 of 53: here the skin tone, not the drawing" in out
+    assert "'a teacher (dark skin tone)' ranks #2 at the \"a sad face\" end, ahead of the same emoji in its other " \
+           "colourings (#53). One of its 2 colourings had to come first (a 1 in 2 chance)" in out
+    narrate.off_pole(corpus, "a sad face", corpus.table, order=["a sad face", "a teacher", "a teacher, dark skin tone"])
+    assert "the same emoji in another colouring ranks ahead of it (#2): the drawing" in capsys.readouterr().out
 
 
 def test_a_smiley_near_happy_is_read_by_how_it_is_drawn(capsys):

@@ -183,10 +183,17 @@ def noise_against_persons(gaps, leans) -> None:
     both = [s for s in beyond if within.get(s, False)]
     if both:
         names = ", ".join(f'"a {s}"' for s in both)
+        table = leans.set_index("subject")
+        alone = [s for s in both if "p_value" in table and table.loc[s, "p_value"] <= claims.ALPHA]
         _tell(f"{names} {'was' if len(both) == 1 else 'were'} beyond noise in section 3: the man and the woman drawings "
               "differ along it. But the person prompts' gaps lean the same way, and against them "
-              f"{'it does' if len(both) == 1 else 'they do'} not stand out. Section 3 asks whether the two groups "
-              "differ along a prompt; this section asks whether the profession adds to what any person prompt shows.")
+              f"{'it is' if len(both) == 1 else 'they are'} not beyond noise once the {len(table)} professions are "
+              "corrected for"
+              + (" (alone: " + "; ".join(f'"a {s}" p = {table.loc[s, "p_value"]:.2g}, corrected '
+                                          f'{table.loc[s, "p_holm"]:.2g}' for s in alone)
+                 + "): a lead worth a larger test, not a finding" if alone else "")
+              + ". Section 3 asks whether the two groups differ along a prompt; this section asks whether the "
+              "profession adds to what any person prompt shows.")
 
 
 def person_baseline(control_gaps, a, b) -> None:

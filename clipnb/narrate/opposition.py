@@ -35,29 +35,65 @@ def _drawing(caption: str) -> str:
     return caption.split(",")[0].strip().lower()
 
 
-def tone_or_drawing(toned, order) -> tuple[list, list]:
-    """Whether the drawing or its skin tone puts each image of ``toned`` (captions naming a skin tone, at one end of a
-    ranking) where it is: read from where the same drawing in its other colourings (another tone, or the plain
-    yellow) ranks in ``order`` (every image's caption, from this end first). One of them in the first 5 % (at least
-    the first 10) sits at this end too: the drawing. All further away: the tone sets it apart from its own drawing.
-    Returns (by the drawing, by the tone), each as [(:func:`short_caption`, best rank of the others)]; an image with
-    no other colouring in ``order`` is in neither."""
-    near = max(10, int(0.05 * len(order)))
-    drawing, tone = [], []
+def colourings(toned, order) -> list:
+    """For each image of ``toned`` (captions naming a skin tone, at one end of a ranking) that the same emoji shows in
+    other colourings too (another tone, or the plain yellow): (:func:`short_caption`, its own rank, the others'
+    ranks), ranks counted in ``order`` (every image's caption, from this end first). An image with no other colouring
+    in ``order`` is left out: nothing to set it against."""
+    rows = []
     for caption in toned:
-        ranks = [i for i, other in enumerate(order, 1) if _drawing(other) == _drawing(caption)
-                 and _tone(other) != _tone(caption)]
-        if ranks:
-            (drawing if min(ranks) <= near else tone).append((short_caption(caption), min(ranks)))
-    return drawing, tone
+        own = next((i for i, other in enumerate(order, 1) if other == caption), None)
+        others = [i for i, other in enumerate(order, 1) if _drawing(other) == _drawing(caption)
+                  and _tone(other) != _tone(caption)]
+        if own and others:
+            rows.append((short_caption(caption), own, others))
+    return rows
 
 
-def _tone_sentences(drawing, tone, pole, n) -> list:
-    lines = [f"  {c!r}: the same emoji in another colouring ranks #{r} at this end too, so the drawing, not its "
-             "skin tone, puts it here." for c, r in drawing]
-    lines += [f"  {c!r} sits at the \"{pole}\" end, while the same emoji in its other colourings ranks no higher "
-              f"than #{r} of {n}: here the skin tone, not the drawing, sets it apart. One image proves nothing, but "
-              "this is the kind of association to check before such a ranking reaches anyone." for c, r in tone]
+DARKER = ("medium-dark skin tone", "dark skin tone")
+
+
+def first_colourings(captions, order) -> list:
+    """The emoji among ``captions`` (images at one end of a ranking) that the corpus shows in several colourings: for
+    each, once, (its drawing, the caption of its colouring that comes first in ``order`` (every caption, from this end
+    first), the share of its colourings in a darker tone). Which colouring comes first is what a tone could move: an
+    emoji reaches an end by its best colouring, so only that choice is compared with chance."""
+    rows, seen = [], set()
+    for caption in captions:
+        drawing = _drawing(caption)
+        if drawing in seen:
+            continue
+        seen.add(drawing)
+        mine = [other for other in order if _drawing(other) == drawing]
+        if len({_tone(c) for c in mine}) > 1:
+            rows.append((drawing, mine[0], sum(_tone(c) in DARKER for c in mine) / len(mine)))
+    return rows
+
+
+def _darker_first(rows) -> tuple[int, float, float]:
+    """(how many of ``rows`` (first colouring, darker share) come first in a darker tone, how many would by chance,
+    the one-sided p of at least that many): the exact Poisson-binomial tail, each emoji its own chance."""
+    darker = sum(_tone(first) in DARKER for first, _ in rows)
+    tail = [1.0]   # tail[k]: the chance of exactly k darker firsts so far
+    for _, share in rows:
+        tail = [a * (1 - share) + b * share for a, b in zip(tail + [0.0], [0.0] + tail)]
+    return darker, sum(share for _, share in rows), float(sum(tail[darker:]))
+
+
+def _tone_sentences(rows, pole) -> list:
+    """Each toned image at an end against its own emoji's other colourings: behind one of them, the drawing puts it
+    there; ahead of all, its tone sets it apart, though on one emoji's few colourings that is a 1-in-k chance."""
+    lines = []
+    for c, own, others in rows:
+        ranks = ", ".join(f"#{r}" for r in sorted(others))
+        if own > min(others):
+            lines.append(f"  {c!r} ranks #{own} at this end; the same emoji in another colouring ranks ahead of it "
+                         f"({ranks}): the drawing, not its skin tone, puts it here.")
+        else:
+            lines.append(f"  {c!r} ranks #{own} at the \"{pole}\" end, ahead of the same emoji in its other colourings "
+                         f"({ranks}). One of its {1 + len(others)} colourings had to come first (a 1 in "
+                         f"{1 + len(others)} chance), so one emoji proves nothing, but this is the kind of association "
+                         "to check before such a ranking reaches anyone.")
     return lines
 
 
@@ -100,7 +136,7 @@ def pole_ends(corpus, by_pair, model) -> None:
     """What the 3 images at each end of a pair's ranking by delta hold (``by_pair``: (a, b) → opposition.rank): the
     ends that hold none of their pole's images, an image at an end that is not the pole, and, for a pair no caption
     names (mind / body), whom the model sets at each end: women against men, people named by a skin tone, flags."""
-    empty, toned, by_drawing, lines, readings = [], [], [], [], []   # readings: what pairs naming no people set at ends
+    empty, by_colouring, lines, readings = [], [], [], []   # readings: what pairs naming no people set at their ends
     for (a, b), ranking in by_pair.items():
         ends = {a: ranking.head(3), b: ranking.tail(3).iloc[::-1]}
         named = {pole: claims.pole_images(corpus, pole) for pole in ends}
@@ -121,12 +157,9 @@ def pole_ends(corpus, by_pair, model) -> None:
             for pole, end in ends.items():
                 is_pole = named[pole][[corpus.row_of(p) for p in end["path"]]]
                 order = list(ranking["caption"] if pole == a else ranking["caption"][::-1])
-                near, by_tone = tone_or_drawing([c for c, hit in zip(end["caption"], is_pole) if "skin tone" in c
-                                                 and not hit], order)   # its other colourings far away: the tone
-                by_drawing += [f'{c} at "{pole}" (#{r})' for c, r in near]
-                if by_tone:
-                    toned.append(f'the "{pole}" end of "{a}" − "{b}": '
-                                 + ", ".join(f"{c} (its other colourings #{r} at best)" for c, r in by_tone))
+                counted = {row[1] for row in by_colouring}   # each emoji once: two ends of one drawing are not two
+                by_colouring += [(pole, *row) for row in first_colourings(
+                    [c for c, hit in zip(end["caption"], is_pole) if not hit], order) if row[0] not in counted]
         if named[a].any() or named[b].any():
             continue
         # a pair that names no people: whom, and what, does the model set at each end? Its 3 by delta and the 3
@@ -152,19 +185,21 @@ def pole_ends(corpus, by_pair, model) -> None:
                      + "; ".join(empty) + ". Such an end is "
                      "what lies furthest from the other pole, whatever it shows. One ranking cannot tell whether the "
                      "model ties those images to the pole or only sets them far from its opposite.")
-    if by_drawing:   # in the table for all to see, so said where the table is, not folded
-        lines.append("People named by a skin tone at the ends of pairs whose words name no people: "
-                     + "; ".join(by_drawing) + " (the best rank of the same emoji in another colouring). Each time "
-                     "the same emoji in another colouring ranks near that end too, so the drawing, not its skin "
-                     "tone, puts it there.")
-    if toned:
-        lines.append("People named by a skin tone sit at the ends of pairs whose words name no people, while the "
-                     "same emoji in its other colourings ranks far from that end: "
-                     + "; ".join(toned) + ". There the tone, not the drawing, sets them apart. A few images at an "
-                     "end are a hint, not a finding: no test is run here. But the model ranks whatever lies nearest "
-                     "the words' difference first"
-                     + (", and on random weights that is chance; still," if is_random(model) else ",")
-                     + " and this is the kind of association to look for before such a ranking reaches anyone.")
+    if by_colouring:   # in the table for all to see, so said where the table is, not folded
+        darker, expected, p = _darker_first([(first, share) for _, _, first, share in by_colouring])
+        lines.append("Emoji drawn in several skin tones at the ends of pairs whose words name no people, each with the "
+                     "colouring that comes first: "
+                     + "; ".join(f'{drawing} at "{pole}" ({_tone(first) or "yellow"})'
+                                 for pole, drawing, first, _ in by_colouring)
+                     + f" (each emoji once). In {darker} of these {len(by_colouring)} the first is a darker tone "
+                     "(medium-dark or dark); if tone played no part, each emoji's colourings would be equally likely "
+                     f"to come first, and about {expected:.1f} would (p = {p:.2g}). "
+                     + ("More than chance: at these ends the darker colourings come first more often than the "
+                        "drawings explain, on a handful of emoji. That is the kind of association to check on more "
+                        "images before such a ranking reaches anyone." if p <= claims.ALPHA else
+                        f"More than chance predicts, but within it on {len(by_colouring)} emoji: a lead to check on "
+                        "more images before such a ranking reaches anyone, not a finding." if darker > expected else
+                        "No more darker colourings come first than chance would put there."))
     _tell(*lines)
     if readings:   # one click away: worth a facilitator's look, but each rests on a handful of images
         from clipnb.display import folded
@@ -258,8 +293,8 @@ def _mood_against(mood, pole) -> str:
 def off_pole(corpus, pole, shown, where: str = "nearest to", order=None) -> None:
     """The images among ``shown`` (a grid for ``pole``: the nearest to it, or the most of it by the difference) that
     are not captioned as the pole, where some images are. ``order``: every image's caption in the ranking ``shown``
-    heads (from this end first); with it, an image named by a skin tone is read by where its other colourings rank
-    (:func:`tone_or_drawing`)."""
+    heads (from this end first); with it, an image named by a skin tone is set against the same emoji in its other
+    colourings (:func:`colourings`)."""
     named = claims.pole_images(corpus, pole)
     if not named.any():
         return
@@ -291,7 +326,7 @@ def off_pole(corpus, pole, shown, where: str = "nearest to", order=None) -> None
                          + ".")
         toned = [c for c, hit in zip(shown["caption"], hits) if not hit and "skin tone" in c]
         if toned and order is not None and not (_people([pole])["men"] or _people([pole])["women"]):
-            lines += _tone_sentences(*tone_or_drawing(toned, list(order)), pole, len(order))
+            lines += _tone_sentences(colourings(toned, list(order)), pole)
         _tell(*lines)
 
 
