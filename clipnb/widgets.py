@@ -155,7 +155,8 @@ class QueryBuilder:
         explain = query.explain(self.corpus.model)
         self.status.value = (f'<span class="clipnb-status" style="font:12px sans-serif">updated in {elapsed:.0f} ms · '
                              f'|weighted sum| = {explain.attrs["norm"]:.3f} · shares: '
-                             + ", ".join(f"{html.escape(t)} {s:+.2f}" for t, s in zip(explain["term"], explain["share"]))
+                             + ", ".join(f"{'−' if w < 0 else '+'} {html.escape(t)}: {s:.2f}"   # each term with its sign
+                                         for t, w, s in zip(explain["term"], explain["weight"], explain["share"]))
                              + "</span>")
         self.last_results = results
 

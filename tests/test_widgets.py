@@ -56,6 +56,7 @@ def test_a_slider_move_encodes_no_image_again(model, cache):
     finally:
         del model.model.encode_image
     assert calls == [] and "updated in" in builder.status.value
+    assert "− a cat: " in builder.status.value and "+ img:cat.png: " in builder.status.value   # each share, its sign
 
 
 def test_embedding_and_pil_terms_survive_the_builder(model, cache):
