@@ -133,8 +133,8 @@ def group_gap(table, a: str, b: str, n_permutations: int = 5000, n_bootstrap: in
     With one unit per group no test is possible: p is 1 and the interval is the gap itself.
 
     The swapped labels' gaps stay with the table, ``out.attrs["swaps"]`` (:class:`Swaps`: n_permutations × rows,
-    one draw of the labels per row of the array, the same draw for every column), so a statistic over several rows can be set against
-    the same swaps (:func:`clipnb.claims.pooled_right_way`).
+    one draw of the labels per row of the array, the same draw for every column), so a statistic over several rows
+    can be set against the same swaps (:func:`clipnb.claims.pooled_right_way`).
     """
     import pandas as pd
 

@@ -18,9 +18,9 @@ def sanity_check(sanity) -> None:
     if "tests" in counts:
         tests, right, alone = (int(counts[k]) for k in ("tests", "right direction", "right and beyond noise alone"))
         if sanity.status == claims.HOLDS:
-            lines.append(f"{_of(right, tests)} marked prompts point the right way, and together they beat 95 % of "
-                         "the swapped drawings: the model tells these men from these women by the words 'male' and "
-                         "'female'.")
+            lines.append(f"{_of(right, tests)} marked prompts point the right way, and together they beat "
+                         f"{100 * (1 - claims.ALPHA):.0f} % of the swapped drawings: the model tells these men from "
+                         "these women by the words 'male' and 'female'.")
             if alone < tests:
                 lines.append(f"Alone, {_of(alone, tests).lower()} {'is' if alone == 1 else 'are'} beyond noise: one "
                              "prompt on these few drawings is a weak test (it often misses a difference that is "
@@ -50,17 +50,6 @@ def tone_matched(gaps, matched_gaps, groups, matched, a, b) -> None:
     """Section 3's test again on images matched on skin tone (``matched``: probes.tone_matched(``groups``);
     ``matched_gaps``: claims.bias_table on them): how many marked prompts stay beyond noise, which unmarked ones, and how
     far the gaps moved."""
-    def beyond(table):
-        marked = table[table["variant"].isin(["male", "female"])]
-        right = np.where(marked["variant"] == "male", marked["gap"] > 0, marked["gap"] < 0)
-        unmarked = table[(table["variant"] == "unmarked") & (table["p_holm"] <= claims.ALPHA)]
-        return int((right & (marked["p_holm"].to_numpy() <= claims.ALPHA)).sum()), len(marked), \
-            ", ".join(f'"a {s}"' for s in unmarked["subject"]) or "none"
-
-    (now, tests, unmarked_now), (before, _, unmarked_before) = beyond(matched_gaps), beyond(gaps)
-    moved = (matched_gaps.set_index(["variant", "subject"])["gap"] - gaps.set_index(["variant", "subject"])["gap"]).abs()
-    sizes = " + ".join(str(len(matched[g])) for g in (a, b))
-    of = " + ".join(str(len(groups[g])) for g in (a, b))
     from clipnb.display import folded
 
     def verdicts(table):   # each prompt: beyond noise (the right way, for a marked one) or not
@@ -68,7 +57,16 @@ def tone_matched(gaps, matched_gaps, groups, matched, a, b) -> None:
         ok = (table["p_holm"].to_numpy() <= claims.ALPHA) & ((sign == 0) | (sign * table["gap"].to_numpy() > 0))
         return dict(zip(zip(table["variant"], table["subject"]), ok))
 
+    def beyond(found):   # the marked prompts beyond noise, how many there are, and the unmarked ones beyond it
+        marked = [ok for (variant, _), ok in found.items() if variant != "unmarked"]
+        return int(sum(marked)), len(marked), ", ".join(f'"a {subject}"' for (variant, subject), ok in found.items()
+                                                      if variant == "unmarked" and ok) or "none"
+
     was, now_is = verdicts(gaps), verdicts(matched_gaps)
+    (now, tests, unmarked_now), (before, _, unmarked_before) = beyond(now_is), beyond(was)
+    moved = (matched_gaps.set_index(["variant", "subject"])["gap"] - gaps.set_index(["variant", "subject"])["gap"]).abs()
+    sizes = " + ".join(str(len(matched[g])) for g in (a, b))
+    of = " + ".join(str(len(groups[g])) for g in (a, b))
     changed = [_prompt(*key) for key in was if now_is.get(key) != was[key]]
     largest = moved.idxmax()
     _tell(f"Section 2's skin-tone difference, taken out: with each profession's {a} and {b} drawings kept only in the "

@@ -83,7 +83,8 @@ def strays(cluster, name, captions, folders, styles, majority, main_style, fits:
     elif odd:
         others = sum(folder != majority and word not in caption.lower() for caption, folder in zip(captions, folders))
         _tell(f"cluster {cluster}: {others} of these {len(captions)} are of another subject (by their folders) than "
-              f"its most common one ('{majority}'), and their captions do not say {name!r}; {len(odd)} of them are in another drawing style "
+              f"its most common one ('{majority}'), and their captions do not say {name!r}; {len(odd)} of them are in "
+              "another drawing style "
               f"too ({'; '.join(title for title, _ in odd[:4])}{' …' if len(odd) > 4 else ''}): "
               + (f"the name {name!r} describes this cluster only in part." if fits else
                  f"and the name {name!r} fits neither that subject nor its style (section 1's table)."))
