@@ -17,7 +17,7 @@ from clipnb.narrate.clusters import hub_names, map_islands, map_misfits, names_f
 from clipnb.narrate.models import (agreement_beyond_random, e6_by_model, fine_tune_moves, holm_counts, in_short,
                                    nothing_learned, planted_line, planted_skew, talk_weights, trained_here,
                                    verdict_agreement)
-from clipnb.narrate.opposition import (bare_words, ends_and_order, face_order, off_pole, opposition_summary, pole_ends,
+from clipnb.narrate.opposition import (ends_and_order, face_order, off_pole, opposition_summary, pair_table,
                                        short_caption, spread, spread_why, talk_pair)
 from clipnb.narrate.search import (animal_swap, cat_search, cat_swap, image_minus_word, man_search, midpoint,
                                    running_search, skin_tone_shift,
@@ -26,11 +26,11 @@ from clipnb.narrate.training import toy_search
 from clipnb.narrate.words import (angle_baseline, burgers, cat_neighbours, gap_against_twin, gap_verdict, hubs, kin,
                                   odd_strings, phrasings, probability, sign_blocks, word_pairs)
 
-__all__ = ["agreement_beyond_random", "angle_baseline", "animal_swap", "bare_words", "bias_summary", "burgers", "cat_neighbours",
+__all__ = ["agreement_beyond_random", "angle_baseline", "animal_swap", "bias_summary", "burgers", "cat_neighbours",
            "cat_search", "cat_swap", "e6_by_model", "ends_and_order", "face_order", "fine_tune_moves", "gap_against_twin", "gap_verdict", "holm_counts",
            "hub_names", "hubs", "image_minus_word", "in_short", "kin", "man_search", "map_islands", "map_misfits", "midpoint", "names_fit",
            "noise_against_persons", "nothing_learned", "nurse_lean", "odd_strings", "off_pole", "opposition_summary",
-           "person_baseline", "phrasings", "planted_line", "planted_skew", "pole_ends", "probability", "running_search",
+           "person_baseline", "phrasings", "planted_line", "planted_skew", "pair_table", "probability", "running_search",
            "sanity_check", "seeds", "shared_names", "short_caption", "sign_blocks", "skin_tone_shift", "snow_at_weights", "spread",
            "spread_why", "strays", "style_or_subject", "talk_pair", "talk_scenes", "talk_weights", "text_lean", "tone_matched",
            "toy_search", "trained_here", "tree_search", "trees_thinned", "unmarked_beyond_noise", "verdict_agreement",

@@ -109,19 +109,20 @@ def face_order(auc, p_order, n_happy, n_sad, by_caption, model) -> None:
           f"poles by caption across the whole corpus, {by_caption[0]} + {by_caption[1]} images, other styles included)")
 
 
-def bare_words(own, instead=None) -> None:
+def _bare_words(own, instead=None) -> tuple:
     """Whether a bare word ("man") finds fewer of its own images among its 3 nearest than its phrase ("a man") does
     (``own``: pole → how many of its 3 nearest are captioned as it; ``instead``: pole → the captions of those 3
-    that are not)."""
-    weak = [f'"{w}" {own[w]} of 3 (against "{phrase}" {own[phrase]})' for w, phrase in BARE
-            if w in own and phrase in own and own[w] < own[phrase]]
-    if weak:
-        found = [f'"{w}": ' + "; ".join(map(short_caption, instead[w])) for w, phrase in BARE
-                 if instead and instead.get(w) and w in own and phrase in own and own[w] < own[phrase]]
-        _tell("Bare words find fewer of their own images than phrases do: " + "; ".join(weak) + " among the 3 nearest, "
-              "by caption. On this model a single word is a weak query. (The talk's own pair was the bare \"happy\" / "
-              "\"sad\", which found the speaker's jumping hikers on his web-trained CLIP.)"
-              + (" What the bare words find instead: " + "; ".join(found) + "." if found else ""))
+    that are not): (the sentence to show, the detail to fold), each None where no bare word finds fewer."""
+    weak = [w for w, phrase in BARE if w in own and phrase in own and own[w] < own[phrase]]
+    if not weak:
+        return None, None
+    found = [f'"{w}": ' + "; ".join(map(short_caption, instead[w])) for w in weak if instead and instead.get(w)]
+    return ("Bare words find fewer of their own images than phrases do: "
+            + "; ".join(f'"{w}" {own[w]} of 3 (against "{phrase}" {own[phrase]})' for w, phrase in BARE if w in weak)
+            + " among the 3 nearest, by caption: on this model a single word is a weak query.",
+            ("What the bare words find instead: " + "; ".join(found) + ". " if found else "")
+            + "(The talk's own pair was the bare \"happy\" / \"sad\", which found the speaker's jumping hikers on his "
+            "web-trained CLIP.)")
 
 
 def _people(captions_):
@@ -132,10 +133,11 @@ def _people(captions_):
             "flags": sum("flag" in c.lower() for c in captions_)}
 
 
-def pole_ends(corpus, by_pair, model) -> None:
+def _ends(corpus, by_pair) -> tuple:
     """What the 3 images at each end of a pair's ranking by delta hold (``by_pair``: (a, b) → opposition.rank): the
     ends that hold none of their pole's images, an image at an end that is not the pole, and, for a pair no caption
-    names (mind / body), whom the model sets at each end: women against men, people named by a skin tone, flags."""
+    names (mind / body), whom the model sets at each end: women against men, people named by a skin tone, flags.
+    Returns (the skin-tone sentence to show, its detail, the ends' sentences, the readings), to show or fold."""
     empty, by_colouring, lines, readings = [], [], [], []   # readings: what pairs naming no people set at their ends
     for (a, b), ranking in by_pair.items():
         ends = {a: ranking.head(3), b: ranking.tail(3).iloc[::-1]}
@@ -185,29 +187,39 @@ def pole_ends(corpus, by_pair, model) -> None:
                      + "; ".join(empty) + ". Such an end is "
                      "what lies furthest from the other pole, whatever it shows. One ranking cannot tell whether the "
                      "model ties those images to the pole or only sets them far from its opposite.")
+    tone, tone_detail = None, None
     if by_colouring:   # in the table for all to see, so said where the table is, not folded
         darker, expected, p = _darker_first([(first, share) for _, _, first, share in by_colouring])
-        lines.append("Emoji drawn in several skin tones at the ends of pairs whose words name no people, each with the "
-                     "colouring that comes first: "
-                     + "; ".join(f'{drawing} at "{pole}" ({_tone(first) or "yellow"})'
-                                 for pole, drawing, first, _ in by_colouring)
-                     + f" (each emoji once). In {darker} of these {len(by_colouring)} the first is a darker tone "
-                     "(medium-dark or dark); if tone played no part, each emoji's colourings would be equally likely "
-                     f"to come first, and about {expected:.1f} would (p = {p:.2g}). "
-                     + ("More than chance: at these ends the darker colourings come first more often than the "
-                        "drawings explain, on a handful of emoji. That is the kind of association to check on more "
-                        "images before such a ranking reaches anyone." if p <= claims.ALPHA else
-                        f"More than chance predicts, but within it on {len(by_colouring)} emoji: a lead to check on "
-                        "more images before such a ranking reaches anyone, not a finding." if darker > expected else
-                        "No more darker colourings come first than chance would put there."))
-    _tell(*lines)
-    if readings:   # one click away: worth a facilitator's look, but each rests on a handful of images
-        from clipnb.display import folded
+        tone = (f"At the ends of the pairs that name no people, {darker} of {len(by_colouring)} emoji drawn in several "
+                "skin tones come first in a darker tone (medium-dark or dark), where chance gives about "
+                f"{expected:.1f} (p = {p:.2g}): "
+                + ("more than the drawings explain, an association to check on more images before such a ranking "
+                   "reaches anyone." if p <= claims.ALPHA else
+                   f"more than chance predicts, but within it on {len(by_colouring)} emoji: a lead to check on more "
+                   "images, not a finding." if darker > expected else "no more than chance puts there."))
+        tone_detail = ("Which colouring of each emoji comes first (each emoji once): "
+                       + "; ".join(f'{drawing} at "{pole}" ({_tone(first) or "yellow"})'
+                                   for pole, drawing, first, _ in by_colouring)
+                       + ". If tone played no part, each emoji's colourings would be equally likely to come first.")
+    return tone, tone_detail, lines, readings
 
-        with folded(f"What the pairs that name no people set at their ends ({len(readings)} "
-                    f"{'reading' if len(readings) == 1 else 'readings'}, each a hint from a handful of images; "
-                    "click to open)"):
-            _tell(*readings)
+
+def pair_table(corpus, by_pair, own, instead, model) -> None:
+    """Section 4's table in words: two sentences to read (bare words against phrases; the skin tones that come first at
+    the ends of pairs naming no people), the rest one click away (what each end holds, what the pairs that name no
+    people set there). ``own``/``instead``: see :func:`_bare_words`; ``by_pair``: see :func:`_ends`."""
+    from clipnb.display import folded
+
+    bare, bare_detail = _bare_words(own, instead)
+    tone, tone_detail, lines, readings = _ends(corpus, by_pair)
+    shown = [line for line in (bare, tone) if line]
+    if shown:
+        shown[-1] += f"   [model: {model.name}]"
+    _tell(*shown)
+    detail = [line for line in (*lines, tone_detail, bare_detail, *readings) if line]
+    if detail:
+        with folded("The table end by end: what each end holds, read against its pole (click to open)"):
+            _tell(*detail)
 
 
 def spread(null, random_cosine, n_random) -> None:
@@ -302,9 +314,7 @@ def off_pole(corpus, pole, shown, where: str = "nearest to", order=None) -> None
     if not hits.all():
         strays = [short_caption(c) for c, hit in zip(shown["caption"], hits) if not hit]
         lines = [f'{where} "{pole}": {len(strays)} of {len(shown)} {"is" if len(strays) == 1 else "are"} not captioned as '
-                 f'{pole} (' + "; ".join(map(repr, strays)) + ")."
-                 + (f" The model sets {'it' if len(strays) == 1 else 'them'} near the words all the same."
-                    if where == "nearest to" else " The difference's end holds what lies furthest from the other pole.")]
+                 f'{pole} (' + "; ".join(map(repr, strays)) + ")."]
         apes = [c for c in strays if re.search(APES, c, re.IGNORECASE)]
         if apes and (_people([pole])["men"] or _people([pole])["women"]):
             lines.append(f"  {apes[0]!r} near \"{pole}\" again, as in notebook 06: the association behind Google Photos' "
