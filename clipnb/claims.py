@@ -407,7 +407,8 @@ def subtraction_removes_the_term(corpus, base="a person running in front of tree
     """
     from clipnb.query import text
 
-    statement = f'subtracting "{term}" removes {term} images from the top {k}, more as the weight grows'
+    statement = (f'subtracting "{term}" removes {term} images from the top {k} (counted at the largest weight), and '
+                 "none come back as the weight grows")
     if relevant is None:
         relevant = captions.mask(corpus, "winter")
     relevant = np.asarray(relevant, bool)

@@ -200,7 +200,7 @@ _above = {o: [d for d in list(speaker.index[:4]) if table.loc[d, _column] < tabl
             Said(r"Removing the burgers barely moves it", "bool(without - with_burger < 0.01)"),
             Said(r"Removing a strong competitor does", "bool(without - with_burger < 0.01 and "
                  "p_fewer['a cat'] - p_by_hand[1] >= 0.01)"),
-            Said(r"even removing 'a dog' hardly does", "bool(without - with_burger < 0.01 and "
+            Said(r"Removing 'a dog' moves it only from", "bool(without - with_burger < 0.01 and "
                  "p_fewer['a cat'] - p_by_hand[1] < 0.01)"),
         ]),
         Cell("checks = [claims.cat_beats_dog_and_monkey", setup="""
@@ -232,6 +232,7 @@ _empty = max(phrasing["the"], phrasing["."])
                  "key=phrasing.get) if phrasing[v] < phrasing[o] - 0.005 and v not in kin.get(o, ())) for o in "
                  "('a dog', 'a photo of a dog', 'a tiger') if any(phrasing[v] < phrasing[o] - 0.005 and v not in "
                  "kin.get(o, ()) for v in CAT_WORDS - ODD_SPELLINGS)) or None)({'a tiger': {'a feline'}})"),
+            Said(r'"a tiger" \([-\d.]+\) also scores above', "bool(phrasing['a feline'] < phrasing['a tiger'] - 0.005)"),
         ]),
         Cell("McNemar", setup="""
 _right_plain, _right_ensemble = plain["label"].to_numpy() == truth, ensembled["label"].to_numpy() == truth
@@ -260,6 +261,11 @@ _moved = sum(bool(_grid.loc["female", s] < _grid.loc["unmarked", s]) for s in SU
                  "& (table['subject'] == s) & (table['group'] == b)]['cosine'].mean() > table[(table['variant'] == "
                  "'unmarked') & (table['subject'] == s) & (table['group'] == b)]['cosine'].mean() + 0.005) "
                  "for s in SUBJECTS) if _moved else None"),
+            Said(r'Adding "male" raises the \w+ images\' score too \(by 0.005 or more\) for (.+?), though',
+                 "', '.join(s for s in SUBJECTS if _grid.loc['male', s] > _grid.loc['unmarked', s] and "
+                 "table[(table['variant'] == 'male') & (table['subject'] == s) & (table['group'] == b)]['cosine'].mean() > "
+                 "table[(table['variant'] == 'unmarked') & (table['subject'] == s) & (table['group'] == b)]['cosine'].mean() "
+                 "+ 0.005) or None"),
         ]),
         Cell("narrate.unmarked_beyond_noise(", said=[
             Said(r"Among the unmarked prompts, (.+?) (?:is|are) beyond noise",
@@ -343,6 +349,9 @@ _in = neighbours["neighbour"].value_counts()
 _kin = {w: _np.mean([kind_of.get(q) == kind_of.get(w) for q in neighbours.loc[neighbours["neighbour"] == w, "query"]])
         for w, n in _in.items() if n >= 4}
 """, said=[
+            Said(r"'\w+' sits (?:nearer|as near) the \w+s \(", "sum(max(similarity.loc[w, [v for v, j in kind_of.items() "
+                 "if j == o]].mean() for o in set(kind_of.values()) if o != k) > similarity.loc[w, [v for v, j in "
+                 "kind_of.items() if j == k and v != w]].mean() - 0.01 for w, k in kind_of.items())", count=True),
             Said(r"(\d+) of the \d+ words with kin here have a nearest neighbour of the same kind",
                  "sum(kind_of.get(r.query) == kind_of.get(r.neighbour) for r in first.itertuples() if r.query in kind_of)"),
             Said(r"on average\. (.+?) comes? up far more often",
@@ -373,7 +382,7 @@ _on_cat = _cat_like[_cat_like["neighbour"].isin(["cat", "kitten", "tiger", "lion
             Said(r"(\d+) of the \d+ cat-like strings land nearest a cat word", "len(_on_cat)"),
             Said(r"a coin toss, not a reading", "bool(((_on_cat['margin over 2nd'] < 0.01) & ~_on_cat['2nd word'].isin("
                  "['cat', 'kitten', 'tiger', 'lion'])).any())"),
-            Said(r"\(([^()]+) by under 0.03 over a word that is no cat", "', '.join(_on_cat.loc[_on_cat['margin over 2nd']"
+            Said(r"(?m)^(.+?) wins? by under 0.03 over a word that is no cat", "', '.join(_on_cat.loc[_on_cat['margin over 2nd']"
                  ".between(0.01, 0.03) & ~_on_cat['2nd word'].isin(['cat', 'kitten', 'tiger', 'lion']), 'string']) or None"),
             Said(r"(\d+) of the \d+ strings land nearest '", "int(nearest_word['neighbour'].value_counts().iloc[0]) "
                  "if nearest_word['neighbour'].value_counts().iloc[0] >= 4 else None"),
@@ -492,6 +501,9 @@ _other = ~_is_cat & ~_captions.matches("big_cats", _alone["caption"])
                  "int(_captions.matches('big_cats', _alone['caption']).sum()) or None"),
             Said(r"(?m)what this model sets near a drawn cat: (.+)\.$",
                  "'; '.join(_title(c) for c in _alone['caption'][_other][:5]) if _other.any() else None"),
+            Said(r"'(.+?)' ranks #\d+, ahead of \d+ of the cats",
+                 "(lambda i: _title(_alone['caption'].iloc[i]) if (~_other[i + 1:]).any() else None)"
+                 "(int(_np.argmax(_other))) if _other.any() else None"),
             Said(r"the dog word, not just any change, brought the dogs",
                  "bool((1 + sum(n >= dogs for n in control_dogs.values())) / (1 + len(control_dogs)) <= _claims.ALPHA)"),
             Said(r"an unrelated word brings as many",

@@ -39,8 +39,8 @@ def names_fit(names, majority, majority_share) -> None:
     that are a mix (their most common subject, ``majority``, holds under half: ``majority_share``)."""
     fitting = int(names["name fits it"].sum())
     mixed = names.index[majority_share < 0.5]
-    _tell(f"{fitting} of {len(names)} names fit their cluster's most common subject or drawing style (FITS and "
-          "STYLE_FITS list the words that do)"
+    _tell(f"{fitting} of {len(names)} names fit their cluster's most common subject or drawing style (a name fits "
+          "where it says what the folder or the style holds, as 'a face' does for the faces)"
           + ("." if fitting == len(names) else
              f". The {'other is' if len(names) - fitting == 1 else 'others are'} the word nearest the centroid among "
              "words that fit worse, not a description: look at the images below.")
@@ -82,11 +82,11 @@ def strays(cluster, name, captions, folders, styles, majority, main_style, fits:
                 "all the same.")
     elif odd:
         others = sum(folder != majority and word not in caption.lower() for caption, folder in zip(captions, folders))
-        _tell(f"cluster {cluster}: {others} of these {len(captions)} are of another subject (by their folders) than "
-              f"its most common one ('{majority}'), and their captions do not say {name!r}; {len(odd)} of them are in "
-              "another drawing style "
-              f"too ({'; '.join(title for title, _ in odd[:4])}{' …' if len(odd) > 4 else ''}): "
-              + (f"the name {name!r} describes this cluster only in part." if fits else
+        _tell(f"cluster {cluster}: {others} of these {len(captions)} come from other folders than its most common one "
+              f"('{majority}'), and their captions lack the word {word!r}; {len(odd)} of them are in another drawing "
+              f"style too ({'; '.join(title for title, _ in odd[:4])}{' …' if len(odd) > 4 else ''}): "
+              + (f"by folder and caption, the name {name!r} describes this cluster only in part (a caption can miss "
+                 "what a picture shows: look at the strip)." if fits else
                  f"and the name {name!r} fits neither that subject nor its style (section 1's table)."))
 
 

@@ -251,6 +251,11 @@ def cat_swap(alone, after, control_dogs, p_swap, first_dog) -> None:
              + (f" and {int(big.sum())} big cat{'s' if big.sum() > 1 else ''} (cats of another kind)" if big.any() else "")
              + ("; the rest is what this model sets near a drawn cat: "
                 + "; ".join(_first(c) for c in alone["caption"][rest][:5]) + "." if rest.any() else ".")]
+    first_rest = int(rest.argmax()) if rest.any() else None
+    ahead = int((cats | big)[first_rest + 1:].sum()) if first_rest is not None else 0
+    if ahead:   # something that is no cat ranks above cats: name it where the grid shows it
+        lines.append(f"{_first(alone['caption'].iloc[first_rest])!r} ranks #{first_rest + 1}, ahead of {ahead} of the "
+                     "cats: the model sets this picture nearer it than to drawings of its own kind.")
     dogs = int(captions.matches("dogs", after["caption"]).sum())
     animals = captions.matches("dogs", after["caption"]) | captions.matches("cats", after["caption"]) \
         | captions.matches("big_cats", after["caption"])
@@ -405,8 +410,9 @@ def midpoint(found, a: str, b: str, label_a: str, label_b: str, t: float = 0.5) 
     neither = [_first(c) for c, x, y in zip(found["caption"], of_a, of_b) if not (x or y)]
     _tell(f'At t = {t:g} between "{a}" and "{b}", the {len(found)} nearest images: {int(of_a.sum())} captioned as '
           f"{label_a}, {int(of_b.sum())} as {label_b}, {len(neither)} as neither"
-          + (f" ({', '.join(neither)}): the midpoint of two meanings is a point in space, and what sits near it need "
-             "not be either one, nor a mix of them" if neither else ": near the middle, only the two ends' kinds")
+          + (f" ({', '.join(neither)}). Their captions name neither end, though some may be kin of one (look at the "
+             "pictures): the midpoint of two meanings is a point in space, and what sits near it need not be either "
+             "one" if neither else ": near the middle, only the two ends' kinds")
           + ".")
 
 

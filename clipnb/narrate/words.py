@@ -133,6 +133,12 @@ def phrasings(phrasing, cat_words, odd_spellings, tie) -> None:
         lines.append(f"Other animals above plain English cat phrasings (by more than {tie}): "
                      + "; ".join(f'"{o}" above {", ".join(below)}' for o, below in beaten.items())
                      + ". For this image, these wordings carry less of 'cat' than another animal's name does.")
+    for o, family in kin.items():   # the kin it may beat: no mistake of kind, but worth naming
+        lower = [v for v in sorted(family) if v in phrasing.index and phrasing[v] < phrasing[o] - tie]
+        if lower:
+            lines.append(f'"{o}" ({phrasing[o]:.3f}) also scores above {", ".join(f"{v!r} ({phrasing[v]:.3f})" for v in lower)}. '
+                         "A tiger is a feline, so this is no mistake of kind, but the model ties this cat more to a big "
+                         "cat's name than to the word for its family.")
     tied = {o: [v for v in plain_cat if abs(phrasing[v] - phrasing[o]) <= tie and v not in kin.get(o, ())]
             for o in ("a dog", "a photo of a dog", "a tiger")}
     for o, level in tied.items():
@@ -146,15 +152,28 @@ def phrasings(phrasing, cat_words, odd_spellings, tie) -> None:
     _tell(*lines)
 
 
-def kin(first, kind_of) -> None:
+def kin(first, kind_of, similarity=None) -> None:
     """05: how many words with kin in the vocabulary have a nearest word of their own kind (``first``: each word's
-    nearest other word; ``kind_of``: word → kind)."""
+    nearest other word; ``kind_of``: word → kind); with ``similarity`` (the word-by-word cosines), the words that sit
+    nearer another kind than their own on average, which the heatmap shows as bright cells between kinds."""
     with_kin = first[first["query"].isin(kind_of)]
     other_kind = [(r.query, r.neighbour) for r in with_kin.itertuples() if kind_of[r.query] != kind_of.get(r.neighbour)]
+    astray = []   # (word, its kind's mean, the other kind, that kind's mean)
+    for word, kind in (kind_of.items() if similarity is not None else ()):
+        means = {k: similarity.loc[word, [w for w, k_ in kind_of.items() if k_ == k and w != word]].mean()
+                 for k in set(kind_of.values())}
+        other = max((k for k in means if k != kind), key=means.get)
+        if means[other] > means[kind] - COIN_TOSS:   # within a hundredth: as near the other kind as its own
+            astray.append((word, kind, means[kind], other, means[other]))
     _tell(f"{len(with_kin) - len(other_kind)} of the {len(with_kin)} words with kin here have a nearest neighbour of the "
           "same kind"
           + (f"; {len(other_kind)} do not: {', '.join(f'{q} → {n}' for q, n in other_kind)} (the dashed arrows). A CLIP "
              "that read the web usually puts a word's kin first; these show what this model did not" if other_kind else "") + ".")
+    if astray:
+        _tell("The heatmap's bright cells between kinds, on average over each kind's words: " + "; ".join(
+            f"'{w}' sits {'nearer the' if om - km >= COIN_TOSS else 'as near the'} {o}s ({om:.2f}) "
+            f"{'than' if om - km >= COIN_TOSS else 'as'} its own kind, the {k}s ({km:.2f})" for w, k, km, o, om in astray)
+              + ". A CLIP that read the web keeps a word nearer its own kind.")
 
 
 def hubs(neighbours, hub_words, centres, model, between=None) -> None:
@@ -169,8 +188,8 @@ def hubs(neighbours, hub_words, centres, model, between=None) -> None:
         listed = ", ".join(f"'{w}' (near {n}: {fans(w)})" for w, n in hub_words.items())
         lines.append(f"{listed} {'comes' if len(hub_words) == 1 else 'come'} up far more often, near more words of "
                      f"other kinds than of {'its' if len(hub_words) == 1 else 'their'} own: "
-                     f"{'a hub' if len(hub_words) == 1 else 'hubs'}. High-dimensional embeddings are prone to such "
-                     "hubness, and being near a hub says little.")
+                     f"{'a hub' if len(hub_words) == 1 else 'hubs'}. In many dimensions a few points end up near many others "
+                     "without sharing their meaning (this is called hubness), so being near a hub says little.")
     else:
         lines.append("No word is among the nearest of 4 or more words, most of them of other kinds: no hubs here.")
     if centres:
@@ -205,15 +224,18 @@ def odd_strings(nearest_word, cat_like, meant, hub_words, unknown, model) -> Non
     weak = unsure[unsure["margin over 2nd"].between(0.01, 0.03)]   # a few hundredths: a weak reading at best
     kin = right[right["margin over 2nd"].lt(0.03) & right["2nd word"].isin(CAT_WORDS)] if "2nd word" in right else right[:0]
     lines.append(f"{len(right)} of the {len(read)} cat-like strings land nearest a cat word"
-                 + (f" ({', '.join(weak['string'])} by under 0.03 over a word that is no cat: weak readings)"
-                    if len(weak) else "")
-                 + (" (" + ", ".join(f"{s} by {m:.3f} over {w!r}" for s, m, w in
-                                     zip(kin["string"], kin["margin over 2nd"], kin["2nd word"]))
-                    + ": a small lead, but over another cat word, so still a cat reading)" if len(kin) else "")
                  + (f"; the others: {', '.join(f'{s} → {n}' for s, n in zip(read['string'], read['neighbour']) if n not in CAT_WORDS)}"
                     if len(right) < len(read) else "")
-                 + f"; median margin over the second word {nearest_word['margin over 2nd'].median():.3f}   "
+                 + f" (the median margin over the second word: {nearest_word['margin over 2nd'].median():.3f}).   "
                    f"[model: {model.name}]")
+    if len(weak):
+        one = len(weak) == 1
+        lines.append(f"{', '.join(weak['string'])} win{'s' if one else ''} by under 0.03 over a word that is no cat: "
+                     f"{'a weak reading' if one else 'weak readings'}.")
+    if len(kin):
+        lines.append(", ".join(f"{s} wins by {m:.3f} over {w!r}" for s, m, w in
+                               zip(kin["string"], kin["margin over 2nd"], kin["2nd word"]))
+                     + ": a small lead, but over another cat word, so still a cat reading.")
     if unknown:
         one = len(unknown) == 1
         lines.append(f"{', '.join(unknown)} reach{'es' if one else ''} this model's text side as [UNK], the one token "
@@ -287,7 +309,7 @@ def burgers(with_burger, without, with_dog, without_dog) -> None:
     _tell("Removing the burgers barely moves it: they held almost no probability. "
           + (f"Removing a strong competitor does: without 'a dog' (the table above) P('a cat') is "
              f"{probability(without_dog)}, against {probability(with_dog)} with it." if without_dog - with_dog >= 0.01 else
-             f"Here even removing 'a dog' hardly does ({probability(with_dog)} → {probability(without_dog)}): this "
-             "model is already so "
-             "sure of 'a cat' that no competitor holds much probability; a softmax only shows how the labels share it "
-             "when the scores are close."))
+             f"Removing 'a dog' moves it only from {probability(with_dog)} to {probability(without_dog)}, since it was "
+             f"near 1 already; but what the other labels share falls from {probability(1 - with_dog)} to "
+             f"{probability(1 - without_dog)}. This model is so sure of 'a cat' that the labels' shares show only in "
+             "the small numbers: a softmax shows them plainly when the scores are close."))
