@@ -254,7 +254,8 @@ def scatter_thumbnails(table, x: str, y: str, model_name: str, title: str = "", 
                        zoom: float = 0.3, ax=None, xlabel=None, ylabel=None):
     """Scatter of two columns with thumbnails on the extremes and a spread of the rest, chosen by a rule printed
     under the plot: the n/4 images furthest on each side of the diagonal, then n/2 spread evenly along it, skipping
-    any that would overlap one already placed. Each thumbnail sits a little off its point, away from the diagonal,
+    any that would come within 8 points of one already placed (its caption under it included), of its line or its
+    point, or whose line would cross one. Each thumbnail sits a little off its point, away from the diagonal,
     joined to it by a thin line; the points that have one are drawn black."""
     import matplotlib.pyplot as plt
     import numpy as np
@@ -281,10 +282,19 @@ def scatter_thumbnails(table, x: str, y: str, model_name: str, title: str = "", 
     on_screen = ax.transData.transform(xy)
     points_per_pixel = ax.figure.dpi / 72
     span = np.where(np.ptp(xy, axis=0) > 0, np.ptp(xy, axis=0), 1)
-    picks, boxes, images = [], [], {}
-    for i in candidates:   # in priority order; a thumbnail that would cover one already placed is skipped
+    picks, boxes, lines, images = [], [], [], {}
+    renderer = ax.figure.canvas.get_renderer()
+    clear = 8 * points_per_pixel   # pixels kept free between two thumbnails (their captions included)
+
+    def crosses(start, end, box):   # does the segment start–end pass through the box (x0, y0, x1, y1)?
+        t = np.linspace(0, 1, 30)[:, None]
+        path = start + t * (end - start)
+        return bool(((path[:, 0] > box[0]) & (path[:, 0] < box[2]) & (path[:, 1] > box[1]) & (path[:, 1] < box[3])).any())
+
+    for i in candidates:   # in priority order; a thumbnail that would touch one already placed is skipped
         im = trimmed(load_image(table["path"].iloc[i]))
         im.thumbnail((96, 96))
+        name = _thumbnail_name(table["caption"].iloc[i]) if "caption" in table else ""
         away = 1 if xy[i, 1] > xy[i, 0] else -1  # above the diagonal: up and left; on or below it: down and right
         dx, dy = -26 * scale * away, 26 * scale * away
         where = (xy[i] - xy.min(0)) / span   # 0–1 across the plot
@@ -292,23 +302,31 @@ def scatter_thumbnails(table, x: str, y: str, model_name: str, title: str = "", 
         dy = -abs(dy) if where[1] > 0.85 else abs(dy) if where[1] < 0.15 else dy
         centre = on_screen[i] + np.array([dx, dy]) * points_per_pixel
         half = (np.array(im.size) * zoom / 2 + 3) * points_per_pixel   # the image, its padding and frame
-        box = (*(centre - half), *(centre + half))
-        if any(box[0] < b[2] and b[0] < box[2] and box[1] < b[3] and b[1] < box[3] for b in boxes):
+        caption = np.zeros(2)   # its caption under it: width and height in pixels, as it will be drawn
+        if name:
+            probe = ax.text(0, 0, name, fontsize=6.5, transform=None, bbox={"boxstyle": "round,pad=0.1"})
+            probe.update_bbox_position_size(renderer)
+            extent = probe.get_bbox_patch().get_window_extent(renderer)
+            probe.remove()
+            caption = np.array([extent.width, extent.height + 3 * points_per_pixel])
+        wide_half = max(half[0], caption[0] / 2)
+        box = (centre[0] - wide_half, centre[1] - half[1] - caption[1], centre[0] + wide_half, centre[1] + half[1])
+        wide = (box[0] - clear, box[1] - clear, box[2] + clear, box[3] + clear)
+        if (any(wide[0] < b[2] and b[0] < wide[2] and wide[1] < b[3] and b[1] < wide[3] for b in boxes)
+                or any(crosses(start, end, wide) for start, end in lines)   # over another's line or point
+                or any(crosses(on_screen[i], centre, b) for b in boxes)):   # its line over another thumbnail
             continue
         picks.append(i)
         boxes.append(box)
-        images[i] = (im, (dx, dy))
+        lines.append((on_screen[i], centre))
+        images[i] = (im, (dx, dy), name)
     ax.scatter(xy[picks, 0], xy[picks, 1], s=14, color="black", zorder=3, label="an image shown as a thumbnail")
     for i in picks:
-        im, offset = images[i]
+        im, offset, name = images[i]
         ax.add_artist(AnnotationBbox(OffsetImage(np.asarray(im), zoom=zoom), tuple(xy[i]), xybox=offset,
                                      boxcoords="offset points", frameon=True, pad=0.1, bboxprops={"edgecolor": "#bbb"},
                                      arrowprops={"arrowstyle": "-", "color": "black", "lw": 0.8}, zorder=2))
-        if "caption" in table:   # each thumbnail named under it by its caption's title, so every picture can be read
-            parts = [part.strip() for part in gloss(str(table["caption"].iloc[i] or "")).split(",")]
-            if len(parts) > 1 and len(parts[0].split()) == 1:   # a one-word title ("white") says more with its kind
-                parts[0] = f"{parts[0]} ({parts[1]})"
-            name = "\n".join(textwrap.wrap(_clip(parts[0], 44), 24)[:2])   # two short lines, not one cut short
+        if name:   # each thumbnail named under it by its caption's title, so every picture can be read
             ax.annotate(name, tuple(xy[i]), xytext=(offset[0], offset[1] - im.size[1] * zoom / 2 - 3),
                         textcoords="offset points", ha="center", va="top", fontsize=6.5, zorder=4,
                         bbox={"boxstyle": "round,pad=0.1", "fc": "white", "ec": "none", "alpha": 0.85})
@@ -316,10 +334,19 @@ def scatter_thumbnails(table, x: str, y: str, model_name: str, title: str = "", 
     ax.set_ylabel(ylabel or y)
     ax.legend(loc="upper left", bbox_to_anchor=(1.01, 1), fontsize=8)   # outside the axes: no thumbnail under it
     ax.text(0, -0.1, f"thumbnails: {len(picks)} images, the furthest on each side of the dashed line and a few along "
-            "it, none covering another;\neach is joined by a line to its point (black)", transform=ax.transAxes,
+            "it, none touching another, its caption or its line;\neach is joined by a line to its point (black)", transform=ax.transAxes,
             fontsize=8, color="#555", va="top")
     ax.set_title(_title(title, model_name), fontsize=10)
     return ax
+
+
+def _thumbnail_name(caption) -> str:
+    """A scatter thumbnail's name: its caption's title in two short lines, not one cut short; a one-word title
+    ("white") says more with its kind ("white (playing card)")."""
+    parts = [part.strip() for part in gloss(str(caption or "")).split(",")]
+    if len(parts) > 1 and len(parts[0].split()) == 1:
+        parts[0] = f"{parts[0]} ({parts[1]})"
+    return "\n".join(textwrap.wrap(_clip(parts[0], 44), 24)[:2])
 
 
 def spaced(xy, candidates, min_distance: float) -> list[int]:

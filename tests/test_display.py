@@ -143,6 +143,35 @@ def test_scatter_thumbnails_names_every_mark_and_counts_its_picks():
     plt.close("all")
 
 
+def test_scatter_thumbnails_and_their_captions_keep_clear_of_one_another():
+    """08's scatter: "white (playing card)" nearly touched the thumbnail of "a woman standing far away among trees". A
+    thumbnail with its caption under it keeps a few points clear of every other thumbnail, caption and point shown."""
+    from matplotlib.transforms import Bbox
+
+    import clipnb
+    from clipnb.display import scatter_thumbnails
+
+    paths = sorted((clipnb.samples_dir() / "emoji").rglob("*.png"))[:60]
+    rng = np.random.default_rng(3)
+    a = rng.normal(size=len(paths))
+    table = pd.DataFrame({"path": [str(p) for p in paths], "a": a, "b": 0.6 * a + 0.5 * rng.normal(size=len(paths)),
+                          "caption": ["a woman standing far away among trees", "white, playing card"] * 30})
+    fig, ax = plt.subplots(figsize=(8, 7))
+    scatter_thumbnails(table, "a", "b", "bundled", n_thumbnails=16, zoom=0.45, ax=ax)
+    fig.canvas.draw()
+    renderer = fig.canvas.get_renderer()
+    names = [t for t in ax.texts if t.get_text() and not t.get_text().startswith("thumbnails")]
+    frames = [a.get_window_extent(renderer) for a in ax.artists]
+    assert len(names) == len(frames) >= 3
+    gap = 4   # pixels
+    blocks = [Bbox.union([f, n.get_window_extent(renderer)]) for f, n in zip(frames, names)]
+    grown = [Bbox.from_extents(b.x0 - gap, b.y0 - gap, b.x1 + gap, b.y1 + gap) for b in blocks]
+    assert not any(f.overlaps(g) for i, f in enumerate(grown) for g in blocks[i + 1:])
+    points = ax.transData.transform(ax.collections[1].get_offsets())   # the black points: none under a thumbnail
+    assert not any(b.contains(x, y) for b in blocks for x, y in points)
+    plt.close(fig)
+
+
 def test_point_labels_cover_no_other_label_and_no_other_point():
     """05's word map: a knot of words (dog, puppy, cat, kitten sit within a few pixels) must still show every label,
     none over another label or another word's point."""
