@@ -414,6 +414,66 @@ def label_points(ax, xy, labels, fontsize: int = 9, step: float = 0.6, dot: floa
     return texts
 
 
+def joined_pairs(ax, starts, ends, names, radius: float = 12.0):
+    """Pairs of points joined by black lines (``starts``, ``ends``: data coordinates, one row a pair; 01's images and
+    their own captions): a black dot at each start, a black triangle at each end, and the pair's number in a white
+    badge beyond each end of its line, pushed apart where badges would touch or sit on another line (then joined to their end by a thin grey
+    line). ``names`` are listed by number in a key under the legend, beside the plot, not on it. Returns the badges."""
+    import numpy as np
+
+    starts, ends = np.asarray(starts, dtype=float), np.asarray(ends, dtype=float)
+    for n, (a, b) in enumerate(zip(starts, ends)):
+        ax.plot(*np.c_[a, b], color="black", lw=1.1, zorder=3,
+                label=f"{len(starts)} images joined to their own captions" if n == 0 else None)
+    ax.scatter(*starts.T, s=24, marker="o", color="black", zorder=4, label="… the image's end")
+    ax.scatter(*ends.T, s=34, marker="^", color="black", zorder=4, label="… the caption's end")
+    ax.figure.canvas.draw()   # the map as it will be drawn: badges are placed in pixels
+    to_pixels = ax.transData.transform
+    tips = np.concatenate([to_pixels(starts), to_pixels(ends)])   # each badge's own end
+    away = np.concatenate([tips[: len(starts)] - tips[len(starts):], tips[len(starts):] - tips[: len(starts)]])
+    length = np.linalg.norm(away, axis=1, keepdims=True)
+    away = np.where(length > 1e-9, away / np.where(length > 1e-9, length, 1), [0.0, 1.0])   # outwards along the line
+    badges = tips + radius * away
+    box = ax.bbox
+    low, high = np.array([box.x0, box.y0]) + radius, np.array([box.x1, box.y1]) - radius
+    pairs = len(starts)
+    along = [(k, tips[k] + t * (tips[k + pairs] - tips[k])) for k in range(pairs) for t in np.linspace(0, 1, 30)]
+    for _ in range(200):   # push touching badges apart, off every line's ends and off the other lines, until still
+        moved = 0.0
+        for i in range(len(badges)):
+            push = np.zeros(2)
+            obstacles = [*badges, *tips, *(point for k, point in along if k != i % pairs)]
+            for j, other in enumerate(obstacles):
+                if j == i:
+                    continue
+                least = 2 * radius + 2 if j < len(badges) else radius + 4 if j < 2 * len(badges) else radius + 1
+                gap = badges[i] - other
+                distance = np.linalg.norm(gap)
+                if distance < least:
+                    push += (gap / distance if distance > 1e-9 else away[i]) * (least - distance) / 2
+            new = np.clip(badges[i] + push, low, high)
+            moved = max(moved, float(np.linalg.norm(new - badges[i])))
+            badges[i] = new
+        if moved < 0.5:
+            break
+    numbers = [str(n) for n in range(1, len(starts) + 1)] * 2
+    to_data = ax.transData.inverted().transform
+    drawn = []
+    for number, tip, badge in zip(numbers, tips, badges):
+        far = np.linalg.norm(badge - tip) > radius + 6
+        drawn.append(ax.annotate(number, to_data(tip), xytext=to_data(badge), textcoords="data", ha="center",
+                                 va="center", fontsize=8, fontweight="bold", zorder=6,
+                                 bbox=dict(boxstyle="circle,pad=0.2", facecolor="white", edgecolor="black", lw=0.9),
+                                 arrowprops=dict(arrowstyle="-", color="#777", lw=0.7, shrinkA=0, shrinkB=2)
+                                 if far else None))
+    ax.plot([], [], ls="", marker="o", markersize=11, markerfacecolor="white", markeredgecolor="black",
+            label="the pair's number, at both ends")
+    ax.text(1.02, 0, "the pairs (each image's caption):\n" + "\n".join(
+        f"{n}  {_clip(str(name), 48)}" for n, name in enumerate(names, 1)), transform=ax.transAxes, fontsize=8,
+        va="bottom", ha="left", linespacing=1.5)
+    return drawn
+
+
 # Okabe and Ito's colours, which colour-blind readers tell apart too, with their pale yellow (lost on white paper)
 # swapped for Paul Tol's olive and wine (Tol's "muted" set, used before, has three pinks that readers confused). Up to
 # eight clusters each get their own colour and their own shape. Orange and vermillion, which readers told apart only

@@ -292,3 +292,24 @@ def test_a_scatter_thumbnail_is_named_in_two_short_lines_and_a_one_word_title_wi
         ax = scatter_thumbnails(table, "a", "b", "bundled", n_thumbnails=3)
         assert name in {t.get_text() for t in ax.texts}
         plt.close("all")
+
+
+def test_joined_pairs_number_both_ends_in_badges_that_touch_no_other_and_name_them_beside_the_plot():
+    """01's PCA: names stacked on the map against each other; now numbers at the ends, names in a key off the map."""
+    from clipnb.display import joined_pairs
+
+    rng = np.random.default_rng(4)
+    starts = rng.normal(scale=0.05, size=(8, 2))   # a knot of pairs, their lines nearly parallel
+    ends = starts + [0.3, 0.3] + rng.normal(scale=0.02, size=(8, 2))
+    fig, ax = plt.subplots(figsize=(8, 5))
+    ax.scatter(*rng.normal(scale=0.3, size=(200, 2)).T, s=5)
+    badges = joined_pairs(ax, starts, ends, [f"caption {n}" for n in range(1, 9)])
+    fig.canvas.draw()
+    renderer = fig.canvas.get_renderer()
+    boxes = [b.get_bbox_patch().get_window_extent(renderer) for b in badges]
+    assert sorted(b.get_text() for b in badges) == sorted([str(n) for n in range(1, 9)] * 2)
+    assert not any(f.overlaps(g) for i, f in enumerate(boxes) for g in boxes[i + 1:])
+    assert all(ax.bbox.contains(b.x0, b.y0) and ax.bbox.contains(b.x1, b.y1) for b in boxes)
+    key = [t.get_text() for t in ax.texts if t.get_text().startswith("the pairs")][0]
+    assert "1  caption 1" in key and "8  caption 8" in key   # names beside the plot, none on it
+    plt.close(fig)
