@@ -289,7 +289,8 @@ def scatter_thumbnails(table, x: str, y: str, model_name: str, title: str = "", 
     def crosses(start, end, box):   # does the segment start–end pass through the box (x0, y0, x1, y1)?
         t = np.linspace(0, 1, 30)[:, None]
         path = start + t * (end - start)
-        return bool(((path[:, 0] > box[0]) & (path[:, 0] < box[2]) & (path[:, 1] > box[1]) & (path[:, 1] < box[3])).any())
+        return bool(((path[:, 0] > box[0]) & (path[:, 0] < box[2])
+                     & (path[:, 1] > box[1]) & (path[:, 1] < box[3])).any())
 
     for i in candidates:   # in priority order; a thumbnail that would touch one already placed is skipped
         im = trimmed(load_image(table["path"].iloc[i]))
@@ -334,7 +335,8 @@ def scatter_thumbnails(table, x: str, y: str, model_name: str, title: str = "", 
     ax.set_ylabel(ylabel or y)
     ax.legend(loc="upper left", bbox_to_anchor=(1.01, 1), fontsize=8)   # outside the axes: no thumbnail under it
     ax.text(0, -0.1, f"thumbnails: {len(picks)} images, the furthest on each side of the dashed line and a few along "
-            "it, none touching another, its caption or its line;\neach is joined by a line to its point (black)", transform=ax.transAxes,
+            "it, none touching another, its caption or its line;\neach is joined by a line to its point (black)",
+            transform=ax.transAxes,
             fontsize=8, color="#555", va="top")
     ax.set_title(_title(title, model_name), fontsize=10)
     return ax
@@ -417,8 +419,9 @@ def label_points(ax, xy, labels, fontsize: int = 9, step: float = 0.6, dot: floa
 def joined_pairs(ax, starts, ends, names, radius: float = 12.0):
     """Pairs of points joined by black lines (``starts``, ``ends``: data coordinates, one row a pair; 01's images and
     their own captions): a black dot at each start, a black triangle at each end, and the pair's number in a white
-    badge beyond each end of its line, pushed apart where badges would touch or sit on another line (then joined to their end by a thin grey
-    line). ``names`` are listed by number in a key under the legend, beside the plot, not on it. Returns the badges."""
+    badge beyond each end of its line, pushed apart where badges would touch or sit on another line (then joined to
+    their end by a thin grey line). ``names`` are listed by number in a key under the legend, beside the plot, not
+    on it. Returns the badges."""
     import numpy as np
 
     starts, ends = np.asarray(starts, dtype=float), np.asarray(ends, dtype=float)
@@ -786,8 +789,8 @@ def thumbnail_map(xy, paths, model_name: str, title: str = "", colors=None, zoom
     tried = "Every" if step == 1 else f"Every {_ordinal(step)}"
     ax.text(0, -0.04 if xlabel else -0.02, f"thumbnails: {len(shown)} of the {len(xy)} images. {tried} image in corpus "
             f"order was tried, and one closer than {MAP_SPACING * 100:.0f} % of the map to a point already chosen was "
-            "skipped.\nEach thumbnail sits near its point (ringed in black), where it covers few other points, joined to "
-            "it by a line", transform=ax.transAxes, fontsize=8, color="#555", va="top")
+            "skipped.\nEach thumbnail sits near its point (ringed in black), where it covers few other points, "
+            "joined to it by a line", transform=ax.transAxes, fontsize=8, color="#555", va="top")
     ax.set_xticks([])
     ax.set_yticks([])
     ax.set_xlabel(xlabel)
