@@ -254,7 +254,8 @@ def scatter_thumbnails(table, x: str, y: str, model_name: str, title: str = "", 
                        zoom: float = 0.3, ax=None, xlabel=None, ylabel=None):
     """Scatter of two columns with thumbnails on the extremes and a spread of the rest, chosen by a rule printed
     under the plot: the n/4 images furthest on each side of the diagonal, then n/2 spread evenly along it, skipping
-    any that would overlap one already placed. Each thumbnail sits a little off its point, away from the diagonal,
+    any that would come within 8 points of one already placed (its caption under it included), of its line or its
+    point, or whose line would cross one. Each thumbnail sits a little off its point, away from the diagonal,
     joined to it by a thin line; the points that have one are drawn black."""
     import matplotlib.pyplot as plt
     import numpy as np
@@ -281,10 +282,20 @@ def scatter_thumbnails(table, x: str, y: str, model_name: str, title: str = "", 
     on_screen = ax.transData.transform(xy)
     points_per_pixel = ax.figure.dpi / 72
     span = np.where(np.ptp(xy, axis=0) > 0, np.ptp(xy, axis=0), 1)
-    picks, boxes, images = [], [], {}
-    for i in candidates:   # in priority order; a thumbnail that would cover one already placed is skipped
+    picks, boxes, lines, images = [], [], [], {}
+    renderer = ax.figure.canvas.get_renderer()
+    clear = 8 * points_per_pixel   # pixels kept free between two thumbnails (their captions included)
+
+    def crosses(start, end, box):   # does the segment start–end pass through the box (x0, y0, x1, y1)?
+        t = np.linspace(0, 1, 30)[:, None]
+        path = start + t * (end - start)
+        return bool(((path[:, 0] > box[0]) & (path[:, 0] < box[2])
+                     & (path[:, 1] > box[1]) & (path[:, 1] < box[3])).any())
+
+    for i in candidates:   # in priority order; a thumbnail that would touch one already placed is skipped
         im = trimmed(load_image(table["path"].iloc[i]))
         im.thumbnail((96, 96))
+        name = _thumbnail_name(table["caption"].iloc[i]) if "caption" in table else ""
         away = 1 if xy[i, 1] > xy[i, 0] else -1  # above the diagonal: up and left; on or below it: down and right
         dx, dy = -26 * scale * away, 26 * scale * away
         where = (xy[i] - xy.min(0)) / span   # 0–1 across the plot
@@ -292,23 +303,31 @@ def scatter_thumbnails(table, x: str, y: str, model_name: str, title: str = "", 
         dy = -abs(dy) if where[1] > 0.85 else abs(dy) if where[1] < 0.15 else dy
         centre = on_screen[i] + np.array([dx, dy]) * points_per_pixel
         half = (np.array(im.size) * zoom / 2 + 3) * points_per_pixel   # the image, its padding and frame
-        box = (*(centre - half), *(centre + half))
-        if any(box[0] < b[2] and b[0] < box[2] and box[1] < b[3] and b[1] < box[3] for b in boxes):
+        caption = np.zeros(2)   # its caption under it: width and height in pixels, as it will be drawn
+        if name:
+            probe = ax.text(0, 0, name, fontsize=6.5, transform=None, bbox={"boxstyle": "round,pad=0.1"})
+            probe.update_bbox_position_size(renderer)
+            extent = probe.get_bbox_patch().get_window_extent(renderer)
+            probe.remove()
+            caption = np.array([extent.width, extent.height + 3 * points_per_pixel])
+        wide_half = max(half[0], caption[0] / 2)
+        box = (centre[0] - wide_half, centre[1] - half[1] - caption[1], centre[0] + wide_half, centre[1] + half[1])
+        wide = (box[0] - clear, box[1] - clear, box[2] + clear, box[3] + clear)
+        if (any(wide[0] < b[2] and b[0] < wide[2] and wide[1] < b[3] and b[1] < wide[3] for b in boxes)
+                or any(crosses(start, end, wide) for start, end in lines)   # over another's line or point
+                or any(crosses(on_screen[i], centre, b) for b in boxes)):   # its line over another thumbnail
             continue
         picks.append(i)
         boxes.append(box)
-        images[i] = (im, (dx, dy))
+        lines.append((on_screen[i], centre))
+        images[i] = (im, (dx, dy), name)
     ax.scatter(xy[picks, 0], xy[picks, 1], s=14, color="black", zorder=3, label="an image shown as a thumbnail")
     for i in picks:
-        im, offset = images[i]
+        im, offset, name = images[i]
         ax.add_artist(AnnotationBbox(OffsetImage(np.asarray(im), zoom=zoom), tuple(xy[i]), xybox=offset,
                                      boxcoords="offset points", frameon=True, pad=0.1, bboxprops={"edgecolor": "#bbb"},
                                      arrowprops={"arrowstyle": "-", "color": "black", "lw": 0.8}, zorder=2))
-        if "caption" in table:   # each thumbnail named under it by its caption's title, so every picture can be read
-            parts = [part.strip() for part in gloss(str(table["caption"].iloc[i] or "")).split(",")]
-            if len(parts) > 1 and len(parts[0].split()) == 1:   # a one-word title ("white") says more with its kind
-                parts[0] = f"{parts[0]} ({parts[1]})"
-            name = "\n".join(textwrap.wrap(_clip(parts[0], 44), 24)[:2])   # two short lines, not one cut short
+        if name:   # each thumbnail named under it by its caption's title, so every picture can be read
             ax.annotate(name, tuple(xy[i]), xytext=(offset[0], offset[1] - im.size[1] * zoom / 2 - 3),
                         textcoords="offset points", ha="center", va="top", fontsize=6.5, zorder=4,
                         bbox={"boxstyle": "round,pad=0.1", "fc": "white", "ec": "none", "alpha": 0.85})
@@ -316,10 +335,20 @@ def scatter_thumbnails(table, x: str, y: str, model_name: str, title: str = "", 
     ax.set_ylabel(ylabel or y)
     ax.legend(loc="upper left", bbox_to_anchor=(1.01, 1), fontsize=8)   # outside the axes: no thumbnail under it
     ax.text(0, -0.1, f"thumbnails: {len(picks)} images, the furthest on each side of the dashed line and a few along "
-            "it, none covering another;\neach is joined by a line to its point (black)", transform=ax.transAxes,
+            "it, none touching another, its caption or its line;\neach is joined by a line to its point (black)",
+            transform=ax.transAxes,
             fontsize=8, color="#555", va="top")
     ax.set_title(_title(title, model_name), fontsize=10)
     return ax
+
+
+def _thumbnail_name(caption) -> str:
+    """A scatter thumbnail's name: its caption's title in two short lines, not one cut short; a one-word title
+    ("white") says more with its kind ("white (playing card)")."""
+    parts = [part.strip() for part in gloss(str(caption or "")).split(",")]
+    if len(parts) > 1 and len(parts[0].split()) == 1:
+        parts[0] = f"{parts[0]} ({parts[1]})"
+    return "\n".join(textwrap.wrap(_clip(parts[0], 44), 24)[:2])
 
 
 def spaced(xy, candidates, min_distance: float) -> list[int]:
@@ -385,6 +414,67 @@ def label_points(ax, xy, labels, fontsize: int = 9, step: float = 0.6, dot: floa
             ax.plot(*ax.transData.inverted().transform([(x, y), (x + gap, y + dy)]).T, color="#888", lw=0.6, zorder=1)
         placed.append(box)
     return texts
+
+
+def joined_pairs(ax, starts, ends, names, radius: float = 12.0):
+    """Pairs of points joined by black lines (``starts``, ``ends``: data coordinates, one row a pair; 01's images and
+    their own captions): a black dot at each start, a black triangle at each end, and the pair's number in a white
+    badge beyond each end of its line, pushed apart where badges would touch or sit on another line (then joined to
+    their end by a thin grey line). ``names`` are listed by number in a key under the legend, beside the plot, not
+    on it. Returns the badges."""
+    import numpy as np
+
+    starts, ends = np.asarray(starts, dtype=float), np.asarray(ends, dtype=float)
+    for n, (a, b) in enumerate(zip(starts, ends)):
+        ax.plot(*np.c_[a, b], color="black", lw=1.1, zorder=3,
+                label=f"{len(starts)} images joined to their own captions" if n == 0 else None)
+    ax.scatter(*starts.T, s=24, marker="o", color="black", zorder=4, label="… the image's end")
+    ax.scatter(*ends.T, s=34, marker="^", color="black", zorder=4, label="… the caption's end")
+    ax.figure.canvas.draw()   # the map as it will be drawn: badges are placed in pixels
+    to_pixels = ax.transData.transform
+    tips = np.concatenate([to_pixels(starts), to_pixels(ends)])   # each badge's own end
+    away = np.concatenate([tips[: len(starts)] - tips[len(starts):], tips[len(starts):] - tips[: len(starts)]])
+    length = np.linalg.norm(away, axis=1, keepdims=True)
+    away = np.where(length > 1e-9, away / np.where(length > 1e-9, length, 1), [0.0, 1.0])   # outwards along the line
+    badges = tips + radius * away
+    box = ax.bbox
+    low, high = np.array([box.x0, box.y0]) + radius, np.array([box.x1, box.y1]) - radius
+    pairs = len(starts)
+    along = [(k, tips[k] + t * (tips[k + pairs] - tips[k])) for k in range(pairs) for t in np.linspace(0, 1, 30)]
+    for _ in range(200):   # push touching badges apart, off every line's ends and off the other lines, until still
+        moved = 0.0
+        for i in range(len(badges)):
+            push = np.zeros(2)
+            obstacles = [*badges, *tips, *(point for k, point in along if k != i % pairs)]
+            for j, other in enumerate(obstacles):
+                if j == i:
+                    continue
+                least = 2 * radius + 2 if j < len(badges) else radius + 4 if j < 2 * len(badges) else radius + 1
+                gap = badges[i] - other
+                distance = np.linalg.norm(gap)
+                if distance < least:
+                    push += (gap / distance if distance > 1e-9 else away[i]) * (least - distance) / 2
+            new = np.clip(badges[i] + push, low, high)
+            moved = max(moved, float(np.linalg.norm(new - badges[i])))
+            badges[i] = new
+        if moved < 0.5:
+            break
+    numbers = [str(n) for n in range(1, len(starts) + 1)] * 2
+    to_data = ax.transData.inverted().transform
+    drawn = []
+    for number, tip, badge in zip(numbers, tips, badges):
+        far = np.linalg.norm(badge - tip) > radius + 6
+        drawn.append(ax.annotate(number, to_data(tip), xytext=to_data(badge), textcoords="data", ha="center",
+                                 va="center", fontsize=8, fontweight="bold", zorder=6,
+                                 bbox=dict(boxstyle="circle,pad=0.2", facecolor="white", edgecolor="black", lw=0.9),
+                                 arrowprops=dict(arrowstyle="-", color="#777", lw=0.7, shrinkA=0, shrinkB=2)
+                                 if far else None))
+    ax.plot([], [], ls="", marker="o", markersize=11, markerfacecolor="white", markeredgecolor="black",
+            label="the pair's number, at both ends")
+    ax.text(1.02, 0, "the pairs (each image's caption):\n" + "\n".join(
+        f"{n}  {_clip(str(name), 48)}" for n, name in enumerate(names, 1)), transform=ax.transAxes, fontsize=8,
+        va="bottom", ha="left", linespacing=1.5)
+    return drawn
 
 
 # Okabe and Ito's colours, which colour-blind readers tell apart too, with their pale yellow (lost on white paper)
@@ -521,17 +611,123 @@ def _thumbnail_step(n: int, max_thumbnails: int) -> int:
     return max(1, n // (3 * max_thumbnails))
 
 
-def map_thumbnails(xy, max_thumbnails: int = 36) -> list[int]:
+MAP_SPACING = 0.15   # thumbnails on a map: no two of their points closer than this share of the map
+
+
+def map_thumbnails(xy, max_thumbnails: int = 12) -> list[int]:
     """The rows :func:`thumbnail_map` shows as thumbnails: every n-th image in corpus order, skipping any closer than
-    8 % of the map to one already placed (the rule printed under the map), so a narration can name what is seen."""
-    return spaced(xy, range(0, len(xy), _thumbnail_step(len(xy), max_thumbnails)), min_distance=0.08)[:max_thumbnails]
+    15 % of the map to one already placed (the rule printed under the map), so a narration can name what is seen."""
+    return spaced(xy, range(0, len(xy), _thumbnail_step(len(xy), max_thumbnails)),
+                  min_distance=MAP_SPACING)[:max_thumbnails]
 
 
-def thumbnail_map(xy, paths, model_name: str, title: str = "", colors=None, zoom: float = 0.2, ax=None,
-                  max_thumbnails: int = 36, legend=None, xlabel: str = "", ylabel: str = ""):
-    """Images placed at 2-D coordinates: every image a mark in its cluster's colour and shape, and up to
-    ``max_thumbnails`` of them as thumbnails framed in that colour, chosen by a rule printed under the map (every
-    n-th image in corpus order, skipping any closer than 8 % of the map to one already placed).
+# A map's colours: Okabe and Ito's, less their pale yellow (lost on white paper). Two pairs of them look alike to many
+# readers on small marks, blue and sky blue, orange and vermillion; from the eighth cluster on a colour comes back,
+# its marks hollow and of another shape. :func:`map_styles` gives alike styles to clusters far apart on the map.
+MAP_COLOURS = ("#0072B2", "#E69F00", "#009E73", "#CC79A7", "#000000", "#D55E00", "#56B4E9")
+MAP_MARKERS = ("o", "s", "^", "D", "v", "P", "X")
+_HOLLOW_MARKERS = ("s", "o", "D", "^", "X", "v", "P")   # a colour's second use: another shape, and hollow
+_ALIKE_COLOURS = ({"#0072B2", "#56B4E9"}, {"#E69F00", "#D55E00"})
+
+
+def _map_style_slots(n: int) -> list[tuple[str, str, bool]]:
+    """(colour, marker, filled) for n clusters: each colour filled once, then each again hollow, then round again."""
+    slots = [(c, m, True) for c, m in zip(MAP_COLOURS, MAP_MARKERS)]
+    slots += [(c, m, False) for c, m in zip(MAP_COLOURS, _HOLLOW_MARKERS)]
+    return [slots[i % len(slots)] for i in range(n)]
+
+
+def _alike(a, b) -> bool:
+    return a[0] == b[0] or any({a[0], b[0]} <= pair for pair in _ALIKE_COLOURS)
+
+
+def map_styles(xy, clusters) -> dict[int, tuple[str, str, bool]]:
+    """Each cluster's (colour, marker, filled) on a 2-D map (``xy``, one row per image; ``clusters``, one label each;
+    noise, -1, is small grey dots). Every cluster gets a style of its own; where two styles look alike (one colour,
+    filled and hollow, or blue and sky blue, orange and vermillion), they go to two clusters far apart on the map:
+    the assignment that makes the nearest two such clusters (by their medians) as far apart as it can, found by
+    swapping styles while that distance grows."""
+    import numpy as np
+
+    xy, clusters = np.asarray(xy, dtype=float), np.asarray(clusters)
+    found = sorted(c for c in set(clusters.tolist()) if c >= 0)
+    styles = {-1: (NOISE_GREY, ".", True)}
+    if not found:
+        return styles
+    centre = np.array([np.median(xy[clusters == c], axis=0) for c in found])
+    distance = np.linalg.norm(centre[:, None] - centre[None], axis=2)
+    slots = _map_style_slots(len(found))
+    alike = np.array([[i != j and _alike(a, b) for j, b in enumerate(slots)] for i, a in enumerate(slots)])
+
+    def closest(order):   # the two nearest clusters with alike styles, and the sum of all such pairs' distances
+        near = distance[np.ix_(order, order)][alike]
+        return (near.min(), near.sum()) if near.size else (np.inf, 0.0)
+
+    order = list(range(len(found)))   # order[slot] = which cluster wears that slot
+    best, better = closest(order), True
+    while better:
+        better = False
+        for i in range(len(order)):
+            for j in range(i + 1, len(order)):
+                order[i], order[j] = order[j], order[i]
+                score = closest(order)
+                if score > best:
+                    best, better = score, True
+                else:
+                    order[i], order[j] = order[j], order[i]
+    styles.update({found[cluster]: slots[slot] for slot, cluster in enumerate(order)})
+    return styles
+
+
+def _place_thumbnails(ax, xy, shown, side: float, clearance: float):
+    """Where each thumbnail of ``shown`` (rows of ``xy``) goes, in data coordinates: a square of ``side`` pixels beside
+    its point, in the free place nearest it, found on rings around the point: inside the axes, clear of every
+    thumbnail placed (by ``clearance`` pixels), of their lines and of the points of the others, covering as few of
+    the map's points as it can, its line to its point crossing no other thumbnail (where one place has all that)."""
+    import numpy as np
+
+    on_screen = ax.transData.transform(xy)
+    box = ax.bbox
+    low, high = np.array([box.x0, box.y0]) + side / 2 + 2, np.array([box.x1, box.y1]) - side / 2 - 2
+    chosen = on_screen[list(shown)]
+    angles = np.linspace(0, 2 * np.pi, 24, endpoint=False)
+    placed, lines = [], []
+
+    def inside(points, centre, half):
+        return (np.abs(points - centre) <= half).all(axis=1)
+
+    def crosses(a, b, centre, half):   # does the segment a–b pass through the square?
+        t = np.linspace(0, 1, 25)[:, None]
+        return inside(a + t * (b - a), centre, half).any()
+
+    for k, i in enumerate(shown):
+        point, best, best_cost = on_screen[i], None, np.inf
+        for ring in (0.75, 0.9, 1.1, 1.35, 1.7, 2.1, 2.6, 3.2, 4.0):
+            for angle in angles:
+                centre = np.clip(point + ring * side * np.array([np.cos(angle), np.sin(angle)]), low, high)
+                if inside(point[None], centre, side / 2 + 3).any():
+                    continue   # off its own point, so the point and its line show
+                overlap = sum(np.abs(centre - c).max() < side + clearance for c in placed)
+                crossing = sum(crosses(point, centre, c, side / 2) for c in placed)
+                crossing += sum(crosses(a, b, centre, side / 2) for a, b in lines)
+                crossing += inside(np.delete(chosen, k, axis=0), centre, side / 2 + clearance).sum()
+                covered = inside(on_screen, centre, side / 2 + 2).sum()
+                # never on another thumbnail; its line across one, or over another's point, only where nothing else
+                # is free; then a point covered weighs as much as 5 pixels further from its own
+                cost = 10000 * overlap + 500 * crossing + covered + 0.2 * np.linalg.norm(centre - point)
+                if cost < best_cost:
+                    best, best_cost = centre, cost
+        placed.append(best)
+        lines.append((point, best))
+    return ax.transData.inverted().transform(np.array(placed).reshape(-1, 2))
+
+
+def thumbnail_map(xy, paths, model_name: str, title: str = "", colors=None, zoom: float = 0.7, ax=None,
+                  max_thumbnails: int = 12, legend=None, xlabel: str = "", ylabel: str = ""):
+    """Images placed at 2-D coordinates: every image a mark in its cluster's colour and shape (:func:`map_styles`),
+    and up to ``max_thumbnails`` of them as thumbnails framed in that colour, chosen by a rule printed under the map
+    (every n-th image in corpus order, skipping any closer than 15 % of the map to one already placed). Each thumbnail
+    (``96 * zoom`` points wide) sits beside its point, where it covers the fewest other points, joined to it by a line.
 
     legend : {cluster: name}; one legend line per cluster, in its colour and shape.
     """
@@ -543,37 +739,58 @@ def thumbnail_map(xy, paths, model_name: str, title: str = "", colors=None, zoom
 
     xy = np.asarray(xy)
     if ax is None:
-        _, ax = plt.subplots(figsize=(10, 8))
+        _, ax = plt.subplots(figsize=(11, 8))
     clusters = np.asarray(colors if colors is not None else np.full(len(xy), -1), dtype=int)
-    by_size = sorted(set(clusters.tolist()), key=lambda c: (c >= 0, -int((clusters == c).sum()), c))
+    styles = map_styles(xy, clusters)
+
+    def mark(c, size):   # a cluster's mark: its colour filled, or a ring of it
+        colour, marker, filled = styles[c]
+        area = size * (1.8 if marker in ("X", "P") else 1.0)   # thin shapes larger
+        return dict(marker=marker, s=area, facecolors=colour if filled else "white", edgecolors="white" if filled
+                    else colour, linewidths=0.5 if filled else 1.6)
+
+    by_size = sorted(styles, key=lambda c: (c >= 0, -int((clusters == c).sum()), c))
     for rank, c in enumerate(by_size):   # noise, then the largest first: a small cluster's marks lie on top
-        colour, marker = cluster_style(c)
-        size = 10 if c < 0 else 110 if marker == "*" else 60 if marker in ("X", "P") else 34   # thin shapes larger
-        ax.scatter(*xy[clusters == c].T, s=size, c=colour, marker=marker, edgecolors="white", linewidths=0.4,
-                   zorder=2 + rank / (10 * len(by_size)))
+        if (clusters == c).any():
+            ax.scatter(*xy[clusters == c].T, **(dict(s=10, c=NOISE_GREY, marker=".") if c < 0 else mark(c, 55)),
+                       zorder=2 + rank / (10 * len(by_size)))
+    ax.margins(0.04)
+    ax.autoscale_view()
+    ax.set_xlim(ax.get_xlim())   # fixed now: the thumbnails are placed on the map as it will be drawn
+    ax.set_ylim(ax.get_ylim())
     shown, step = map_thumbnails(xy, max_thumbnails), _thumbnail_step(len(xy), max_thumbnails)
-    for i in shown:
+    side = 96 * zoom + 6   # points: the image and its frame
+    pixels = ax.figure.dpi / 72
+    places = _place_thumbnails(ax, xy, shown, side * pixels, clearance=6 * pixels)
+    for i, place in zip(shown, places):
+        colour, marker, filled = styles[clusters[i]]
         im = trimmed(load_image(paths[i]))
-        im.thumbnail((64, 64))
-        box = AnnotationBbox(OffsetImage(np.asarray(im), zoom=zoom * 1.5), xy[i], frameon=True, pad=0.05,
-                             bboxprops={"edgecolor": cluster_style(clusters[i])[0], "linewidth": 2}, zorder=3)
-        ax.add_artist(box)
-        # the cluster's mark on the frame's lower-left corner: a frame's colour alone does not tell 0 from 5
-        colour, marker = cluster_style(clusters[i])
-        corner = (-0.42 * 64 * zoom * 1.5, -0.42 * 64 * zoom * 1.5)   # in points from its centre: inside its corner
-        ax.plot(*xy[i], ls="", marker=marker, markersize=10, color=colour, markeredgecolor="white", markeredgewidth=1.2,
-                zorder=4, transform=ax.transData + _points(ax, *corner))
+        im.thumbnail((160, 160))
+        ax.add_artist(AnnotationBbox(OffsetImage(np.asarray(im), zoom=96 * zoom / max(im.size)), xy[i],
+                                     xybox=tuple(place), boxcoords="data", frameon=True, pad=0.08,
+                                     bboxprops={"edgecolor": colour, "linewidth": 2.5},
+                                     arrowprops={"arrowstyle": "-", "color": "#333", "lw": 0.9, "shrinkA": 0,
+                                                 "shrinkB": 0}, zorder=4))
+        ax.scatter(*xy[i], zorder=3.5, **mark(clusters[i], 70))   # its point, ringed in black
+        ax.scatter(*xy[i], zorder=3.6, s=240, marker="o", facecolors="none", edgecolors="black", linewidths=1.3)
+        # the cluster's mark inside the frame's lower-left corner: a frame's colour alone does not name its cluster
+        corner = (-side / 2 + 8, -side / 2 + 8)   # in points from its centre
+        ax.scatter(*place, zorder=5, transform=ax.transData + _points(ax, *corner),
+                   **{**mark(clusters[i], 70), "edgecolors": "white" if filled else colour,
+                      "linewidths": 1.0 if filled else 1.8})
     if legend:
         from matplotlib.lines import Line2D
 
-        handles = [Line2D([], [], ls="", marker=cluster_style(c)[1], color=cluster_style(c)[0], markersize=7)
+        handles = [Line2D([], [], ls="", marker=styles[c][1], markersize=8, markerfacecolor=styles[c][0] if styles[c][2]
+                          else "white", markeredgecolor=styles[c][0], markeredgewidth=0 if styles[c][2] else 1.6)
                    for c in legend]  # one line per cluster, its own mark: shared names are said in the text
         ax.legend(handles, [f"{c}: {name}" for c, name in legend.items()], fontsize=8, loc="upper left",
                   bbox_to_anchor=(1.01, 1), borderaxespad=0)  # beside, not over, the map
     tried = "Every" if step == 1 else f"Every {_ordinal(step)}"
-    ax.text(0, -0.09, f"thumbnails: {len(shown)} of the {len(xy)} images. {tried} image in corpus order was tried, "
-            "and one closer than 8 % of the map to a thumbnail already placed was skipped",
-            transform=ax.transAxes, fontsize=8, color="#555", va="top")
+    ax.text(0, -0.04 if xlabel else -0.02, f"thumbnails: {len(shown)} of the {len(xy)} images. {tried} image in corpus "
+            f"order was tried, and one closer than {MAP_SPACING * 100:.0f} % of the map to a point already chosen was "
+            "skipped.\nEach thumbnail sits near its point (ringed in black), where it covers few other points, "
+            "joined to it by a line", transform=ax.transAxes, fontsize=8, color="#555", va="top")
     ax.set_xticks([])
     ax.set_yticks([])
     ax.set_xlabel(xlabel)

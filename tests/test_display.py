@@ -30,28 +30,72 @@ def test_bar_chart_legend_names_the_highlighted_bar_and_the_reference():
 
 def test_thumbnail_map_tells_every_cluster_apart_and_keeps_its_key_off_the_map():
     import numpy as np
-    from matplotlib.colors import to_rgb
 
     import clipnb
-    from clipnb.display import NOISE_GREY, cluster_style, names_only, thumbnail_map
+    from clipnb.display import NOISE_GREY, map_styles, names_only, thumbnail_map
 
     paths = sorted((clipnb.samples_dir() / "emoji").rglob("*.png"))[:12]
     labels = np.array([-1, *range(11)])  # noise and eleven clusters: more than the palette's colours
     names = {c: f"group {c}" for c in range(11)} | {9: "group 1"}  # two clusters share a name
-    ax = thumbnail_map(np.random.default_rng(0).normal(size=(12, 2)), paths, "bundled", colors=labels, legend=names)
-    styles = [cluster_style(c) for c in range(11)]
-    assert len(set(styles)) == 11 and NOISE_GREY not in {colour for colour, _ in styles}  # colour and shape differ
-    assert len({c for c, _ in styles[:8]}) == len({m for _, m in styles[:8]}) == 8  # up to 8: both differ, each
-    assert to_rgb(ax.collections[0].get_facecolors()[0][:3]) == to_rgb(NOISE_GREY)  # noise first, grey
+    xy = np.random.default_rng(0).normal(size=(12, 2))
+    ax = thumbnail_map(xy, paths, "bundled", colors=labels, legend=names)
+    styles = map_styles(xy, labels)
+    assert styles[-1][0] == NOISE_GREY and len(set(styles.values())) == 12  # each cluster its own style
+    assert NOISE_GREY not in {colour for c, (colour, _, _) in styles.items() if c >= 0}
     texts = [t.get_text() for t in ax.get_legend().get_texts()]
     assert texts[0] == "0: group 0" and "9: group 1" in texts and len(texts) == 11  # one line per cluster
-    marks = {(h.get_marker(), h.get_color()) for h in ax.get_legend().legend_handles}
+    marks = {(h.get_marker(), h.get_markeredgecolor(), h.get_markerfacecolor()) for h in ax.get_legend().legend_handles}
     assert len(marks) == 11  # each in its own colour and shape
     assert not any("also cluster" in t for t in texts) and ax.get_legend().get_bbox_to_anchor().x0 > ax.bbox.x1 - 1
     assert any(t.get_text().startswith("thumbnails: ") for t in ax.texts)  # the rule that chose them, under the map
     plt.close("all")
     assert names_only("img:/home/me/data/cat.png − forest") == "img:cat.png − forest"
     assert names_only("https://example.org/a/cat.png and a / b") == "https://example.org/a/cat.png and a / b"
+
+
+def test_map_styles_give_alike_colours_to_clusters_far_apart():
+    """10's map: two blues (or a colour filled and hollow) on two neighbouring clusters were told apart only by shape.
+    Eight clusters on a ring: the alike styles go to clusters across the ring from each other, never to neighbours."""
+    import numpy as np
+
+    from clipnb.display import _alike, map_styles
+
+    angles = np.repeat(np.arange(8), 5) * 2 * np.pi / 8
+    xy = np.c_[np.cos(angles), np.sin(angles)] + np.random.default_rng(1).normal(scale=0.02, size=(40, 2))
+    labels = np.repeat(np.arange(8), 5)
+    styles = map_styles(xy, labels)
+    assert len({styles[c] for c in range(8)}) == 8 and len({styles[c][0] for c in range(8)}) == 7  # one colour twice
+    for a in range(8):
+        for b in range(a + 1, 8):
+            if _alike(styles[a], styles[b]):
+                assert min(b - a, 8 - (b - a)) >= 2, (a, b, styles[a], styles[b])  # not neighbours on the ring
+    repeated = [styles[c] for c in range(8) if not styles[c][2]]
+    assert len(repeated) == 1 and {m for c, m, _ in styles.values() if c == repeated[0][0]} != {repeated[0][1]}
+
+
+def test_map_thumbnails_cover_no_other_thumbnail_and_not_their_own_point():
+    """10's map: each thumbnail is large enough to read, sits beside (not on) its point, joined to it, and covers no
+    other thumbnail."""
+    import numpy as np
+
+    import clipnb
+    from clipnb.display import map_thumbnails, thumbnail_map
+
+    paths = sorted((clipnb.samples_dir() / "emoji").rglob("*.png"))[:200]
+    rng = np.random.default_rng(2)
+    labels = rng.integers(0, 8, len(paths))
+    xy = rng.normal(size=(len(paths), 2)) + 3 * np.c_[np.cos(labels), np.sin(labels)]
+    fig, ax = plt.subplots(figsize=(11, 8))
+    thumbnail_map(xy, paths, "bundled", colors=labels, ax=ax)
+    fig.canvas.draw()
+    frames = [a.patch.get_window_extent() for a in ax.artists]
+    shown = map_thumbnails(xy)
+    assert len(frames) == len(shown) and len(shown) >= 8
+    assert min(f.width for f in frames) >= 60   # pixels: large enough to see what it shows
+    assert not any(f.overlaps(g) for i, f in enumerate(frames) for g in frames[i + 1:])
+    for frame, (x, y) in zip(frames, ax.transData.transform(xy[shown])):
+        assert not frame.contains(x, y)   # its own point and the line to it stay in sight
+    plt.close(fig)
 
 
 def test_heatmap_writes_no_signed_zero():
@@ -97,6 +141,35 @@ def test_scatter_thumbnails_names_every_mark_and_counts_its_picks():
     note = ax.texts[-1].get_text()
     assert f"thumbnails: {shown} images, the furthest on each side" in note and "joined by a line to its point" in note
     plt.close("all")
+
+
+def test_scatter_thumbnails_and_their_captions_keep_clear_of_one_another():
+    """08's scatter: "white (playing card)" nearly touched the thumbnail of "a woman standing far away among trees". A
+    thumbnail with its caption under it keeps a few points clear of every other thumbnail, caption and point shown."""
+    from matplotlib.transforms import Bbox
+
+    import clipnb
+    from clipnb.display import scatter_thumbnails
+
+    paths = sorted((clipnb.samples_dir() / "emoji").rglob("*.png"))[:60]
+    rng = np.random.default_rng(3)
+    a = rng.normal(size=len(paths))
+    table = pd.DataFrame({"path": [str(p) for p in paths], "a": a, "b": 0.6 * a + 0.5 * rng.normal(size=len(paths)),
+                          "caption": ["a woman standing far away among trees", "white, playing card"] * 30})
+    fig, ax = plt.subplots(figsize=(8, 7))
+    scatter_thumbnails(table, "a", "b", "bundled", n_thumbnails=16, zoom=0.45, ax=ax)
+    fig.canvas.draw()
+    renderer = fig.canvas.get_renderer()
+    names = [t for t in ax.texts if t.get_text() and not t.get_text().startswith("thumbnails")]
+    frames = [a.get_window_extent(renderer) for a in ax.artists]
+    assert len(names) == len(frames) >= 3
+    gap = 4   # pixels
+    blocks = [Bbox.union([f, n.get_window_extent(renderer)]) for f, n in zip(frames, names)]
+    grown = [Bbox.from_extents(b.x0 - gap, b.y0 - gap, b.x1 + gap, b.y1 + gap) for b in blocks]
+    assert not any(f.overlaps(g) for i, f in enumerate(grown) for g in blocks[i + 1:])
+    points = ax.transData.transform(ax.collections[1].get_offsets())   # the black points: none under a thumbnail
+    assert not any(b.contains(x, y) for b in blocks for x, y in points)
+    plt.close(fig)
 
 
 def test_point_labels_cover_no_other_label_and_no_other_point():
@@ -219,3 +292,24 @@ def test_a_scatter_thumbnail_is_named_in_two_short_lines_and_a_one_word_title_wi
         ax = scatter_thumbnails(table, "a", "b", "bundled", n_thumbnails=3)
         assert name in {t.get_text() for t in ax.texts}
         plt.close("all")
+
+
+def test_joined_pairs_number_both_ends_in_badges_that_touch_no_other_and_name_them_beside_the_plot():
+    """01's PCA: names stacked on the map against each other; now numbers at the ends, names in a key off the map."""
+    from clipnb.display import joined_pairs
+
+    rng = np.random.default_rng(4)
+    starts = rng.normal(scale=0.05, size=(8, 2))   # a knot of pairs, their lines nearly parallel
+    ends = starts + [0.3, 0.3] + rng.normal(scale=0.02, size=(8, 2))
+    fig, ax = plt.subplots(figsize=(8, 5))
+    ax.scatter(*rng.normal(scale=0.3, size=(200, 2)).T, s=5)
+    badges = joined_pairs(ax, starts, ends, [f"caption {n}" for n in range(1, 9)])
+    fig.canvas.draw()
+    renderer = fig.canvas.get_renderer()
+    boxes = [b.get_bbox_patch().get_window_extent(renderer) for b in badges]
+    assert sorted(b.get_text() for b in badges) == sorted([str(n) for n in range(1, 9)] * 2)
+    assert not any(f.overlaps(g) for i, f in enumerate(boxes) for g in boxes[i + 1:])
+    assert all(ax.bbox.contains(b.x0, b.y0) and ax.bbox.contains(b.x1, b.y1) for b in boxes)
+    key = [t.get_text() for t in ax.texts if t.get_text().startswith("the pairs")][0]
+    assert "1  caption 1" in key and "8  caption 8" in key   # names beside the plot, none on it
+    plt.close(fig)
