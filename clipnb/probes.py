@@ -66,6 +66,45 @@ def drawing(path) -> str:
     return re.sub(SKIN_TONE, "", str(path))
 
 
+TONE_LEVELS = {"light": 1, "medium-light": 2, "medium": 3, "medium-dark": 4, "dark": 5}   # the emoji modifiers, in order
+
+
+def tone_level(path) -> int | None:
+    """How dark the skin tone an emoji's file name gives is, from 1 (light) to 5 (dark); None where it names none."""
+    import re
+
+    found = re.search(SKIN_TONE, str(path))
+    return TONE_LEVELS[found.group(0)[1:-len("-skin-tone")]] if found else None
+
+
+def tone_shift(image_features, paths, base, words) -> tuple[np.ndarray, int, int]:
+    """How much subtracting each of ``words`` (unit text vectors, one per row) from the query ``base`` (a unit text
+    vector) lifts an emoji's darker colourings over its lighter ones: within each emoji drawn in two or more skin tones,
+    the correlation between a colouring's :func:`tone_level` and the change in its cosine with the query (the
+    subtracted query made unit length, as a search does). Centring within each emoji takes out what the drawing itself
+    gains; +1: the darker the colouring, the more it gains; 0: tone and gain unrelated; −1: the lighter gains more.
+    Returns (one correlation per word, the images read, the emoji they show)."""
+    levels = np.array([tone_level(p) or 0 for p in paths])
+    toned = levels > 0
+    emoji = np.array([drawing(p) for p in paths])[toned]
+    names, group = np.unique(emoji, return_inverse=True)
+    several = np.bincount(group)[group] > 1   # an emoji in one colouring has no tone to compare within it
+    x = np.asarray(image_features)[toned][several]
+    level, group = levels[toned][several].astype(float), np.unique(group[several], return_inverse=True)[1]
+    queries = np.asarray(base)[None, :] - np.asarray(words)
+    queries /= np.linalg.norm(queries, axis=1, keepdims=True)
+    change = x @ queries.T - (x @ np.asarray(base))[:, None]   # each image's cosine after − before, one column a word
+
+    def centred(values):   # each value less its emoji's mean
+        sums = np.zeros((group.max() + 1,) + values.shape[1:])
+        np.add.at(sums, group, values)
+        return values - (sums / np.bincount(group).reshape((-1,) + (1,) * (values.ndim - 1)))[group]
+
+    level, change = centred(level), centred(change)
+    r = (level @ change) / np.sqrt((level ** 2).sum() * (change ** 2).sum(0))
+    return r, int(len(x)), int(group.max() + 1)
+
+
 def counterpart(path) -> str:
     """What pairs a drawing of a man with the same drawing of a woman: its folder and its name without the leading
     gender word ("professions/man-teacher.png" and "professions/woman-teacher.png" are one profession, drawn twice;

@@ -430,13 +430,30 @@ _first = corpus.search(queries8[0], k=9)
 _titles = lambda found: found["caption"].map(lambda c: (_title(c).split() or [""])[-1].lower())
 _one_subject = lambda q: (lambda counts: (int(counts.iloc[0]), counts.index[0]))(_titles(corpus.search(q, k=9)).value_counts())
 _dark = lambda q: int(corpus.search(q, k=9)["caption"].str.contains(DARKER, case=False).sum())
-_after = _dark(text("an image of a man") - text("japanese"))
-_reach = sum(_dark(text("an image of a man") - text(w)) >= _after for w in nulls.CONTROL_WORDS)
+_TONE = r"-(light|medium-light|medium|medium-dark|dark)-skin-tone(?=[.])"
+_tones = corpus.table["image_path"].str.extract(_TONE)[0]
+_tc = _pd.DataFrame({"level": _tones.map({"light": 1, "medium-light": 2, "medium": 3, "medium-dark": 4, "dark": 5}),
+                     "emoji": corpus.table["image_path"].str.replace(_TONE, "", regex=True)})
+_tc = _tc[_tc["level"].notna()]
+_tc = _tc[_tc.groupby("emoji")["emoji"].transform("size") > 1]
+_x = corpus.image_features[_np.flatnonzero(corpus.table.index.isin(_tc.index))]   # the table's rows are the features'
+
+_man = model.encode_text(["an image of a man"]).numpy()[0]
+def _tone_r(word):   # within each emoji: darkness against what a colouring gains from subtracting the word
+    q = _man - model.encode_text([word]).numpy()[0]
+    gain = _pd.Series(_x @ (q / _np.linalg.norm(q)) - _x @ _man, index=_tc.index)
+    lc = _tc["level"] - _tc.groupby("emoji")["level"].transform("mean")
+    gc = gain - gain.groupby(_tc["emoji"]).transform("mean")
+    return float((lc * gc).sum() / _np.sqrt((lc ** 2).sum() * (gc ** 2).sum()))
+_rj = _tone_r("japanese")
+_rc = [_tone_r(w) for w in nulls.CONTROL_WORDS]
+_p_tone = min(1.0, 2 * (1 + min(sum(c >= _rj for c in _rc), sum(c <= _rj for c in _rc))) / (1 + len(_rc)))
 """, said=[
-            Said(r'(\d+) minus "japanese"\. Minus each of the', "_after"),
-            Said(r"and (\d+) of them bring as many or more", "_reach"),
-            Said(r'subtracting "japanese" moves skin tone no further than an unrelated word',
-                 "_after <= _dark(text('an image of a man')) or (1 + _reach) / (1 + len(nulls.CONTROL_WORDS)) > _claims.ALPHA"),
+            Said(r'in the top 9 before, (\d+) after', "_dark(text('an image of a man') - text('japanese'))"),
+            Said(r'"japanese": ([+-][\d.]+)\. The', "f'{_rj:+.2f}'"),
+            Said(r'subtracting "japanese" moves skin tone no further than an unrelated word', "_p_tone > _claims.ALPHA"),
+            Said(r'subtracting "japanese" lifts the (darker|lighter) colourings',
+                 "('darker' if _rj > _np.median(_rc) else 'lighter') if _p_tone <= _claims.ALPHA else None"),
             Said(r'"an image of a man": (\d+) of the top 9 are captioned as men', "_men[0]"),
             Said(r"The search for a man is already weak on this model", "_men[0] < 7"),
             Said(r"though its first image is not a man", "_men[0] >= 7 and not _re.search(claims.MEN_CAPTIONS, "

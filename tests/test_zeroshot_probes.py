@@ -204,3 +204,25 @@ def test_pairing_the_drawings_finds_a_gap_the_professions_hide_and_stays_calibra
     assert rate(0.03, probes.counterpart) >= 0.8 > 0.3 >= rate(0.03, None)   # a small gap: paired finds it
     gaps = probes.group_gap(_paired_table(0, 0.03), "man", "woman", n_permutations=99, n_bootstrap=20)
     assert gaps["matched pairs"].iloc[0] == 8 and gaps["ci_low"].iloc[0] > 0
+
+
+def test_tone_shift_reads_darkness_within_each_emoji_and_either_way():
+    """06's skin-tone test: a word whose subtraction adds a "dark" direction lifts each emoji's darker colourings over
+    its lighter ones (+1), the opposite word the lighter (−1); the yellow colouring, and an emoji drawn in one tone
+    only, are left out. Each emoji sits elsewhere in the space, so only the within-emoji comparison can read tone."""
+    rng = np.random.default_rng(0)
+    dark, base = np.eye(16)[0], np.eye(16)[1]
+    paths, rows = [], []
+    for k, tones in enumerate([("light", "dark", "medium"), ("medium-light", "medium-dark"), ("dark",)]):
+        place = rng.normal(size=16) * 0.3   # each emoji's own spot
+        paths.append(f"e/emoji{k}.png")   # its yellow colouring: no tone
+        rows.append(place + base)
+        for tone in tones:
+            paths.append(f"e/emoji{k}-{tone}-skin-tone.png")
+            rows.append(place + base + 0.2 * probes.tone_level(paths[-1]) * dark)
+    features = np.array(rows) / np.linalg.norm(rows, axis=1, keepdims=True)
+    words = np.array([-dark, dark])   # base − (−dark) adds darkness; base − dark takes it away
+    r, images, emoji = probes.tone_shift(features, paths, base, words)
+    assert (images, emoji) == (5, 2)   # the yellow ones and the one-tone emoji2 are left out
+    assert r[0] > 0.9 and r[1] < -0.9
+    assert probes.tone_level("e/x-medium-dark-skin-tone.png") == 4 and probes.tone_level("e/x.png") is None

@@ -416,16 +416,30 @@ def midpoint(found, a: str, b: str, label_a: str, label_b: str, t: float = 0.5) 
           + ".")
 
 
-def skin_tone_shift(before, after, controls, share) -> None:
-    """06: the images named by a darker skin tone in the top 9 of "an image of a man" (``before``) and of it minus
-    "japanese" (``after``), against the same query minus each unrelated word instead (``controls``: their counts);
-    ``share``: such images' share of the corpus."""
-    reach = sum(c >= after for c in controls)
-    p = (1 + reach) / (1 + len(controls))
-    line = (f"Darker skin tones in the top 9 ({share:.0%} of the corpus is named so): {before} for \"an image of a "
-            f"man\", {after} minus \"japanese\". Minus each of the {len(controls)} unrelated words instead: "
-            f"{np.mean(controls):.1f} on average, and {reach} of them bring as many or more. ")
-    _tell(line + ("So subtracting \"japanese\" moves skin tone no further than an unrelated word does here."
-                  if after <= before or p > claims.ALPHA else
-                  "Subtracting \"japanese\" brings more of them than nearly any unrelated word does: on this model "
-                  "the word's meaning carries skin colour, the talk's warning about what a subtraction removes."))
+def skin_tone_shift(r, controls, n_images, n_emoji, before, after, scale) -> None:
+    """06: does subtracting "japanese" favour darker skin tones? ``r``: the word's within-emoji correlation between a
+    colouring's darkness and what it gains from the subtraction (:func:`clipnb.probes.tone_shift`), over ``n_images``
+    images of ``n_emoji`` emoji; ``controls``: the same for each unrelated word subtracted instead; ``before``,
+    ``after``: the darker-toned images in the top 9 without and with the subtraction; ``scale``: word → correlation,
+    for words that name a colour ("black", "white"), to read the numbers by."""
+    controls = np.asarray(controls)
+    up, down = int((controls >= r).sum()), int((controls <= r).sum())
+    p = min(1.0, 2 * (1 + min(up, down)) / (1 + len(controls)))   # two-sided: either way beyond the unrelated words
+    middle = float(np.median(controls))
+    lines = [f'Does subtracting "japanese" favour one skin tone? The grids can hardly say: {before} image'
+             f'{"" if before == 1 else "s"} named by a darker tone (medium-dark or dark) in the top 9 before, {after} '
+             f"after. So read all {n_images} images of the {n_emoji} emoji drawn in two or more skin tones: within each "
+             "emoji, how a colouring's darkness goes with what it gains from the subtraction (a correlation: +1, the "
+             f'darker the more it gains; 0, unrelated; −1, the lighter gains more). "japanese": {r:+.2f}. The '
+             f"{len(controls)} unrelated words subtracted instead: {middle:+.2f} in the middle, and {min(up, down)} as "
+             f"far {'up' if r >= middle else 'down'} or further (p = {p:.2g}, both ways counted). For scale, words that "
+             "name a colour: " + ", ".join(f'"{w}" {v:+.2f}' for w, v in scale.items()) + "."]
+    if p <= claims.ALPHA:
+        lines.append(f'So subtracting "japanese" lifts the {"darker" if r > middle else "lighter"} colourings more than '
+                     "nearly any unrelated word does: on this model the word carries skin colour, the talk's warning "
+                     "about what a subtraction removes. Nine results hide it; a ranking of all the toned images shows it."
+                     + (f" Only just beyond, though (p = {p:.2g}, on {n_emoji} emoji): a lead to check on more images."
+                        if p > claims.ALPHA / 5 else ""))
+    else:
+        lines.append('So subtracting "japanese" moves skin tone no further than an unrelated word does here.')
+    _tell(*lines)
