@@ -238,6 +238,13 @@ def unmarked_prompts_lean(model, groups, subjects=TALK_SUBJECTS, a="man", b="wom
     return result
 
 
+def _marked(gaps):
+    """The rows of a bias table whose prompt is marked ("a male …", "a female …"), and each one's right-way sign: +1
+    for "male" (towards the man images), −1 for "female"."""
+    marked = gaps[gaps["variant"].isin(["male", "female"])]
+    return marked, np.where(marked["variant"] == "male", 1.0, -1.0)
+
+
 def pooled_right_way(gaps) -> tuple[float, float, float]:
     """The marked prompts taken together: the mean gap signed the right way ("a male …" + , "a female …" −) over the
     rows of ``gaps`` whose variant is "male" or "female", set against the same mean under the labels the test
@@ -248,8 +255,7 @@ def pooled_right_way(gaps) -> tuple[float, float, float]:
     if swaps is None:
         raise ValueError("these gaps carry no label swaps (attrs['swaps']): make them with claims.bias_table or "
                          "probes.group_gap")
-    marked = gaps[gaps["variant"].isin(["male", "female"])]
-    sign = np.where(marked["variant"] == "male", 1.0, -1.0)
+    marked, sign = _marked(gaps)
     observed = float(sign @ marked["gap"].to_numpy() / len(marked))
     drawn = swaps.of(marked["variant"], marked["subject"]) @ sign / len(marked)
     return observed, float((1 + (drawn >= observed - 1e-12).sum()) / (1 + len(drawn))), float(np.percentile(drawn, 95))
@@ -261,7 +267,8 @@ def marked_prompts_move_scores(model, groups, subjects=TALK_SUBJECTS, a="man", b
     drawings' labels swapped (:func:`pooled_right_way`), p at most ALPHA. Each prompt's direction is its point
     estimate; the evidence is one pooled test, so nothing to correct within the claim. The reason also
     counts the prompts that point the right way, and those beyond noise alone (Holm over the bias table's tests,
-    :func:`bias_table`), with the median Cohen's d."""
+    :func:`bias_table`), with the median Cohen's d. ``gaps``: that table for these groups, reused where given; one
+    without its label swaps (read back from a CSV, say) is made again, since the pooled test needs them."""
     statement = (f'"a male …" favours the {a} images and "a female …" the {b} images, for every profession, and '
                  "together beyond noise")
     missing = _check_groups(groups, a, b)
@@ -269,8 +276,7 @@ def marked_prompts_move_scores(model, groups, subjects=TALK_SUBJECTS, a="man", b
         return ClaimResult("E6-sanity", statement, UNCHECKABLE, missing)
     if gaps is None or "swaps" not in gaps.attrs:
         gaps = bias_table(model, groups, subjects, a, b)
-    marked = gaps[gaps["variant"].isin(["male", "female"])]
-    sign = np.where(marked["variant"] == "male", 1, -1)
+    marked, sign = _marked(gaps)
     right_way = sign * marked["gap"].to_numpy() > 0
     alone = right_way & (marked["p_holm"].to_numpy() <= ALPHA)
     mean, p, swapped = pooled_right_way(gaps)

@@ -157,40 +157,47 @@ def test_noise_against_persons_names_a_gap_beyond_noise_but_not_beyond_the_perso
 
 def test_a_skin_tone_is_set_against_the_same_emoji_in_its_other_colourings():
     """08: each toned image at an end with its own rank and the ranks of the same emoji's other colourings (not the
-    man's emoji: "a man health worker" is another drawing); one with no other colouring has nothing to be set
-    against. Ranks are counted over the whole ranking, not the grid."""
+    man's emoji: "man-health-worker" is another drawing); one with no other colouring has nothing to be set against.
+    Emoji and tone are read from the file name, as probes does; ranks are counted over the whole ranking."""
     from clipnb.narrate.opposition import _darker_first, colourings, first_colourings
 
-    filler = [f"a thing {i}" for i in range(200)]
-    order = (["a man health worker", "a health worker, medium skin tone", "a health worker, dark skin tone",
-              "a teacher, dark skin tone"] + filler
-             + ["a teacher", "a teacher, light skin tone", "a scientist, dark skin tone", "a woman scientist"])
-    rows = colourings(["a health worker, dark skin tone", "a teacher, dark skin tone", "a scientist, dark skin tone"],
-                      order)
+    filler = [f"e/thing-{i}.png" for i in range(200)]
+    order = (["e/man-health-worker.png", "e/health-worker-medium-skin-tone.png", "e/health-worker-dark-skin-tone.png",
+              "e/teacher-dark-skin-tone.png"] + filler
+             + ["e/teacher.png", "e/teacher-light-skin-tone.png", "e/scientist-dark-skin-tone.png",
+                "e/woman-scientist.png"])
+    caption_of = {"e/health-worker-dark-skin-tone.png": "a health worker, dark skin tone",
+                  "e/teacher-dark-skin-tone.png": "a teacher, dark skin tone",
+                  "e/scientist-dark-skin-tone.png": "a scientist, dark skin tone"}.get
+    rows = colourings(["e/health-worker-dark-skin-tone.png", "e/teacher-dark-skin-tone.png",
+                       "e/scientist-dark-skin-tone.png"], order, caption_of)
     assert rows == [("a health worker (dark skin tone)", 3, [2]), ("a teacher (dark skin tone)", 4, [205, 206])]
     # at the end: which colouring of each emoji comes first, against its share of darker colourings
-    firsts = first_colourings(["a health worker, dark skin tone", "a teacher, dark skin tone", "a knife, weapons"], order)
-    assert firsts == [("a health worker", "a health worker, medium skin tone", 0.5),
-                      ("a teacher", "a teacher, dark skin tone", 1 / 3)]   # the knife has one colouring: left out
+    firsts = first_colourings(["e/health-worker-dark-skin-tone.png", "e/teacher-dark-skin-tone.png", "e/knife.png"],
+                              order)
+    assert firsts == [("e/health-worker.png", "e/health-worker-medium-skin-tone.png", 0.5),
+                      ("e/teacher.png", "e/teacher-dark-skin-tone.png", 1 / 3)]   # the knife has one colouring: left out
     darker, expected, p = _darker_first([(first, share) for _, first, share in firsts])
     assert (darker, expected) == (1, 0.5 + 1 / 3) and np.isclose(p, 1 - 0.5 * (2 / 3))   # P(at least 1 of 2)
-    assert _darker_first([("a, dark skin tone", 1 / 3)] * 5)[2] == pytest.approx((1 / 3) ** 5)   # all five: rare
+    assert _darker_first([("e/a-dark-skin-tone.png", 1 / 3)] * 5)[2] == pytest.approx((1 / 3) ** 5)   # all five: rare
 
 
 def test_off_pole_sets_a_tone_against_its_colourings_as_a_one_in_k_chance(capsys):
     class Table:
-        table = pd.DataFrame({"path": ["a.png", "b.png"], "caption": ["a sad face", "a teacher, dark skin tone"]})
+        table = pd.DataFrame({"path": ["e/sad-face.png", "e/teacher-dark-skin-tone.png"],
+                              "caption": ["a sad face", "a teacher, dark skin tone"]})
 
         def row_of(self, path):
             return list(self.table["path"]).index(path)
 
     corpus = Table()
-    order = ["a sad face", "a teacher, dark skin tone"] + [f"x {i}" for i in range(50)] + ["a teacher"]
+    order = ["e/sad-face.png", "e/teacher-dark-skin-tone.png"] + [f"e/x-{i}.png" for i in range(50)] + ["e/teacher.png"]
     narrate.off_pole(corpus, "a sad face", corpus.table, order=order)
     out = capsys.readouterr().out
     assert "'a teacher (dark skin tone)' ranks #2 at the \"a sad face\" end, ahead of the same emoji in its other " \
            "colourings (#53). One of its 2 colourings had to come first (a 1 in 2 chance)" in out
-    narrate.off_pole(corpus, "a sad face", corpus.table, order=["a sad face", "a teacher", "a teacher, dark skin tone"])
+    narrate.off_pole(corpus, "a sad face", corpus.table,
+                     order=["e/sad-face.png", "e/teacher.png", "e/teacher-dark-skin-tone.png"])
     assert "the same emoji in another colouring ranks ahead of it (#2): the drawing" in capsys.readouterr().out
 
 

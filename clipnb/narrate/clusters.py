@@ -1,6 +1,7 @@
 """What notebook 10's clusters and their names show, in words."""
 from __future__ import annotations
 
+from clipnb import captions
 from clipnb.clusters import ISLAND_MIN
 from clipnb.narrate._say import COIN_TOSS, _tell
 
@@ -122,5 +123,6 @@ def map_misfits(misfits, shown: int) -> None:
               "folder (section 1's table).")
         return
     _tell(f"{len(misfits)} of the {shown} thumbnails sit in a cluster whose name does not describe them: "
-          + "; ".join(f"{caption.split(',')[0]!r} in {cluster} '{name}'" for caption, cluster, name in misfits)
+          + "; ".join(f"{captions.gloss(caption.split(',')[0])!r} in {cluster} '{name}'"
+                      for caption, cluster, name in misfits)
           + ". A cluster's name is the word nearest its centre; the images at its edges can be anything near them.")

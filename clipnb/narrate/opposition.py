@@ -10,6 +10,7 @@ from clipnb.models import is_random
 from clipnb.narrate._say import _first, _tell
 from clipnb.narrate.search import APES
 from clipnb.opposition import nearest_to_pole
+from clipnb.probes import TONE_LEVELS, drawing, tone_level
 
 BARE = (("man", "a man"), ("woman", "a woman"), ("happy", "a happy face"), ("sad", "a sad face"))
 
@@ -29,51 +30,50 @@ def short_caption(caption: str) -> str:
     return f"{first} ({rest[0].strip()})" if len(first.split()) == 1 and rest and rest[0].strip() else first
 
 
-def _drawing(caption: str) -> str:
-    """The emoji a caption names, without its skin tone: "a health worker, dark skin tone" and "a health worker" are
-    one drawing in two colourings; "a man health worker" is another drawing."""
-    return caption.split(",")[0].strip().lower()
-
-
-def colourings(toned, order) -> list:
-    """For each image of ``toned`` (captions naming a skin tone, at one end of a ranking) that the same emoji shows in
-    other colourings too (another tone, or the plain yellow): (:func:`short_caption`, its own rank, the others'
-    ranks), ranks counted in ``order`` (every image's caption, from this end first). An image with no other colouring
-    in ``order`` is left out: nothing to set it against."""
-    rows = []
-    for caption in toned:
-        own = next((i for i, other in enumerate(order, 1) if other == caption), None)
-        others = [i for i, other in enumerate(order, 1) if _drawing(other) == _drawing(caption)
-                  and _tone(other) != _tone(caption)]
+def colourings(toned, order, caption_of) -> list:
+    """For each image of ``toned`` (the paths of images at one end of a ranking whose file names a skin tone) that the
+    same emoji shows in other colourings too (another tone, or the plain yellow): (:func:`short_caption` of its caption,
+    ``caption_of(path)``, its own rank, the others' ranks), ranks counted in ``order`` (every image's path, from this
+    end first). The emoji and its tone are read from the file name (:func:`clipnb.probes.drawing`, :func:`tone_level`).
+    An image with no other colouring in ``order`` is left out: nothing to set it against."""
+    rows, order = [], list(order)
+    for path in toned:
+        own = next((i for i, other in enumerate(order, 1) if other == path), None)
+        others = [i for i, other in enumerate(order, 1) if drawing(other) == drawing(path)
+                  and tone_level(other) != tone_level(path)]
         if own and others:
-            rows.append((short_caption(caption), own, others))
+            rows.append((short_caption(caption_of(path)), own, others))
     return rows
 
 
-DARKER = ("medium-dark skin tone", "dark skin tone")
+DARKER = TONE_LEVELS["medium-dark"]   # medium-dark and dark: the two darker of the five tones
+TONE_NAMES = {level: f"{name} skin tone" for name, level in TONE_LEVELS.items()}
 
 
-def first_colourings(captions, order) -> list:
-    """The emoji among ``captions`` (images at one end of a ranking) that the corpus shows in several colourings: for
-    each, once, (its drawing, the caption of its colouring that comes first in ``order`` (every caption, from this end
-    first), the share of its colourings in a darker tone). Which colouring comes first is what a tone could move: an
+def _darker(path) -> bool:
+    return (tone_level(path) or 0) >= DARKER
+
+
+def first_colourings(paths, order) -> list:
+    """The emoji among ``paths`` (images at one end of a ranking) that the corpus shows in several colourings: for
+    each, once, (its drawing, the path of its colouring that comes first in ``order`` (every image's path, from this
+    end first), the share of its colourings in a darker tone). Which colouring comes first is what a tone could move: an
     emoji reaches an end by its best colouring, so only that choice is compared with chance."""
     rows, seen = [], set()
-    for caption in captions:
-        drawing = _drawing(caption)
-        if drawing in seen:
+    for path in paths:
+        if drawing(path) in seen:
             continue
-        seen.add(drawing)
-        mine = [other for other in order if _drawing(other) == drawing]
-        if len({_tone(c) for c in mine}) > 1:
-            rows.append((drawing, mine[0], sum(_tone(c) in DARKER for c in mine) / len(mine)))
+        seen.add(drawing(path))
+        mine = [other for other in order if drawing(other) == drawing(path)]
+        if len({tone_level(p) for p in mine}) > 1:
+            rows.append((drawing(path), mine[0], sum(map(_darker, mine)) / len(mine)))
     return rows
 
 
 def _darker_first(rows) -> tuple[int, float, float]:
-    """(how many of ``rows`` (first colouring, darker share) come first in a darker tone, how many would by chance,
-    the one-sided p of at least that many): the exact Poisson-binomial tail, each emoji its own chance."""
-    darker = sum(_tone(first) in DARKER for first, _ in rows)
+    """(how many of ``rows`` (first colouring's path, darker share) come first in a darker tone, how many would by
+    chance, the one-sided p of at least that many): the exact Poisson-binomial tail, each emoji its own chance."""
+    darker = sum(_darker(first) for first, _ in rows)
     tail = [1.0]   # tail[k]: the chance of exactly k darker firsts so far
     for _, share in rows:
         tail = [a * (1 - share) + b * share for a, b in zip(tail + [0.0], [0.0] + tail)]
@@ -125,6 +125,11 @@ def _bare_words(own, instead=None) -> tuple:
             "web-trained CLIP.)")
 
 
+def _first_part(corpus, path) -> str:
+    """An image's caption before its first comma: the emoji's name without its skin tone ("a health worker")."""
+    return corpus.table["caption"].iloc[corpus.row_of(path)].split(",")[0].strip()
+
+
 def _people(captions_):
     """How many of the captions name women (girls), men (boys), a skin tone, or a flag."""
     from clipnb import captions
@@ -158,10 +163,10 @@ def _ends(corpus, by_pair) -> tuple:
         if not _people([a, b])["women"] and not _people([a, b])["men"]:   # words that name no people: who is at the ends?
             for pole, end in ends.items():
                 is_pole = named[pole][[corpus.row_of(p) for p in end["path"]]]
-                order = list(ranking["caption"] if pole == a else ranking["caption"][::-1])
+                order = list(ranking["path"] if pole == a else ranking["path"][::-1])
                 counted = {row[1] for row in by_colouring}   # each emoji once: two ends of one drawing are not two
                 by_colouring += [(pole, *row) for row in first_colourings(
-                    [c for c, hit in zip(end["caption"], is_pole) if not hit], order) if row[0] not in counted]
+                    [p for p, hit in zip(end["path"], is_pole) if not hit], order) if row[0] not in counted]
         if named[a].any() or named[b].any():
             continue
         # a pair that names no people: whom, and what, does the model set at each end? Its 3 by delta and the 3
@@ -198,8 +203,8 @@ def _ends(corpus, by_pair) -> tuple:
                    f"more than chance predicts, but within it on {len(by_colouring)} emoji: a lead to check on more "
                    "images, not a finding." if darker > expected else "no more than chance puts there."))
         tone_detail = ("Which colouring of each emoji comes first (each emoji once): "
-                       + "; ".join(f'{drawing} at "{pole}" ({_tone(first) or "yellow"})'
-                                   for pole, drawing, first, _ in by_colouring)
+                       + "; ".join(f'{_first_part(corpus, first)} at "{pole}" '
+                                   f'({TONE_NAMES.get(tone_level(first), "yellow")})' for pole, _, first, _ in by_colouring)
                        + ". If tone played no part, each emoji's colourings would be equally likely to come first.")
     return tone, tone_detail, lines, readings
 
@@ -304,8 +309,8 @@ def _mood_against(mood, pole) -> str:
 
 def off_pole(corpus, pole, shown, where: str = "nearest to", order=None) -> None:
     """The images among ``shown`` (a grid for ``pole``: the nearest to it, or the most of it by the difference) that
-    are not captioned as the pole, where some images are. ``order``: every image's caption in the ranking ``shown``
-    heads (from this end first); with it, an image named by a skin tone is set against the same emoji in its other
+    are not captioned as the pole, where some images are. ``order``: every image's path in the ranking ``shown``
+    heads (from this end first); with it, an image whose file names a skin tone is set against the same emoji in its other
     colourings (:func:`colourings`)."""
     named = claims.pole_images(corpus, pole)
     if not named.any():
@@ -334,9 +339,10 @@ def off_pole(corpus, pole, shown, where: str = "nearest to", order=None) -> None
                          + "; ".join(f"{c!r} is drawn {mood}" + _mood_against(mood, pole) if mood else
                                      f"{c!r}: look at its face before counting it either way" for c, mood in seen)
                          + ".")
-        toned = [c for c, hit in zip(shown["caption"], hits) if not hit and "skin tone" in c]
+        toned = [p for p, hit in zip(shown["path"], hits) if not hit and tone_level(p)]
         if toned and order is not None and not (_people([pole])["men"] or _people([pole])["women"]):
-            lines += _tone_sentences(colourings(toned, list(order)), pole)
+            caption_of = dict(zip(shown["path"], shown["caption"])).get
+            lines += _tone_sentences(colourings(toned, order, caption_of), pole)
         _tell(*lines)
 
 
