@@ -85,6 +85,28 @@ def folded(summary: str):
                  f'<pre style="white-space:pre-wrap">{html.escape(buffer.getvalue())}</pre></details>'))
 
 
+MARK_SHADES = {"✔": "#d5e8f6", "≈": "#f1ecd2", "○": "#f1ecd2", "✘": "#fbe1cf", "◐": "#e4eef6"}   # blue, sand, orange
+
+
+def verdict_table(table):
+    """A table of verdict marks that reads at a glance: each cell that starts with a mark is shaded by it (blue ✔, sand
+    ≈ and ○, orange ✘, pale blue ◐; ?, ≡ and – stay white), all text left-aligned, the row names in bold. The marks
+    carry the meaning too, so the shading is a help, never the only cue."""
+    from IPython.display import HTML
+
+    def cell(value, tag="td", empty="–"):
+        text = empty if value is None or (isinstance(value, float) and value != value) or str(value) == "" else str(value)
+        shade = MARK_SHADES.get(text[:1])
+        style = "text-align:left;vertical-align:top;padding:3px 6px" + (f";background:{shade}" if shade else "")
+        return f'<{tag} style="{style}">{html.escape(text)}</{tag}>'
+
+    head = cell(table.index.name or "", "th", empty="") + "".join(cell(c, "th") for c in table.columns)
+    rows = "".join(f"<tr>{cell(name, 'th')}{''.join(cell(v) for v in row)}</tr>" for name, row in
+                   zip(table.index, table.itertuples(index=False)))
+    return HTML(f'<table class="clipnb-verdicts" style="border-collapse:collapse;font-size:13px">'
+                f"<thead><tr>{head}</tr></thead><tbody>{rows}</tbody></table>")
+
+
 def image_grid_html(results, model_name: str, title: str | None = None, columns: int = 6, size: int = 120,
                     score_label: str = "cosine similarity") -> str:
     """HTML for a grid of result thumbnails, each with its rank, score and caption.

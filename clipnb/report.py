@@ -39,11 +39,11 @@ MARKS = {"✔": "holds, beyond its stand-ins (random weights, or control words f
 MARK_LEGEND = " · ".join(f"{m} {words}" for m, words in MARKS.items())
 
 
-def mark_legend(shown) -> str:
+def mark_legend(shown, sep: str = " · ") -> str:
     """The legend of the marks among ``shown`` (cells of a table of marks, each starting with its mark), in
-    :data:`MARKS`' order: a learner reads only the marks the table holds."""
+    :data:`MARKS`' order, joined by ``sep``: a learner reads only the marks the table holds."""
     used = {str(cell).strip()[:1] for cell in shown}
-    return " · ".join(f"{m} {words}" for m, words in MARKS.items() if m in used)
+    return sep.join(f"{m} {words}" for m, words in MARKS.items() if m in used)
 
 
 SPEAKER_COLUMN = "the talk's CLIP (his slides)"

@@ -366,3 +366,29 @@ def test_the_pooled_sanity_test_is_calibrated_and_finds_what_each_prompt_alone_m
     assert claims.pooled_right_way(gaps.iloc[::-1]) == claims.pooled_right_way(gaps)   # rows found by their key
     with pytest.raises(ValueError, match="carry no label swaps"):
         claims.pooled_right_way(pd.DataFrame(gaps.to_dict()))           # a table rebuilt from its values has none
+
+
+def test_e10_leaves_out_the_scenes_composed_from_the_query_image(tmp_path):
+    """A scene that pastes the query drawing in matches it on its pixels: E10 does not count it as a forest image a
+    word removed, and leaves it out of both rankings (the next image takes its place)."""
+    from PIL import Image
+
+    dim = 6
+    names = ["deciduous-tree", "fern", "oak", "cup", "scene-runner-deciduous-tree", "scene-walker-deciduous-tree"]
+    paths = []
+    for name in names:
+        paths.append(str(tmp_path / f"{name}.png"))
+        Image.new("RGB", (4, 4)).save(paths[-1])
+    forest, pixels = basis(1, dim), basis(0, dim)
+    vectors = {paths[0]: pixels + 0.5 * forest, paths[1]: 0.5 * pixels + 0.6 * forest, paths[2]: 0.4 * pixels + forest,
+               paths[3]: 0.3 * pixels + basis(3, dim), paths[4]: pixels + 0.1 * forest, paths[5]: pixels + 0.1 * forest,
+               "forest": forest}
+    corpus = _corpus(TableModel(vectors, dim), paths)
+    corpus.table["image_path"] = ["emoji/nature/deciduous-tree.png", "clipart/plants/fern.png", "emoji/nature/oak.png",
+                                  "emoji/things/cup.png", "scenes/man-running-deciduous-tree.png",
+                                  "scenes/far-woman-walking-deciduous-tree.png"]
+    assert list(claims.near_copies(corpus, paths[0])) == [False, False, False, False, True, True]
+    relevant = np.array([False, True, True, False, True, True])   # the scenes are captioned "in front of trees"
+    result = claims.image_minus_word(corpus, paths[0], "forest", relevant, k=2)
+    assert "2 scenes composed from the query image left out" in result.reason
+    assert "in the top 2: 2 →" in result.reason   # fern and oak, not the two pasted copies ranked above them

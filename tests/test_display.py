@@ -313,3 +313,17 @@ def test_joined_pairs_number_both_ends_in_badges_that_touch_no_other_and_name_th
     key = [t.get_text() for t in ax.texts if t.get_text().startswith("the pairs")][0]
     assert "1  caption 1" in key and "8  caption 8" in key   # names beside the plot, none on it
     plt.close(fig)
+
+
+def test_a_verdict_table_shades_each_cell_by_its_mark_and_fills_the_empty_ones():
+    import pandas as pd
+
+    from clipnb.display import MARK_SHADES, verdict_table
+
+    table = pd.DataFrame({"the claim": ['"a cat" <beats> "a dog"', "a delta"], "bundled": ["✔ beyond random weights", "✘"],
+                          "untrained": ["≈ so do random weights", None]}, index=["E3", "E12a"])
+    page = verdict_table(table).data
+    assert page.count(MARK_SHADES["✔"]) == 1 and page.count(MARK_SHADES["✘"]) == 1 and page.count(MARK_SHADES["≈"]) == 1
+    assert "&lt;beats&gt;" in page and "<beats>" not in page   # the text is escaped
+    assert ">–</td>" in page   # an empty cell says so
+    assert page.count("<tr>") == 3 and "<th" in page

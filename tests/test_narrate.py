@@ -195,7 +195,7 @@ def test_off_pole_sets_a_tone_against_its_colourings_as_a_one_in_k_chance(capsys
     narrate.off_pole(corpus, "a sad face", corpus.table, order=order)
     out = capsys.readouterr().out
     assert "'a teacher (dark skin tone)' ranks #2 at the \"a sad face\" end, ahead of the same emoji in its other " \
-           "colourings (#53). One of its 2 colourings had to come first (a 1 in 2 chance)" in out
+           "colourings (#53): one of its 2 colourings had to come first, so one emoji proves nothing" in out
     narrate.off_pole(corpus, "a sad face", corpus.table,
                      order=["e/sad-face.png", "e/teacher.png", "e/teacher-dark-skin-tone.png"])
     assert "the same emoji in another colouring ranks ahead of it (#2): the drawing" in capsys.readouterr().out

@@ -82,9 +82,11 @@ def strays(cluster, name, captions, folders, styles, majority, main_style, fits:
                 f"of it, and not {name}: {'an odd one' if len(odd) == 1 else 'odd ones'} out, which k-means put here "
                 "all the same.")
     elif odd:
-        others = sum(folder != majority and word not in caption.lower() for caption, folder in zip(captions, folders))
-        _tell(f"cluster {cluster}: {others} of these {len(captions)} come from other folders than its most common one "
-              f"('{majority}'), and their captions lack the word {word!r}; {len(odd)} of them are in another drawing "
+        others = [f"{caption.split(',')[0]} ({folder})" for caption, folder in zip(captions, folders)
+                  if folder != majority and word not in caption.lower()]
+        _tell(f"cluster {cluster}: {len(others)} of these {len(captions)} come from other folders than its most common "
+              f"one ('{majority}'), and their captions lack the word {word!r}: {'; '.join(others)}. {len(odd)} of them "
+              "are in another drawing "
               f"style too ({'; '.join(title for title, _ in odd[:4])}{' …' if len(odd) > 4 else ''}): "
               + (f"by folder and caption, the name {name!r} describes this cluster only in part (a caption can miss "
                  "what a picture shows: look at the strip)." if fits else

@@ -91,9 +91,8 @@ def _tone_sentences(rows, pole) -> list:
                          f"({ranks}): the drawing, not its skin tone, puts it here.")
         else:
             lines.append(f"  {c!r} ranks #{own} at the \"{pole}\" end, ahead of the same emoji in its other colourings "
-                         f"({ranks}). One of its {1 + len(others)} colourings had to come first (a 1 in "
-                         f"{1 + len(others)} chance), so one emoji proves nothing, but this is the kind of association "
-                         "to check before such a ranking reaches anyone.")
+                         f"({ranks}): one of its {1 + len(others)} colourings had to come first, so one emoji proves "
+                         "nothing; section 4 reads such emoji together.")
     return lines
 
 
@@ -195,7 +194,7 @@ def _ends(corpus, by_pair) -> tuple:
     tone, tone_detail = None, None
     if by_colouring:   # in the table for all to see, so said where the table is, not folded
         darker, expected, p = _darker_first([(first, share) for _, _, first, share in by_colouring])
-        tone = (f"At the ends of the pairs that name no people, {darker} of {len(by_colouring)} emoji drawn in several "
+        tone = (f"At the ends of the pairs whose words name no man or woman, {darker} of {len(by_colouring)} emoji drawn in several "
                 "skin tones come first in a darker tone (medium-dark or dark), where chance gives about "
                 f"{expected:.1f} (p = {p:.2g}): "
                 + ("more than the drawings explain, an association to check on more images before such a ranking "

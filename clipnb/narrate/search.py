@@ -128,7 +128,7 @@ def tree_search(corpus, picture, trees, same_subject, same_colour, model, same_o
     from clipnb.query import text
 
     top = corpus.search(picture, k=9)
-    in_scenes = _scene_trees(corpus, top["path"], trees)
+    in_scenes = _scene_trees(corpus, top["path"], trees, picture)
     scenes = sum(in_scenes)
     other_trees = [_first(c) for p, c, scene in zip(top["path"], top["caption"], in_scenes)
                    if trees[corpus.row_of(p)] and not scene]
@@ -140,16 +140,14 @@ def tree_search(corpus, picture, trees, same_subject, same_colour, model, same_o
               sorted(counts.values())[-2] < counts[most] else
               "little of what is counted here: look at the grid")
     lines = [f"the picture's own top 9: {same_subject} captioned with trees or a forest"
-             + (f" ({scenes} of them scenes, the trees behind a person: the scenes were composed from the same "
-                f"held-out emoji, so a scene's tree can be this very drawing, pasted in, a match on the pixels as much "
-                f"as on the subject)"
-                if scenes else "")
+             + (f" ({scenes} of them scenes composed from this very drawing, pasted behind a person: they match it on its "
+                "pixels, so the verdicts below leave them out)" if scenes else "")
              + f", {same_colour} of a similar main colour"
              + (f", {same_outline} of a like outline (silhouettes overlapping by 70 % or more)"
                 if same_outline is not None else "")
              + (f".   [model: {model.name}]" if scenes else f". They share {shares}.   [model: {model.name}]")]
     if scenes:
-        lines.append("Leave the scenes out and " + (
+        lines.append("Leave those scenes out and " + (
             "no other tree is among them: the picture finds its own pixels, pasted into scenes, before any other tree."
             if not other_trees else f"{len(other_trees)} other "
             f"{'image is a tree' if len(other_trees) == 1 else 'images are trees'}: {', '.join(other_trees)}.")
@@ -209,30 +207,24 @@ def _what_is_left(corpus, picture, trees) -> list:
     return lines
 
 
-def _scene_trees(corpus, paths, trees) -> list:
-    """Which of ``paths`` are trees (``trees``: a mask over the corpus) in a composed scene (style folder "scenes"):
-    the scenes were composed from the held-out emoji, so their tree can be the query's own drawing, pasted in."""
-    if "image_path" not in corpus.table:
-        return [False] * len(paths)
-    style = corpus.table.set_index("path")["image_path"].astype(str).str.split("/").str[0]
-    return [bool(trees[corpus.row_of(p)]) and style[p] == "scenes" for p in paths]
+def _scene_trees(corpus, paths, trees, picture) -> list:
+    """Which of ``paths`` are trees (``trees``: a mask over the corpus) in a scene composed from the query ``picture``'s
+    own drawing, pasted in (:func:`clipnb.claims.near_copies`): a match on its pixels, which E10 leaves out."""
+    copies = np.zeros(len(corpus), bool)
+    for term in picture.terms:
+        if term.kind == "image" and not hasattr(term.value, "size"):   # a path, not a PIL image
+            copies |= claims.near_copies(corpus, term.value)
+    return [bool(trees[corpus.row_of(p)] and copies[corpus.row_of(p)]) for p in paths]
 
 
-def image_minus_word(judged, weight, corpus=None, picture=None, trees=None) -> None:
-    """07: one weight's verdict on "forest" against the unrelated words subtracted in its place; given the
-    ``corpus``, the query ``picture`` and the ``trees`` mask, a verdict beyond its words also says how many of the
-    trees it removed are scenes with the picture's own drawing pasted in."""
+def image_minus_word(judged, weight) -> None:
+    """07: one weight's verdict on "forest" against the unrelated words subtracted in its place (the scenes composed
+    from the picture's own drawing left out, as the claim leaves them)."""
     if judged.beyond_random:
-        pasted = (sum(_scene_trees(corpus, corpus.search(picture, k=9)["path"], trees)) if corpus is not None
-                  else 0)
-        found = int(judged.result.numbers.set_index("measure").loc["before", "value"])
         return _tell(f'  at weight {weight}, "forest" removes more trees than {judged.tested - judged.reaching} of '
-                f"{judged.tested} unrelated words do"
-                + (f" ({judged.reaching} remove as many)" if judged.reaching else "")
-                + ": more than nearly any subtraction does, judged on its own."
-                + (f" But {pasted} of the {found} trees it had to remove are scenes composed from the same held-out "
-                   "drawings, whose tree can be this very one pasted in: the word may remove near-copies of the "
-                   "picture as much as forests." if pasted else ""))
+                     f"{judged.tested} unrelated words do"
+                     + (f" ({judged.reaching} remove as many)" if judged.reaching else "")
+                     + ": more than nearly any subtraction does, judged on its own.")
     if judged.result.status == claims.HOLDS:
         found = int(judged.result.numbers.set_index("measure").loc["before", "value"])
         return _tell(f'  at weight {weight}, trees left the top 9, but {judged.reaching} of {judged.tested} unrelated words '
@@ -296,10 +288,10 @@ def snow_at_weights(snowy, brought_in=(), at_half=()) -> None:
     """06: the snowy images in the top 12 (``snowy``: for the plain query, minus winter at weight 1, 0.2 and 0.3), and
     what the full subtraction brings into the top 12 (``brought_in``: those images' captions), and the half one
     (``at_half``), on which the verdict rests."""
-    lines = [f"snowy images in the top 12: {snowy[0]} for the plain query, {snowy[2]} and {snowy[3]} at the talk's "
-             f"weights 0.2 and 0.3, {snowy[1]} at weight 1."
+    lines = [f"snowy images in the top 12: {snowy[0]} for the plain query, {snowy[1]} at full weight (the talk's first "
+             f"subtraction), {snowy[2]} and {snowy[3]} at 0.2 and 0.3 (its next two)."
              + (" So the talk's gentle weights barely touch the snow here: they reorder the top 12, but leave its "
-                "snowy images in it. A full subtraction removes them." if min(snowy[2:4]) >= snowy[0] - 1
+                "snowy images in it. The full subtraction removes them." if min(snowy[2:4]) >= snowy[0] - 1
                 and snowy[1] < snowy[0] else "")]
     titles = [_first(c) for c in brought_in]
     if titles:
@@ -315,7 +307,7 @@ def snow_at_weights(snowy, brought_in=(), at_half=()) -> None:
 
 def winter_against_controls(judged, snowy) -> None:
     """06: which unrelated words, subtracted instead of "winter", remove as many snowy images (``judged``: E9 against
-    its control words), and whether the ✔ rests on the heavier weights."""
+    its control words), and whether the ✔ rests on the full weight alone."""
     lines = []
     if judged.kind == nulls.CONTROLS and judged.statistic is not None:
         reached = [w for w, s in zip(nulls.CONTROL_WORDS, judged.null_statistics) if s is not None and s >= judged.statistic]
@@ -324,7 +316,8 @@ def winter_against_controls(judged, snowy) -> None:
                          f"does: {', '.join(reached[:8])}{' …' if len(reached) > 8 else ''}. Subtracting an unrelated "
                          "word can push images out of the top 12 too; the verdict counts how rarely one does as well.")
     if judged.result.status == claims.HOLDS and min(snowy[2:4]) >= snowy[0] - 1:
-        lines.append("So the ✔ rests on the heavier weights (0.5 and 1), not on the talk's 0.2 and 0.3.")
+        lines.append("So the ✔ rests on the full weight, 1, the talk's first subtraction (and 0.5, added here), not on "
+                     "the gentler 0.2 and 0.3 the talk turned to next.")
     _tell(*lines)
 
 
@@ -336,7 +329,7 @@ def trees_thinned(trees, queries, model) -> None:
           + ((": the trees thinned out, as the talk intended" if before - after >= 3 else
               f": only {before - after} fewer, a slight thinning")
              + ". Would any word have done that? The verdict above asked that of the snow, subtracting 280 unrelated words in "
-               "its place; the forest's own test is notebook 07's" if after < before else
+               "its place; subtracting \"forest\" is tested in notebook 07, from a picture of a tree rather than this query" if after < before else
              ": no fewer trees" + (" (there were none to remove)" if before == 0 else ""))
           + f".   [model: {model.name}]")
 
@@ -421,25 +414,31 @@ def skin_tone_shift(r, controls, n_images, n_emoji, before, after, scale) -> Non
     colouring's darkness and what it gains from the subtraction (:func:`clipnb.probes.tone_shift`), over ``n_images``
     images of ``n_emoji`` emoji; ``controls``: the same for each unrelated word subtracted instead; ``before``,
     ``after``: the darker-toned images in the top 9 without and with the subtraction; ``scale``: word → correlation,
-    for words that name a colour ("black", "white"), to read the numbers by."""
+    for words that name a colour ("black", "white"), to read the numbers by. One line to read, the test in a fold."""
+    from clipnb.display import folded
+
     controls = np.asarray(controls)
     up, down = int((controls >= r).sum()), int((controls <= r).sum())
     p = min(1.0, 2 * (1 + min(up, down)) / (1 + len(controls)))   # two-sided: either way beyond the unrelated words
     middle = float(np.median(controls))
-    lines = [f'Does subtracting "japanese" favour one skin tone? The grids can hardly say: {before} image'
-             f'{"" if before == 1 else "s"} named by a darker tone (medium-dark or dark) in the top 9 before, {after} '
-             f"after. So read all {n_images} images of the {n_emoji} emoji drawn in two or more skin tones: within each "
-             "emoji, how a colouring's darkness goes with what it gains from the subtraction (a correlation: +1, the "
-             f'darker the more it gains; 0, unrelated; −1, the lighter gains more). "japanese": {r:+.2f}. The '
-             f"{len(controls)} unrelated words subtracted instead: {middle:+.2f} in the middle, and {min(up, down)} as "
-             f"far {'up' if r >= middle else 'down'} or further (p = {p:.2g}, both ways counted). For scale, words that "
-             "name a colour: " + ", ".join(f'"{w}" {v:+.2f}' for w, v in scale.items()) + "."]
+    shown = f"{p:.2g}" if round(p, 2) != claims.ALPHA else f"{p:.3g}"   # 0.0498 is not printed as the cut-off itself
+    way = "darker" if r > middle else "lighter"
     if p <= claims.ALPHA:
-        lines.append(f'So subtracting "japanese" lifts the {"darker" if r > middle else "lighter"} colourings more than '
-                     "nearly any unrelated word does: on this model the word carries skin colour, the talk's warning "
-                     "about what a subtraction removes. Nine results hide it; a ranking of all the toned images shows it."
-                     + (f" Only just beyond, though (p = {p:.2g}, on {n_emoji} emoji): a lead to check on more images."
-                        if p > claims.ALPHA / 5 else ""))
+        _tell(f'Taking "japanese" away lifts each emoji\'s {way} colourings over its other ones more than '
+              f"{len(controls) - min(up, down)} of {len(controls)} unrelated words do. "
+              + (f"That is at the edge of chance (p = {shown}): a lead to check on more images, not a finding."
+                 if p > claims.ALPHA / 5 else
+                 f"Beyond chance (p = {shown}): on this model the word carries skin colour, the talk's warning about "
+                 "what a subtraction removes."))
     else:
-        lines.append('So subtracting "japanese" moves skin tone no further than an unrelated word does here.')
-    _tell(*lines)
+        _tell(f'Taking "japanese" away moves skin tone no further than an unrelated word does here (p = {shown}).')
+    with folded("How the skin-tone test works, and its numbers (click to open)"):
+        _tell(f"The grids can hardly say: {before} image{'' if before == 1 else 's'} named by a darker tone (medium-dark "
+              f"or dark) in the top 9 before, {after} after. So the test reads all {n_images} images of the {n_emoji} "
+              "emoji drawn in two or more skin tones: within each emoji, how a colouring's darkness goes with what it "
+              "gains from the subtraction (a correlation: +1, the darker the more it gains; 0, unrelated; −1, the "
+              f'lighter gains more). "japanese": {r:+.2f}. The {len(controls)} unrelated words subtracted instead: '
+              f"{middle:+.2f} in the middle, and {min(up, down)} as far {'up' if r >= middle else 'down'} or further "
+              f"(p = {shown}, both ways counted). For scale, words that name a colour: "
+              + ", ".join(f'"{w}" {v:+.2f}' for w, v in scale.items()) + ". This test is one of the notebook's own, "
+              "outside notebook 11's correction for testing many claims at once.")

@@ -245,7 +245,7 @@ def odd_strings(nearest_word, cat_like, meant, hub_words, unknown, model) -> Non
     if landing.iloc[0] >= 4:
         word = landing.index[0]
         there = list(nearest_word.loc[nearest_word["neighbour"] == word, "string"])
-        meaning = [s for s in there if s in meant]
+        meaning = [s for s in there if s in meant and s not in (unknown or ())]   # an [UNK] sign is not read at all
         lines.append(f"{landing.iloc[0]} of the {len(nearest_word)} strings land nearest {word!r} ({', '.join(there)}). "
                      + (f"Section 2 found {word!r} a hub among the words too. " if word in hub_words else
                         "It is not a hub among the words of section 2, but it is one for these strings. ")
