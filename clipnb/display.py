@@ -88,23 +88,34 @@ def folded(summary: str):
 MARK_SHADES = {"✔": "#d5e8f6", "≈": "#f1ecd2", "○": "#f1ecd2", "✘": "#fbe1cf", "◐": "#e4eef6"}   # blue, sand, orange
 
 
-def verdict_table(table):
+def verdict_table(table, plain=()):
     """A table of verdict marks that reads at a glance: each cell that starts with a mark is shaded by it (blue ✔, sand
     ≈ and ○, orange ✘, pale blue ◐; ?, ≡ and – stay white), all text left-aligned, the row names in bold. The marks
-    carry the meaning too, so the shading is a help, never the only cue."""
+    carry the meaning too, so the shading is a help, never the only cue. The columns named in ``plain`` stay
+    unshaded: marks read without a test (the talk's own numbers) should not look like tested ones."""
     from IPython.display import HTML
 
-    def cell(value, tag="td", empty="–"):
+    def cell(value, tag="td", empty="–", shaded=True):
         text = empty if value is None or (isinstance(value, float) and value != value) or str(value) == "" else str(value)
-        shade = MARK_SHADES.get(text[:1])
+        shade = MARK_SHADES.get(text[:1]) if shaded else None
         style = "text-align:left;vertical-align:top;padding:3px 6px" + (f";background:{shade}" if shade else "")
         return f'<{tag} style="{style}">{html.escape(text)}</{tag}>'
 
     head = cell(table.index.name or "", "th", empty="") + "".join(cell(c, "th") for c in table.columns)
-    rows = "".join(f"<tr>{cell(name, 'th')}{''.join(cell(v) for v in row)}</tr>" for name, row in
-                   zip(table.index, table.itertuples(index=False)))
+    shaded = [column not in plain for column in table.columns]
+    rows = "".join(f"<tr>{cell(name, 'th')}{''.join(cell(v, shaded=s) for v, s in zip(row, shaded))}</tr>"
+                   for name, row in zip(table.index, table.itertuples(index=False)))
     return HTML(f'<table class="clipnb-verdicts" style="border-collapse:collapse;font-size:13px">'
                 f"<thead><tr>{head}</tr></thead><tbody>{rows}</tbody></table>")
+
+
+def folded_html(summary: str, page) -> object:
+    """An HTML output (``page``: HTML text, or an object with ``.data``, as :func:`verdict_table` returns) one click
+    away, as :func:`fold` folds text."""
+    from IPython.display import HTML
+
+    return HTML(f'<details class="clipnb-fold"><summary>{html.escape(summary)}</summary>{getattr(page, "data", page)}'
+                "</details>")
 
 
 def image_grid_html(results, model_name: str, title: str | None = None, columns: int = 6, size: int = 120,

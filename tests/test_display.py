@@ -327,3 +327,4 @@ def test_a_verdict_table_shades_each_cell_by_its_mark_and_fills_the_empty_ones()
     assert "&lt;beats&gt;" in page and "<beats>" not in page   # the text is escaped
     assert ">–</td>" in page   # an empty cell says so
     assert page.count("<tr>") == 3 and "<th" in page
+    assert MARK_SHADES["≈"] not in verdict_table(table, plain=["untrained"]).data   # a column read without a test

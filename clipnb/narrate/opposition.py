@@ -196,7 +196,7 @@ def _ends(corpus, by_pair) -> tuple:
         darker, expected, p = _darker_first([(first, share) for _, _, first, share in by_colouring])
         tone = (f"At the ends of the pairs whose words name no man or woman, {darker} of {len(by_colouring)} emoji drawn in several "
                 "skin tones come first in a darker tone (medium-dark or dark), where chance gives about "
-                f"{expected:.1f} (p = {p:.2g}): "
+                f"{expected:.1f} (the chance of {darker} or more by luck alone: p = {p:.2g}): "
                 + ("more than the drawings explain, an association to check on more images before such a ranking "
                    "reaches anyone." if p <= claims.ALPHA else
                    f"more than chance predicts, but within it on {len(by_colouring)} emoji: a lead to check on more "

@@ -226,10 +226,13 @@ def image_minus_word(judged, weight) -> None:
                      + (f" ({judged.reaching} remove as many)" if judged.reaching else "")
                      + ": more than nearly any subtraction does, judged on its own.")
     if judged.result.status == claims.HOLDS:
-        found = int(judged.result.numbers.set_index("measure").loc["before", "value"])
-        return _tell(f'  at weight {weight}, trees left the top 9, but {judged.reaching} of {judged.tested} unrelated words '
-                f'("spoon", "guitar", …) remove as many: the picture found {found} tree image{"s" if found != 1 else ""} '
-                "to begin with, and any subtraction pushes some out.")
+        count = judged.result.numbers.set_index("measure")["value"]
+        found, left = int(count["before"]), int(count["after"])
+        return _tell(f"  at weight {weight}, the trees counted (those not pasted into a scene from this very drawing) go "
+                     f"from {found} to {left} in the top 9, but {judged.reaching} of {judged.tested} unrelated words "
+                     f'("spoon", "guitar", …) do as much: with {found} tree{"s" if found != 1 else ""} to count, any '
+                     f"subtraction can push {'it' if found == 1 else 'them'} out. The grids above still show the pasted "
+                     "scenes; the count leaves them out.")
 
 
 def cat_swap(alone, after, control_dogs, p_swap, first_dog) -> None:
@@ -425,11 +428,10 @@ def skin_tone_shift(r, controls, n_images, n_emoji, before, after, scale) -> Non
     way = "darker" if r > middle else "lighter"
     if p <= claims.ALPHA:
         _tell(f'Taking "japanese" away lifts each emoji\'s {way} colourings over its other ones more than '
-              f"{len(controls) - min(up, down)} of {len(controls)} unrelated words do. "
-              + (f"That is at the edge of chance (p = {shown}): a lead to check on more images, not a finding."
-                 if p > claims.ALPHA / 5 else
-                 f"Beyond chance (p = {shown}): on this model the word carries skin colour, the talk's warning about "
-                 "what a subtraction removes."))
+              f"{len(controls) - min(up, down)} of {len(controls)} unrelated words do: beyond chance on its own (p = "
+              f"{shown}, a shift towards either tone counted), not corrected for the notebook's other tests. On this "
+              "model the word moves skin tone, the talk's warning about what a subtraction removes; a lead to check on "
+              "more images.")
     else:
         _tell(f'Taking "japanese" away moves skin tone no further than an unrelated word does here (p = {shown}).')
     with folded("How the skin-tone test works, and its numbers (click to open)"):
