@@ -150,7 +150,8 @@ def tree_search(corpus, picture, trees, same_subject, same_colour, model, same_o
         lines.append("Leave those scenes out and " + (
             "no other tree is among them: the picture finds its own pixels, pasted into scenes, before any other tree."
             if not other_trees else f"{len(other_trees)} other "
-            f"{'image is a tree' if len(other_trees) == 1 else 'images are trees'}: {', '.join(other_trees)}.")
+            f"{'image is captioned as a tree' if len(other_trees) == 1 else 'images are captioned as trees'}: "
+            f"{', '.join(other_trees)}.")
             + f" Without the scenes, they share {shares}.")
     not_trees = [_first(c) for p, c in zip(top["path"], top["caption"]) if not trees[corpus.row_of(p)]]
     if not_trees:
