@@ -843,7 +843,7 @@ _e6 = _verdicts[(_verdicts["claim"] == "E6") & _verdicts["model"].isin(with_skew
                  "if {'bundled', 'bundled:skewed'} <= set(_verdicts[_verdicts['claim'] == 'E6']['model']) else None"),
         ]),
         Cell("narrate.in_short(table", said=[
-            Said(r"\* bundled: (\d+) of the talk's claims beyond their stand-ins",
+            Said(r"\* bundled: (\d+) of the claims and checks beyond their stand-ins",
                  "int(table[(table['measure'] == 'verdict') & (table['model'] == 'bundled') & (table['claim'] != 'B1')]"
                  "['beyond_random'].map(lambda v: v is True or v is _np.True_).sum()) if 'bundled' in labels else None"),
         ]),

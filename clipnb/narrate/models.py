@@ -252,7 +252,7 @@ def in_short(table, models, planted=None) -> None:
         mine = rows[(rows["model"] == label) & (rows["claim"] != "B1")]
         beyond = mine[mine["beyond_random"].map(_true)]
         kept = beyond[beyond["beyond_corrected"].map(_true)]
-        lines.append(f"* {label}: {len(beyond)} of the talk's claims beyond their stand-ins"
+        lines.append(f"* {label}: {len(beyond)} of the claims and checks beyond their stand-ins"
                      + (f" ({', '.join(beyond['claim'])}); {len(kept)} of them also after the correction for checking "
                         "them all at once" if len(beyond) else "") + ";")
     status = rows[rows["model"].isin(models) & (rows["claim"] != "B1")].pivot_table(

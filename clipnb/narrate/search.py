@@ -429,10 +429,9 @@ def skin_tone_shift(r, controls, n_images, n_emoji, before, after, scale) -> Non
     way = "darker" if r > middle else "lighter"
     if p <= claims.ALPHA:
         _tell(f'Taking "japanese" away lifts each emoji\'s {way} colourings over its other ones more than '
-              f"{len(controls) - min(up, down)} of {len(controls)} unrelated words do: beyond chance on its own (p = "
-              f"{shown}, a shift towards either tone counted), not corrected for the notebook's other tests. On this "
-              "model the word moves skin tone, the talk's warning about what a subtraction removes; a lead to check on "
-              "more images.")
+              f"{len(controls) - min(up, down)} of {len(controls)} unrelated words do (p = {shown}, a shift towards "
+              "either tone counted). That is beyond chance for this one test, uncorrected for the notebook's others: a "
+              "lead to check on more images, in the direction of the talk's warning about what a subtraction removes.")
     else:
         _tell(f'Taking "japanese" away moves skin tone no further than an unrelated word does here (p = {shown}).')
     with folded("How the skin-tone test works, and its numbers (click to open)"):

@@ -226,7 +226,8 @@ def odd_strings(nearest_word, cat_like, meant, hub_words, unknown, model) -> Non
     lines.append(f"{len(right)} of the {len(read)} cat-like strings land nearest a cat word"
                  + (f"; the others: {', '.join(f'{s} → {n}' for s, n in zip(read['string'], read['neighbour']) if n not in CAT_WORDS)}"
                     if len(right) < len(read) else "")
-                 + f" (the median margin over the second word: {nearest_word['margin over 2nd'].median():.3f}).   "
+                 + f" (the median margin over the second word, over all {len(nearest_word)} strings: "
+                   f"{nearest_word['margin over 2nd'].median():.3f}).   "
                    f"[model: {model.name}]")
     if len(weak):
         one = len(weak) == 1
