@@ -46,12 +46,13 @@ def toy_search(before, after, query, epochs, losses, everything=None, own=None) 
                                 "captions has no reason to put them near each other." if len(found) == len(own) else
                                 f"{len(found)} of {len(own)} are fitted; the rest, {epochs} epochs have not fitted yet, "
                                 "even on the toy's own training pairs."))
+    more = []   # the colours and the scores: one click away, under the lines that say what the search found
     for name, r in (("before", before), ("after", after)):   # main colour within 60 of the first's
         alike = same_colour(r["path"][1:], r["path"].iloc[0])
         if name == "after" and alike < (len(r) - 1) / 2:
             continue   # said only where colour still leads
-        said_how = any("main colour (" in line for line in lines)   # the rule once, where colour first comes up
-        lines.append(f"{name} training, {alike} of the other {len(r) - 1} in the top {len(r)} share the first image's "
+        said_how = any("main colour (" in line for line in more)   # the rule once, where colour first comes up
+        more.append(f"{name} training, {alike} of the other {len(r) - 1} in the top {len(r)} share the first image's "
                      "main colour" + ("" if said_how else " (the mean colour of its drawn, non-white pixels, within 60 "
                                       "on each 0–255 channel: a measured rule, which can differ from what the eye calls "
                                       "one colour)")
@@ -60,7 +61,7 @@ def toy_search(before, after, query, epochs, losses, everything=None, own=None) 
                         "not by meaning" if name == "before" else
                         ": the toy still leans on colour, as well as on what the pictures show"))
     for name, r in (("before", before), ("after", after)):
-        lines.append(f"{name} training: the top {len(r)} score {r['score'].iloc[-1]:.2f} to {r['score'].iloc[0]:.2f}, "
+        more.append(f"{name} training: the top {len(r)} score {r['score'].iloc[-1]:.2f} to {r['score'].iloc[0]:.2f}, "
                      f"the median image {r.attrs['median score']:.2f}")
     final_loss = float(np.mean(losses[-3:]))
     lines.append("A score is the cosine between the query's vector and an image's: only its order among the images "
@@ -80,3 +81,8 @@ def toy_search(before, after, query, epochs, losses, everything=None, own=None) 
         lines.append(f"The top {len(after)} scores lie within {span:.2f} of each other: near ties. The toy has learned "
                      "to pull drawings towards a query, but not yet which of them this one means.")
     _tell(*lines)
+    if more:
+        from clipnb.display import folded
+
+        with folded("The colours and the scores, before and after training (click to open)"):
+            _tell(*more)
