@@ -122,20 +122,14 @@ def tone_matched(groups: dict) -> dict:
     (:func:`counterpart`: the same profession drawn as a woman) stays only where every group holds that counterpart in
     the same colouring. Images that pair with nothing (a folder per group) stay as they are. Where one group's drawings
     come in colourings the other's lack, this takes the tones' difference out of a gap between them."""
-    import re
-
-    def tone(path):
-        found = re.search(SKIN_TONE, str(path))
-        return found.group(0) if found else ""
-
     pairs = {name: {counterpart(p) for p in images} for name, images in groups.items()}
-    coloured = {name: {(counterpart(p), tone(p)) for p in images} for name, images in groups.items()}
+    coloured = {name: {(counterpart(p), tone_level(p)) for p in images} for name, images in groups.items()}
 
     def keep(name, path):
         others = [other for other in groups if other != name]
         if not any(counterpart(path) in pairs[other] for other in others):
             return True   # pairs with nothing: nothing to match
-        return all((counterpart(path), tone(path)) in coloured[other] for other in others)
+        return all((counterpart(path), tone_level(path)) in coloured[other] for other in others)
 
     return {name: [p for p in images if keep(name, p)] for name, images in groups.items()}
 

@@ -413,12 +413,13 @@ def midpoint(found, a: str, b: str, label_a: str, label_b: str, t: float = 0.5) 
           + ".")
 
 
-def skin_tone_shift(r, controls, n_images, n_emoji, before, after, scale) -> None:
+def skin_tone_shift(r, controls, n_images, n_emoji, before, after, scale, model) -> None:
     """06: does subtracting "japanese" favour darker skin tones? ``r``: the word's within-emoji correlation between a
     colouring's darkness and what it gains from the subtraction (:func:`clipnb.probes.tone_shift`), over ``n_images``
     images of ``n_emoji`` emoji; ``controls``: the same for each unrelated word subtracted instead; ``before``,
     ``after``: the darker-toned images in the top 9 without and with the subtraction; ``scale``: word → correlation,
-    for words that name a colour ("black", "white"), to read the numbers by. One line to read, the test in a fold."""
+    for words that name a colour ("black", "white"), to read the numbers by; ``model``: whose test it is. One line to
+    read, the test in a fold."""
     from clipnb.display import folded
 
     controls = np.asarray(controls)
@@ -431,9 +432,11 @@ def skin_tone_shift(r, controls, n_images, n_emoji, before, after, scale) -> Non
         _tell(f'Taking "japanese" away lifts each emoji\'s {way} colourings over its other ones more than '
               f"{len(controls) - min(up, down)} of {len(controls)} unrelated words do (p = {shown}, a shift towards "
               "either tone counted). That is beyond chance for this one test, uncorrected for the notebook's others: a "
-              "lead to check on more images, in the direction of the talk's warning about what a subtraction removes.")
+              "lead to check on more images, in the direction of the talk's warning about what a subtraction removes."
+              f"   [model: {model.name}]")
     else:
-        _tell(f'Taking "japanese" away moves skin tone no further than an unrelated word does here (p = {shown}).')
+        _tell(f'Taking "japanese" away moves skin tone no further than an unrelated word does here (p = {shown}).'
+              f"   [model: {model.name}]")
     with folded("How the skin-tone test works, and its numbers (click to open)"):
         _tell(f"The grids can hardly say: {before} image{'' if before == 1 else 's'} named by a darker tone (medium-dark "
               f"or dark) in the top 9 before, {after} after. So the test reads all {n_images} images of the {n_emoji} "
