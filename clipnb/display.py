@@ -65,11 +65,11 @@ def _src(path) -> str:
 
 def fold(summary: str, text: str):
     """Text a learner can skip, one click away: an HTML ``<details>`` whose ``summary`` is always shown (JupyterLab,
-    VS Code and Colab render it; a static viewer shows it open)."""
+    VS Code and Colab render it; a static viewer shows it open). Its line breaks are kept."""
     from IPython.display import HTML
 
-    return HTML(f'<details class="clipnb-fold"><summary>{html.escape(summary)}</summary>'
-                f'<p style="max-width:60em">{html.escape(text)}</p></details>')
+    return HTML(f'<details class="clipnb-fold"><summary>{html.escape(summary)}</summary>\n'
+                f'<div style="max-width:60em;white-space:pre-wrap">{html.escape(text)}</div></details>')
 
 
 @contextlib.contextmanager

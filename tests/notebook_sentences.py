@@ -165,7 +165,7 @@ _margin = lambda name: (lambda c: float(c[0] - c[1]))(_np.sort(vocabulary_featur
                  "and not _captions.matches('cats', after['caption'].iloc[:1])[0] else None"),
         ]),
         Cell('log = pd.DataFrame(json.loads((bundled_model_dir()', said=[
-            Said(r"recall@10 = 10 / (\d+)", "int(log['validation_images'].iloc[-1])"),
+            Said(r"guessing would give 10 / (\d+)", "int(log['validation_images'].iloc[-1])"),
             # printed on every model (it reads the bundled model's training log): it must hold of that log
             Said(r"A recall well above chance and well below 1",
                  "3 * 10 / log['validation_images'].iloc[-1] < log['text_to_image_R@10'].iloc[-1] < 0.9"),
@@ -294,7 +294,7 @@ _changed = (sum(_beyond(by_tone)[k] != v for k, v in _beyond(corrected).items())
             Said(r"images\), (\d+) of the \d+ marked prompts are beyond noise alone",
                  "int(sum((g > 0 if v == 'male' else g < 0) and p <= _claims.ALPHA for v, g, p in "
                  "zip(_marked['variant'], _marked['gap'], _marked['p_holm']))) if _marked is not None else None"),
-            Said(r"the gaps moved by at most ([\d.]+)",
+            Said(r"[Tt]he gaps moved by at most ([\d.]+)",
                  "f\"{(by_tone.set_index(['variant', 'subject'])['gap'] - corrected.set_index(['variant', 'subject'])"
                  "['gap']).abs().max():.3f}\" if _marked is not None else None"),
         ]),
@@ -336,7 +336,7 @@ _nurse = leans.set_index("subject").loc["nurse"]
                  "['subject'] if leans.set_index('subject')['p_holm'].get(s, 0) > _claims.ALPHA) or None"),
         ]),
         Cell("persons = np.array([r[\"towards woman\"]", said=[
-            Said(r"None of these leans is beyond the person prompts' spread", "bool((text_side['text only: p_holm'] > _claims.ALPHA).all())"),
+            Said(r"no profession leans beyond the person prompts' spread", "bool((text_side['text only: p_holm'] > _claims.ALPHA).all())"),
             Said(r"Measured from there, (.+?) leans? towards \"a woman\"",
                  "', '.join(repr('a ' + p) for p, v in (text_side.iloc[:, 0] - persons.mean()).items() if v > 0) "
                  "or 'no profession'"),
@@ -360,12 +360,12 @@ _kin = {w: _np.mean([kind_of.get(q) == kind_of.get(w) for q in neighbours.loc[ne
                  "kind_of.items() if j == k and v != w]].mean() - 0.01 for w, k in kind_of.items())", count=True),
             Said(r"(\d+) of the \d+ words with kin here have a nearest neighbour of the same kind",
                  "sum(kind_of.get(r.query) == kind_of.get(r.neighbour) for r in first.itertuples() if r.query in kind_of)"),
-            Said(r"on average\. (.+?) comes? up far more often",
+            Said(r"(?m)^(.+?) comes? up far more often",
                  "', '.join(f\"'{w}' (near {_in[w]}: \" + ', '.join(neighbours.loc[neighbours['neighbour'] == w, 'query']) "
                  "+ ')' for w in _kin if not (w in kind_of and _kin[w] >= 0.5)) or None"),
             Said(r"('[^']+'(?:, '[^']+')*) (?:is|are) near many words too",
                  "', '.join(repr(w) for w in _kin if w in kind_of and _kin[w] > 0.5) or None"),
-            Said(r"\. ((?:'[^']+' \([^)]*\)(?:, )?)+) (?:is|are) near as many of",
+            Said(r"(?m)^((?:'[^']+' \([^)]*\)(?:, )?)+) (?:is|are) near as many of",
                  "', '.join(f\"'{w}' (\" + ', '.join(neighbours.loc[neighbours['neighbour'] == w, 'query']) + ')' "
                  "for w in _kin if w in kind_of and _kin[w] == 0.5) or None"),
         ]),
@@ -561,7 +561,7 @@ _other_trees = sum(bool(forest_images[corpus.row_of(p)]) for p in _top9) - _scen
             Said(r"[Tt]hey share mostly (the subject|the colour|the outline)",
                  "(lambda c: max(c, key=c.get) if max(c.values()) >= 5 else None)({'the subject': same_subject "
                  "- _scenes, 'the colour': same_colour, 'the outline': same_outline})"),
-            Said(r"Leave those scenes out and (no|\d+) other", "(str(_other_trees) if _other_trees else 'no') if _scenes "
+            Said(r"the picture's own top 9 holds (no|\d+) other tree", "(str(_other_trees) if _other_trees else 'no') if _scenes "
                  "else None"),
             Said(r"Its nearest image is not a tree", "not forest_images[corpus.row_of(corpus.search(picture, k=9)['path'].iloc[0])]"),
             Said(r"The (\d+) that are not trees:", "sum(not forest_images[corpus.row_of(p)] for p in corpus.search(picture, k=9)['path']) or None"),
@@ -740,7 +740,7 @@ _share = {s: (m == _top[s]).mean() for s, m in _members.items()}
 _fits = [s for s, f in _top.items() if set(SEED_WORDS.get(s, [s])) & set(FITS.get(f.split('/')[-1], []))]
 """, said=[
             Said(r"(\d+) of the \d+ seeds end in a cluster whose most common folder they fit", "len(_fits)"),
-            Said(r"\d+ do not: (.+?)\. k-means moved",
+            Said(r"\d+ do not: (.+?)\.   \[model",
                  "', '.join(f'{s!r} → {_top[s]} ({_share[s]:.0%})' for s in _top if s not in _fits) or None"),
         ]),
         Cell("seeded_quality = clusters.quality(seeded, folders)", said=[
@@ -889,7 +889,7 @@ def printed(cell) -> str:
         page = output.get("data", {}).get("text/html", "")
         page = "".join(page) if isinstance(page, list) else page
         if 'class="clipnb-fold"' in page:
-            texts.append(html.unescape(re.sub(r"<[^>]+>", " ", page)) + "\n")
+            texts.append(re.sub(r"(?m)^ +", "", html.unescape(re.sub(r"<[^>]+>", " ", page))) + "\n")
     return "".join(texts)
 
 

@@ -80,7 +80,8 @@ def test_cluster_sentences(capsys, model):
                           "name fits it": [True, True, False, True], "margin": [0.004, 0.05, 0.2, 0.1]})
     narrate.shared_names(names)
     assert "2 clusters are all named 'a person' (clusters 0, 1)" in (out := capsys.readouterr().out)
-    assert "Their captions do, by the words more common in each than in the others: 0: cook, judge" in out
+    assert "The captions of the 'a person' clusters tell them apart, by the words more common in each than in the " \
+           "others: 0: cook, judge." in out
     narrate.hub_names(names)
     assert "'a photo' is the name or the runner-up of 4 of the 4 clusters" in capsys.readouterr().out
     majority = pd.Series(["professions", "people", "food", "photos"])
@@ -149,8 +150,8 @@ def test_noise_against_persons_names_a_gap_beyond_noise_but_not_beyond_the_perso
     narrate.noise_against_persons(gaps, leans)
     out = capsys.readouterr().out
     assert out.startswith('"a nurse" was beyond noise in section 3') and "pilot" not in out
-    assert 'not beyond noise once the 2 professions are corrected for (alone: "a nurse" p = 0.03, corrected 0.06): ' \
-           "a lead worth a larger test" in out
+    assert "not beyond the person prompts here, once the 2 professions are corrected for." in out
+    assert '(alone: "a nurse" p = 0.03, corrected 0.06): a lead worth a larger test' in out
     narrate.noise_against_persons(gaps, leans.assign(p_holm=0.01))
     assert capsys.readouterr().out == ""
 
@@ -219,3 +220,28 @@ def test_a_smiley_near_happy_is_read_by_how_it_is_drawn(capsys):
     assert "'smiley (smilies)' is drawn smiling, with a halo." in out
     assert captions.drawn("/abs/data/samples/clipart/people/smiley_26c45a.png") == "frowning"
     assert captions.drawn("clipart/people/other.png") is None
+
+
+def test_say_prints_the_finding_and_folds_the_rest_where_a_notebook_can_fold(monkeypatch, capsys):
+    import IPython.display
+
+    from clipnb.narrate import _say
+
+    shown = []
+    monkeypatch.setattr(IPython.display, "display", shown.append)   # what a notebook would render below the line
+    lines = ["the finding", "", "why it holds, " * 12, "and the numbers behind it " * 4]
+    narrate.say(*lines, more="the numbers")   # plain Python: no notebook to fold in, so every sentence is printed
+    assert capsys.readouterr().out == "\n".join(line for line in lines if line) + "\n" and not shown
+
+    monkeypatch.setattr(_say, "_in_notebook", lambda: True)
+    narrate.say(*lines, more="the numbers")
+    assert capsys.readouterr().out == "the finding\n"
+    page = shown.pop().data
+    assert '<summary>the numbers (click to open)</summary>' in page and "why it holds" in page
+    assert "and the numbers behind it" in page and "the finding" not in page and "white-space:pre-wrap" in page
+
+    for kept in ([lines[0], "a short second line"], lines):   # short enough to read at once, or a summary (more=None)
+        narrate.say(*kept, more=None if kept is lines else "the numbers")
+        assert capsys.readouterr().out == "\n".join(line for line in kept if line) + "\n" and not shown
+    narrate.say("", None)
+    assert capsys.readouterr().out == "" and not shown

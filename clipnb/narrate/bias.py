@@ -5,7 +5,7 @@ from __future__ import annotations
 import numpy as np
 
 from clipnb import claims
-from clipnb.narrate._say import _tell
+from clipnb.narrate._say import say
 
 
 def sanity_check(sanity) -> None:
@@ -36,7 +36,7 @@ def sanity_check(sanity) -> None:
                          "the swapped drawings often enough: this model does not reliably tell these men from these "
                          "women by the words 'male' and 'female'. So read sections 5 and 6 as what this model does, "
                          "not as a bias it measured.")
-    _tell(*lines)
+    say(*lines, more="the marked prompts, and what they mean for sections 5 and 6")
 
 
 def _of(count, total) -> str:
@@ -69,16 +69,18 @@ def tone_matched(gaps, matched_gaps, groups, matched, a, b) -> None:
     of = " + ".join(str(len(groups[g])) for g in (a, b))
     changed = [_prompt(*key) for key in was if now_is.get(key) != was[key]]
     largest = moved.idxmax()
-    _tell(f"Section 2's skin-tone difference, taken out: with each profession's {a} and {b} drawings kept only in the "
-          f"colourings both have ({sizes} of the {of} images), the gaps moved by at most {moved.max():.3f} "
-          f"(\"{_prompt(*largest)}\", whose gap was {gaps.set_index(['variant', 'subject'])['gap'][largest]:+.3f}). "
-          + ("No prompt's verdict changes." if not changed else
-             (f"1 prompt's verdict changes ({changed[0]})" if len(changed) == 1 else
-              f"{len(changed)} prompts' verdicts change ({', '.join(changed)})") + ": with "
-             "fewer images a small gap is harder to tell from noise, so this may be the test's reach as much as the "
-             "tones. Read section 3's gaps with the skin tones in mind."))
+    verdicts = ("No prompt's verdict changes" if not changed else
+                (f"1 prompt's verdict changes ({changed[0]})" if len(changed) == 1 else
+                 f"{len(changed)} prompts' verdicts change ({', '.join(changed)})"))
+    say(f"{verdicts} when section 2's skin-tone difference is taken out: each profession's {a} and {b} drawings kept "
+          f"only in the colourings both have ({sizes} of the {of} images).",
+          f"The gaps moved by at most {moved.max():.3f} (\"{_prompt(*largest)}\", whose gap was "
+          f"{gaps.set_index(['variant', 'subject'])['gap'][largest]:+.3f})."
+          + ("" if not changed else " With fewer images a small gap is harder to tell from noise, so a change may be "
+             "the test's reach as much as the tones. Read section 3's gaps with the skin tones in mind."),
+          more="how far the gaps moved")
     with folded("the same test on the tone-matched images, prompt by prompt (click to open)"):
-        _tell(f"With the skin tones matched ({sizes} images), {now} of the {tests} marked prompts are beyond noise "
+        say(f"With the skin tones matched ({sizes} images), {now} of the {tests} marked prompts are beyond noise "
               f"alone ({before} with every image; with fewer images a small gap is harder to tell from noise). "
               "Unmarked prompts beyond noise: "
               + (f"{unmarked_now}, as with every image." if unmarked_now == unmarked_before else
@@ -95,11 +97,11 @@ def unmarked_beyond_noise(gaps, a, b) -> None:
     beyond = gaps[(gaps["variant"] == "unmarked") & (gaps["p_holm"] <= claims.ALPHA)]
     if len(beyond):
         one = len(beyond) == 1
-        _tell("Among the unmarked prompts, " + ", ".join(f'"a {r.subject}" (gap {r.gap:+.3f})'
-                                                        for r in beyond.itertuples())
-              + f" {'is' if one else 'are'} beyond noise: the dark cell{'' if one else 's'} of the unmarked row. The "
-                f"{a} and the {b} images differ along {'its' if one else 'their'} direction. A lead, not yet a "
-                "finding: section 5 asks whether that is more than any person prompt shows.")
+        say("Among the unmarked prompts, " + ", ".join(f'"a {r.subject}" (gap {r.gap:+.3f})' for r in beyond.itertuples())
+            + f" {'is' if one else 'are'} beyond noise: a lead, not yet a finding.",
+            f"{'It is the dark cell' if one else 'They are the dark cells'} of the unmarked row: the {a} and the {b} "
+            f"images differ along {'its' if one else 'their'} direction. Section 5 asks whether that is more than any "
+            "person prompt shows.", more="what that means")
 
 
 def nurse_lean(leans, a, b) -> None:
@@ -114,12 +116,12 @@ def nurse_lean(leans, a, b) -> None:
             + (f"; this model's gap for \"a nurse\" is {leans.set_index('subject').loc['nurse', 'gap']:+.4f}"
                if "gap" in leans else ""))
     if nurse_p <= claims.ALPHA:
-        _tell(f'"a nurse" leans towards the {towards} images here, beyond the person prompts (lean {nurse_lean:+.4f}).',
+        say(f'"a nurse" leans towards the {towards} images here, beyond the person prompts (lean {nurse_lean:+.4f}).',
               said + ("" if (nurse_lean < 0) == (speaker < 0) or (a, b) != ("man", "woman") else
-                      ". This model leans the opposite way") + ".")
+                      ". This model leans the opposite way") + ".", more="what the speaker saw")
     else:
-        _tell(f'"a nurse" leans no more than the person prompts do (lean {nurse_lean:+.4f}, within noise). So no '
-              "direction can be read from it here.", said + ".")
+        say(f'"a nurse" leans no more than the person prompts do (lean {nurse_lean:+.4f}, within noise). So no '
+              "direction can be read from it here.", said + ".", more="what the speaker saw")
 
 
 def text_lean(text_side, persons, person, leans, model) -> None:
@@ -127,13 +129,13 @@ def text_lean(text_side, persons, person, leans, model) -> None:
     (``persons``; ``person``: "a person"'s own), and where it points against the pictures' lean (``leans``)."""
     towards_woman = [p for p, v in text_side.iloc[:, 1].items() if v > 0]
     beyond = text_side.index[text_side["text only: p_holm"] <= claims.ALPHA]
-    lines = [f"{model.name}, the words alone: the {len(persons)} person prompts sit at {persons.mean():+.4f} on "
-             f"average (\"a person\" itself {person:+.4f}).",
-             f"Measured from there, {', '.join(repr('a ' + p) for p in towards_woman) or 'no profession'} "
-             f"lean{'s' if len(towards_woman) == 1 else ''} towards \"a woman\", the others towards \"a man\".",
-             ("Beyond the person prompts' spread: " + ", ".join(repr("a " + p) for p in beyond) + "."
-              if len(beyond) else
-              "None of these leans is beyond the person prompts' spread: the words alone show no lean here.")]
+    lines = [f"The words alone ({model.name}): "
+             + (", ".join(repr("a " + p) for p in beyond) + f" lean{'s' if len(beyond) == 1 else ''} beyond the person "
+                "prompts' spread." if len(beyond) else
+                "no profession leans beyond the person prompts' spread, so the words show no lean here."),
+             f"The {len(persons)} person prompts sit at {persons.mean():+.4f} on average (\"a person\" itself "
+             f"{person:+.4f}). Measured from there, {', '.join(repr('a ' + p) for p in towards_woman) or 'no profession'} "
+             f"lean{'s' if len(towards_woman) == 1 else ''} towards \"a woman\", the others towards \"a man\"."]
     # both sides measured against the person prompts, both read "towards the women" when positive: opposite ways?
     opposite = [p for p in text_side.index if np.sign(text_side.iloc[:, 1][p]) * np.sign(text_side.iloc[:, 3][p]) < 0]
     noisy = (leans.set_index("subject")["p_holm"] > claims.ALPHA) & (text_side["text only: p_holm"] > claims.ALPHA)
@@ -142,7 +144,7 @@ def text_lean(text_side, persons, person, leans, model) -> None:
                      + (" Each of these leans is within noise on both sides, so its sign can be chance."
                         if noisy[opposite].all() else " Where a lean is beyond noise, the pictures pull against the "
                                                       "words."))
-    _tell(*lines)
+    say(*lines, more="each profession's lean in words")
 
 
 def _sanity_in_short(sanity) -> str:
@@ -170,7 +172,7 @@ def bias_summary(sanity, leans, text_side, a, b, model) -> None:
                      "came from a CLIP trained on the web, measured on one pair of faces.")
     else:
         lines.append("Read each with its caveat: the groups' skin tones are not matched (section 2).")
-    _tell(*lines)
+    say(*lines, more=None)
 
 
 def noise_against_persons(gaps, leans) -> None:
@@ -183,20 +185,21 @@ def noise_against_persons(gaps, leans) -> None:
         names = ", ".join(f'"a {s}"' for s in both)
         table = leans.set_index("subject")
         alone = [s for s in both if "p_value" in table and table.loc[s, "p_value"] <= claims.ALPHA]
-        _tell(f"{names} {'was' if len(both) == 1 else 'were'} beyond noise in section 3: the man and the woman drawings "
-              "differ along it. But the person prompts' gaps lean the same way, and against them "
-              f"{'it is' if len(both) == 1 else 'they are'} not beyond noise once the {len(table)} professions are "
-              "corrected for"
+        one = len(both) == 1
+        say(f"{names} {'was' if one else 'were'} beyond noise in section 3, but {'is' if one else 'are'} not beyond "
+              f"the person prompts here, once the {len(table)} professions are corrected for.",
+              f"The man and the woman drawings differ along {'it' if one else 'them'}, but the person prompts' gaps lean "
+              "the same way"
               + (" (alone: " + "; ".join(f'"a {s}" p = {table.loc[s, "p_value"]:.2g}, corrected '
                                           f'{table.loc[s, "p_holm"]:.2g}' for s in alone)
                  + "): a lead worth a larger test, not a finding" if alone else "")
               + ". Section 3 asks whether the two groups differ along a prompt; this section asks whether the "
-              "profession adds to what any person prompt shows.")
+              "profession adds to what any person prompt shows.", more="why the two sections differ")
 
 
 def person_baseline(control_gaps, a, b) -> None:
     """Where the gender-neutral person prompts' gaps sit on average: the zero every profession's lean is read from."""
     mean = float(np.mean(control_gaps))
-    _tell(f"The {len(control_gaps)} gender-neutral person prompts themselves sit at {mean:+.4f} on average, towards the "
+    say(f"The {len(control_gaps)} gender-neutral person prompts themselves sit at {mean:+.4f} on average, towards the "
           f"{a if mean > 0 else b} images: what every person prompt picks up on these drawings. A profession's lean is "
           "measured from there, not from 0.")

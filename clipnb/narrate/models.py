@@ -5,7 +5,7 @@ from __future__ import annotations
 import numpy as np
 
 from clipnb import claims, nulls, pvalues
-from clipnb.narrate._say import _tell
+from clipnb.narrate._say import say
 
 
 def _true(value) -> bool:
@@ -18,13 +18,13 @@ def verdict_agreement(trained, compared, same, failed_by_all, left_out) -> None:
     differ = [c for c in compared if c not in same]
     names = ", ".join(trained[:-1]) + f" and {trained[-1]}" if len(trained) > 1 else "".join(trained)
     every = "both" if len(trained) == 2 else "all"
-    _tell(f"{names} give the same kind of verdict (✔, ≈ or ✘) on {len(same)} of the {len(compared)} claims {every} "
+    say(f"{names} give the same kind of verdict (✔, ≈ or ✘) on {len(same)} of the {len(compared)} claims {every} "
           f"could check: {', '.join(same) or 'none'}."
           + (f" On {len(failed_by_all)} of these ({', '.join(failed_by_all)}) {every} fail: much of the agreement is "
-             "failing alike." if failed_by_all else "")
-          + f" They differ on: {', '.join(differ) or 'none'}."
+             "failing alike." if failed_by_all else ""),
+          f"They differ on: {', '.join(differ) or 'none'}."
           + (f" (Left out: {', '.join(left_out)}, identities or claims some model could not check.)" if left_out
-             else ""))
+             else ""), more="where they differ")
 
 
 def nothing_learned(rows, trained) -> None:
@@ -58,7 +58,7 @@ def nothing_learned(rows, trained) -> None:
                      f"can come out beyond here, whatever the model learned; only the control-word nulls "
                      f"({len(nulls.CONTROL_WORDS)} words) can. Run with 19 (the default) to read the counts below as "
                      "findings.")
-    _tell(*lines)
+    say(*lines)
 
 
 def talk_weights(table) -> None:
@@ -82,12 +82,12 @@ def talk_weights(table) -> None:
         else:
             lines.append(f"E9 on {label}: the talk's gentler weights already removed winter images "
                          f"({' → '.join(map(str, seen))} in the top 12 at weights 0, 0.2 and 0.3).")
-    _tell(*lines)
+    say(*lines)
 
 
 def fine_tune_moves(moved) -> None:
     """The claims whose kind of verdict bundled:skewed changed against bundled, the model it was fine-tuned from."""
-    _tell(f"bundled:skewed, fine-tuned from bundled on the same pictures with five professions' captions changed, gets "
+    say(f"bundled:skewed, fine-tuned from bundled on the same pictures with five professions' captions changed, gets "
           f"another kind of verdict on {', '.join(moved) or 'no claim'}"
           + (": a fine-tune moves claims it was not aimed at, so a change of one verdict is weak evidence of anything"
              if moved else "") + ".")
@@ -95,7 +95,7 @@ def fine_tune_moves(moved) -> None:
 
 def holm_counts(summary) -> None:
     """Per model, its verdicts beyond their null, before and after Holm's correction (``report.holm_summary``)."""
-    _tell(*(f"{r['model']}: {r['beyond (p ≤ α)']} of {r['verdicts checked']} checked verdicts beyond their null at "
+    say(*(f"{r['model']}: {r['beyond (p ≤ α)']} of {r['verdicts checked']} checked verdicts beyond their null at "
             f"p ≤ α, {r['beyond after Holm']} after Holm's correction ({r['which, after Holm']})."
             for _, r in summary.iterrows()))
 
@@ -118,7 +118,7 @@ def agreement_beyond_random(agree) -> None:
             lines.append(f"{column}, pairs of trained models at or below it: "
                          + ", ".join(f"{r['model A']}–{r['model B']} {r[column]:.3f}" for _, r in below.iterrows())
                          + ": by this measure those trained models agree no more than a model and random weights do")
-    _tell(*lines)
+    say(*lines)
 
 
 def planted_skew(planted, changes, kept) -> None:
@@ -154,7 +154,7 @@ def planted_skew(planted, changes, kept) -> None:
                         if as_far else "") + ". A fine-tune moves words it was not aimed at. That is why the verdict sets the skewed "
                      "professions against every other choice of as many professions, instead of reading the bars one "
                      "by one.")
-    _tell(*lines)
+    say(*lines, more="how far the other professions moved")
 
 
 # which emoji draws each of the talk's professions (notebook 04): its pictures are the ones the planted skew captioned
@@ -221,12 +221,12 @@ def e6_by_model(table, verdicts, models) -> None:
                         "verdict is set against a null.")
                      + (f" It holds {', '.join(built_in)}, as random weights often do: properties of the procedure, "
                         "not of learning." if built_in else ""))
-    _tell(*lines)
+    say(*lines, more="each model's E6, and what random weights hold")
     if skewed:
         from clipnb.display import folded
 
         with folded("For researchers: how each profession's E6 lean moved with the skew (click to open)"):
-            _tell(_e6_after_the_skew(table))
+            say(_e6_after_the_skew(table))
 
 
 def planted_line(planted) -> None:
@@ -236,11 +236,12 @@ def planted_line(planted) -> None:
     p = planted.numbers.attrs.get("p") if planted.numbers is not None else None
     if planted.status == claims.FAILS and p is not None and p < claims.ALPHA:
         moved, skewed = planted.numbers.attrs["moved"], planted.numbers.attrs["skewed"]
-        _tell(f"◐ B1, in part: not every skewed profession moved the planted way ({moved} of {skewed}), though together they "
-              f"moved beyond chance (p = {p:.2g}: the markdown below says how it is found). The claim, which asks for "
-              f"every one: {planted.statement}.")
+        say(f"◐ B1, in part: not every skewed profession moved the planted way ({moved} of {skewed}), though together they "
+              f"moved beyond chance (p = {p:.2g}).",
+              f"The markdown below says how that p is found. The claim, which asks for every one: {planted.statement}.",
+              more="the claim")
     else:
-        _tell(f"{mark} B1 {planted.status}. The claim: {planted.statement}.")
+        say(f"{mark} B1 {planted.status}. The claim: {planted.statement}.")
 
 
 def in_short(table, models, planted=None) -> None:
@@ -272,7 +273,7 @@ def in_short(table, models, planted=None) -> None:
         lines.append(f"* the planted bias: {moved} of the {skewed} skewed professions moved the planted way"
                      + (f"; together {'beyond' if p <= claims.ALPHA else 'within'} chance (p = {p:.2g})" if p is not None
                         else "") + ".")
-    _tell(*lines)
+    say(*lines, more=None)
 
 
 def trained_here(heads, table, model: str = "bundled") -> None:
@@ -285,10 +286,6 @@ def trained_here(heads, table, model: str = "bundled") -> None:
     beyond_heads = [c for c in heads if heads[c].beyond_random]
     brought = [c for c in beyond_weights if c not in beyond_heads and heads[c].result.status == claims.HOLDS]
     lines = []
-    if any(j.cannot_tell for j in heads.values()):
-        n = max(j.n for j in heads.values())
-        lines.append(f"This run set each claim against {n} random-heads models (CLIPNB_NULL_MODELS={n}): too few for any "
-                     "to come out beyond them. Run with 19 (the default) to read what follows as findings.")
     lines.append(f"Of the {len(heads)} claims here, {model} shows {len(beyond_weights)} beyond random weights"
                  + (f" ({', '.join(beyond_weights)})" if beyond_weights else "") + f" and {len(beyond_heads)} beyond "
                  "random heads" + (f" ({', '.join(beyond_heads)}): " + ("that one is" if len(beyond_heads) == 1 else
@@ -313,9 +310,13 @@ def trained_here(heads, table, model: str = "bundled") -> None:
     if lost:
         lines.append(f"Fails on {model}, yet half or more of the random heads pass it: {', '.join(lost)}. Untrained "
                      "heads pass them without learning anything, so passing them would not have shown learning either.")
-    _tell(*lines)
+    if any(j.cannot_tell for j in heads.values()):
+        n = max(j.n for j in heads.values())
+        lines.insert(1, f"This run set each claim against {n} random-heads models (CLIPNB_NULL_MODELS={n}): too few for "
+                        "any to come out beyond them. Run with 19 (the default) to read these counts as findings.")
+    say(*lines, more="what the pretrained networks bring")
     if numbers:
         from clipnb.display import folded
 
         with folded("For researchers: each claim's number against the random heads' (click to open)"):
-            _tell(*numbers)
+            say(*numbers)

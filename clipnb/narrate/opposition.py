@@ -7,7 +7,7 @@ import pandas as pd
 
 from clipnb import captions, claims
 from clipnb.models import is_random
-from clipnb.narrate._say import _first, _tell
+from clipnb.narrate._say import _first, say
 from clipnb.narrate.search import APES
 from clipnb.opposition import nearest_to_pole
 from clipnb.probes import TONE_LEVELS, drawing, tone_level
@@ -101,11 +101,12 @@ def face_order(auc, p_order, n_happy, n_sad, by_caption, model) -> None:
     in the right order, and ``p_order``, its one-sided Mann–Whitney p. ``by_caption``: the happy and sad images the
     claims find by caption."""
     beyond = p_order <= claims.ALPHA
-    _tell(f"happy faces rank above sad ones in {auc:.0%} of (happy, sad) pairs, where a shuffle would give about half: "
+    say(f"happy faces rank above sad ones in {auc:.0%} of (happy, sad) pairs, where a shuffle would give about half: "
           + ("the difference orders these faces by mood." if beyond else "no more than shuffling the faces often gives.")
           + f"   [model: {model.name}]",
           f"  (these are the {n_happy} + {n_sad} face emoji the samples' list tags; the verdicts of section 1 find the "
-          f"poles by caption across the whole corpus, {by_caption[0]} + {by_caption[1]} images, other styles included)")
+          f"poles by caption across the whole corpus, {by_caption[0]} + {by_caption[1]} images, other styles included)",
+          more="which faces these are")
 
 
 def _bare_words(own, instead=None) -> tuple:
@@ -219,11 +220,11 @@ def pair_table(corpus, by_pair, own, instead, model) -> None:
     shown = [line for line in (bare, tone) if line]
     if shown:
         shown[-1] += f"   [model: {model.name}]"
-    _tell(*shown)
+    say(*shown, more=None)
     detail = [line for line in (*lines, tone_detail, bare_detail, *readings) if line]
     if detail:
         with folded("The table end by end: what each end holds, read against its pole (click to open)"):
-            _tell(*detail)
+            say(*detail)
 
 
 def spread(null, random_cosine, n_random) -> None:
@@ -243,7 +244,7 @@ def spread(null, random_cosine, n_random) -> None:
     if len(axis):
         lines[-1] += (f" With the two words' own distance taken out (below), {', '.join(axis)} "
                       f"{'does' if len(axis) == 1 else 'do'}.")
-    _tell(*lines)
+    say(*lines, more=None)
 
 
 def spread_why(null, random_cosine) -> None:
@@ -269,7 +270,7 @@ def spread_why(null, random_cosine) -> None:
         lines.append(f"Along the unit axis, {', '.join(beyond_axis)} spread{'s' if len(beyond_axis) == 1 else ''} the "
                      "images more than 95 % of the random pairs: with the words' distance taken out, the images line up "
                      f"along {'this pair' if len(beyond_axis) == 1 else 'these pairs'} more than along random ones.")
-    _tell(*lines)
+    say(*lines, more=None)
 
 
 # words in a caption that name a person (beside captions' "men" and "women"): an emoji's person, profession or role
@@ -283,19 +284,19 @@ def talk_pair(judged, model, random: bool) -> None:
     speaker's jumping hikers and head-in-hands figure."""
     talk = judged.result
     if talk.status == claims.HOLDS and judged.beyond_random:
-        _tell("Here too the difference finds more happy and sad faces at its two ends than nearness to each word does, "
+        say("Here too the difference finds more happy and sad faces at its two ends than nearness to each word does, "
               "beyond what unrelated words do in its place, as it found jumping hikers and a seated man with his head in "
               "his hands for the speaker.")
     elif talk.status == claims.HOLDS:
-        _tell(f"It holds, but by little: {judged.reaching} of {judged.tested} control words put in place of the opposite "
+        say(f"It holds, but by little: {judged.reaching} of {judged.tested} control words put in place of the opposite "
               "pole ('sad') do as well, so this is not evidence that the difference finds the moods here (the speaker's "
               "jumping hikers and head-in-hands figure were a demonstration on other images, not a test).")
     elif talk.status == claims.FAILS:
-        _tell("Not here: the difference finds no more happy and sad faces than nearness does, unlike the speaker's "
+        say("Not here: the difference finds no more happy and sad faces than nearness does, unlike the speaker's "
               "jumping hikers and head-in-hands figure."
               + (" On random weights neither ranking knows what the words mean." if random else ""))
     else:
-        _tell("This corpus has no images captioned as happy or sad faces, so the check cannot be made here.")
+        say("This corpus has no images captioned as happy or sad faces, so the check cannot be made here.")
 
 
 def _mood_against(mood, pole) -> str:
@@ -317,8 +318,10 @@ def off_pole(corpus, pole, shown, where: str = "nearest to", order=None) -> None
     hits = named[[corpus.row_of(p) for p in shown["path"]]]
     if not hits.all():
         strays = [short_caption(c) for c, hit in zip(shown["caption"], hits) if not hit]
+        listed = "; ".join(map(repr, strays))   # a list of three or more is read one click away
         lines = [f'{where} "{pole}": {len(strays)} of {len(shown)} {"is" if len(strays) == 1 else "are"} not captioned as '
-                 f'{pole} (' + "; ".join(map(repr, strays)) + ")."]
+                 + (f"{pole} ({listed})." if len(strays) <= 2 else f"{pole}."),
+                 "" if len(strays) <= 2 else f"They are: {listed}."]
         apes = [c for c in strays if re.search(APES, c, re.IGNORECASE)]
         if apes and (_people([pole])["men"] or _people([pole])["women"]):
             lines.append(f"  {apes[0]!r} near \"{pole}\" again, as in notebook 06: the association behind Google Photos' "
@@ -342,7 +345,7 @@ def off_pole(corpus, pole, shown, where: str = "nearest to", order=None) -> None
         if toned and order is not None and not (_people([pole])["men"] or _people([pole])["women"]):
             caption_of = dict(zip(shown["path"], shown["caption"])).get
             lines += _tone_sentences(colourings(toned, order, caption_of), pole)
-        _tell(*lines)
+        say(*lines, more="what these images are")
 
 
 def ends_and_order(ends, auc, p_order, pair, k, n_images) -> None:
@@ -358,18 +361,19 @@ def ends_and_order(ends, auc, p_order, pair, k, n_images) -> None:
     ordered = p_order <= claims.ALPHA
     head = f'So, for "{a}" / "{b}": '
     if ends.result.status == claims.FAILS and ordered:
-        _tell(head + f"among the faces alone, the difference sorts them by mood. Over all {n_images} images, "
+        say(head + f"among the faces alone, the difference sorts them by mood, but over all {n_images} images "
               f"its two ends hold {by_delta}{of} faces of the two moods, against {nearest} among the images nearest each "
-              "phrase. Both are true. The ends are whatever lies furthest from the other pole, whatever it shows; within "
-              "one kind of image, the difference reads the mood.")
+              "phrase.",
+              "Both are true. The ends are whatever lies furthest from the other pole, whatever it shows; within one "
+              "kind of image, the difference reads the mood.", more="how both can be true")
     elif ends.result.status == claims.HOLDS and ordered:
-        _tell(head + f"both hold. Its ends hold more faces of the two moods than nearness finds ({by_delta} against "
+        say(head + f"both hold. Its ends hold more faces of the two moods than nearness finds ({by_delta} against "
               f"{nearest}{of}), and among the faces alone it sorts them by mood.")
     elif ends.result.status == claims.FAILS:
-        _tell(head + f"neither holds on this model. Its ends hold {by_delta}{of} faces of the two moods ({nearest} among "
+        say(head + f"neither holds on this model. Its ends hold {by_delta}{of} faces of the two moods ({nearest} among "
               "the nearest to each phrase), and among the faces alone its order is within chance.")
     else:
-        _tell(head + f"its ends hold more faces of the two moods than nearness finds ({by_delta} against {nearest}{of}), "
+        say(head + f"its ends hold more faces of the two moods than nearness finds ({by_delta} against {nearest}{of}), "
               "but among the faces alone its order is within chance: a few clear faces at the ends, not a scale of mood.")
 
 
@@ -387,4 +391,4 @@ def opposition_summary(judged, auc, p_order, model) -> None:
                      f"puts happy above sad in {auc:.0%} of (happy, sad) pairs, "
                      + ("beyond chance (section 2);" if p_order <= claims.ALPHA else "within chance (section 2);"))
     lines.append("* for one pair, raw similarities and probabilities rank the images in the same order (section 5).")
-    _tell(*lines)
+    say(*lines, more=None)

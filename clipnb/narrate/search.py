@@ -9,7 +9,7 @@ import pandas as pd
 from clipnb import captions, claims, images, nulls
 from clipnb.cache import samples_dir
 from clipnb.models import is_bundled, is_random
-from clipnb.narrate._say import _first, _tell
+from clipnb.narrate._say import _first, say
 
 APES = r"\b(?:gorilla|ape|chimpanzee|orangutan|monkey)\b"
 WOMEN = r"\bwom[ae]n\b"
@@ -17,24 +17,25 @@ WOMEN = r"\bwom[ae]n\b"
 
 def cat_search(model, corpus, results) -> None:
     """00: how the search for "a cat" did (``results``: its top 12), where the cat photo ranks, and why, by model."""
-    lines = []
+    photo_line = None
     photo = str(samples_dir() / "photos" / "chelsea.jpg")
     if photo in corpus.paths:
         photo_rank = claims.first_rank(corpus, "a cat", np.array([p == photo for p in corpus.paths]))
         why = ("The bundled model's image network learned from ImageNet's photos, but the part that joins it to words "
                "was trained mostly on drawings, so it reads a photo only weakly (notebook 03)." if is_bundled(model) else
                "Random weights learned nothing." if is_random(model) else "This model misses it.")
-        lines.append(f"the cat photo ranks #{photo_rank} of the {len(corpus)} images for \"a cat\""
-                     + ("" if photo_rank <= 12 else ", outside the top 12. " + why))
+        photo_line = (f"the cat photo ranks #{photo_rank} of the {len(corpus)} images for \"a cat\""
+                      + ("" if photo_rank <= 12 else ", outside the top 12. " + why))
     is_cat = captions.matches("cats", results["caption"])
     in_top, first_is_cat = int(is_cat.sum()), bool(is_cat[0])
     if first_is_cat and in_top >= 6:
-        return _tell(*lines, f"The search works here: a cat comes first and {in_top} of 12 are cats.")
+        return say(f"The search works here: a cat comes first and {in_top} of 12 are cats.", photo_line,
+                     more="where the cat photo ranks")
     verdict = "partly works" if first_is_cat or in_top >= 4 else "mostly fails" if in_top else "fails"
     why = ("This model has random weights: nothing was learned, so the order is chance." if is_random(model) else
            "The bundled model learned from emoji, icons and drawings in styles other than this one (twemoji, kept out "
            "of its training), a few dozen per thing: a new style is where it slips." if is_bundled(model) else "")
-    lines.append(f"The search {verdict} here: {in_top} of 12 are cats. {why}")
+    lines = [f"The search {verdict} here: {in_top} of 12 are cats. {why}", photo_line]
     others = [_first(c) for c in results["caption"][~is_cat]]
     if others:
         big = [c for c in others if captions.matches("big_cats", [c])[0]]   # near in kind, not house cats
@@ -45,7 +46,7 @@ def cat_search(model, corpus, results) -> None:
                         + ", which the count above leaves out.) " if big else "")
                      + "(The speaker's MobileCLIP-S2, trained on web photos, ranked \"a cat\" above \"a dog\" and "
                        "\"a monkey\" for his cat photo; notebook 03.)")
-    return _tell(*lines)
+    return say(*lines, more="what else it found, and where the cat photo ranks")
 
 
 def man_search(corpus, queries, counts, model) -> None:
@@ -117,7 +118,7 @@ def man_search(corpus, queries, counts, model) -> None:
                          "the word takes out more than a nationality (see who replaced them in the second grid)"
                          + (f"; {len(genderless)} of the second grid's 9 are professions captioned without a gender "
                             f"({'; '.join(genderless[:3])}), whom a count by caption cannot place" if genderless else ""))
-    return _tell(*lines)
+    return say(*lines, more="what each subtraction did, grid by grid")
 
 
 def tree_search(corpus, picture, trees, same_subject, same_colour, model, same_outline=None) -> None:
@@ -146,20 +147,22 @@ def tree_search(corpus, picture, trees, same_subject, same_colour, model, same_o
              + (f", {same_outline} of a like outline (silhouettes overlapping by 70 % or more)"
                 if same_outline is not None else "")
              + (f".   [model: {model.name}]" if scenes else f". They share {shares}.   [model: {model.name}]")]
-    if scenes:
-        lines.append("Leave those scenes out and " + (
-            "no other tree is among them: the picture finds its own pixels, pasted into scenes, before any other tree."
-            if not other_trees else f"{len(other_trees)} other "
-            f"{'image is captioned as a tree' if len(other_trees) == 1 else 'images are captioned as trees'}: "
-            f"{', '.join(other_trees)}.")
-            + f" Without the scenes, they share {shares}.")
     not_trees = [_first(c) for p, c in zip(top["path"], top["caption"]) if not trees[corpus.row_of(p)]]
+    nearest_is_tree = bool(trees[corpus.row_of(top["path"].iloc[0])])
+    if scenes:   # the finding first: the trees it finds besides its own drawing, pasted into scenes
+        lines.insert(0, f"Apart from {scenes} scene{'s' if scenes > 1 else ''} built from this very drawing, the "
+                        "picture's own top 9 holds " + (
+                            "no other tree: it finds its own pixels, pasted into scenes, before any other tree" if not
+                            other_trees else f"{len(other_trees)} other tree{'s' if len(other_trees) > 1 else ''} "
+                            f"({', '.join(other_trees)})")
+                     + ("" if nearest_is_tree else f". Its nearest image is not a tree but {not_trees[0]!r}") + ".")
+        lines.append(f"Without the scenes, they share {shares}.")
     if not_trees:
-        lines.append(("Its nearest image is not a tree. " if not trees[corpus.row_of(top["path"].iloc[0])] else "")
+        lines.append(("" if nearest_is_tree or scenes else "Its nearest image is not a tree. ")
                      + f"The {len(not_trees)} that are not trees: {', '.join(not_trees)}.")
     first_tree = claims.first_rank(corpus, picture, trees)
     if first_tree and first_tree <= 9:
-        return _tell(*lines, *_what_is_left(corpus, picture, trees))
+        return say(*lines, *_what_is_left(corpus, picture, trees), more="what the top 9 shares with the picture")
     lines.append("The picture alone finds no image captioned as trees in its top 9"
                  + (f" (the first is #{first_tree})" if first_tree else "")
                  + ": on this model the drawn tree sits nearer other pictures than other trees, so there is nothing "
@@ -170,14 +173,14 @@ def tree_search(corpus, picture, trees, same_subject, same_colour, model, same_o
     seen = [claims.first_rank(corpus, q, decorations) for q in (picture, picture - text("forest"),
                                                                  picture - 0.5 * text("forest"))]
     if not seen[0] or seen[0] > 9:
-        return _tell(*lines)
+        return say(*lines)
     if min(seen[1:]) <= seen[0]:
-        return _tell(*lines, f"The Christmas tree ranks #{seen[0]} for the picture alone, #{seen[1]} minus \"forest\" "
+        return say(*lines, f"The Christmas tree ranks #{seen[0]} for the picture alone, #{seen[1]} minus \"forest\" "
                               f"and #{seen[2]} minus half of it: the word does not push it down")
     # the mechanism's null on this one image: where the unrelated words, subtracted instead, put it
     controls = [claims.first_rank(corpus, picture - text(w), decorations) or len(corpus) for w in nulls.CONTROL_WORDS]
     control_rank = int(np.median(controls))
-    return _tell(*lines, f"The Christmas tree ranks #{seen[0]} for the picture alone, #{seen[1]} minus \"forest\" and "
+    return say(*lines, f"The Christmas tree ranks #{seen[0]} for the picture alone, #{seen[1]} minus \"forest\" and "
                           f"#{seen[2]} minus half of it; minus each of the {len(controls)} unrelated words "
                           f"(\"{nulls.CONTROL_WORDS[0]}\", …) instead, #{control_rank} (the median): "
                           + ("the word pushes it down no further than unrelated words do, so this is any subtraction "
@@ -222,14 +225,14 @@ def image_minus_word(judged, weight) -> None:
     """07: one weight's verdict on "forest" against the unrelated words subtracted in its place (the scenes composed
     from the picture's own drawing left out, as the claim leaves them)."""
     if judged.beyond_random:
-        return _tell(f'  at weight {weight}, "forest" removes more trees than {judged.tested - judged.reaching} of '
+        return say(f'  at weight {weight}, "forest" removes more trees than {judged.tested - judged.reaching} of '
                      f"{judged.tested} unrelated words do"
                      + (f" ({judged.reaching} remove as many)" if judged.reaching else "")
                      + ": more than nearly any subtraction does, judged on its own.")
     if judged.result.status == claims.HOLDS:
         count = judged.result.numbers.set_index("measure")["value"]
         found, left = int(count["before"]), int(count["after"])
-        return _tell(f"  at weight {weight}, the trees counted (those not pasted into a scene from this very drawing) go "
+        return say(f"  at weight {weight}, the trees counted (those not pasted into a scene from this very drawing) go "
                      f"from {found} to {left} in the top 9, but {judged.reaching} of {judged.tested} unrelated words "
                      f'("spoon", "guitar", …) do as much: with {found} tree{"s" if found != 1 else ""} to count, any '
                      f"subtraction can push {'it' if found == 1 else 'them'} out. The grids above still show the pasted "
@@ -262,17 +265,20 @@ def cat_swap(alone, after, control_dogs, p_swap, first_dog) -> None:
                      "whatever lies near where it lands comes in too.")
     reach = [w for w, n in control_dogs.items() if n >= dogs]
     if dogs == 0:
-        lines.append("The swap brings no dog into the top 9, so an unrelated word brings as many, and the count does "
-                     "not show the dog word at work.")
+        lead = ("The swap brings no dog into the top 9, so an unrelated word brings as many, and the count does not "
+                "show the dog word at work.")
     else:
+        lead = (f"The swap brings in {dogs} dog{'s' if dogs > 1 else ''}: "
+                + (f"more than {len(control_dogs) - len(reach)} of {len(control_dogs)} unrelated nouns put in the "
+                   "dog's place do, so the dog word, not just any change, brought the dogs." if p_swap <= claims.ALPHA
+                   else f"{len(reach)} of {len(control_dogs)} unrelated nouns put in the dog's place bring as many, so "
+                        "an unrelated word brings as many, and the count does not show the dog word at work."))
         lines.append(f"with each of {len(control_dogs)} unrelated nouns in the dog's place (+ 'a spoon', + 'a guitar', …), "
                      f"the top 9 holds up to {max(control_dogs.values())} dog(s). {len(reach)} of them "
                      f"bring{'s' if len(reach) == 1 else ''} {dogs} or more"
                      + (" (" + ", ".join(map(repr, reach[:6])) + (" …" if len(reach) > 6 else "") + ": the nouns are "
                         "drawn by a rule, not screened for each claim, so one may be related to dogs after all)"
-                        if reach else "")
-                     + (". So the dog word, not just any change, brought the dogs." if p_swap <= claims.ALPHA else
-                        ". So an unrelated word brings as many, and the count does not show the dog word at work."))
+                        if reach else "") + ".")
     if p_swap <= claims.ALPHA and dogs < 5:
         lines.append(f"A real pull, but a small one: {9 - dogs} of the 9 are still not dogs. The talk's swap turned the "
                      f"grid into dogs; here the word tips a few images, more than {len(control_dogs) - len(reach)} of "
@@ -285,7 +291,7 @@ def cat_swap(alone, after, control_dogs, p_swap, first_dog) -> None:
     if before == 1:
         lines.append("The cat emoji's nearest image is a dog: on this model the drawn cat sits nearer a drawn dog than "
                      "any other cat picture (the first grid above).")
-    return _tell(*lines)
+    return say(lead, *lines, more="what the two grids hold, and the unrelated nouns")
 
 
 def snow_at_weights(snowy, brought_in=(), at_half=()) -> None:
@@ -293,10 +299,10 @@ def snow_at_weights(snowy, brought_in=(), at_half=()) -> None:
     what the full subtraction brings into the top 12 (``brought_in``: those images' captions), and the half one
     (``at_half``), on which the verdict rests."""
     lines = [f"snowy images in the top 12: {snowy[0]} for the plain query, {snowy[1]} at full weight (the talk's first "
-             f"subtraction), {snowy[2]} and {snowy[3]} at 0.2 and 0.3 (its next two)."
-             + (" So the talk's gentle weights barely touch the snow here: they reorder the top 12, but leave its "
-                "snowy images in it. The full subtraction removes them." if min(snowy[2:4]) >= snowy[0] - 1
-                and snowy[1] < snowy[0] else "")]
+             f"subtraction), {snowy[2]} and {snowy[3]} at 0.2 and 0.3 (its next two).",
+             "So the talk's gentle weights barely touch the snow here: they reorder the top 12, but leave its snowy "
+             "images in it. The full subtraction removes them." if min(snowy[2:4]) >= snowy[0] - 1
+             and snowy[1] < snowy[0] else ""]
     titles = [_first(c) for c in brought_in]
     if titles:
         subjects = pd.Series([t.split()[-1].lower() for t in titles if t.split()]).value_counts()
@@ -306,7 +312,7 @@ def snow_at_weights(snowy, brought_in=(), at_half=()) -> None:
                      + ". Taking winter out moves the query to whatever lies beyond it, runners or not.")
     if len(at_half):
         lines.append(f"At weight 0.5 it brings in {len(at_half)}: {'; '.join(_first(c) for c in at_half)}.")
-    _tell(*lines)
+    say(*lines, more="what the weights do, and what comes in")
 
 
 def winter_against_controls(judged, snowy) -> None:
@@ -322,20 +328,21 @@ def winter_against_controls(judged, snowy) -> None:
     if judged.result.status == claims.HOLDS and min(snowy[2:4]) >= snowy[0] - 1:
         lines.append("So the ✔ rests on the full weight, 1, the talk's first subtraction (and 0.5, added here), not on "
                      "the gentler 0.2 and 0.3 the talk turned to next.")
-    _tell(*lines)
+    say(*lines, more="which weight the ✔ rests on")
 
 
 def trees_thinned(trees, queries, model) -> None:
     """06: the trees in the top 12 before and after also subtracting 0.5 × "forest" (``trees``, one per query)."""
     before, after = trees[3], trees[4]
-    _tell(f'images captioned with trees in the top 12: {before} for "{queries[3]}", {after} after also subtracting '
+    say(f'images captioned with trees in the top 12: {before} for "{queries[3]}", {after} after also subtracting '
           f'0.5 × "forest"'
           + ((": the trees thinned out, as the talk intended" if before - after >= 3 else
-              f": only {before - after} fewer, a slight thinning")
-             + ". Would any word have done that? The verdict above asked that of the snow, subtracting 280 unrelated words in "
-               "its place; subtracting \"forest\" is tested in notebook 07, from a picture of a tree rather than this query" if after < before else
+              f": only {before - after} fewer, a slight thinning") if after < before else
              ": no fewer trees" + (" (there were none to remove)" if before == 0 else ""))
-          + f".   [model: {model.name}]")
+          + f".   [model: {model.name}]",
+          "Would any word have done that? The verdict above asked that of the snow, subtracting 280 unrelated words in "
+          "its place; subtracting \"forest\" is tested in notebook 07, from a picture of a tree rather than this query."
+          if after < before else "", more="would any word do that")
 
 
 def talk_scenes(scenes, size) -> None:
@@ -365,7 +372,7 @@ def talk_scenes(scenes, size) -> None:
     else:
         lines.append("No scene of the talk is near the top: this model does not find a runner among trees as the talk's "
                      "photo model did, so E9 has nothing to remove here.")
-    _tell(*lines)
+    say(*lines, more="which scenes rank where, and why")
 
 
 def animal_swap(dogs, animal_dogs) -> None:
@@ -373,7 +380,7 @@ def animal_swap(dogs, animal_dogs) -> None:
     dogs in the top 9), against the dogs "a dog" brings (``dogs``)."""
     reach = [w for w, n in animal_dogs.items() if n >= dogs]
     p = (1 + len(reach)) / (1 + len(animal_dogs))
-    _tell(f"with another animal in the dog's place ({', '.join(list(animal_dogs)[:3])}, …), the top 9 holds up to "
+    say(f"with another animal in the dog's place ({', '.join(list(animal_dogs)[:3])}, …), the top 9 holds up to "
           f"{max(animal_dogs.values())} dog(s); {len(reach)} of the {len(animal_dogs)} other animals bring {dogs} or "
           "more" + (f" ({', '.join(reach[:6])}{' …' if len(reach) > 6 else ''})" if reach else "")
           + (". So the dogs come from the word 'dog', not from naming any animal." if p <= claims.ALPHA
@@ -388,7 +395,7 @@ def running_search(running, pattern, model, corpus_runners, corpus_size) -> None
     is_running = running["caption"].str.contains(pattern, case=False)
     runners = int(is_running.sum())
     others = [_first(c) for c in running["caption"][~is_running][:4]]
-    _tell(f"{runners} of the top 12 are captioned as running; the corpus holds {corpus_runners} of {corpus_size} (12 "
+    say(f"{runners} of the top 12 are captioned as running; the corpus holds {corpus_runners} of {corpus_size} (12 "
           f"drawn at random would hold {12 * corpus_runners / corpus_size:.2f})   [model: {model.name}]. "
           + ("All of them show someone running." if runners == len(running) else
              ("Most" if runners > len(running) / 2 else "Half") + " show someone running; "
@@ -405,12 +412,12 @@ def midpoint(found, a: str, b: str, label_a: str, label_b: str, t: float = 0.5) 
     of_a = captions.matches(label_a, found["caption"])
     of_b = captions.matches(label_b, found["caption"])
     neither = [_first(c) for c, x, y in zip(found["caption"], of_a, of_b) if not (x or y)]
-    _tell(f'At t = {t:g} between "{a}" and "{b}", the {len(found)} nearest images: {int(of_a.sum())} captioned as '
+    say(f'At t = {t:g} between "{a}" and "{b}", the {len(found)} nearest images: {int(of_a.sum())} captioned as '
           f"{label_a}, {int(of_b.sum())} as {label_b}, {len(neither)} as neither"
-          + (f" ({', '.join(neither)}). Their captions name neither end, though some may be kin of one (look at the "
-             "pictures): the midpoint of two meanings is a point in space, and what sits near it need not be either "
-             "one" if neither else ": near the middle, only the two ends' kinds")
-          + ".")
+          + (f" ({', '.join(neither)})." if neither else ": near the middle, only the two ends' kinds."),
+          "Their captions name neither end, though some may be kin of one (look at the pictures): the midpoint of two "
+          "meanings is a point in space, and what sits near it need not be either one." if neither else "",
+          more="how to read the midpoint")
 
 
 def skin_tone_shift(r, controls, n_images, n_emoji, before, after, scale, model) -> None:
@@ -429,16 +436,14 @@ def skin_tone_shift(r, controls, n_images, n_emoji, before, after, scale, model)
     shown = f"{p:.2g}" if round(p, 2) != claims.ALPHA else f"{p:.3g}"   # 0.0498 is not printed as the cut-off itself
     way = "darker" if r > middle else "lighter"
     if p <= claims.ALPHA:
-        _tell(f'Taking "japanese" away lifts each emoji\'s {way} colourings over its other ones more than '
-              f"{len(controls) - min(up, down)} of {len(controls)} unrelated words do (p = {shown}, a shift towards "
-              "either tone counted). That is beyond chance for this one test, uncorrected for the notebook's others: a "
-              "lead to check on more images, in the direction of the talk's warning about what a subtraction removes."
-              f"   [model: {model.name}]")
+        say(f'Taking "japanese" away lifts each emoji\'s {way} colourings over its other ones more than '
+              f"{len(controls) - min(up, down)} of {len(controls)} unrelated words do (p = {shown}): a lead to check "
+              f"on more images, not yet a finding.   [model: {model.name}]")
     else:
-        _tell(f'Taking "japanese" away moves skin tone no further than an unrelated word does here (p = {shown}).'
+        say(f'Taking "japanese" away moves skin tone no further than an unrelated word does here (p = {shown}).'
               f"   [model: {model.name}]")
     with folded("How the skin-tone test works, and its numbers (click to open)"):
-        _tell(f"The grids can hardly say: {before} image{'' if before == 1 else 's'} named by a darker tone (medium-dark "
+        say(f"The grids can hardly say: {before} image{'' if before == 1 else 's'} named by a darker tone (medium-dark "
               f"or dark) in the top 9 before, {after} after. So the test reads all {n_images} images of the {n_emoji} "
               "emoji drawn in two or more skin tones: within each emoji, how a colouring's darkness goes with what it "
               "gains from the subtraction (a correlation: +1, the darker the more it gains; 0, unrelated; −1, the "
@@ -446,4 +451,6 @@ def skin_tone_shift(r, controls, n_images, n_emoji, before, after, scale, model)
               f"{middle:+.2f} in the middle, and {min(up, down)} as far {'up' if r >= middle else 'down'} or further "
               f"(p = {shown}, both ways counted). For scale, words that name a colour: "
               + ", ".join(f'"{w}" {v:+.2f}' for w, v in scale.items()) + ". This test is one of the notebook's own, "
-              "outside notebook 11's correction for testing many claims at once.")
+              "outside notebook 11's correction for testing many claims at once"
+              + (": beyond chance for this one test, uncorrected for the notebook's others, in the direction of the "
+                 "talk's warning about what a subtraction removes." if p <= claims.ALPHA else "."))

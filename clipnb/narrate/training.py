@@ -7,7 +7,7 @@ import numpy as np
 
 from clipnb import captions
 from clipnb.images import same_colour
-from clipnb.narrate._say import _first, _tell
+from clipnb.narrate._say import _first, say
 
 
 def _first_cat(results) -> str:
@@ -80,9 +80,9 @@ def toy_search(before, after, query, epochs, losses, everything=None, own=None) 
     if span < 0.05 and first_after != "first at #1":
         lines.append(f"The top {len(after)} scores lie within {span:.2f} of each other: near ties. The toy has learned "
                      "to pull drawings towards a query, but not yet which of them this one means.")
-    _tell(*lines)
+    say(*lines, more=f'what "{query}" found, and how to read a score')
     if more:
         from clipnb.display import folded
 
         with folded("The colours and the scores, before and after training (click to open)"):
-            _tell(*more)
+            say(*more)

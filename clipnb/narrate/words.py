@@ -3,7 +3,7 @@ and odd strings)."""
 from __future__ import annotations
 
 from clipnb import captions
-from clipnb.narrate._say import COIN_TOSS, _tell
+from clipnb.narrate._say import COIN_TOSS, say
 
 CAT_WORDS = ("cat", "kitten", "tiger", "lion")   # 05's vocabulary: the words a cat-like string should land on
 
@@ -12,7 +12,7 @@ def angle_baseline(angles, baseline, unrelated, pairs, model) -> None:
     """01: cat–dog and cat–monkey (``angles``: degrees between the talk's three texts) read against ``baseline``, the
     median angle between ``pairs`` pairs of the ``unrelated`` phrases on the same model."""
     dog, monkey = angles.loc["a cat", "a dog"], angles.loc["a cat", "a monkey"]
-    _tell(f"two unrelated phrases ({', '.join(unrelated)}: {pairs} pairs) sit at a median {baseline:.1f}° on this "
+    say(f"two unrelated phrases ({', '.join(unrelated)}: {pairs} pairs) sit at a median {baseline:.1f}° on this "
           f"model; cat–dog sits at {dog:.1f}°, " + ("below that baseline: nearer than unrelated things." if dog < baseline
                                                    else "no nearer than unrelated things.") + f"   [model: {model.name}]",
           f"cat–monkey sits at {monkey:.1f}°: " + ("about as far as unrelated phrases (within 5°): this model ties a cat "
@@ -44,7 +44,7 @@ def gap_against_twin(gap, twin_gap, model, random: bool) -> None:
                     if ii > it + 0.05 else
                     "on this model images are not much nearer each other than to texts, unlike real CLIPs, so what is "
                     "said below of real CLIPs' scores does not carry over to it."))
-    _tell(*lines)
+    say(*lines)
 
 
 def gap_verdict(gap, accuracy, twin_check, twin_accuracy, random: bool) -> None:
@@ -63,7 +63,7 @@ def gap_verdict(gap, accuracy, twin_check, twin_accuracy, random: bool) -> None:
         lines.append(f"Not a clean gap, but not none: the classifier tells an image from a caption {accuracy:.0%} of the "
                      "time, where guessing would manage 50%. The claim asks for a clean separation, as in real CLIPs (this "
                      "project's bar: 95% or more, with a margin).")
-    _tell(*lines)
+    say(*lines)
 
 
 def cat_neighbours(name, neighbours, model) -> None:
@@ -86,7 +86,7 @@ def cat_neighbours(name, neighbours, model) -> None:
                       if ahead[0] in cat_words else
                       "This model misses it" + (f" (though {', '.join(map(repr, cat_words))}, ahead of it, names a cat "
                                                 "too)" if cat_words else "")))
-    _tell(f'{name}: "a cat" ranks {rank} of {len(order)}{reading}   [model: {model.name}]')
+    say(f'{name}: "a cat" ranks {rank} of {len(order)}{reading}   [model: {model.name}]')
 
 
 def phrasings(phrasing, cat_words, odd_spellings, tie) -> None:
@@ -149,7 +149,7 @@ def phrasings(phrasing, cat_words, odd_spellings, tie) -> None:
     if odd:
         lines.append(f'"a dog" also scores above {", ".join(odd)}: where a cat word is misspelt or in another language, '
                      "another animal's plain name wins.")
-    _tell(*lines)
+    say(*lines, more="the other phrasings that rank out of place")
 
 
 def kin(first, kind_of, similarity=None) -> None:
@@ -165,15 +165,17 @@ def kin(first, kind_of, similarity=None) -> None:
         other = max((k for k in means if k != kind), key=means.get)
         if means[other] > means[kind] - COIN_TOSS:   # within a hundredth: as near the other kind as its own
             astray.append((word, kind, means[kind], other, means[other]))
-    _tell(f"{len(with_kin) - len(other_kind)} of the {len(with_kin)} words with kin here have a nearest neighbour of the "
+    say(f"{len(with_kin) - len(other_kind)} of the {len(with_kin)} words with kin here have a nearest neighbour of the "
           "same kind"
-          + (f"; {len(other_kind)} do not: {', '.join(f'{q} → {n}' for q, n in other_kind)} (the dashed arrows). A CLIP "
-             "that read the web usually puts a word's kin first; these show what this model did not" if other_kind else "") + ".")
-    if astray:
-        _tell("The heatmap's bright cells between kinds, on average over each kind's words: " + "; ".join(
-            f"'{w}' sits {'nearer the' if om - km >= COIN_TOSS else 'as near the'} {o}s ({om:.2f}) "
-            f"{'than' if om - km >= COIN_TOSS else 'as'} its own kind, the {k}s ({km:.2f})" for w, k, km, o, om in astray)
-              + ". A CLIP that read the web keeps a word nearer its own kind.")
+          + (f"; {len(other_kind)} do not: {', '.join(f'{q} → {n}' for q, n in other_kind)} (the dashed arrows)"
+             if other_kind else "") + ".",
+          "A CLIP that read the web usually puts a word's kin first; these show what this model did not." if other_kind
+          else "",
+          "The heatmap's bright cells between kinds, on average over each kind's words: " + "; ".join(
+              f"'{w}' sits {'nearer the' if om - km >= COIN_TOSS else 'as near the'} {o}s ({om:.2f}) "
+              f"{'than' if om - km >= COIN_TOSS else 'as'} its own kind, the {k}s ({km:.2f})" for w, k, km, o, om in astray)
+          + ". A CLIP that read the web keeps a word nearer its own kind." if astray else "",
+          more="the words nearer another kind than their own")
 
 
 def hubs(neighbours, hub_words, centres, model, between=None) -> None:
@@ -183,15 +185,16 @@ def hubs(neighbours, hub_words, centres, model, between=None) -> None:
     def fans(w):
         return ", ".join(neighbours.loc[neighbours["neighbour"] == w, "query"])
 
-    lines = ["A word is among the 2 nearest of 2 others on average."]
     if hub_words:
         listed = ", ".join(f"'{w}' (near {n}: {fans(w)})" for w, n in hub_words.items())
-        lines.append(f"{listed} {'comes' if len(hub_words) == 1 else 'come'} up far more often, near more words of "
-                     f"other kinds than of {'its' if len(hub_words) == 1 else 'their'} own: "
-                     f"{'a hub' if len(hub_words) == 1 else 'hubs'}. In many dimensions a few points end up near many others "
-                     "without sharing their meaning (this is called hubness), so being near a hub says little.")
+        lines = [f"{listed} {'comes' if len(hub_words) == 1 else 'come'} up far more often than the other words, near "
+                 f"more words of other kinds than of {'its' if len(hub_words) == 1 else 'their'} own: "
+                 f"{'a hub' if len(hub_words) == 1 else 'hubs'}.   [model: {model.name}]",
+                 "A word is among the 2 nearest of 2 others on average. In many dimensions a few points end up near "
+                 "many others without sharing their meaning (this is called hubness), so being near a hub says little."]
     else:
-        lines.append("No word is among the nearest of 4 or more words, most of them of other kinds: no hubs here.")
+        lines = ["No word is among the nearest of 4 or more words, most of them of other kinds: no hubs here."
+                 f"   [model: {model.name}]", "A word is among the 2 nearest of 2 others on average."]
     if centres:
         lines.append(f"{', '.join(repr(w) for w in centres)} {'is' if len(centres) == 1 else 'are'} near many words "
                      "too, but mostly their own kin: centres of their kind, which is meaning, not hubness.")
@@ -200,7 +203,7 @@ def hubs(neighbours, hub_words, centres, model, between=None) -> None:
                      f"as many of {'its' if len(between) == 1 else 'their'} own kind as of others: between the two.")
     if hub_words or centres or between:
         lines.append("(With 24 words, 4 or 5 can happen by chance: read these as hints.)")
-    _tell(" ".join(lines) + f"   [model: {model.name}]")
+    say(*lines, more="what a hub is, and the words near many")
 
 
 def odd_strings(nearest_word, cat_like, meant, hub_words, unknown, model) -> None:
@@ -223,7 +226,7 @@ def odd_strings(nearest_word, cat_like, meant, hub_words, unknown, model) -> Non
                      "kitten, tiger, lion) among the vocabulary, a string that means nothing can land on one by chance.")
     weak = unsure[unsure["margin over 2nd"].between(0.01, 0.03)]   # a few hundredths: a weak reading at best
     kin = right[right["margin over 2nd"].lt(0.03) & right["2nd word"].isin(CAT_WORDS)] if "2nd word" in right else right[:0]
-    lines.append(f"{len(right)} of the {len(read)} cat-like strings land nearest a cat word"
+    lines.insert(0, f"{len(right)} of the {len(read)} cat-like strings land nearest a cat word"
                  + (f"; the others: {', '.join(f'{s} → {n}' for s, n in zip(read['string'], read['neighbour']) if n not in CAT_WORDS)}"
                     if len(right) < len(read) else "")
                  + f" (the median margin over the second word, over all {len(nearest_word)} strings: "
@@ -262,7 +265,7 @@ def odd_strings(nearest_word, cat_like, meant, hub_words, unknown, model) -> Non
                          f"on {word!r} by at least twice the median margin ({margins.median():.3f}) over the second "
                          "word: not a coin toss but a confident misreading, which a margin alone cannot tell from a "
                          "right one.")
-    _tell(*lines)
+    say(*lines, more="how sure each reading is, and where the others land")
 
 
 
@@ -272,15 +275,16 @@ def sign_blocks(block_means, model) -> None:
     across = block_means["text–image"]
     same = {kind: block_means[f"{kind}–{kind}"] for kind in ("text", "image")}
     if min(same.values()) > across:
-        _tell(f"{model.name}, for these four signs (each same-kind block is a single pair): like real CLIP models, both "
+        say(f"{model.name}, for these four signs (each same-kind block is a single pair): like real CLIP models, both "
               "same-kind pairs are more similar than text–image.")
         return
     said = [f"the {kind} pair ({value:.3f}) is {'more' if value > across else 'no more'} similar than text–image "
             f"({across:.3f})" for kind, value in same.items()]
-    _tell(f"{model.name}, for these four signs (each same-kind block is a single pair): {'; '.join(said)}. One pair "
-          "says as much about its two signs' meanings (a plain phrase against a meme) as about text against image. "
-          "Over many pairs, real CLIP models put text–text and image–image pairs nearer than text–image ones: "
-          "notebook 01 measures that gap over the whole corpus.")
+    say(f"{model.name}, for these four signs: {'; '.join(said)}.",
+          "Each same-kind block is a single pair, and one pair says as much about its two signs' meanings (a plain "
+          "phrase against a meme) as about text against image. Over many pairs, real CLIP models put text–text and "
+          "image–image pairs nearer than text–image ones: notebook 01 measures that gap over the whole corpus.",
+          more="why one pair says little")
 
 
 def word_pairs(similarity, model, n: int = 4) -> None:
@@ -292,9 +296,10 @@ def word_pairs(similarity, model, n: int = 4) -> None:
     upper = pd.Series(similarity.to_numpy()[rows, columns],
                       index=pd.MultiIndex.from_arrays([similarity.index[rows], similarity.columns[columns]])).sort_values()
     pairs = lambda rows: ", ".join(f"{a}–{b} {value:.2f}" for (a, b), value in rows.items())  # noqa: E731
-    _tell(f"the nearest pairs: {pairs(upper.iloc[::-1][:n])}; the furthest: {pairs(upper.iloc[:2])} (the median pair "
-          f"{upper.median():.2f}). Look for bright blocks where words of one kind sit together, for kinds that form none, "
-          f"and for bright cells between kinds: the next section asks which word each word sits nearest.   [model: {model.name}]")
+    say(f"the nearest pairs: {pairs(upper.iloc[::-1][:n])}; the furthest: {pairs(upper.iloc[:2])} (the median pair "
+          f"{upper.median():.2f}).   [model: {model.name}]",
+          "Look for bright blocks where words of one kind sit together, for kinds that form none, and for bright cells "
+          "between kinds: the next section asks which word each word sits nearest.", more="what to look for")
 
 
 def probability(value: float) -> str:
@@ -307,10 +312,10 @@ def burgers(with_burger, without, with_dog, without_dog) -> None:
     (``with_dog`` → ``without_dog``)."""
     if without - with_burger >= 0.01:
         return
-    _tell("Removing the burgers barely moves it: they held almost no probability. "
-          + (f"Removing a strong competitor does: without 'a dog' (the table above) P('a cat') is "
+    say("Removing the burgers barely moves it: they held almost no probability.",
+          (f"Removing a strong competitor does: without 'a dog' (the table above) P('a cat') is "
              f"{probability(without_dog)}, against {probability(with_dog)} with it." if without_dog - with_dog >= 0.01 else
              f"Removing 'a dog' moves it only from {probability(with_dog)} to {probability(without_dog)}, since it was "
              f"near 1 already; but what the other labels share falls from {probability(1 - with_dog)} to "
              f"{probability(1 - without_dog)}. This model is so sure of 'a cat' that the labels' shares show only in "
-             "the small numbers: a softmax shows them plainly when the scores are close."))
+             "the small numbers: a softmax shows them plainly when the scores are close."), more="and without 'a dog'")
