@@ -91,6 +91,11 @@ OVERRIDES = {
     "see-no-evil-monkey": ["the see-no-evil monkey", "a monkey covering its eyes"],
     "hear-no-evil-monkey": ["the hear-no-evil monkey", "a monkey covering its ears"],
     "speak-no-evil-monkey": ["the speak-no-evil monkey", "a monkey covering its mouth"],
+    # names that read as broken English with an article: a sign, a symbol, a clock face
+    "no-one-under-eighteen": ["a no one under eighteen sign", "an adults only sign"],
+    "multiply": ["a multiplication sign", "a times sign"],
+    "one-piece-swimsuit": ["a one-piece swimsuit", "a swimsuit"],
+    "seven-thirty": ["a clock at seven thirty", "a clock"],
 }
 _VOWEL = re.compile(r"^[aeiou]")
 MAX_TONED_PER_BASE = 2  # skin-tone variants kept per (style, name without tone): half the data otherwise

@@ -87,7 +87,7 @@ _not_running = [_title(c) for c, runs in zip(running["caption"], _runs) if not r
         Cell("accuracy = cross_val_score(", said=[
             Said(r"With random weights \(the same architecture, nothing learned\) the classifier's accuracy is ([\d.]+)",
                  "None if _is_random(model) else f\"{twin_check.numbers.set_index('measure').loc['accuracy', 'value']:.3f}\""),
-            Said(r"two untrained towers already put images and texts apart",
+            Said(r"the two untrained networks \(the image and the text tower\) already put images and texts apart",
                  "not _is_random(model) and twin_check.numbers.set_index('measure').loc['accuracy', 'value'] >= 0.95"),
             Said(r"tells an image from a caption (\d+)% of the time",
                  "f'{accuracy:.0%}'.rstrip('%') if gap.status == _claims.FAILS and accuracy > 0.6 else None"),

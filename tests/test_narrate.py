@@ -150,7 +150,7 @@ def test_noise_against_persons_names_a_gap_beyond_noise_but_not_beyond_the_perso
     narrate.noise_against_persons(gaps, leans)
     out = capsys.readouterr().out
     assert out.startswith('"a nurse" was beyond noise in section 3') and "pilot" not in out
-    assert "not beyond the person prompts here, once the 2 professions are corrected for." in out
+    assert "not beyond the person prompts here, once the 2 professions are corrected for: their gaps lean" in out
     assert '(alone: "a nurse" p = 0.03, corrected 0.06): a lead worth a larger test' in out
     narrate.noise_against_persons(gaps, leans.assign(p_holm=0.01))
     assert capsys.readouterr().out == ""
@@ -245,3 +245,8 @@ def test_say_prints_the_finding_and_folds_the_rest_where_a_notebook_can_fold(mon
         assert capsys.readouterr().out == "\n".join(line for line in kept if line) + "\n" and not shown
     narrate.say("", None)
     assert capsys.readouterr().out == "" and not shown
+
+
+def test_probability_never_prints_a_rounded_0_or_1():
+    assert [narrate.probability(v) for v in (0.0, 3e-5, 0.25, 0.99995, 1.0)] == \
+        ["< 0.0001", "< 0.0001", "0.2500", "> 0.9999", "> 0.9999"]

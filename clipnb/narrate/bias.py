@@ -187,9 +187,10 @@ def noise_against_persons(gaps, leans) -> None:
         alone = [s for s in both if "p_value" in table and table.loc[s, "p_value"] <= claims.ALPHA]
         one = len(both) == 1
         say(f"{names} {'was' if one else 'were'} beyond noise in section 3, but {'is' if one else 'are'} not beyond "
-              f"the person prompts here, once the {len(table)} professions are corrected for.",
-              f"The man and the woman drawings differ along {'it' if one else 'them'}, but the person prompts' gaps lean "
-              "the same way"
+              f"the person prompts here, once the {len(table)} professions are corrected for: their gaps lean the same "
+              "way, so the drawings differ along any word for a person.",
+              f"The man and the woman drawings differ along {'it' if one else 'them'}, and the person prompts' gaps "
+              "lean the same way"
               + (" (alone: " + "; ".join(f'"a {s}" p = {table.loc[s, "p_value"]:.2g}, corrected '
                                           f'{table.loc[s, "p_holm"]:.2g}' for s in alone)
                  + "): a lead worth a larger test, not a finding" if alone else "")

@@ -23,7 +23,7 @@ def _tone(caption: str) -> str | None:
 def short_caption(caption: str) -> str:
     """A caption's first part, and the skin tone where it names one (two emoji can differ only there); a one-word
     title ("white", a clip-art's) gets its first tag too ("white (playing card)"), which says what it shows."""
-    first, *rest = caption.split(",")
+    first, *rest = captions.gloss(caption).split(",")   # a title in another language gets its English gloss
     tone = _tone(caption)
     if tone:
         return f"{first} ({tone})"
@@ -344,6 +344,10 @@ def off_pole(corpus, pole, shown, where: str = "nearest to", order=None) -> None
         toned = [p for p, hit in zip(shown["path"], hits) if not hit and tone_level(p)]
         if toned and order is not None and not (_people([pole])["men"] or _people([pole])["women"]):
             caption_of = dict(zip(shown["path"], shown["caption"])).get
+            lines[0] += (f" {'One of them is an emoji' if len(toned) == 1 else f'{len(toned)} of them are emoji'} drawn "
+                         "in a skin tone: whether the tone or the drawing puts "
+                         + ("it" if len(toned) == 1 else "them") + " here is one click away, and section 4 reads such emoji "
+                         "together.")
             lines += _tone_sentences(colourings(toned, order, caption_of), pole)
         say(*lines, more="what these images are")
 

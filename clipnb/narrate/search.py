@@ -63,12 +63,12 @@ def man_search(corpus, queries, counts, model) -> None:
                 "grid was all men")
              + (f", though its first image is not a man but {_first(first['caption'].iloc[0])!r}" if not re.search(
                  claims.MEN_CAPTIONS, first["caption"].iloc[0], re.IGNORECASE) and len(not_men) <= 2 else "") + "."]
-    if re.search(APES, " ".join(first["caption"]), re.IGNORECASE):
-        lines.append("An ape among the nearest images to \"a man\" is no small slip: it is the association behind one "
+    if re.search(APES, " ".join(first["caption"]), re.IGNORECASE):   # said on the main line, never folded
+        lines[0] += ("\nAn ape among the nearest images to \"a man\" is no small slip: it is the association behind one "
                      "of the best-known failures of image labelling (in 2015 Google Photos tagged photos of Black "
-                     "people as gorillas, and the fix was to remove the label). The grid does not say why this model "
-                     "puts it there, and a search engine would show it to users all the same: check what your model "
-                     "puts near people.")
+                     "people as gorillas, and the fix was to remove the label).")
+        lines.append("The grid does not say why this model puts it there, and a search engine would show it to users all "
+                     "the same: check what your model puts near people.")
     def subjects(found):   # the last word of each title: "a man farmer" and "a farmer" are both farmers
         return found["caption"].map(lambda c: _first(c).split()[-1].lower() if _first(c).split() else "").value_counts()
 
@@ -268,11 +268,11 @@ def cat_swap(alone, after, control_dogs, p_swap, first_dog) -> None:
         lead = ("The swap brings no dog into the top 9, so an unrelated word brings as many, and the count does not "
                 "show the dog word at work.")
     else:
-        lead = (f"The swap brings in {dogs} dog{'s' if dogs > 1 else ''}: "
-                + (f"more than {len(control_dogs) - len(reach)} of {len(control_dogs)} unrelated nouns put in the "
-                   "dog's place do, so the dog word, not just any change, brought the dogs." if p_swap <= claims.ALPHA
-                   else f"{len(reach)} of {len(control_dogs)} unrelated nouns put in the dog's place bring as many, so "
-                        "an unrelated word brings as many, and the count does not show the dog word at work."))
+        lead = (f"After the swap, {dogs} of the 9 {'is a dog' if dogs == 1 else 'are dogs'}: "
+                + (f"more than with {len(control_dogs) - len(reach)} of the {len(control_dogs)} unrelated nouns put in "
+                   "the dog's place, so the dog word, not just any change, brought the dogs." if p_swap <= claims.ALPHA
+                   else f"{len(reach)} of the {len(control_dogs)} unrelated nouns put in the dog's place bring as many, "
+                        "so an unrelated word brings as many, and the count does not show the dog word at work."))
         lines.append(f"with each of {len(control_dogs)} unrelated nouns in the dog's place (+ 'a spoon', + 'a guitar', …), "
                      f"the top 9 holds up to {max(control_dogs.values())} dog(s). {len(reach)} of them "
                      f"bring{'s' if len(reach) == 1 else ''} {dogs} or more"
@@ -326,8 +326,8 @@ def winter_against_controls(judged, snowy) -> None:
                          f"does: {', '.join(reached[:8])}{' …' if len(reached) > 8 else ''}. Subtracting an unrelated "
                          "word can push images out of the top 12 too; the verdict counts how rarely one does as well.")
     if judged.result.status == claims.HOLDS and min(snowy[2:4]) >= snowy[0] - 1:
-        lines.append("So the ✔ rests on the full weight, 1, the talk's first subtraction (and 0.5, added here), not on "
-                     "the gentler 0.2 and 0.3 the talk turned to next.")
+        lines.append("So the ✔ rests on the full weight, 1, the talk's first subtraction, not on the gentler 0.2 and 0.3 "
+                     "the talk turned to next.")
     say(*lines, more="which weight the ✔ rests on")
 
 
@@ -437,8 +437,9 @@ def skin_tone_shift(r, controls, n_images, n_emoji, before, after, scale, model)
     way = "darker" if r > middle else "lighter"
     if p <= claims.ALPHA:
         say(f'Taking "japanese" away lifts each emoji\'s {way} colourings over its other ones more than '
-              f"{len(controls) - min(up, down)} of {len(controls)} unrelated words do (p = {shown}): a lead to check "
-              f"on more images, not yet a finding.   [model: {model.name}]")
+              f"{len(controls) - min(up, down)} of {len(controls)} unrelated words do (p = {shown}: about how often an "
+              "unrelated word goes as far, either way): under the 0.05 bar, for one of this notebook's several "
+              f"tests, so a lead to check on more images.   [model: {model.name}]")
     else:
         say(f'Taking "japanese" away moves skin tone no further than an unrelated word does here (p = {shown}).'
               f"   [model: {model.name}]")

@@ -56,9 +56,13 @@ def gap_verdict(gap, accuracy, twin_check, twin_accuracy, random: bool) -> None:
     if not random:
         lines.append(f"With random weights (the same architecture, nothing learned) the classifier's accuracy is "
                      f"{twin_accuracy:.3f}" + (f", and the claim {'holds' if twin_check.status == claims.HOLDS else 'fails'}"
-                                               " there" + (": two untrained towers already put images and texts apart, "
-                                                           "so a gap alone shows no learning (Liang et al. found it at "
-                                                           "initialisation)." if twin_accuracy >= 0.95 else ".")))
+                                               " there" + (": the two untrained networks (the image and the text tower) "
+                                                           "already put images and texts apart, so a gap alone shows no "
+                                                           "learning (Liang et al. found it at initialisation)."
+                                                           if twin_accuracy >= 0.95 else ".")))
+        if twin_accuracy >= 0.95 and accuracy < twin_accuracy - 0.05:   # training narrowed the gap it started with
+            lines[-1] += (f" Here training narrowed it ({accuracy:.0%} against {twin_accuracy:.0%}): contrastive "
+                          "training pulls each image towards its own caption.")
     if gap.status == claims.FAILS and accuracy > 0.6:
         lines.append(f"Not a clean gap, but not none: the classifier tells an image from a caption {accuracy:.0%} of the "
                      "time, where guessing would manage 50%. The claim asks for a clean separation, as in real CLIPs (this "
@@ -189,9 +193,10 @@ def hubs(neighbours, hub_words, centres, model, between=None) -> None:
         listed = ", ".join(f"'{w}' (near {n}: {fans(w)})" for w, n in hub_words.items())
         lines = [f"{listed} {'comes' if len(hub_words) == 1 else 'come'} up far more often than the other words, near "
                  f"more words of other kinds than of {'its' if len(hub_words) == 1 else 'their'} own: "
-                 f"{'a hub' if len(hub_words) == 1 else 'hubs'}.   [model: {model.name}]",
+                 f"{'a hub' if len(hub_words) == 1 else 'hubs'}, near many words without sharing their meaning, so being "
+                 f"near {'it' if len(hub_words) == 1 else 'one'} says little.   [model: {model.name}]",
                  "A word is among the 2 nearest of 2 others on average. In many dimensions a few points end up near "
-                 "many others without sharing their meaning (this is called hubness), so being near a hub says little."]
+                 "many others without sharing their meaning: this is called hubness."]
     else:
         lines = ["No word is among the nearest of 4 or more words, most of them of other kinds: no hubs here."
                  f"   [model: {model.name}]", "A word is among the 2 nearest of 2 others on average."]
@@ -303,8 +308,9 @@ def word_pairs(similarity, model, n: int = 4) -> None:
 
 
 def probability(value: float) -> str:
-    """A probability to four places, never a rounded 0 or 1 where it is neither: "> 0.9999", "< 0.0001"."""
-    return "< 0.0001" if 0 < value < 1e-4 else "> 0.9999" if 0.9999 < value < 1 else f"{value:.4f}"
+    """A probability to four places, never a rounded 0 or 1: "> 0.9999", "< 0.0001". A softmax never gives exactly 0
+    or 1, so a float that reads so was rounded on the way (``float64(1.0)`` at a large scale) and is shown the same."""
+    return "< 0.0001" if value < 1e-4 else "> 0.9999" if value > 0.9999 else f"{value:.4f}"
 
 
 def burgers(with_burger, without, with_dog, without_dog) -> None:
