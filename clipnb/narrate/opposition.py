@@ -119,7 +119,7 @@ def _bare_words(own, instead=None) -> tuple:
     found = [f'"{w}": ' + "; ".join(map(short_caption, instead[w])) for w in weak if instead and instead.get(w)]
     return ("Bare words find fewer of their own images than phrases do: "
             + "; ".join(f'"{w}" {own[w]} of 3 (against "{phrase}" {own[phrase]})' for w, phrase in BARE if w in weak)
-            + " among the 3 nearest, by caption: on this model a single word is a weak query.",
+            + " among the 3 nearest, by caption. On this model a single word is a weak query.",
             ("What the bare words find instead: " + "; ".join(found) + ". " if found else "")
             + "(The talk's own pair was the bare \"happy\" / \"sad\", which found the speaker's jumping hikers on his "
             "web-trained CLIP.)")
@@ -197,7 +197,7 @@ def _ends(corpus, by_pair) -> tuple:
         darker, expected, p = _darker_first([(first, share) for _, _, first, share in by_colouring])
         tone = (f"At the ends of the pairs whose words name no man or woman, {darker} of {len(by_colouring)} emoji drawn in several "
                 "skin tones come first in a darker tone (medium-dark or dark), where chance gives about "
-                f"{expected:.1f} (the chance of {darker} or more by luck alone: p = {p:.2g}): "
+                f"{expected:.1f}. The chance of {darker} or more by luck alone is p = {p:.2g}, so this is "
                 + ("more than the drawings explain, an association to check on more images before such a ranking "
                    "reaches anyone." if p <= claims.ALPHA else
                    f"more than chance predicts, but within it on {len(by_colouring)} emoji: a lead to check on more "

@@ -34,7 +34,7 @@ def cat_search(model, corpus, results) -> None:
     verdict = "partly works" if first_is_cat or in_top >= 4 else "mostly fails" if in_top else "fails"
     why = ("This model has random weights: nothing was learned, so the order is chance." if is_random(model) else
            "The bundled model learned from emoji, icons and drawings in styles other than this one (twemoji, kept out "
-           "of its training), a few dozen per thing: a new style is where it slips." if is_bundled(model) else "")
+           "of its training), a few dozen per thing. A new style is where it slips." if is_bundled(model) else "")
     lines = [f"The search {verdict} here: {in_top} of 12 are cats. {why}", photo_line]
     others = [_first(c) for c in results["caption"][~is_cat]]
     if others:

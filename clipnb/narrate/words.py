@@ -12,13 +12,14 @@ def angle_baseline(angles, baseline, unrelated, pairs, model) -> None:
     """01: cat–dog and cat–monkey (``angles``: degrees between the talk's three texts) read against ``baseline``, the
     median angle between ``pairs`` pairs of the ``unrelated`` phrases on the same model."""
     dog, monkey = angles.loc["a cat", "a dog"], angles.loc["a cat", "a monkey"]
-    say(f"two unrelated phrases ({', '.join(unrelated)}: {pairs} pairs) sit at a median {baseline:.1f}° on this "
-          f"model; cat–dog sits at {dog:.1f}°, " + ("below that baseline: nearer than unrelated things." if dog < baseline
-                                                   else "no nearer than unrelated things.") + f"   [model: {model.name}]",
-          f"cat–monkey sits at {monkey:.1f}°: " + ("about as far as unrelated phrases (within 5°): this model ties a cat "
-                                                  "to a dog, but barely to a monkey" if monkey >= baseline - 5 else
-                                                  "nearer than unrelated phrases, if less near than cat–dog"
-                                                  if monkey > dog else "nearer than cat–dog"))
+    say(f"cat–dog sits at {dog:.1f}°, and two unrelated phrases at a median {baseline:.1f}° on this model. So cat–dog "
+        "is " + ("below that baseline: nearer than unrelated things." if dog < baseline
+                 else "no nearer than unrelated things.") + f"   [model: {model.name}]",
+        f"cat–monkey sits at {monkey:.1f}°: " + ("about as far as unrelated phrases (within 5°): this model ties a cat "
+                                                "to a dog, but barely to a monkey." if monkey >= baseline - 5 else
+                                                "nearer than unrelated phrases, if less near than cat–dog."
+                                                if monkey > dog else "nearer than cat–dog."),
+        f"The unrelated phrases: {', '.join(unrelated)} ({pairs} pairs).", more="cat–monkey, and the unrelated phrases")
 
 
 def gap_against_twin(gap, twin_gap, model, random: bool) -> None:
