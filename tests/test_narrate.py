@@ -122,12 +122,12 @@ def test_sanity_check_says_what_the_prompts_show_together_and_alone(capsys):
                             "value": [10, 10, 7, 0.001]})
     narrate.sanity_check(claims.ClaimResult("E6-sanity", "marked prompts move the scores", claims.HOLDS, "r", numbers))
     out = capsys.readouterr().out
-    assert "✔ shows it on this model." in out and "All 10 marked prompts point the right way, and together" in out
+    assert "✔ The sanity check holds on this model: marked prompts move the scores." in out and "All 10 marked prompts point the right way, and together" in out
     assert "Alone, 7 of the 10 are beyond noise" in out and "'not shown on these images', not 'no bias'" in out
     numbers["value"] = [10, 6, 1, 0.3]
     narrate.sanity_check(claims.ClaimResult("E6-sanity", "marked prompts move the scores", claims.FAILS, "r", numbers))
     out = capsys.readouterr().out
-    assert "✘ not on this model." in out and "6 of the 10 marked prompts point the right way, but together" in out
+    assert "✘ The sanity check fails on this model. It asks: marked prompts move the scores." in out and "6 of the 10 marked prompts point the right way, but together" in out
     assert "Alone" not in out
     numbers["value"] = [10, 6, 1, 0.01]     # together beyond noise, but four point the wrong way
     narrate.sanity_check(claims.ClaimResult("E6-sanity", "marked prompts move the scores", claims.FAILS, "r", numbers))

@@ -11,9 +11,9 @@ from clipnb.narrate._say import say
 def sanity_check(sanity) -> None:
     """E6-sanity's verdict in plain words: how many marked prompts point the right way, whether together they are
     beyond noise, and how many are alone (what that says about sections 5 and 6, which test one prompt at a time)."""
-    lines = [f"The sanity check asks: {sanity.statement}.\n"
-             + {claims.HOLDS: "✔ shows it on this model.", claims.FAILS: "✘ not on this model."}.get(
-                 sanity.status, "? cannot be checked here.")]
+    lines = [{claims.HOLDS: "✔ The sanity check holds on this model: ",
+              claims.FAILS: "✘ The sanity check fails on this model. It asks: "}.get(
+                 sanity.status, "? The sanity check cannot be run here. It asks: ") + f"{sanity.statement}."]
     counts = sanity.numbers.set_index("measure")["value"] if sanity.numbers is not None else {}
     if "tests" in counts:
         tests, right, alone = (int(counts[k]) for k in ("tests", "right direction", "right and beyond noise alone"))

@@ -180,7 +180,12 @@ def _e6_after_the_skew(table) -> str:
                f"the way its pictures' captions were skewed{drawn}" if (change > 0) == (planted == "man") else
                f"against the way its pictures' captions were skewed{drawn}")
         moves.append(f"{job} {change:+.3f} ({way})")
-    return "From bundled to bundled:skewed, E6's leans moved (positive: towards the man images): " + "; ".join(moves) + "."
+    against = any("against the way" in m for m in moves)
+    return ("From bundled to bundled:skewed, E6's leans moved (positive: towards the man images): " + "; ".join(moves)
+            + "." + (" A move against the skew here need not contradict the planted bias below: E6 reads its own "
+                     "prompts (\"a doctor\", not the caption the skew changed) against the person prompts, over all "
+                     "46 + 46 images, while the planted test reads each skewed profession's own caption on its own six "
+                     "images." if against else ""))
 
 
 PROCEDURE = ("E1", "E13")   # claims any model holds: a gap from initialisation, a short tour of any points
